@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Atena builds, runs and tests with.
+# Used by the README's two commands and by .ci/run. Needs root (or sudo).
+set -euo pipefail
+pkgs=(
+  build-essential cmake pkg-config clang        # toolchain (gcc and clang both build -Werror clean)
+  libsqlite3-dev sqlite3                         # store (embedded default)
+  libsodium-dev                                  # AEAD, Argon2id, BLAKE2b, Ed25519
+  libmicrohttpd-dev                              # HTTP server
+  libjansson-dev                                 # JSON
+  curl jq oathtool                               # end-to-end tests: HTTP client, JSON, independent TOTP
+)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,100 @@
+/*
+ * audit — the append-only, tamper-evident access log.
+ *
+ * Every access to declared data, every refusal, every login and every grant
+ * change is one event: time, staff, department, terminal, business, reason,
+ * case, subject (addressee number), items touched, operation, outcome
+ * (seed 001 §4: 操作履歴を記録し７年間保管; seed 000 §4: 端末、職員、対象住民及び照会日時).
+ *
+ * Guarantees:
+ *  - Events are chained: hash[n] = BLAKE2b-256(hash[n-1] || canonical(event n)).
+ *    Any modified, deleted, inserted or reordered event breaks the chain at
+ *    its position, which audit_verify reports.
+ *  - Checkpoints sign (seq, hash[seq], time) with the Ed25519 key of the key
+ *    file, so an exported log can be verified offline with only the public
+ *    key, and a rewritten chain cannot be re-signed without the key.
+ *  - audit_append writes inside the caller's transaction, so an access and
+ *    its event commit or vanish together.
+ */
+#ifndef ATENA_AUDIT_AUDIT_H
+#define ATENA_AUDIT_AUDIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+
+/* Retention of the log: 7 years (seed 001 §4 「７年間保管」). */
+#define AUDIT_RETENTION_YEARS 7
+/* Checkpoint after this many events without one (also on demand and at export). */
+#define AUDIT_CHECKPOINT_EVERY 1000
+
+/* Outcomes. */
+#define AUDIT_OK "ok"            /* the access happened */
+#define AUDIT_DENIED "denied"    /* refused by policy (no grant, missing reason, ...) */
+#define AUDIT_INVALID "invalid"  /* refused because the input was malformed */
+#define AUDIT_FAILED "failed"    /* failed authentication */
+#define AUDIT_PENDING "pending"  /* held for a second person (four-eyes) */
+#define AUDIT_ALERT "alert"      /* an access that must be looked at (e.g. a support-measure record) */
+
+typedef struct audit_event {
+	const char *staff_id;     /* who; "" when unknown (a failed login with an unknown id) */
+	const char *department;
+	const char *terminal_id;
+	const char *business;     /* business id the request acted under; "" when none given */
+	const char *reason;
+	const char *case_id;      /* application / case number, "" when none */
+	const char *subject;      /* addressee number of the person concerned, "" when none */
+	const char *items;        /* comma-separated item ids touched, "" when none */
+	const char *operation;    /* "read", "search", "create", "update", "remove", "login", "grant", ... */
+	const char *outcome;      /* one of AUDIT_* above */
+	const char *detail;       /* short context: file and record, error code; never personal data */
+} audit_event;                /* NULL members are stored as "" */
+
+/* Create the log's tables (spine migration). */
+int audit_migrate(store *s, at_error *err);
+
+/* Append inside the caller's open write transaction. *seq_out may be NULL. */
+int audit_append(store *s, const audit_event *ev, int64_t *seq_out, at_error *err);
+/* Append in a transaction of its own (refusals, after the caller rolled back). */
+int audit_append_now(store *s, const audit_event *ev, at_error *err);
+
+/* Sign the head of the chain if events were added since the last checkpoint. */
+int audit_checkpoint(store *s, const keyring *kr, at_error *err);
+
+typedef struct audit_report {
+	bool ok;
+	int64_t events;           /* events checked */
+	int64_t checkpoints;      /* signatures checked */
+	int64_t bad_seq;          /* first bad position (0 when ok) */
+	char message[512];        /* what is wrong there, or a summary when ok */
+} audit_report;
+
+/* Verify the chain and every checkpoint in the database against pk. */
+int audit_verify_db(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audit_report *rep,
+		    at_error *err);
+
+/* Export as JSON Lines: a header line (format, public key), one line per
+ * event with its hash, one line per checkpoint. Signs a final checkpoint first. */
+int audit_export(store *s, const keyring *kr, FILE *out, at_error *err);
+/* Verify an export with no database. pk NULL trusts the header's key (say so
+ * in the report); pass the key obtained independently to pin it. */
+int audit_verify_export(FILE *in, const unsigned char *pk, audit_report *rep, at_error *err);
+
+typedef struct audit_filter {
+	const char *subject;      /* whose data */
+	const char *staff_id;     /* whose actions */
+	int64_t from, to;         /* unix seconds, 0 = open */
+	int64_t after_seq;        /* paging: events with seq > after_seq */
+	int64_t limit;            /* 1..1000, 0 = 100 */
+} audit_filter;
+
+/* Matching events, oldest first, as a JSON array of objects with every field
+ * plus "seq" and "time". */
+int audit_query(store *s, const audit_filter *f, json_t **out, at_error *err);
+
+#endif

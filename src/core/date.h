@@ -1,0 +1,40 @@
+/*
+ * date — calendar dates and instants as Atena keeps them.
+ *
+ * Dates are ISO 8601 "YYYY-MM-DD" strings internally (DESIGN.md, data
+ * conventions); instants are UTC seconds since the epoch, printed as
+ * "YYYY-MM-DDTHH:MM:SSZ". Era (和暦) conversion happens at the edges, in the
+ * documents layer, not here.
+ */
+#ifndef ATENA_CORE_DATE_H
+#define ATENA_CORE_DATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/error.h"
+
+typedef struct at_date {
+	int year, month, day;
+} at_date;
+
+/* Parse "YYYY-MM-DD" (years 1868..9999, a real calendar day). */
+int date_parse(const char *s, at_date *out, const char *field, at_error *err);
+bool date_valid(int y, int m, int d);
+int date_days_in_month(int y, int m);
+/* Days since 1970-01-01 (proleptic Gregorian); negative before. */
+int64_t date_to_days(at_date d);
+at_date date_from_days(int64_t days);
+int date_cmp(at_date a, at_date b);
+void date_format(at_date d, char out[11]);
+at_date date_today(void);
+
+/* Current instant; honours ATENA_FAKE_NOW (seconds) so tests can move time. */
+int64_t time_now(void);
+/* "YYYY-MM-DDTHH:MM:SSZ" */
+void time_format(int64_t t, char out[21]);
+/* Parse the same form, or a bare date (midnight UTC). */
+int time_parse(const char *s, int64_t *out, const char *field, at_error *err);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * decl — declarations as data: businesses, declared files, record items and
+ * which business may view or update which items (DESIGN.md principle 1).
+ *
+ * Declarations are JSON files under declarations/ in the repository, built
+ * into the binary and loaded into the database at `atena init` and at every
+ * start (idempotently; a changed declaration is an upgrade, recorded with its
+ * version). Enforcement (door.h), audit, retention and the generated privacy
+ * impact assessment all read these same tables.
+ *
+ * Format of one declaration document:
+ *   {"module": "spine", "version": 1,
+ *    "businesses": [{"id", "name_ja", "legal_basis", "number_using"}],
+ *    "files": [{"id", "name_ja", "business", "description", "four_eyes": ["correct","remove"],
+ *               "retention": {"live": "...", "removed_years": N, "citation": "..."},
+ *               "items": [{"id", "name_ja", "type", "class", "encrypted", "indexed",
+ *                          "retention", "note"}]}],
+ *    "permissions": [{"business", "file", "access": "view"|"update",
+ *                     "items": "*" | ["item", ...]}]}
+ * Item types: text, kana, date, integer, boolean, my_number, digits:N.
+ * Item classes: my_number, basic4, sensitive, general.
+ */
+#ifndef ATENA_POLICY_DECL_H
+#define ATENA_POLICY_DECL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/error.h"
+#include "store/store.h"
+
+/* Validate one declaration document (as JSON text); does not touch the store. */
+int decl_validate(const char *json_text, const char *source, at_error *err);
+/* Load every built-in declaration document into the store (spine migration
+ * must have run). Idempotent. */
+int decl_load_builtin(store *s, at_error *err);
+/* Load one document (used by tests and by business modules' own declarations). */
+int decl_load(store *s, const char *json_text, const char *source, at_error *err);
+
+/* Lookups. */
+bool decl_business_exists(store *s, const char *business);
+bool decl_business_number_using(store *s, const char *business);
+bool decl_file_exists(store *s, const char *file);
+/* All declarations as one JSON document (for the API and the future PIA). */
+int decl_export(store *s, json_t **out, at_error *err);
+
+#endif

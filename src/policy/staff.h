@@ -1,0 +1,74 @@
+/*
+ * staff — one account per person, password + TOTP, sessions bound to a
+ * terminal.
+ *
+ * Seed rules this module enforces (seed 000 §4, seed 001 §4, seed 003):
+ *  - one user ID per staff member, never shared (個人ごとにユーザＩＤを発行…共用ＩＤは発行しない);
+ *  - two factors: password and a second factor (the seeds use biometrics or an
+ *    IC card; Atena's software stand-in is TOTP, RFC 6238);
+ *  - forced password change on first login and on expiry, no reuse of recent
+ *    passwords (定期的なパスワード変更、再利用禁止);
+ *  - lockout after repeated failures; sessions end after idle time;
+ *  - every session is bound to the terminal it was opened from, and every
+ *    audit event names that terminal.
+ */
+#ifndef ATENA_POLICY_STAFF_H
+#define ATENA_POLICY_STAFF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+
+#define STAFF_MAX_FAILURES 5            /* consecutive failed logins before lockout */
+#define STAFF_IDLE_TIMEOUT (15 * 60)    /* seconds of inactivity that end a session */
+#define STAFF_SESSION_MAX (10 * 3600)   /* absolute session lifetime: one working day */
+#define STAFF_PASSWORD_DAYS 90          /* password expiry */
+#define STAFF_PASSWORD_HISTORY 5        /* recent passwords that may not be reused */
+#define STAFF_PASSWORD_MIN 12           /* characters */
+
+typedef struct staff_info {
+	char id[65];
+	char name[257];
+	char department[257];
+	char terminal_id[65];    /* of the session, when from staff_session */
+	bool admin;              /* may manage accounts and grants */
+	bool locked;
+	bool must_change;        /* first login or expired password */
+} staff_info;
+
+/* Account administration. `by` is the administrator acting, or "" for the
+ * operator at the server's console (the CLI, who already holds the key file);
+ * each change is audited under business "administration" from `terminal`. */
+
+/* Create an account. Prints nothing: the initial password and the TOTP
+ * secret (base32) are returned to the caller, who shows them once. */
+int staff_add(store *s, const keyring *kr, const char *id, const char *name,
+	      const char *department, bool admin, const char *by, const char *terminal,
+	      strbuf *password_out,
+	      strbuf *totp_secret_out, at_error *err);
+/* New initial password and TOTP secret; unlocks; forces a change at next login. */
+int staff_reset(store *s, const keyring *kr, const char *id, const char *by,
+		const char *terminal, strbuf *password_out, strbuf *totp_secret_out, at_error *err);
+int staff_set_locked(store *s, const char *id, bool locked, const char *by,
+		     const char *terminal, at_error *err);
+int staff_get(store *s, const char *id, staff_info *out, at_error *err);
+
+/* Log in. When the password must change, new_password must be given (else the
+ * error code is "password_change_required"). On success a session token is
+ * appended to token_out. Every attempt is audited. */
+int staff_login(store *s, const keyring *kr, const char *id, const char *password,
+		const char *totp, const char *terminal_id, const char *new_password,
+		strbuf *token_out, staff_info *who, at_error *err);
+/* Resolve a bearer token: checks idle and absolute timeouts, refreshes the
+ * idle clock. 401 when the session is unknown or over. */
+int staff_session(store *s, const char *token, staff_info *who, at_error *err);
+int staff_logout(store *s, const char *token, at_error *err);
+/* Change password inside a session (checks the old one and the history). */
+int staff_change_password(store *s, const char *id, const char *old_password,
+			  const char *new_password, at_error *err);
+
+#endif

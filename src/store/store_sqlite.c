@@ -1,0 +1,411 @@
+/*
+ * The SQLite backend of store.h: WAL, synchronous=FULL, foreign keys on,
+ * a per-connection statement cache, and an authorizer that keeps business
+ * connections out of the spine's `sp_` tables.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/store.h"
+#include "store_spine.h"
+
+#define CACHE_SLOTS 128
+
+struct store_stmt {
+	sqlite3_stmt *st;
+	store *owner;
+	char *sql;
+	int spine;      /* prepared inside a spine section */
+	int in_use;
+};
+
+struct store {
+	sqlite3 *db;
+	int spine_depth;
+	int tx;
+	store_stmt cache[CACHE_SLOTS];
+	size_t ncache;
+};
+
+static int db_fail(store *s, at_error *err, const char *what)
+{
+	return at_fail(err, 500, AT_E_STORE, "", "database error during %s: %s", what,
+		       s && s->db ? sqlite3_errmsg(s->db) : "no connection");
+}
+
+static int is_spine_name(const char *name)
+{
+	return name && strncasecmp(name, "sp_", 3) == 0;
+}
+
+/* The authorizer runs when a statement is prepared (and re-prepared). Outside a
+ * spine section nothing may name an sp_ table, attach another database or
+ * change the journal and sync settings that durability rests on. */
+static int authorizer(void *ud, int action, const char *a, const char *b, const char *dbn,
+		      const char *trig)
+{
+	(void)dbn;
+	(void)trig;
+	store *s = ud;
+	if (s->spine_depth > 0)
+		return SQLITE_OK;
+	switch (action) {
+	case SQLITE_ATTACH:
+	case SQLITE_DETACH:
+		return SQLITE_DENY;
+	case SQLITE_PRAGMA:
+		return SQLITE_DENY;
+	case SQLITE_READ:
+	case SQLITE_UPDATE:
+	case SQLITE_INSERT:
+	case SQLITE_DELETE:
+	case SQLITE_CREATE_TABLE:
+	case SQLITE_CREATE_TEMP_TABLE:
+	case SQLITE_DROP_TABLE:
+	case SQLITE_DROP_TEMP_TABLE:
+	case SQLITE_ALTER_TABLE:
+	case SQLITE_ANALYZE:
+		return is_spine_name(a) ? SQLITE_DENY : SQLITE_OK;
+	case SQLITE_CREATE_INDEX:
+	case SQLITE_CREATE_TEMP_INDEX:
+	case SQLITE_DROP_INDEX:
+	case SQLITE_DROP_TEMP_INDEX:
+	case SQLITE_CREATE_TRIGGER:
+	case SQLITE_CREATE_TEMP_TRIGGER:
+	case SQLITE_DROP_TRIGGER:
+	case SQLITE_DROP_TEMP_TRIGGER:
+		/* a = index/trigger name, b = table name */
+		return is_spine_name(a) || is_spine_name(b) ? SQLITE_DENY : SQLITE_OK;
+	case SQLITE_CREATE_VIEW:
+	case SQLITE_CREATE_TEMP_VIEW:
+	case SQLITE_DROP_VIEW:
+	case SQLITE_DROP_TEMP_VIEW:
+		return is_spine_name(a) ? SQLITE_DENY : SQLITE_OK;
+	default:
+		return SQLITE_OK;
+	}
+}
+
+int store_open(const char *path, bool create, store **out, at_error *err)
+{
+	*out = NULL;
+	store *s = calloc(1, sizeof *s);
+	if (!s)
+		abort();
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		at_fail(err, 500, AT_E_STORE, "data", "cannot open the database %s: %s", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sqlite3_close(s->db);
+		free(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	/* Durability and integrity settings are fixed here, before the authorizer
+	 * forbids PRAGMA to business connections. */
+	const char *setup = "PRAGMA journal_mode=WAL;"
+			    "PRAGMA synchronous=FULL;"
+			    "PRAGMA foreign_keys=ON;"
+			    "PRAGMA trusted_schema=OFF;";
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, setup, NULL, NULL, &msg) != SQLITE_OK) {
+		at_fail(err, 500, AT_E_STORE, "data", "cannot set up the database %s: %s", path,
+			msg ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_close(s->db);
+		free(s);
+		return -1;
+	}
+	sqlite3_set_authorizer(s->db, authorizer, s);
+	*out = s;
+	return 0;
+}
+
+void store_close(store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->ncache; i++) {
+		sqlite3_finalize(s->cache[i].st);
+		free(s->cache[i].sql);
+	}
+	if (s->tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+void store_spine_enter(store *s)
+{
+	s->spine_depth++;
+}
+
+void store_spine_leave(store *s)
+{
+	if (s->spine_depth > 0)
+		s->spine_depth--;
+}
+
+static int run(store *s, const char *sql, at_error *err, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = at_fail(err, 500, AT_E_STORE, "", "database error during %s: %s", what,
+				 msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+int store_begin(store *s, at_error *err)
+{
+	if (s->tx)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "a transaction is already open");
+	if (run(s, "BEGIN IMMEDIATE", err, "begin"))
+		return -1;
+	s->tx = 1;
+	return 0;
+}
+
+int store_begin_read(store *s, at_error *err)
+{
+	if (s->tx)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "a transaction is already open");
+	if (run(s, "BEGIN DEFERRED", err, "begin"))
+		return -1;
+	s->tx = 1;
+	return 0;
+}
+
+int store_commit(store *s, at_error *err)
+{
+	if (!s->tx)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "no transaction is open");
+	if (run(s, "COMMIT", err, "commit")) {
+		store_rollback(s);
+		return -1;
+	}
+	s->tx = 0;
+	return 0;
+}
+
+void store_rollback(store *s)
+{
+	if (!s->tx)
+		return;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->tx = 0;
+}
+
+bool store_in_tx(store *s)
+{
+	return s->tx != 0;
+}
+
+int store_exec(store *s, const char *sql, at_error *err)
+{
+	return run(s, sql, err, "exec");
+}
+
+store_stmt *store_prepare(store *s, const char *sql, at_error *err)
+{
+	int spine = s->spine_depth > 0;
+	for (size_t i = 0; i < s->ncache; i++) {
+		store_stmt *c = &s->cache[i];
+		if (!c->in_use && c->spine == spine && !strcmp(c->sql, sql)) {
+			c->in_use = 1;
+			return c;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		int code = sqlite3_errcode(s->db);
+		if (code == SQLITE_AUTH)
+			at_fail(err, 403, AT_E_FORBIDDEN, "",
+				"this connection may not touch the spine's tables; use the access layer");
+		else
+			db_fail(s, err, "prepare");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	if (s->ncache < CACHE_SLOTS) {
+		store_stmt *c = &s->cache[s->ncache++];
+		c->st = st;
+		c->owner = s;
+		c->sql = strdup(sql);
+		if (!c->sql)
+			abort();
+		c->spine = spine;
+		c->in_use = 1;
+		return c;
+	}
+	/* Cache full (or every slot for this SQL in use): an uncached statement. */
+	store_stmt *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	c->st = st;
+	c->owner = s;
+	c->spine = spine;
+	c->in_use = 1;
+	return c;
+}
+
+void store_done(store_stmt *st)
+{
+	if (!st)
+		return;
+	if (!st->sql) {  /* uncached */
+		sqlite3_finalize(st->st);
+		free(st);
+		return;
+	}
+	sqlite3_reset(st->st);
+	sqlite3_clear_bindings(st->st);
+	st->in_use = 0;
+}
+
+int store_bind_text(store_stmt *st, int idx, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st->st, idx) == SQLITE_OK ? 0 : -1;
+	return sqlite3_bind_text(st->st, idx, v, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+int store_bind_int(store_stmt *st, int idx, int64_t v)
+{
+	return sqlite3_bind_int64(st->st, idx, v) == SQLITE_OK ? 0 : -1;
+}
+
+int store_bind_blob(store_stmt *st, int idx, const void *v, size_t len)
+{
+	return sqlite3_bind_blob64(st->st, idx, v, len, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+int store_bind_null(store_stmt *st, int idx)
+{
+	return sqlite3_bind_null(st->st, idx) == SQLITE_OK ? 0 : -1;
+}
+
+int store_step(store_stmt *st, at_error *err)
+{
+	int rc = sqlite3_step(st->st);
+	if (rc == SQLITE_ROW)
+		return STORE_ROW;
+	if (rc == SQLITE_DONE)
+		return STORE_DONE;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return at_fail(err, 409, AT_E_CONFLICT, "", "the change conflicts with existing data: %s",
+			       sqlite3_errmsg(st->owner->db));
+	if (rc == SQLITE_AUTH)
+		return at_fail(err, 403, AT_E_FORBIDDEN, "",
+			       "this connection may not touch the spine's tables; use the access layer");
+	return db_fail(st->owner, err, "step");
+}
+
+const char *store_col_text(store_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st->st, col);
+	return t ? (const char *)t : "";
+}
+
+int64_t store_col_int(store_stmt *st, int col)
+{
+	return sqlite3_column_int64(st->st, col);
+}
+
+const void *store_col_blob(store_stmt *st, int col, size_t *len)
+{
+	const void *b = sqlite3_column_blob(st->st, col);
+	*len = (size_t)sqlite3_column_bytes(st->st, col);
+	return b;
+}
+
+bool store_col_null(store_stmt *st, int col)
+{
+	return sqlite3_column_type(st->st, col) == SQLITE_NULL;
+}
+
+int64_t store_last_id(store *s)
+{
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int64_t store_changes(store *s)
+{
+	return sqlite3_changes64(s->db);
+}
+
+/* ---- Migrations ---- */
+
+static int ensure_schema_table(store *s, at_error *err)
+{
+	store_spine_enter(s);
+	int rc = run(s,
+		     "CREATE TABLE IF NOT EXISTS sp_schema("
+		     " module TEXT PRIMARY KEY, version INTEGER NOT NULL, applied_at INTEGER NOT NULL)",
+		     err, "create schema table");
+	store_spine_leave(s);
+	return rc;
+}
+
+int store_schema_version(store *s, const char *module)
+{
+	at_error e;
+	if (ensure_schema_table(s, &e))
+		return -1;
+	store_spine_enter(s);
+	int v = 0;
+	store_stmt *st = store_prepare(s, "SELECT version FROM sp_schema WHERE module = ?", &e);
+	if (st) {
+		store_bind_text(st, 1, module);
+		if (store_step(st, &e) == STORE_ROW)
+			v = (int)store_col_int(st, 0);
+		store_done(st);
+	} else {
+		v = -1;
+	}
+	store_spine_leave(s);
+	return v;
+}
+
+int store_migrate(store *s, const char *module, const store_migration *m, size_t n,
+		  at_error *err)
+{
+	int have = store_schema_version(s, module);
+	if (have < 0)
+		return at_fail(err, 500, AT_E_STORE, "", "cannot read the schema version of %s", module);
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].version <= have)
+			continue;
+		if (store_begin(s, err))
+			return -1;
+		if (run(s, m[i].sql, err, "migration")) {
+			store_rollback(s);
+			return at_fail(err, 500, AT_E_STORE, "", "migration %s/%d failed: %s", module,
+				       m[i].version, err ? err->message : "");
+		}
+		store_spine_enter(s);
+		store_stmt *st = store_prepare(s,
+			"INSERT INTO sp_schema(module, version, applied_at) VALUES(?, ?, strftime('%s','now'))"
+			" ON CONFLICT(module) DO UPDATE SET version = excluded.version,"
+			" applied_at = excluded.applied_at", err);
+		int rc = -1;
+		if (st) {
+			store_bind_text(st, 1, module);
+			store_bind_int(st, 2, m[i].version);
+			rc = store_step(st, err) == STORE_DONE ? 0 : -1;
+			store_done(st);
+		}
+		store_spine_leave(s);
+		if (rc || store_commit(s, err)) {
+			store_rollback(s);
+			return -1;
+		}
+		have = m[i].version;
+	}
+	return 0;
+}
