@@ -1,0 +1,32 @@
+/*
+ * Shared between the policy module's own files; not a public header.
+ */
+#ifndef ATENA_POLICY_INTERNAL_H
+#define ATENA_POLICY_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "audit/audit.h"
+#include "core/error.h"
+#include "store/store.h"
+
+/* Create or upgrade the policy module's sp_ tables. */
+int policy_migrate(store *s, at_error *err);
+
+/* One-row helpers (inside a spine section). */
+int policy_setting_get(store *s, const char *key, char *out, size_t cap);
+int policy_setting_set(store *s, const char *key, const char *value, at_error *err);
+
+/* Audit an administrative act under business "administration" inside the
+ * caller's transaction. */
+int policy_audit_admin(store *s, const char *by, const char *terminal, const char *operation,
+		       const char *subject_staff, const char *reason, const char *detail,
+		       at_error *err);
+
+/* Is `id` a well-formed identifier: [a-z][a-z0-9_]{0,63}? */
+bool policy_id_ok(const char *id);
+/* Staff and terminal ids: printable ASCII [A-Za-z0-9._@-]{1,64}. */
+int policy_check_staff_id(const char *id, const char *field, at_error *err);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * The policy module's tables. All are sp_ tables: reachable only from inside
+ * the spine (store.h), never from a business connection.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy_internal.h"
+#include "store_spine.h"
+
+static const store_migration migrations[] = {
+	{1,
+	 /* Declarations (decl.h). `source` names the declarations/ file a row came from. */
+	 "CREATE TABLE sp_decl_source(name TEXT PRIMARY KEY, module TEXT NOT NULL,"
+	 " version INTEGER NOT NULL, digest TEXT NOT NULL, loaded_at INTEGER NOT NULL);"
+	 "CREATE TABLE sp_business(id TEXT PRIMARY KEY, name_ja TEXT NOT NULL,"
+	 " legal_basis TEXT NOT NULL, number_using INTEGER NOT NULL, source TEXT NOT NULL);"
+	 "CREATE TABLE sp_file(id TEXT PRIMARY KEY, name_ja TEXT NOT NULL, business TEXT NOT NULL,"
+	 " description TEXT NOT NULL, four_eyes_correct INTEGER NOT NULL,"
+	 " four_eyes_remove INTEGER NOT NULL, removed_years INTEGER NOT NULL,"
+	 " retention_citation TEXT NOT NULL, source TEXT NOT NULL);"
+	 "CREATE TABLE sp_item(file_id TEXT NOT NULL, id TEXT NOT NULL, ord INTEGER NOT NULL,"
+	 " name_ja TEXT NOT NULL, type TEXT NOT NULL, max_len INTEGER NOT NULL, class TEXT NOT NULL,"
+	 " encrypted INTEGER NOT NULL, indexed INTEGER NOT NULL, retention_years INTEGER,"
+	 " note TEXT NOT NULL, PRIMARY KEY(file_id, id));"
+	 "CREATE TABLE sp_permission(business TEXT NOT NULL, file_id TEXT NOT NULL,"
+	 " item_id TEXT NOT NULL, access INTEGER NOT NULL, source TEXT NOT NULL,"
+	 " PRIMARY KEY(business, file_id, item_id));"
+	 "CREATE TABLE sp_setting(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	 /* Staff (staff.h). Passwords as Argon2id strings; TOTP secret sealed. */
+	 "CREATE TABLE sp_staff(id TEXT PRIMARY KEY, name TEXT NOT NULL, department TEXT NOT NULL,"
+	 " admin INTEGER NOT NULL, pw_hash TEXT NOT NULL, pw_changed_at INTEGER NOT NULL,"
+	 " must_change INTEGER NOT NULL, totp_secret TEXT NOT NULL, totp_last_step INTEGER NOT NULL,"
+	 " failures INTEGER NOT NULL, locked INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	 " created_by TEXT NOT NULL);"
+	 "CREATE TABLE sp_password_history(staff_id TEXT NOT NULL, pw_hash TEXT NOT NULL,"
+	 " changed_at INTEGER NOT NULL);"
+	 "CREATE INDEX sp_password_history_staff ON sp_password_history(staff_id, changed_at);"
+	 "CREATE TABLE sp_session(token_hash BLOB PRIMARY KEY, staff_id TEXT NOT NULL,"
+	 " terminal_id TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	 " ended_at INTEGER);"
+	 /* Grants ledger (grant.h): rows are only ever inserted. */
+	 "CREATE TABLE sp_grant(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL"
+	 " CHECK(kind IN ('grant','revoke')), staff_id TEXT NOT NULL, business TEXT NOT NULL,"
+	 " access INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,"
+	 " by_staff TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);"
+	 "CREATE INDEX sp_grant_staff ON sp_grant(staff_id, business);"
+	 "CREATE TRIGGER sp_grant_no_update BEFORE UPDATE ON sp_grant"
+	 " BEGIN SELECT RAISE(ABORT, 'the grant ledger is append-only'); END;"
+	 "CREATE TRIGGER sp_grant_no_delete BEFORE DELETE ON sp_grant"
+	 " BEGIN SELECT RAISE(ABORT, 'the grant ledger is append-only'); END;"
+	 /* Declared data (door.h): a record, its versions, its search index. */
+	 "CREATE TABLE sp_record(id INTEGER PRIMARY KEY, file_id TEXT NOT NULL, subject TEXT NOT NULL,"
+	 " state TEXT NOT NULL CHECK(state IN ('active','removed')), version INTEGER NOT NULL,"
+	 " removal_reason TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	 "CREATE INDEX sp_record_subject ON sp_record(file_id, subject);"
+	 "CREATE TABLE sp_record_version(record_id INTEGER NOT NULL REFERENCES sp_record(id),"
+	 " version INTEGER NOT NULL, doc TEXT NOT NULL, op TEXT NOT NULL, made_by TEXT NOT NULL,"
+	 " made_at INTEGER NOT NULL, approved_by TEXT NOT NULL, PRIMARY KEY(record_id, version));"
+	 /* Versions are never overwritten; the one exception is re-sealing under a
+	  * new key (keys.c), which raises the flag inside its own transaction. */
+	 "CREATE TRIGGER sp_record_version_no_update BEFORE UPDATE ON sp_record_version"
+	 " WHEN NOT EXISTS (SELECT 1 FROM sp_setting WHERE key = 'resealing')"
+	 " BEGIN SELECT RAISE(ABORT, 'record versions are never overwritten'); END;"
+	 "CREATE TABLE sp_index(file_id TEXT NOT NULL, item_id TEXT NOT NULL, key TEXT NOT NULL,"
+	 " record_id INTEGER NOT NULL, PRIMARY KEY(file_id, item_id, key, record_id)) WITHOUT ROWID;"
+	 "CREATE INDEX sp_index_record ON sp_index(record_id);"
+	 /* Four-eyes (door.h): changes held for a second person. */
+	 "CREATE TABLE sp_pending(id INTEGER PRIMARY KEY, file_id TEXT NOT NULL,"
+	 " record_id INTEGER NOT NULL, subject TEXT NOT NULL, op TEXT NOT NULL, doc TEXT NOT NULL,"
+	 " base_version INTEGER NOT NULL, removal_reason TEXT, business TEXT NOT NULL,"
+	 " reason TEXT NOT NULL, case_id TEXT NOT NULL, maker TEXT NOT NULL, made_at INTEGER NOT NULL,"
+	 " status TEXT NOT NULL CHECK(status IN ('pending','approved','rejected')),"
+	 " checker TEXT, decided_at INTEGER, note TEXT);"
+	 "CREATE INDEX sp_pending_status ON sp_pending(status, file_id);"},
+};
+
+int policy_migrate(store *s, at_error *err)
+{
+	store_spine_enter(s);
+	int rc = store_migrate(s, "policy", migrations, sizeof migrations / sizeof migrations[0], err);
+	store_spine_leave(s);
+	return rc;
+}
+
+int policy_setting_get(store *s, const char *key, char *out, size_t cap)
+{
+	at_error e;
+	int rc = -1;
+	store_spine_enter(s);
+	store_stmt *st = store_prepare(s, "SELECT value FROM sp_setting WHERE key = ?", &e);
+	if (st) {
+		store_bind_text(st, 1, key);
+		if (store_step(st, &e) == STORE_ROW) {
+			snprintf(out, cap, "%s", store_col_text(st, 0));
+			rc = 0;
+		}
+		store_done(st);
+	}
+	store_spine_leave(s);
+	return rc;
+}
+
+int policy_setting_set(store *s, const char *key, const char *value, at_error *err)
+{
+	store_spine_enter(s);
+	int rc = -1;
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO sp_setting(key, value) VALUES(?, ?)"
+		" ON CONFLICT(key) DO UPDATE SET value = excluded.value", err);
+	if (st) {
+		store_bind_text(st, 1, key);
+		store_bind_text(st, 2, value);
+		rc = store_step(st, err) == STORE_DONE ? 0 : -1;
+		store_done(st);
+	}
+	store_spine_leave(s);
+	return rc;
+}
+
+int policy_audit_admin(store *s, const char *by, const char *terminal, const char *operation,
+		       const char *subject_staff, const char *reason, const char *detail,
+		       at_error *err)
+{
+	char dept[257] = "";
+	store_spine_enter(s);
+	store_stmt *st = store_prepare(s, "SELECT department FROM sp_staff WHERE id = ?", err);
+	if (st) {
+		store_bind_text(st, 1, by);
+		if (store_step(st, err) == STORE_ROW)
+			snprintf(dept, sizeof dept, "%s", store_col_text(st, 0));
+		store_done(st);
+	}
+	store_spine_leave(s);
+	char det[512];
+	snprintf(det, sizeof det, "staff=%s%s%s", subject_staff, detail && *detail ? " " : "",
+		 detail ? detail : "");
+	audit_event ev = {
+		.staff_id = by && *by ? by : "console",
+		.department = dept,
+		.terminal_id = terminal,
+		.business = "administration",
+		.reason = reason,
+		.operation = operation,
+		.outcome = AUDIT_OK,
+		.detail = det,
+	};
+	return audit_append(s, &ev, NULL, err);
+}
+
+bool policy_id_ok(const char *id)
+{
+	if (!id || !(id[0] >= 'a' && id[0] <= 'z'))
+		return false;
+	size_t n = strlen(id);
+	if (n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+int policy_check_staff_id(const char *id, const char *field, at_error *err)
+{
+	if (!id || !*id)
+		return at_fail(err, 400, AT_E_MISSING, field, "%s is required", field);
+	size_t n = strlen(id);
+	if (n > 64)
+		return at_fail(err, 400, AT_E_INVALID, field, "%s must be at most 64 characters", field);
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '@' || c == '-'))
+			return at_fail(err, 400, AT_E_INVALID, field,
+				       "%s may contain only letters, digits and . _ @ -", field);
+	}
+	return 0;
+}
