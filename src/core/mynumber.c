@@ -1,5 +1,7 @@
 #include "core/mynumber.h"
 
+#include <string.h>
+
 #include "core/text.h"
 
 int mynumber_check_digit(const char *first11)
@@ -23,7 +25,11 @@ mynumber_result mynumber_check(const char *s)
 {
 	if (!text_is_digits(s, 12))
 		return MYNUMBER_BAD_FORMAT;
-	return mynumber_check_digit(s) == s[11] - '0' ? MYNUMBER_OK : MYNUMBER_BAD_CHECK;
+	/* mynumber_check_digit wants exactly 11 digits, not the first 11 of 12. */
+	char first11[12];
+	memcpy(first11, s, 11);
+	first11[11] = '\0';
+	return mynumber_check_digit(first11) == s[11] - '0' ? MYNUMBER_OK : MYNUMBER_BAD_CHECK;
 }
 
 int mynumber_validate(const char *s, const char *field, at_error *err)
