@@ -1,0 +1,708 @@
+/*
+ * Policy: declarations, staff authentication, the grants ledger and the one
+ * door, driven through their public headers against a real data directory.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "core/date.h"
+#include "core/mynumber.h"
+#include "crypto/crypto.h"
+#include "policy/decl.h"
+#include "policy/door.h"
+#include "policy/grant.h"
+#include "policy/keys.h"
+#include "policy/platform.h"
+#include "policy/staff.h"
+#include "test.h"
+
+static char dir[512];
+static store *S;
+static keyring *KR;
+static char pw_clerk1[64], pw_clerk2[64];
+static unsigned char totp_clerk1[64];
+static size_t totp_clerk1_len;
+static int64_t fake_now = 1780000000;   /* 2026-05-28 */
+
+static void set_now(int64_t t)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%lld", (long long)t);
+	setenv("ATENA_FAKE_NOW", b, 1);
+	fake_now = t;
+}
+
+static void mk_mynumber(const char *first11, char out[13])
+{
+	memcpy(out, first11, 11);
+	out[11] = (char)('0' + mynumber_check_digit(first11));
+	out[12] = '\0';
+}
+
+static door_ctx ctx(const char *staff, const char *business, const char *reason)
+{
+	door_ctx c = {.staff_id = staff, .department = "区民課", .terminal_id = "T-001",
+		      .business = business, .reason = reason, .case_id = "A-1"};
+	return c;
+}
+
+static int64_t count_events(const char *op, const char *outcome)
+{
+	audit_filter f = {.limit = 1000};
+	json_t *arr = NULL;
+	at_error e;
+	int64_t n = 0, after = 0;
+	for (;;) {
+		f.after_seq = after;
+		if (audit_query(S, &f, &arr, &e))
+			return -1;
+		size_t i;
+		json_t *ev;
+		json_array_foreach(arr, i, ev) {
+			after = json_integer_value(json_object_get(ev, "seq"));
+			if ((!op || !strcmp(json_string_value(json_object_get(ev, "operation")), op)) &&
+			    (!outcome || !strcmp(json_string_value(json_object_get(ev, "outcome")), outcome)))
+				n++;
+		}
+		size_t got = json_array_size(arr);
+		json_decref(arr);
+		if (got < 1000)
+			break;
+	}
+	return n;
+}
+
+static void setup(void)
+{
+	const char *tmp = getenv("ATENA_TEST_TMP");
+	snprintf(dir, sizeof dir, "%s/policy-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	strcat(dir, "/data");
+	set_now(fake_now);
+	at_error e = {0};
+	if (platform_init(dir, "131105", &e) || platform_open(dir, &S, &KR, &e)) {
+		fprintf(stderr, "setup: %s\n", e.message);
+		exit(1);
+	}
+	strbuf pw = STRBUF_INIT, tp = STRBUF_INIT;
+	sb_init(&pw);
+	sb_init(&tp);
+	if (staff_add(S, KR, "admin", "管理 太郎", "情報政策課", true, "", "console", &pw, &tp, &e))
+		exit(1);
+	sb_reset(&pw);
+	sb_reset(&tp);
+	if (staff_add(S, KR, "clerk1", "窓口 花子", "区民課", false, "admin", "T-ADM", &pw, &tp, &e))
+		exit(1);
+	snprintf(pw_clerk1, sizeof pw_clerk1, "%s", pw.buf);
+	base32_decode(tp.buf, totp_clerk1, sizeof totp_clerk1, &totp_clerk1_len);
+	sb_reset(&pw);
+	sb_reset(&tp);
+	if (staff_add(S, KR, "clerk2", "確認 次郎", "区民課", false, "admin", "T-ADM", &pw, &tp, &e))
+		exit(1);
+	snprintf(pw_clerk2, sizeof pw_clerk2, "%s", pw.buf);
+	sb_reset(&pw);
+	sb_reset(&tp);
+	if (staff_add(S, KR, "viewer", "閲覧 三郎", "税務課", false, "admin", "T-ADM", &pw, &tp, &e))
+		exit(1);
+	sb_release(&pw);
+	sb_release(&tp);
+	if (grant_add(S, "clerk1", "test_business", GRANT_UPDATE, 0, 0, "admin", "T-ADM", "窓口担当", &e) ||
+	    grant_add(S, "clerk2", "test_business", GRANT_UPDATE, 0, 0, "admin", "T-ADM", "確認担当", &e) ||
+	    grant_add(S, "viewer", "test_viewer", GRANT_VIEW, 0, 0, "admin", "T-ADM", "閲覧", &e) ||
+	    grant_add(S, "clerk1", "test_viewer", GRANT_VIEW, 0, 0, "admin", "T-ADM", "閲覧", &e)) {
+		fprintf(stderr, "setup grants: %s\n", e.message);
+		exit(1);
+	}
+}
+
+/* Create a record as clerk1; returns its id. */
+static int64_t create_person(const char *subject, const char *first11, const char *name,
+			     const char *kana, const char *birth)
+{
+	char mn[13];
+	mk_mynumber(first11, mn);
+	door_ctx c = ctx("clerk1", "test_business", "転入届の受付");
+	door *d;
+	at_error e = {0};
+	int64_t id = 0;
+	if (door_open(S, KR, &c, DOOR_WRITE, &d, &e)) {
+		fprintf(stderr, "create_person open: %s\n", e.message);
+		return 0;
+	}
+	json_t *items = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "my_number", mn, "name", name,
+				  "name_kana", kana, "birth_date", birth, "address",
+				  "東京都目黒区中目黒一丁目1番1号", "special_note", "配慮事項あり");
+	if (door_create(d, "test_file", subject, items, &id, &e)) {
+		fprintf(stderr, "create_person: %s\n", e.message);
+		door_abort(d);
+		id = 0;
+	} else if (door_commit(d, &e)) {
+		id = 0;
+	}
+	json_decref(items);
+	return id;
+}
+
+/* ---- declarations ---- */
+
+static void test_declarations_loaded(void)
+{
+	CHECK(decl_business_exists(S, "test_business"));
+	CHECK(decl_business_exists(S, "administration"));
+	CHECK(decl_business_number_using(S, "test_business"));
+	CHECK(!decl_business_number_using(S, "test_viewer"));
+	CHECK(decl_file_exists(S, "test_file"));
+	json_t *all = NULL;
+	at_error e;
+	CHECK(decl_export(S, &all, &e) == 0);
+	json_t *files = json_object_get(all, "files");
+	CHECK_INT(json_array_size(files), 1);
+	json_t *items = json_object_get(json_array_get(files, 0), "items");
+	CHECK_INT(json_array_size(items), 8);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(items, 0), "name_ja")), "個人番号");
+	json_decref(all);
+	/* Reloading is idempotent. */
+	CHECK(decl_load_builtin(S, &e) == 0);
+}
+
+static void test_declaration_validation(void)
+{
+	at_error e;
+	/* My Number not encrypted */
+	const char *bad1 = "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"permissions\":[],"
+			   "\"files\":[{\"id\":\"f\",\"name_ja\":\"F\",\"business\":\"test_business\","
+			   "\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+			   "\"items\":[{\"id\":\"mn\",\"name_ja\":\"個人番号\",\"type\":\"my_number\","
+			   "\"class\":\"my_number\",\"encrypted\":false}]}]}";
+	CHECK(decl_validate(bad1, "bad1", &e) == -1);
+	CHECK_STR(e.field, "files[0].items[0].encrypted");
+	/* Unknown type */
+	const char *bad2 = "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"permissions\":[],"
+			   "\"files\":[{\"id\":\"f\",\"name_ja\":\"F\",\"business\":\"test_business\","
+			   "\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+			   "\"items\":[{\"id\":\"a\",\"name_ja\":\"A\",\"type\":\"money\","
+			   "\"class\":\"general\",\"encrypted\":false}]}]}";
+	CHECK(decl_validate(bad2, "bad2", &e) == -1);
+	CHECK_STR(e.field, "files[0].items[0].type");
+	/* Missing legal basis */
+	const char *bad3 = "{\"module\":\"x\",\"version\":1,\"files\":[],\"permissions\":[],"
+			   "\"businesses\":[{\"id\":\"b\",\"name_ja\":\"B\",\"number_using\":true}]}";
+	CHECK(decl_validate(bad3, "bad3", &e) == -1);
+	CHECK_STR(e.field, "businesses[0].legal_basis");
+	/* Misspelt key */
+	const char *bad4 = "{\"module\":\"x\",\"version\":1,\"files\":[],\"permissions\":[],"
+			   "\"businesses\":[{\"id\":\"b\",\"name_ja\":\"B\",\"legal_basis\":\"l\","
+			   "\"number_usin\":true}]}";
+	CHECK(decl_validate(bad4, "bad4", &e) == -1);
+	CHECK_STR(e.code, "unknown_field");
+	/* Permission naming an undeclared item is refused at load and changes nothing. */
+	const char *bad5 = "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"files\":[],"
+			   "\"permissions\":[{\"business\":\"test_viewer\",\"file\":\"test_file\","
+			   "\"access\":\"view\",\"items\":[\"nope\"]}]}";
+	CHECK(decl_load(S, bad5, "bad5.json", &e) == -1);
+	CHECK_STR(e.field, "items");
+}
+
+/* ---- staff ---- */
+
+static void test_login_flow(void)
+{
+	at_error e = {0};
+	strbuf tok = STRBUF_INIT;
+	sb_init(&tok);
+	staff_info who;
+	char code[8];
+	/* Wrong password */
+	snprintf(code, sizeof code, "%06u", totp_code(totp_clerk1, totp_clerk1_len, fake_now, 6));
+	CHECK(staff_login(S, KR, "clerk1", "wrong-password", code, "T-001", NULL, &tok, &who, &e) == -1);
+	CHECK_INT(e.status, 401);
+	/* Right password, first login: a new password is required */
+	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", NULL, &tok, &who, &e) == -1);
+	CHECK_STR(e.code, "password_change_required");
+	/* The same one-time code cannot be used twice (replay) */
+	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", "a-new-password-1", &tok, &who, &e) == -1);
+	CHECK_INT(e.status, 401);
+	set_now(fake_now + 30);
+	snprintf(code, sizeof code, "%06u", totp_code(totp_clerk1, totp_clerk1_len, fake_now, 6));
+	/* Too short a new password */
+	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", "short", &tok, &who, &e) == -1);
+	CHECK_STR(e.field, "new_password");
+	set_now(fake_now + 30);
+	snprintf(code, sizeof code, "%06u", totp_code(totp_clerk1, totp_clerk1_len, fake_now, 6));
+	/* Reusing the current password as the new one is refused */
+	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", pw_clerk1, &tok, &who, &e) == -1);
+	CHECK_STR(e.field, "new_password");
+	set_now(fake_now + 30);
+	snprintf(code, sizeof code, "%06u", totp_code(totp_clerk1, totp_clerk1_len, fake_now, 6));
+	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", "a-new-password-1", &tok, &who, &e) == 0);
+	CHECK_STR(who.id, "clerk1");
+	CHECK_STR(who.terminal_id, "T-001");
+	CHECK(!who.must_change);
+	/* The session resolves, and ends after idle time */
+	staff_info s2;
+	CHECK(staff_session(S, tok.buf, &s2, &e) == 0);
+	CHECK_STR(s2.terminal_id, "T-001");
+	set_now(fake_now + STAFF_IDLE_TIMEOUT + 1);
+	CHECK(staff_session(S, tok.buf, &s2, &e) == -1);
+	CHECK_STR(e.code, "session_expired");
+	CHECK(staff_session(S, tok.buf, &s2, &e) == -1);
+	CHECK(staff_session(S, "not-a-token", &s2, &e) == -1);
+	CHECK_INT(e.status, 401);
+	/* Password history: the old passwords may not come back */
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-1", pw_clerk1, &e) == -1);
+	CHECK_STR(e.field, "new_password");
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-1", "a-new-password-2", &e) == 0);
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-2", "a-new-password-1", &e) == -1);
+	/* Expiry forces a change again */
+	set_now(fake_now + (int64_t)STAFF_PASSWORD_DAYS * 86400 + 60);
+	staff_info g;
+	CHECK(staff_get(S, "clerk1", &g, &e) == 0);
+	CHECK(g.must_change);
+	set_now(1780000000 + 7200);   /* back to a time well before expiry */
+	fake_now = 1780000000 + 7200;
+	sb_release(&tok);
+	CHECK(count_events("login", AUDIT_FAILED) >= 2);
+	CHECK(count_events("login", AUDIT_OK) == 1);
+}
+
+static void test_lockout(void)
+{
+	at_error e = {0};
+	strbuf tok = STRBUF_INIT;
+	sb_init(&tok);
+	staff_info who;
+	for (int i = 0; i < STAFF_MAX_FAILURES; i++)
+		CHECK(staff_login(S, KR, "clerk2", "wrong-wrong-wrong", "000000", "T-002", NULL, &tok, &who, &e) == -1);
+	CHECK_INT(e.status, 423);
+	/* Even the right password now fails until an administrator acts */
+	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, "000000", "T-002", NULL, &tok, &who, &e) == -1);
+	CHECK_STR(e.code, "account_locked");
+	CHECK(staff_set_locked(S, "clerk2", false, "admin", "T-ADM", &e) == 0);
+	staff_info g;
+	CHECK(staff_get(S, "clerk2", &g, &e) == 0 && !g.locked);
+	/* Unknown id: same answer as a wrong password, nothing revealed */
+	CHECK(staff_login(S, KR, "nobody", "whatever-whatever", "000000", "T-002", NULL, &tok, &who, &e) == -1);
+	CHECK_INT(e.status, 401);
+	sb_release(&tok);
+}
+
+static void test_staff_admin_rules(void)
+{
+	at_error e = {0};
+	strbuf pw = STRBUF_INIT, tp = STRBUF_INIT;
+	sb_init(&pw);
+	sb_init(&tp);
+	/* One person, one account: a duplicate id is refused */
+	CHECK(staff_add(S, KR, "clerk1", "別人", "区民課", false, "admin", "T", &pw, &tp, &e) == -1);
+	CHECK_INT(e.status, 409);
+	/* A non-administrator may not create accounts */
+	CHECK(staff_add(S, KR, "x1", "X", "区民課", false, "clerk1", "T", &pw, &tp, &e) == -1);
+	CHECK_INT(e.status, 403);
+	/* Control characters and bad ids are refused, naming the field */
+	CHECK(staff_add(S, KR, "x 1", "X", "区民課", false, "admin", "T", &pw, &tp, &e) == -1);
+	CHECK_STR(e.field, "id");
+	CHECK(staff_add(S, KR, "x2", "X\x01", "区民課", false, "admin", "T", &pw, &tp, &e) == -1);
+	CHECK_STR(e.field, "name");
+	staff_info g;
+	CHECK(staff_get(S, "x2", &g, &e) == -1);
+	sb_release(&pw);
+	sb_release(&tp);
+}
+
+/* ---- grants ---- */
+
+static void test_grants_ledger(void)
+{
+	at_error e = {0};
+	int64_t now = time_now();
+	CHECK(grant_check(S, "clerk1", "test_business", GRANT_UPDATE, now));
+	CHECK(grant_check(S, "clerk1", "test_business", GRANT_VIEW, now));   /* update implies view */
+	CHECK(!grant_check(S, "viewer", "test_business", GRANT_VIEW, now));
+	CHECK(!grant_check(S, "viewer", "test_viewer", GRANT_UPDATE, now));
+	/* Self-grant refused; unknown business refused; unknown staff refused */
+	CHECK(grant_add(S, "admin", "test_business", GRANT_VIEW, 0, 0, "admin", "T", "r", &e) == -1);
+	CHECK_STR(e.field, "by");
+	CHECK(grant_add(S, "viewer", "no_such_business", GRANT_VIEW, 0, 0, "admin", "T", "r", &e) == -1);
+	CHECK_STR(e.field, "business");
+	CHECK(grant_add(S, "ghost", "test_business", GRANT_VIEW, 0, 0, "admin", "T", "r", &e) == -1);
+	CHECK_STR(e.field, "staff");
+	CHECK(grant_add(S, "viewer", "test_business", GRANT_VIEW, 0, 0, "clerk1", "T", "r", &e) == -1);
+	CHECK_INT(e.status, 403);
+	CHECK(grant_add(S, "viewer", "test_business", GRANT_VIEW, 0, 0, "admin", "T", "", &e) == -1);
+	CHECK_STR(e.field, "reason");
+	/* A time-limited grant expires */
+	CHECK(grant_add(S, "viewer", "test_business", GRANT_VIEW, now, now + 3600, "admin", "T", "臨時", &e) == 0);
+	CHECK(grant_check(S, "viewer", "test_business", GRANT_VIEW, now + 10));
+	CHECK(!grant_check(S, "viewer", "test_business", GRANT_VIEW, now + 3601));
+	/* Revoke is an event; the ledger still says who could see what before it */
+	CHECK(grant_revoke(S, "viewer", "test_business", GRANT_VIEW, "admin", "T", "異動", &e) == 0);
+	CHECK(!grant_check(S, "viewer", "test_business", GRANT_VIEW, now + 10));
+	CHECK(grant_revoke(S, "viewer", "test_business", GRANT_VIEW, "admin", "T", "again", &e) == -1);
+	CHECK_INT(e.status, 409);
+	json_t *ledger = NULL;
+	CHECK(grant_ledger(S, "viewer", &ledger, &e) == 0);
+	CHECK(json_array_size(ledger) >= 3);
+	json_decref(ledger);
+}
+
+/* ---- the door ---- */
+
+static void test_door_refusals(void)
+{
+	at_error e = {0};
+	door *d = NULL;
+	int64_t denied = count_events("open", NULL);
+	door_ctx c = ctx("clerk1", "", "理由");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == -1);   /* missing business */
+	CHECK_INT(e.status, 400);
+	CHECK_STR(e.field, "business");
+	c = ctx("clerk1", "test_business", "");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == -1);   /* missing reason */
+	CHECK_STR(e.field, "reason");
+	c = ctx("clerk1", "no_such_business", "理由");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == -1);   /* undeclared business */
+	CHECK_INT(e.status, 400);
+	c = ctx("viewer", "test_business", "理由");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == -1);   /* no grant (revoked above) */
+	CHECK_STR(e.code, "no_grant");
+	c = ctx("viewer", "test_viewer", "理由");
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == -1);  /* view grant, asks to write */
+	CHECK_STR(e.code, "no_grant");
+	c = ctx("clerk1", "test_business", "理由\x07");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == -1);   /* control character */
+	CHECK_STR(e.field, "reason");
+	/* Every refusal above is in the log */
+	CHECK_INT(count_events("open", NULL) - denied, 6);
+}
+
+static void test_door_create_read_mask(void)
+{
+	int64_t id = create_person("0000001001", "12345678901", "目黒 一郎", "メグロ イチロウ", "1958-04-12");
+	CHECK(id > 0);
+	at_error e = {0};
+	door *d;
+	json_t *r = NULL;
+	/* Number-using business: the number is shown */
+	door_ctx c = ctx("clerk1", "test_business", "住民票の写しの交付");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read(d, "test_file", id, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	char mn[13];
+	mk_mynumber("12345678901", mn);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "items"), "my_number")), mn);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "items"), "special_note")), "配慮事項あり");
+	CHECK_STR(json_string_value(json_object_get(r, "subject")), "0000001001");
+	json_decref(r);
+	/* Non-number-using business: masked, and items it may not view are absent */
+	c = ctx("viewer", "test_viewer", "課税資料の確認");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read(d, "test_file", id, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *items = json_object_get(r, "items");
+	CHECK_STR(json_string_value(json_object_get(items, "my_number")), DOOR_MASK);
+	CHECK(json_object_get(items, "special_note") == NULL);
+	CHECK_STR(json_string_value(json_object_get(items, "name")), "目黒 一郎");
+	json_decref(r);
+	/* The read is audited with who, terminal, business, reason, case, subject, items */
+	audit_filter f = {.subject = "0000001001", .limit = 100};
+	json_t *evs = NULL;
+	CHECK(audit_query(S, &f, &evs, &e) == 0);
+	json_t *last = json_array_get(evs, json_array_size(evs) - 1);
+	CHECK_STR(json_string_value(json_object_get(last, "staff_id")), "viewer");
+	CHECK_STR(json_string_value(json_object_get(last, "terminal_id")), "T-001");
+	CHECK_STR(json_string_value(json_object_get(last, "business")), "test_viewer");
+	CHECK_STR(json_string_value(json_object_get(last, "reason")), "課税資料の確認");
+	CHECK_STR(json_string_value(json_object_get(last, "case_id")), "A-1");
+	CHECK_STR(json_string_value(json_object_get(last, "operation")), "read");
+	CHECK(strstr(json_string_value(json_object_get(last, "items")), "my_number") != NULL);
+	json_decref(evs);
+}
+
+static void test_door_bad_input_changes_nothing(void)
+{
+	at_error e = {0};
+	door *d;
+	door_ctx c = ctx("clerk1", "test_business", "転入届の受付");
+	struct {
+		const char *json, *field;
+	} cases[] = {
+		{"{\"my_number\":\"123456789010\",\"name\":\"A\"}", "items.my_number"},   /* bad check digit */
+		{"{\"my_number\":\"12345\",\"name\":\"A\"}", "items.my_number"},
+		{"{\"birth_date\":\"2023-02-29\",\"name\":\"A\"}", "items.birth_date"},
+		{"{\"name_kana\":\"Yamada\",\"name\":\"A\"}", "items.name_kana"},
+		{"{\"name\":\"A\\u0001B\"}", "items.name"},
+		{"{\"household_size\":\"three\"}", "items.household_size"},
+		{"{\"no_such_item\":\"x\"}", "items.no_such_item"},
+		{"{}", "items"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_error_t je;
+		json_t *items = json_loads(cases[i].json, 0, &je);
+		CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+		int64_t id = 0;
+		CHECK(door_create(d, "test_file", "0000009999", items, &id, &e) == -1);
+		CHECK_STR(e.field, cases[i].field);
+		door_abort(d);
+		json_decref(items);
+	}
+	/* Nothing was written: the subject has no record and no event */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	json_t *found = NULL;
+	CHECK(door_find(d, "test_file", "name", "A", DOOR_EXACT, 10, &found, &e) == 0);
+	CHECK_INT(json_array_size(found), 0);
+	json_decref(found);
+	door_abort(d);
+	audit_filter f = {.subject = "0000009999", .limit = 10};
+	json_t *evs = NULL;
+	CHECK(audit_query(S, &f, &evs, &e) == 0);
+	CHECK_INT(json_array_size(evs), 0);
+	json_decref(evs);
+	/* A viewer may not write even an item it may see */
+	c = ctx("clerk1", "test_viewer", "閲覧");
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == -1);
+	CHECK_STR(e.code, "no_grant");
+}
+
+static void test_door_search(void)
+{
+	create_person("0000001002", "22345678901", "目黒 和子", "メグロ カズコ", "1961-09-03");
+	create_person("0000001003", "32345678901", "佐藤 健", "サトウ ケン", "1985-01-23");
+	at_error e = {0};
+	door *d;
+	json_t *res = NULL;
+	door_ctx c = ctx("clerk1", "test_business", "本人確認");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	/* Prefix search finds two; a many-person result carries no My Number at all */
+	CHECK(door_find(d, "test_file", "name_kana", "メグロ", DOOR_PREFIX, 50, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 2);
+	size_t i;
+	json_t *r;
+	json_array_foreach(res, i, r)
+		CHECK(json_object_get(json_object_get(r, "items"), "my_number") == NULL);
+	json_decref(res);
+	/* Exact My Number lookup through the blind index: one person, number shown */
+	char mn[13];
+	mk_mynumber("32345678901", mn);
+	CHECK(door_find(d, "test_file", "my_number", mn, DOOR_EXACT, 50, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(res, 0), "items"), "my_number")), mn);
+	json_decref(res);
+	/* A My Number with a wrong check digit is refused, not searched */
+	CHECK(door_find(d, "test_file", "my_number", "323456789010", DOOR_EXACT, 50, &res, &e) == -1);
+	CHECK_STR(e.field, "items.my_number");
+	/* Encrypted items cannot be prefix-searched; unindexed items cannot be searched */
+	CHECK(door_find(d, "test_file", "my_number", "3234", DOOR_PREFIX, 50, &res, &e) == -1);
+	CHECK_STR(e.field, "match");
+	CHECK(door_find(d, "test_file", "sex", "男", DOOR_EXACT, 50, &res, &e) == -1);
+	CHECK(door_find(d, "test_file", "name", "x", DOOR_EXACT, 0, &res, &e) == -1);
+	CHECK_STR(e.field, "limit");
+	CHECK(door_commit(d, &e) == 0);
+	/* Each person listed in a search result has a search_result event */
+	audit_filter f = {.subject = "0000001002", .limit = 100};
+	json_t *evs = NULL;
+	CHECK(audit_query(S, &f, &evs, &e) == 0);
+	bool seen = false;
+	json_array_foreach(evs, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "operation")), "search_result"))
+			seen = true;
+	CHECK(seen);
+	json_decref(evs);
+}
+
+static int64_t find_one(const char *item, const char *value)
+{
+	at_error e = {0};
+	door *d;
+	json_t *res = NULL;
+	door_ctx c = ctx("clerk2", "test_business", "確認");
+	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+		return -1;
+	int64_t id = 0;
+	if (door_find(d, "test_file", item, value, DOOR_EXACT, 10, &res, &e) == 0 && json_array_size(res) == 1)
+		id = json_integer_value(json_object_get(json_array_get(res, 0), "record_id"));
+	json_decref(res);
+	door_commit(d, &e);
+	return id;
+}
+
+static void test_four_eyes(void)
+{
+	int64_t id = create_person("0000001004", "42345678901", "鈴木 美咲", "スズキ ミサキ", "1992-07-30");
+	at_error e = {0};
+	door *d;
+	int64_t pid = 0;
+	door_ctx c1 = ctx("clerk1", "test_business", "職権修正");
+	json_t *ch = json_pack("{s:s}", "address", "東京都目黒区八雲三丁目12番8号");
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_update(d, "test_file", id, ch, &pid, &e) == 1);   /* held */
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(pid > 0);
+	json_decref(ch);
+	/* Not applied yet: the index still has the old address */
+	CHECK(find_one("address", "東京都目黒区八雲三丁目12番8号") == 0);
+	/* The maker cannot approve their own change */
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, true, "ok", &e) == -1);
+	CHECK_STR(e.code, "four_eyes_self");
+	door_abort(d);
+	/* A viewer cannot decide (needs an update grant) */
+	door_ctx cv = ctx("viewer", "test_viewer", "確認");
+	CHECK(door_open(S, KR, &cv, DOOR_WRITE, &d, &e) == -1);
+	/* Another staff member with an update grant lists and approves it */
+	door_ctx c2 = ctx("clerk2", "test_business", "職権修正の確認");
+	json_t *list = NULL;
+	CHECK(door_open(S, KR, &c2, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_list(d, &list, &e) == 0);
+	CHECK_INT(json_array_size(list), 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "maker")), "clerk1");
+	json_decref(list);
+	CHECK(door_pending_decide(d, pid, true, "申請書と照合済み", &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(find_one("address", "東京都目黒区八雲三丁目12番8号") == id);
+	/* Deciding twice is refused */
+	CHECK(door_open(S, KR, &c2, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, false, "", &e) == -1);
+	CHECK_INT(e.status, 404);
+	door_abort(d);
+	/* History keeps both versions, the second made by clerk1 and approved by clerk2 */
+	json_t *h = NULL;
+	CHECK(door_open(S, KR, &c2, DOOR_READ, &d, &e) == 0);
+	CHECK(door_history(d, "test_file", id, &h, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *vs = json_object_get(h, "versions");
+	CHECK_INT(json_array_size(vs), 2);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(vs, 1), "made_by")), "clerk1");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(vs, 1), "approved_by")), "clerk2");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(vs, 0), "items"), "address")),
+		  "東京都目黒区中目黒一丁目1番1号");
+	json_decref(h);
+	/* Removal is four-eyes too; a rejected removal leaves the record active */
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_remove(d, "test_file", id, "職権消除", &pid, &e) == 1);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(door_open(S, KR, &c2, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, false, "根拠不足", &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *r = NULL;
+	CHECK(door_open(S, KR, &c2, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read(d, "test_file", id, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_STR(json_string_value(json_object_get(r, "state")), "active");
+	json_decref(r);
+	/* An approved removal makes it a removed record (除票), still readable */
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_remove(d, "test_file", id, "死亡", &pid, &e) == 1);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(door_open(S, KR, &c2, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, true, "", &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(door_open(S, KR, &c2, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read(d, "test_file", id, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_STR(json_string_value(json_object_get(r, "state")), "removed");
+	CHECK_STR(json_string_value(json_object_get(r, "removal_reason")), "死亡");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "items"), "name")), "鈴木 美咲");
+	json_decref(r);
+	/* A removed record is not corrected */
+	ch = json_pack("{s:s}", "name", "X");
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_update(d, "test_file", id, ch, &pid, &e) == -1);
+	CHECK_INT(e.status, 409);
+	door_abort(d);
+	json_decref(ch);
+}
+
+/* Business code gets a connection that the engine itself keeps out of the
+ * spine's tables: the only way to declared data is the door. */
+static void test_business_cannot_reach_declared_data(void)
+{
+	at_error e = {0};
+	door *d;
+	door_ctx c = ctx("clerk1", "test_business", "業務テーブル");
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	store *bs = door_store(d);
+	CHECK(store_prepare(bs, "SELECT doc FROM sp_record_version", &e) == NULL);
+	CHECK_STR(e.code, "forbidden");
+	CHECK(store_prepare(bs, "DELETE FROM sp_audit_event", &e) == NULL);
+	CHECK(store_prepare(bs, "UPDATE sp_grant SET valid_to = 0", &e) == NULL);
+	CHECK(store_prepare(bs, "SELECT * FROM sp_index", &e) == NULL);
+	CHECK(store_prepare(bs, "ATTACH DATABASE ':memory:' AS x", &e) == NULL);
+	CHECK(store_prepare(bs, "PRAGMA writable_schema = 1", &e) == NULL);
+	/* Its own tables are fine, in the same transaction as the door's work */
+	CHECK(store_exec(bs, "CREATE TABLE IF NOT EXISTS biz_note(id INTEGER PRIMARY KEY, t TEXT)", &e) == 0);
+	store_stmt *st = store_prepare(bs, "INSERT INTO biz_note(t) VALUES('x')", &e);
+	CHECK(st != NULL);
+	if (st) {
+		CHECK(store_step(st, &e) == STORE_DONE);
+		store_done(st);
+	}
+	CHECK(door_commit(d, &e) == 0);
+}
+
+static void test_key_rotation(void)
+{
+	at_error e = {0};
+	/* Close our handles: rotation opens the directory itself */
+	char mn[13];
+	mk_mynumber("12345678901", mn);
+	store_close(S);
+	keyring_free(KR);
+	int64_t n = 0;
+	CHECK(keys_rotate(dir, &n, &e) == 0);
+	CHECK(n > 0);
+	json_t *st = NULL;
+	CHECK(keys_status(dir, &st, &e) == 0);
+	CHECK_INT(json_integer_value(json_object_get(st, "current")), 2);
+	/* No value is left under key 1 */
+	CHECK(json_object_get(json_object_get(st, "values_by_key"), "1") == NULL);
+	json_decref(st);
+	CHECK(platform_open(dir, &S, &KR, &e) == 0);
+	/* Old versions and the blind index still work */
+	CHECK(find_one("my_number", mn) > 0);
+	door *d;
+	json_t *h = NULL;
+	door_ctx c = ctx("clerk2", "test_business", "確認");
+	int64_t id = find_one("my_number", mn);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_history(d, "test_file", id, &h, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(json_object_get(h, "versions"), 0), "items"), "my_number")), mn);
+	json_decref(h);
+	/* The audit log is intact after all of the above */
+	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
+	keyring_public_key(KR, pk);
+	audit_report rep;
+	CHECK(audit_verify_db(S, pk, &rep, &e) == 0);
+	CHECK(rep.ok);
+}
+
+int main(void)
+{
+	at_error e;
+	if (crypto_setup(&e))
+		return 1;
+	setup();
+	RUN(test_declarations_loaded);
+	RUN(test_declaration_validation);
+	RUN(test_login_flow);
+	RUN(test_lockout);
+	RUN(test_staff_admin_rules);
+	RUN(test_grants_ledger);
+	RUN(test_door_refusals);
+	RUN(test_door_create_read_mask);
+	RUN(test_door_bad_input_changes_nothing);
+	RUN(test_door_search);
+	RUN(test_four_eyes);
+	RUN(test_business_cannot_reach_declared_data);
+	RUN(test_key_rotation);
+	store_close(S);
+	keyring_free(KR);
+	return test_report();
+}
