@@ -30,7 +30,8 @@ int date_cmp(at_date a, at_date b);
 void date_format(at_date d, char out[11]);
 at_date date_today(void);
 
-/* Current instant; honours ATENA_FAKE_NOW (seconds) so tests can move time. */
+/* Current instant. Builds with -DATENA_TEST_CLOCK=ON (tests only) honour
+ * ATENA_FAKE_NOW (unix seconds) so tests can move time. */
 int64_t time_now(void);
 /* "YYYY-MM-DDTHH:MM:SSZ" */
 void time_format(int64_t t, char out[21]);

@@ -448,14 +448,13 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 			at_fail(err, 401, AT_E_AUTH, "", "the staff ID, password or one-time code is wrong");
 		goto leave;
 	}
-	/* Both factors right: the one-time code's step is used up either way. */
 	staff_info info;
-	if (staff_update(s, "UPDATE sp_staff SET failures = 0, totp_last_step = ? WHERE id = ?", id,
-			 NULL, step, err) ||
-	    staff_get(s, id, &info, err))
+	if (staff_get(s, id, &info, err))
 		goto rollback;
 	if (info.must_change) {
 		if (!new_pw || !*new_pw) {
+			/* Both factors were right but no session opens: the code's step
+			 * stays usable for the retry that carries new_password. */
 			login_event(s, id, dept, terminal_id, AUDIT_DENIED, "password change required");
 			if (store_commit(s, err))
 				goto leave;
@@ -467,6 +466,10 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 			goto rollback;
 		info.must_change = false;
 	}
+	/* A session opens: the one-time code's step is used up (no replay). */
+	if (staff_update(s, "UPDATE sp_staff SET failures = 0, totp_last_step = ? WHERE id = ?", id,
+			 NULL, step, err))
+		goto rollback;
 	strbuf token = STRBUF_INIT;
 	sb_init(&token);
 	crypto_random_token(32, &token);
