@@ -1,0 +1,1111 @@
+/*
+ * audit — the tamper-evident access log (DESIGN.md principle 4; seed 001 §4
+ * 操作履歴を記録し７年間保管; seed 000 §4 端末、職員、対象住民及び照会日時).
+ *
+ * Chain encoding (version 1; also written into every export's header so an
+ * outside verifier can reimplement it with any BLAKE2b and Ed25519 library):
+ *
+ *   canonical(event) = u64be(seq) || u64be(ts)
+ *                      || for each text field, in this order:
+ *                           staff_id, department, terminal_id, business, reason,
+ *                           case_id, subject, items, operation, outcome, detail
+ *                         u32be(length in bytes) || the UTF-8 bytes
+ *   hash[n]          = BLAKE2b-256(hash[n-1] || canonical(event n))   (32-byte digest, no key)
+ *   hash[0]          = 32 zero bytes (the prev_hash of event 1)
+ *
+ *   seq runs 1, 2, 3 ... without gaps; ts is unix seconds (UTC).
+ *
+ *   checkpoint signature = Ed25519 over
+ *       "atena-audit-checkpoint-v1" || 0x00 || u64be(seq) || hash[seq] || u64be(signed_at)
+ *
+ * The length prefixes make the encoding unambiguous (no field can borrow
+ * bytes from its neighbour); the fixed order means no field can be added or
+ * dropped without changing the hash.
+ */
+#include "audit/audit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <string.h>
+
+#include "core/date.h"
+#include "core/strbuf.h"
+#include "store_spine.h"
+
+#define NF 11              /* text fields of an event */
+#define FIELD_MAX 1024     /* bytes per text field after sanitising */
+#define DETAIL_MAX 512     /* bytes for detail: short context, never personal data */
+#define HB CRYPTO_HASH_BYTES
+#define EXPORT_FORMAT "atena-audit-export-v1"
+#define CP_DOMAIN "atena-audit-checkpoint-v1"
+#define CP_MSG_BYTES (sizeof CP_DOMAIN + 8 + HB + 8)  /* sizeof counts the 0x00 separator */
+#define E_CHAIN "audit_chain_broken"
+#define LINE_MAX_BYTES (1u << 20)
+
+static const char *const FIELD[NF] = {"staff_id", "department", "terminal_id", "business",
+				      "reason",   "case_id",    "subject",     "items",
+				      "operation", "outcome",   "detail"};
+
+#define COLS                                                                               \
+	"staff_id, department, terminal_id, business, reason, case_id, subject, items, " \
+	"operation, outcome, detail"
+
+static const char ENCODING[] =
+	"hash = BLAKE2b-256(prev_hash || u64be(seq) || u64be(ts) || for staff_id, department, "
+	"terminal_id, business, reason, case_id, subject, items, operation, outcome, detail: "
+	"u32be(byte length) || UTF-8 bytes); prev_hash of event 1 = 32 zero bytes; checkpoint "
+	"signature = Ed25519 over \"" CP_DOMAIN "\" || 0x00 || u64be(seq) || hash || "
+	"u64be(signed_at)";
+
+/* One event as hashed: pointers into a row, a JSON object or sanitised buffers. */
+typedef struct rec {
+	int64_t seq, ts;
+	const char *f[NF];
+	size_t len[NF];
+} rec;
+
+/* ---- Encoding ----------------------------------------------------------- */
+
+static void put_be(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (unsigned char)(v & 0xffu);
+		v >>= 8;
+	}
+}
+
+static void chain_hash(const unsigned char prev[HB], const rec *r, strbuf *scratch,
+		       unsigned char out[HB])
+{
+	unsigned char b[8];
+	sb_reset(scratch);
+	sb_add(scratch, prev, HB);
+	put_be(b, (uint64_t)r->seq, 8);
+	sb_add(scratch, b, 8);
+	put_be(b, (uint64_t)r->ts, 8);
+	sb_add(scratch, b, 8);
+	for (int i = 0; i < NF; i++) {
+		put_be(b, (uint64_t)r->len[i], 4);
+		sb_add(scratch, b, 4);
+		sb_add(scratch, r->f[i], r->len[i]);
+	}
+	crypto_hash(scratch->buf, scratch->len, out);
+}
+
+static void cp_message(int64_t seq, const unsigned char hash[HB], int64_t signed_at,
+		       unsigned char msg[CP_MSG_BYTES])
+{
+	memcpy(msg, CP_DOMAIN, sizeof CP_DOMAIN);  /* with its NUL: the 0x00 separator */
+	put_be(msg + sizeof CP_DOMAIN, (uint64_t)seq, 8);
+	memcpy(msg + sizeof CP_DOMAIN + 8, hash, HB);
+	put_be(msg + sizeof CP_DOMAIN + 8 + HB, (uint64_t)signed_at, 8);
+}
+
+/* ---- Sanitising ----------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (n bytes left) and its code point,
+ * or 0 when the bytes there are not valid UTF-8 (overlong, surrogate, > U+10FFFF). */
+static size_t utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	size_t k;
+	uint32_t c, min;
+	if ((p[0] & 0xe0) == 0xc0) {
+		k = 2, c = p[0] & 0x1fu, min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		k = 3, c = p[0] & 0x0fu, min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		k = 4, c = p[0] & 0x07u, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3fu);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return k;
+}
+
+/* Characters a log reader must never be shown raw: C0, DEL, C1 (as text_check
+ * refuses them), line/paragraph separators and bidirectional overrides, which
+ * could make a displayed event read differently from what is stored. */
+static int unsafe_cp(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
+	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* The log must never refuse an event because of what a user typed: unsafe
+ * characters and invalid bytes become '?', and overlong text is cut at a
+ * character boundary so that it fits max bytes. */
+static void sanitize(strbuf *out, const char *in, size_t inlen, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0;
+	while (i < inlen) {
+		uint32_t c = 0;
+		size_t k = utf8_next(p + i, inlen - i, &c);
+		if (k == 0 || unsafe_cp(c)) {
+			if (out->len + 1 > max)
+				break;
+			sb_addch(out, '?');
+			i += k ? k : 1;
+			continue;
+		}
+		if (out->len + k > max)
+			break;
+		sb_add(out, p + i, k);
+		i += k;
+	}
+}
+
+/* A JSON string for bytes that our writer made valid UTF-8; bytes changed by
+ * hand may not be, and are then shown sanitised (the hash check fails anyway). */
+static json_t *jstr(const char *s, size_t len)
+{
+	json_t *v = json_stringn(s, len);
+	if (v)
+		return v;
+	strbuf sb = STRBUF_INIT;
+	sanitize(&sb, s, len, len);
+	v = json_stringn(sb.buf ? sb.buf : "", sb.len);
+	sb_release(&sb);
+	return v;
+}
+
+/* ---- Reports ---------------------------------------------------------------- */
+
+static void say(audit_report *rep, int64_t bad_seq, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(audit_report *rep, int64_t bad_seq, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rep->message, sizeof rep->message, fmt, ap);
+	va_end(ap);
+	rep->ok = false;
+	rep->bad_seq = bad_seq;
+}
+
+/* Walks events in seq order and stops at the first that does not fit. */
+typedef struct walker {
+	int64_t expected;          /* the seq the next event must have */
+	unsigned char prev[HB];    /* recomputed hash of the event before it */
+	audit_report *rep;
+	strbuf scratch;
+} walker;
+
+static void walker_init(walker *w, audit_report *rep)
+{
+	memset(w, 0, sizeof *w);
+	w->expected = 1;
+	w->rep = rep;
+	sb_init(&w->scratch);
+}
+
+/* false (and the report says why) when the event breaks the chain. */
+static bool walk(walker *w, const rec *r, const void *prev_stored, size_t plen,
+		 const void *hash_stored, size_t hlen, unsigned char out[HB])
+{
+	audit_report *rep = w->rep;
+	if (r->seq != w->expected) {
+		if (r->seq > w->expected)
+			say(rep, w->expected,
+			    "event %lld is missing (the next stored event is %lld): events were "
+			    "deleted or the sequence was rewritten",
+			    (long long)w->expected, (long long)r->seq);
+		else
+			say(rep, w->expected,
+			    "an event numbered %lld is stored where event %lld should be: the sequence "
+			    "was rewritten",
+			    (long long)r->seq, (long long)w->expected);
+		return false;
+	}
+	if (plen != HB || memcmp(prev_stored, w->prev, HB)) {
+		if (r->seq == 1)
+			say(rep, 1, "event 1 does not start the chain: its prev_hash is not 32 zero bytes");
+		else
+			say(rep, r->seq,
+			    "event %lld does not link to event %lld: its prev_hash differs from the "
+			    "hash of the event before it (an event was removed, inserted or reordered here)",
+			    (long long)r->seq, (long long)r->seq - 1);
+		return false;
+	}
+	chain_hash(w->prev, r, &w->scratch, out);
+	if (hlen != HB || memcmp(hash_stored, out, HB)) {
+		say(rep, r->seq,
+		    "event %lld was modified: its stored hash does not match its contents "
+		    "(or its contents were moved here from another position)",
+		    (long long)r->seq);
+		return false;
+	}
+	memcpy(w->prev, out, HB);
+	w->expected++;
+	rep->events++;
+	return true;
+}
+
+typedef struct cp {
+	int64_t seq, signed_at;
+	unsigned char hash[HB], sig[CRYPTO_SIG_BYTES], pk[CRYPTO_SIGN_PK_BYTES];
+	bool shapes_ok;   /* blobs had the right lengths */
+	long line;        /* export line, 0 for the database */
+} cp;
+
+/* Check one checkpoint against the recomputed chain hash at its seq. */
+static bool check_cp(audit_report *rep, const cp *c, const unsigned char chain[HB],
+		     const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const char *keyname)
+{
+	if (!c->shapes_ok) {
+		say(rep, c->seq, "checkpoint at %lld is damaged: its hash, key or signature has the wrong length",
+		    (long long)c->seq);
+		return false;
+	}
+	unsigned char msg[CP_MSG_BYTES];
+	cp_message(c->seq, c->hash, c->signed_at, msg);
+	if (!crypto_verify_msg(pk, msg, sizeof msg, c->sig)) {
+		bool other = memcmp(c->pk, pk, CRYPTO_SIGN_PK_BYTES) &&
+			     crypto_verify_msg(c->pk, msg, sizeof msg, c->sig);
+		say(rep, c->seq,
+		    "checkpoint at %lld: the signature does not verify with the %s public key%s",
+		    (long long)c->seq, keyname,
+		    other ? " (it was signed with a different key, the one stored beside it)"
+			  : " (the checkpoint was altered or forged)");
+		return false;
+	}
+	if (memcmp(c->hash, chain, HB)) {
+		say(rep, c->seq,
+		    "checkpoint at %lld does not match the chain: the signed hash differs from the "
+		    "recomputed hash of event %lld, so events up to %lld were rewritten after signing",
+		    (long long)c->seq, (long long)c->seq, (long long)c->seq);
+		return false;
+	}
+	rep->checkpoints++;
+	return true;
+}
+
+static void copy_blob(unsigned char *dst, size_t n, const void *src, size_t len, bool *ok)
+{
+	if (src && len == n)
+		memcpy(dst, src, n);
+	else
+		*ok = false;
+}
+
+/* ---- Store helpers ---------------------------------------------------------- */
+
+static const store_migration MIGRATIONS[] = {
+	{1,
+	 "CREATE TABLE sp_audit_event("
+	 " seq INTEGER PRIMARY KEY,"
+	 " ts INTEGER NOT NULL,"
+	 " staff_id TEXT NOT NULL, department TEXT NOT NULL, terminal_id TEXT NOT NULL,"
+	 " business TEXT NOT NULL, reason TEXT NOT NULL, case_id TEXT NOT NULL,"
+	 " subject TEXT NOT NULL, items TEXT NOT NULL, operation TEXT NOT NULL,"
+	 " outcome TEXT NOT NULL, detail TEXT NOT NULL,"
+	 " prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
+	 /* (subject) is ordered by seq within a subject: a resident's history pages without a sort. */
+	 "CREATE INDEX sp_audit_event_subject ON sp_audit_event(subject);"
+	 "CREATE INDEX sp_audit_event_staff ON sp_audit_event(staff_id, ts);"
+	 "CREATE TABLE sp_audit_checkpoint("
+	 " seq INTEGER PRIMARY KEY,"
+	 " hash BLOB NOT NULL, signed_at INTEGER NOT NULL,"
+	 " public_key BLOB NOT NULL, signature BLOB NOT NULL);"},
+};
+
+int audit_migrate(store *s, at_error *err)
+{
+	store_spine_enter(s);
+	int rc = store_migrate(s, "audit", MIGRATIONS, sizeof MIGRATIONS / sizeof MIGRATIONS[0], err);
+	store_spine_leave(s);
+	return rc;
+}
+
+/* Reads run in the caller's transaction when one is open, else in a read
+ * transaction of their own (one consistent snapshot). */
+static int read_begin(store *s, bool *own, at_error *err)
+{
+	*own = !store_in_tx(s);
+	return *own ? store_begin_read(s, err) : 0;
+}
+
+static void read_end(store *s, bool own)
+{
+	if (own)
+		store_rollback(s);
+}
+
+/* Head of the chain: (0, zeros) when empty. Inside a spine section. */
+static int head(store *s, int64_t *seq, unsigned char hash[HB], at_error *err)
+{
+	*seq = 0;
+	memset(hash, 0, HB);
+	store_stmt *st = store_prepare(s, "SELECT seq, hash FROM sp_audit_event ORDER BY seq DESC LIMIT 1", err);
+	if (!st)
+		return -1;
+	int rc = store_step(st, err);
+	if (rc == STORE_ROW) {
+		*seq = store_col_int(st, 0);
+		size_t n;
+		const void *h = store_col_blob(st, 1, &n);
+		/* A damaged head is carried forward as is; audit_verify reports it. */
+		if (h)
+			memcpy(hash, h, n < HB ? n : HB);
+	}
+	store_done(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Fill r from columns first..first+12 (seq, ts, fields) of a row. */
+static void row_rec(store_stmt *st, int first, rec *r)
+{
+	r->seq = store_col_int(st, first);
+	r->ts = store_col_int(st, first + 1);
+	for (int i = 0; i < NF; i++) {
+		/* As bytes, not text: a NUL smuggled into a field must change the hash. */
+		const void *b = store_col_blob(st, first + 2 + i, &r->len[i]);
+		r->f[i] = b ? b : "";
+	}
+}
+
+/* ---- Append ------------------------------------------------------------------- */
+
+int audit_append(store *s, const audit_event *ev, int64_t *seq_out, at_error *err)
+{
+	if (!ev)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "audit_append was given no event");
+	if (!store_in_tx(s))
+		return at_fail(err, 500, AT_E_INTERNAL, "",
+			       "audit_append must run inside the caller's write transaction, so the "
+			       "access and its event commit together");
+	const char *in[NF] = {ev->staff_id, ev->department, ev->terminal_id, ev->business,
+			      ev->reason,   ev->case_id,    ev->subject,     ev->items,
+			      ev->operation, ev->outcome,   ev->detail};
+	strbuf clean[NF];
+	rec r;
+	for (int i = 0; i < NF; i++) {
+		sb_init(&clean[i]);
+		const char *v = in[i] ? in[i] : "";
+		sanitize(&clean[i], v, strlen(v), i == NF - 1 ? DETAIL_MAX : FIELD_MAX);
+		r.f[i] = clean[i].buf;
+		r.len[i] = clean[i].len;
+	}
+	r.ts = time_now();
+
+	int rc = -1;
+	unsigned char prev[HB], hash[HB];
+	strbuf scratch = STRBUF_INIT;
+	store_stmt *st;
+	store_spine_enter(s);
+	if (head(s, &r.seq, prev, err))
+		goto out;
+	r.seq++;
+	chain_hash(prev, &r, &scratch, hash);
+	st = store_prepare(s,
+		"INSERT INTO sp_audit_event(seq, ts, " COLS ", prev_hash, hash)"
+		" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
+	if (!st)
+		goto out;
+	store_bind_int(st, 1, r.seq);
+	store_bind_int(st, 2, r.ts);
+	for (int i = 0; i < NF; i++)
+		store_bind_text(st, 3 + i, r.f[i]);
+	store_bind_blob(st, 14, prev, HB);
+	store_bind_blob(st, 15, hash, HB);
+	rc = store_step(st, err) == STORE_DONE ? 0 : -1;
+	store_done(st);
+	if (!rc && seq_out)
+		*seq_out = r.seq;
+out:
+	store_spine_leave(s);
+	sb_release(&scratch);
+	for (int i = 0; i < NF; i++)
+		sb_release(&clean[i]);
+	return rc;
+}
+
+int audit_append_now(store *s, const audit_event *ev, at_error *err)
+{
+	if (store_begin(s, err))
+		return -1;
+	if (audit_append(s, ev, NULL, err)) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
+/* ---- Checkpoints ------------------------------------------------------------------ */
+
+/* Load every checkpoint in seq order. Inside a spine section. */
+static int load_cps(store *s, cp **out, size_t *n, at_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	store_stmt *st = store_prepare(s,
+		"SELECT seq, hash, signed_at, public_key, signature FROM sp_audit_checkpoint ORDER BY seq",
+		err);
+	if (!st)
+		return -1;
+	size_t cap = 0;
+	int rc;
+	while ((rc = store_step(st, err)) == STORE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			cp *g = realloc(*out, cap * sizeof **out);
+			if (!g)
+				abort();
+			*out = g;
+		}
+		cp *c = &(*out)[(*n)++];
+		memset(c, 0, sizeof *c);
+		c->shapes_ok = true;
+		c->seq = store_col_int(st, 0);
+		c->signed_at = store_col_int(st, 2);
+		size_t len;
+		const void *b = store_col_blob(st, 1, &len);
+		copy_blob(c->hash, HB, b, len, &c->shapes_ok);
+		b = store_col_blob(st, 3, &len);
+		copy_blob(c->pk, sizeof c->pk, b, len, &c->shapes_ok);
+		b = store_col_blob(st, 4, &len);
+		copy_blob(c->sig, sizeof c->sig, b, len, &c->shapes_ok);
+	}
+	store_done(st);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Walk events from seq `from` on (1 = the whole log), starting from the
+ * recomputed hash prev. Inside a spine section and a transaction. Returns 0
+ * when the walk ran (rep says whether the chain held), -1 on a store error. */
+static int walk_db(store *s, walker *w, int64_t from, const cp *cps, size_t ncp, size_t *next_cp,
+		   const unsigned char pk[CRYPTO_SIGN_PK_BYTES], at_error *err)
+{
+	store_stmt *st = store_prepare(s,
+		"SELECT seq, ts, " COLS ", prev_hash, hash FROM sp_audit_event WHERE seq >= ? ORDER BY seq",
+		err);
+	if (!st)
+		return -1;
+	store_bind_int(st, 1, from);
+	int rc;
+	unsigned char h[HB];
+	while ((rc = store_step(st, err)) == STORE_ROW) {
+		rec r;
+		row_rec(st, 0, &r);
+		size_t plen, hlen;
+		const void *p = store_col_blob(st, 13, &plen);
+		const void *hh = store_col_blob(st, 14, &hlen);
+		/* A checkpoint on a seq that is not there (in a gap) breaks at the gap below. */
+		if (!walk(w, &r, p, plen, hh, hlen, h))
+			break;
+		while (cps && *next_cp < ncp && cps[*next_cp].seq <= r.seq) {
+			const cp *c = &cps[*next_cp];
+			if (c->seq < r.seq) {
+				say(w->rep, c->seq, "checkpoint at %lld refers to no event", (long long)c->seq);
+				goto stop;
+			}
+			if (!check_cp(w->rep, c, h, pk, "given"))
+				goto stop;
+			(*next_cp)++;
+		}
+	}
+stop:
+	store_done(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Sign the head if it moved past the last checkpoint; the caller holds a
+ * write transaction. The events since the last checkpoint are checked first:
+ * signing a chain someone has rewritten would vouch for the forgery. */
+static int checkpoint_tx(store *s, const keyring *kr, bool *broken, at_error *err)
+{
+	*broken = false;
+	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
+	keyring_public_key(kr, pk);
+	int64_t hseq;
+	unsigned char hhash[HB];
+	if (head(s, &hseq, hhash, err))
+		return -1;
+
+	cp last;
+	bool have_last = false;
+	store_stmt *st = store_prepare(s,
+		"SELECT seq, hash, signed_at, public_key, signature FROM sp_audit_checkpoint"
+		" ORDER BY seq DESC LIMIT 1", err);
+	if (!st)
+		return -1;
+	int rc = store_step(st, err);
+	if (rc == STORE_ROW) {
+		have_last = true;
+		memset(&last, 0, sizeof last);
+		last.shapes_ok = true;
+		last.seq = store_col_int(st, 0);
+		last.signed_at = store_col_int(st, 2);
+		size_t len;
+		const void *b = store_col_blob(st, 1, &len);
+		copy_blob(last.hash, HB, b, len, &last.shapes_ok);
+		b = store_col_blob(st, 3, &len);
+		copy_blob(last.pk, sizeof last.pk, b, len, &last.shapes_ok);
+		b = store_col_blob(st, 4, &len);
+		copy_blob(last.sig, sizeof last.sig, b, len, &last.shapes_ok);
+	}
+	store_done(st);
+	if (rc < 0)
+		return -1;
+	if (hseq == 0 || (have_last && hseq <= last.seq))
+		return 0;
+
+	audit_report rep;
+	memset(&rep, 0, sizeof rep);
+	rep.ok = true;
+	walker w;
+	walker_init(&w, &rep);
+	int64_t from = 1;
+	if (have_last) {
+		/* Start from the signed hash: only the unsigned tail needs walking. */
+		unsigned char h[HB];
+		store_stmt *q = store_prepare(s, "SELECT hash FROM sp_audit_event WHERE seq = ?", err);
+		if (!q) {
+			sb_release(&w.scratch);
+			return -1;
+		}
+		store_bind_int(q, 1, last.seq);
+		rc = store_step(q, err);
+		size_t len = 0;
+		const void *b = rc == STORE_ROW ? store_col_blob(q, 0, &len) : NULL;
+		bool found = b && len == HB;
+		if (found)
+			memcpy(h, b, HB);
+		store_done(q);
+		if (rc < 0) {
+			sb_release(&w.scratch);
+			return -1;
+		}
+		if (!found)
+			say(&rep, last.seq, "checkpoint at %lld refers to a missing event", (long long)last.seq);
+		else if (check_cp(&rep, &last, h, pk, "key file's"))
+			memcpy(w.prev, h, HB);
+		w.expected = last.seq + 1;
+		from = last.seq + 1;
+	}
+	size_t none = 0;
+	if (rep.bad_seq == 0 && walk_db(s, &w, from, NULL, 0, &none, pk, err)) {
+		sb_release(&w.scratch);
+		return -1;
+	}
+	sb_release(&w.scratch);
+	if (rep.bad_seq == 0 && w.expected != hseq + 1)
+		say(&rep, w.expected, "event %lld is missing", (long long)w.expected);
+	if (rep.bad_seq != 0) {
+		*broken = true;
+		return at_fail(err, 500, E_CHAIN, "", "refusing to sign the audit log: %s", rep.message);
+	}
+
+	int64_t now = time_now();
+	unsigned char msg[CP_MSG_BYTES], sig[CRYPTO_SIG_BYTES];
+	cp_message(hseq, w.prev, now, msg);
+	crypto_sign_msg(kr, msg, sizeof msg, sig);
+	st = store_prepare(s,
+		"INSERT INTO sp_audit_checkpoint(seq, hash, signed_at, public_key, signature)"
+		" VALUES(?, ?, ?, ?, ?)", err);
+	if (!st)
+		return -1;
+	store_bind_int(st, 1, hseq);
+	store_bind_blob(st, 2, w.prev, HB);
+	store_bind_int(st, 3, now);
+	store_bind_blob(st, 4, pk, sizeof pk);
+	store_bind_blob(st, 5, sig, sizeof sig);
+	rc = store_step(st, err) == STORE_DONE ? 0 : -1;
+	store_done(st);
+	return rc;
+}
+
+static int checkpoint(store *s, const keyring *kr, bool *broken, at_error *err)
+{
+	bool own = !store_in_tx(s);
+	if (own && store_begin(s, err))
+		return -1;
+	store_spine_enter(s);
+	int rc = checkpoint_tx(s, kr, broken, err);
+	store_spine_leave(s);
+	if (!own)
+		return rc;
+	if (rc) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
+int audit_checkpoint(store *s, const keyring *kr, at_error *err)
+{
+	bool broken;
+	return checkpoint(s, kr, &broken, err);
+}
+
+/* ---- Verification ------------------------------------------------------------------ */
+
+static void summary(audit_report *rep, int64_t last_signed, const char *extra)
+{
+	int n = snprintf(rep->message, sizeof rep->message,
+			 "%lld events and %lld checkpoints verified; the chain is intact",
+			 (long long)rep->events, (long long)rep->checkpoints);
+	size_t used = n > 0 ? (size_t)n : 0;
+	if (used < sizeof rep->message && rep->events > 0) {
+		if (last_signed >= rep->events)
+			n = snprintf(rep->message + used, sizeof rep->message - used,
+				     " and signed through event %lld", (long long)last_signed);
+		else if (last_signed > 0)
+			n = snprintf(rep->message + used, sizeof rep->message - used,
+				     "; events %lld..%lld are not covered by a checkpoint yet",
+				     (long long)last_signed + 1, (long long)rep->events);
+		else
+			n = snprintf(rep->message + used, sizeof rep->message - used,
+				     "; no event is covered by a checkpoint yet");
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (extra && used < sizeof rep->message)
+		snprintf(rep->message + used, sizeof rep->message - used, "; %s", extra);
+}
+
+int audit_verify_db(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audit_report *rep,
+		    at_error *err)
+{
+	memset(rep, 0, sizeof *rep);
+	rep->ok = true;
+	bool own;
+	if (read_begin(s, &own, err))
+		return -1;
+	store_spine_enter(s);
+	cp *cps = NULL;
+	size_t ncp = 0, next = 0;
+	walker w;
+	walker_init(&w, rep);
+	int rc = load_cps(s, &cps, &ncp, err);
+	if (!rc)  /* from the lowest seq stored, so a stray seq 0 or below shows up too */
+		rc = walk_db(s, &w, INT64_MIN, cps, ncp, &next, pk, err);
+	store_spine_leave(s);
+	read_end(s, own);
+	if (!rc && rep->ok && next < ncp) {
+		/* Checkpoints beyond the last event: signed events were cut off the end. */
+		say(rep, w.expected,
+		    "checkpoint at %lld refers to a missing event — the log was truncated after event %lld",
+		    (long long)cps[next].seq, (long long)w.expected - 1);
+	}
+	if (!rc && rep->ok)
+		summary(rep, ncp ? cps[ncp - 1].seq : 0, NULL);
+	free(cps);
+	sb_release(&w.scratch);
+	return rc;
+}
+
+/* ---- Export ---------------------------------------------------------------------- */
+
+static json_t *hexstr(const unsigned char *b, size_t n)
+{
+	strbuf sb = STRBUF_INIT;
+	sb_add_hex(&sb, b, n);
+	json_t *v = json_stringn(sb.buf, sb.len);
+	sb_release(&sb);
+	return v;
+}
+
+static int put_line(FILE *out, json_t *o)
+{
+	int rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (rc || fputc('\n', out) == EOF)
+		return -1;
+	return 0;
+}
+
+/* On a broken chain the file is still written in full (it shows the damage to
+ * whoever verifies it), without a new checkpoint, and the call then fails with
+ * audit_chain_broken so the operator learns it at once. */
+int audit_export(store *s, const keyring *kr, FILE *out, at_error *err)
+{
+	bool broken = false;
+	at_error chain_err;
+	at_error_clear(&chain_err);
+	if (checkpoint(s, kr, &broken, &chain_err)) {
+		if (!broken) {
+			if (err)
+				*err = chain_err;
+			return -1;
+		}
+	}
+	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
+	keyring_public_key(kr, pk);
+
+	json_t *h = json_object();
+	json_object_set_new(h, "format", json_string(EXPORT_FORMAT));
+	json_object_set_new(h, "public_key", hexstr(pk, sizeof pk));
+	json_object_set_new(h, "hash", json_string("blake2b-256"));
+	json_object_set_new(h, "encoding", json_string(ENCODING));
+	if (put_line(out, h))
+		return at_fail(err, 500, AT_E_INTERNAL, "", "cannot write the audit export");
+
+	bool own;
+	if (read_begin(s, &own, err))
+		return -1;
+	store_spine_enter(s);
+	int rc = -1, wrc = 0, step = STORE_DONE;
+	cp *cps = NULL;
+	size_t ncp = 0;
+	store_stmt *st = store_prepare(s,
+		"SELECT seq, ts, " COLS ", prev_hash, hash FROM sp_audit_event ORDER BY seq", err);
+	if (!st)
+		goto out;
+	while (!wrc && (step = store_step(st, err)) == STORE_ROW) {
+		rec r;
+		row_rec(st, 0, &r);
+		json_t *o = json_object();
+		json_object_set_new(o, "seq", json_integer(r.seq));
+		json_object_set_new(o, "ts", json_integer(r.ts));
+		for (int i = 0; i < NF; i++)
+			json_object_set_new(o, FIELD[i], jstr(r.f[i], r.len[i]));
+		size_t n;
+		const void *b = store_col_blob(st, 13, &n);
+		json_object_set_new(o, "prev_hash", hexstr(b, b ? n : 0));
+		b = store_col_blob(st, 14, &n);
+		json_object_set_new(o, "hash", hexstr(b, b ? n : 0));
+		wrc = put_line(out, o);
+	}
+	store_done(st);
+	if (!wrc && step < 0)
+		goto out;
+	if (!wrc && load_cps(s, &cps, &ncp, err))
+		goto out;
+	for (size_t i = 0; !wrc && i < ncp; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "checkpoint", json_integer(cps[i].seq));
+		json_object_set_new(o, "hash", hexstr(cps[i].hash, HB));
+		json_object_set_new(o, "signed_at", json_integer(cps[i].signed_at));
+		json_object_set_new(o, "signature", hexstr(cps[i].sig, sizeof cps[i].sig));
+		json_object_set_new(o, "public_key", hexstr(cps[i].pk, sizeof cps[i].pk));
+		wrc = put_line(out, o);
+	}
+	if (wrc || fflush(out) || ferror(out)) {
+		at_fail(err, 500, AT_E_INTERNAL, "", "cannot write the audit export");
+		goto out;
+	}
+	if (broken) {
+		at_fail(err, 500, E_CHAIN, "", "the log was exported, but %s", chain_err.message);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(cps);
+	store_spine_leave(s);
+	read_end(s, own);
+	return rc;
+}
+
+/* ---- Verifying an export ------------------------------------------------------------ */
+
+static bool hex_field(json_t *o, const char *key, unsigned char *out, size_t n)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) && hex_decode(json_string_value(v), out, n) == 0;
+}
+
+static bool int_field(json_t *o, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_integer(v))
+		return false;
+	*out = (int64_t)json_integer_value(v);
+	return true;
+}
+
+static int cp_cmp(const void *a, const void *b)
+{
+	const cp *x = a, *y = b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+typedef struct hashes {
+	unsigned char (*h)[HB];  /* h[seq - 1]: recomputed chain hash */
+	size_t n, cap;
+} hashes;
+
+static void hashes_add(hashes *hs, const unsigned char h[HB])
+{
+	if (hs->n == hs->cap) {
+		hs->cap = hs->cap ? hs->cap * 2 : 1024;
+		void *g = realloc(hs->h, hs->cap * HB);
+		if (!g)
+			abort();
+		hs->h = g;
+	}
+	memcpy(hs->h[hs->n++], h, HB);
+}
+
+enum { EV_OK, EV_MALFORMED, EV_BROKEN };
+
+/* One event line; the report says what is wrong unless EV_OK. */
+static int export_event(walker *w, json_t *o, long line, hashes *hs)
+{
+	audit_report *rep = w->rep;
+	rec r;
+	unsigned char prev[HB], hash[HB], h[HB];
+	size_t keys = 0;
+	bool ok = int_field(o, "seq", &r.seq) && int_field(o, "ts", &r.ts);
+	keys += 2;
+	for (int i = 0; ok && i < NF; i++, keys++) {
+		json_t *v = json_object_get(o, FIELD[i]);
+		ok = json_is_string(v);
+		if (ok) {
+			r.f[i] = json_string_value(v);
+			r.len[i] = json_string_length(v);
+		}
+	}
+	ok = ok && hex_field(o, "prev_hash", prev, HB) && hex_field(o, "hash", hash, HB);
+	keys += 2;
+	/* Extra keys are refused: a viewer might show what the hash never covered. */
+	if (!ok || json_object_size(o) != keys) {
+		say(rep, w->expected,
+		    "line %ld: malformed event (every event needs integer seq and ts, the %d text "
+		    "fields, prev_hash and hash as 64 hex digits, and nothing else)",
+		    line, NF);
+		return EV_MALFORMED;
+	}
+	if (!walk(w, &r, prev, HB, hash, HB, h))
+		return EV_BROKEN;
+	hashes_add(hs, h);
+	return EV_OK;
+}
+
+/* "line N: " before a message that does not say where it is in the file. */
+static void at_line(audit_report *rep, long line)
+{
+	char m[sizeof rep->message];
+	memcpy(m, rep->message, sizeof m);
+	/* say() formats with vsnprintf, where cutting a long message is intended. */
+	say(rep, rep->bad_seq, "line %ld: %s", line, m);
+}
+
+static bool export_cp(audit_report *rep, json_t *o, long line, cp *c)
+{
+	memset(c, 0, sizeof *c);
+	c->shapes_ok = true;
+	c->line = line;
+	if (!int_field(o, "checkpoint", &c->seq) || !hex_field(o, "hash", c->hash, HB) ||
+	    !int_field(o, "signed_at", &c->signed_at) ||
+	    !hex_field(o, "signature", c->sig, sizeof c->sig) ||
+	    !hex_field(o, "public_key", c->pk, sizeof c->pk) || json_object_size(o) != 5) {
+		say(rep, c->seq > 0 ? c->seq : 0,
+		    "line %ld: malformed checkpoint (needs checkpoint, hash, signed_at, signature, "
+		    "public_key and nothing else)",
+		    line);
+		return false;
+	}
+	return true;
+}
+
+int audit_verify_export(FILE *in, const unsigned char *pk, audit_report *rep, at_error *err)
+{
+	memset(rep, 0, sizeof *rep);
+	rep->ok = true;
+	unsigned char key[CRYPTO_SIGN_PK_BYTES];
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	walker w;
+	walker_init(&w, rep);
+	hashes hs = {0};
+	cp *cps = NULL;
+	size_t ncp = 0, cpcap = 0;
+	bool header = false;
+	ssize_t got;
+
+	while (rep->ok && (got = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		size_t len = (size_t)got;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (len > LINE_MAX_BYTES) {
+			say(rep, header ? w.expected : 0, "line %ld: longer than any export line can be", lineno);
+			break;
+		}
+		json_error_t je;
+		json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(o)) {
+			say(rep, header ? w.expected : 0, "line %ld: not a JSON object (%s)", lineno,
+			    o ? "another JSON value" : je.text);
+			json_decref(o);
+			break;
+		}
+		if (!header) {
+			json_t *f = json_object_get(o, "format"), *hash = json_object_get(o, "hash");
+			if (!json_is_string(f) || strcmp(json_string_value(f), EXPORT_FORMAT) ||
+			    !json_is_string(hash) || strcmp(json_string_value(hash), "blake2b-256") ||
+			    !hex_field(o, "public_key", key, sizeof key))
+				say(rep, 0,
+				    "line %ld: not an " EXPORT_FORMAT " header (format, hash "
+				    "\"blake2b-256\" and a 64-hex-digit public_key are required)",
+				    lineno);
+			header = true;
+		} else if (json_object_get(o, "checkpoint")) {
+			if (ncp == cpcap) {
+				cpcap = cpcap ? cpcap * 2 : 16;
+				cp *g = realloc(cps, cpcap * sizeof *cps);
+				if (!g)
+					abort();
+				cps = g;
+			}
+			if (export_cp(rep, o, lineno, &cps[ncp]))
+				ncp++;
+		} else if (export_event(&w, o, lineno, &hs) == EV_BROKEN) {
+			at_line(rep, lineno);
+		}
+		json_decref(o);
+	}
+	if (ferror(in)) {
+		free(line);
+		free(cps);
+		free(hs.h);
+		sb_release(&w.scratch);
+		return at_fail(err, 500, AT_E_INTERNAL, "", "cannot read the audit export");
+	}
+	free(line);
+	if (rep->ok && !header)
+		say(rep, 0, "the export is empty: it has no " EXPORT_FORMAT " header line");
+
+	const unsigned char *use = pk ? pk : key;
+	const char *keyname = pk ? "pinned" : "export's own";
+	if (rep->ok) {
+		if (ncp)
+			qsort(cps, ncp, sizeof *cps, cp_cmp);
+		for (size_t i = 0; rep->ok && i < ncp; i++) {
+			const cp *c = &cps[i];
+			if (c->seq < 1 || (size_t)c->seq > hs.n) {
+				say(rep, (int64_t)hs.n + 1,
+				    "line %ld: checkpoint at %lld refers to a missing event — the log was "
+				    "truncated after event %lld",
+				    c->line, (long long)c->seq, (long long)hs.n);
+				break;
+			}
+			if (!check_cp(rep, c, hs.h[c->seq - 1], use, keyname))
+				at_line(rep, c->line);
+		}
+	}
+	int64_t last_signed = ncp ? cps[ncp - 1].seq : 0;
+	if (rep->ok && hs.n > 0 && last_signed < (int64_t)hs.n)
+		/* audit_export signs the head before writing: an unsigned tail was added
+		 * (or the final checkpoint removed) afterwards. */
+		say(rep, last_signed + 1,
+		    "events %lld..%zu are not covered by any checkpoint, but an export always ends "
+		    "with one: the export was extended or its last checkpoint removed",
+		    (long long)last_signed + 1, hs.n);
+	if (rep->ok)
+		summary(rep, last_signed,
+			pk ? NULL : "public key taken from the export itself; pin it with --pubkey");
+	else if (!pk && strlen(rep->message) + 80 < sizeof rep->message)
+		strcat(rep->message, " (public key taken from the export itself; pin it with --pubkey)");
+	free(cps);
+	free(hs.h);
+	sb_release(&w.scratch);
+	return 0;
+}
+
+/* ---- Query ---------------------------------------------------------------------- */
+
+int audit_query(store *s, const audit_filter *f, json_t **out, at_error *err)
+{
+	*out = NULL;
+	audit_filter none = {0};
+	if (!f)
+		f = &none;
+	int64_t limit = f->limit == 0 ? 100 : f->limit;
+	if (limit < 1 || limit > 1000)
+		return at_fail(err, 400, AT_E_INVALID, "limit",
+			       "limit must be between 1 and 1000 (0 means 100), not %lld",
+			       (long long)f->limit);
+	if (f->from < 0)
+		return at_fail(err, 400, AT_E_INVALID, "from", "from must be a time after 1970 (or 0 for open)");
+	if (f->to < 0 || (f->to && f->to < f->from))
+		return at_fail(err, 400, AT_E_INVALID, "to", "to must not be before from (0 means open)");
+	if (f->after_seq < 0)
+		return at_fail(err, 400, AT_E_INVALID, "after_seq", "after_seq must not be negative");
+	bool subject = f->subject && *f->subject, staff = f->staff_id && *f->staff_id;
+
+	/* Only the filters given appear in the SQL, so each shape can use its index;
+	 * at most 16 shapes, each cached. */
+	strbuf sql = STRBUF_INIT;
+	sb_adds(&sql, "SELECT seq, ts, " COLS " FROM sp_audit_event WHERE seq > ?");
+	if (subject)
+		sb_adds(&sql, " AND subject = ?");
+	if (staff)
+		sb_adds(&sql, " AND staff_id = ?");
+	if (f->from)
+		sb_adds(&sql, " AND ts >= ?");
+	if (f->to)
+		sb_adds(&sql, " AND ts <= ?");
+	sb_adds(&sql, " ORDER BY seq LIMIT ?");
+
+	bool own;
+	if (read_begin(s, &own, err)) {
+		sb_release(&sql);
+		return -1;
+	}
+	store_spine_enter(s);
+	int rc = -1;
+	store_stmt *st = store_prepare(s, sql.buf, err);
+	sb_release(&sql);
+	if (st) {
+		int i = 1;
+		store_bind_int(st, i++, f->after_seq);
+		if (subject)
+			store_bind_text(st, i++, f->subject);
+		if (staff)
+			store_bind_text(st, i++, f->staff_id);
+		if (f->from)
+			store_bind_int(st, i++, f->from);
+		if (f->to)
+			store_bind_int(st, i++, f->to);
+		store_bind_int(st, i, limit);
+		json_t *arr = json_array();
+		int step;
+		while ((step = store_step(st, err)) == STORE_ROW) {
+			rec r;
+			row_rec(st, 0, &r);
+			char t[21];
+			time_format(r.ts, t);
+			json_t *o = json_object();
+			json_object_set_new(o, "seq", json_integer(r.seq));
+			json_object_set_new(o, "time", json_string(t));
+			for (int k = 0; k < NF; k++)
+				json_object_set_new(o, FIELD[k], jstr(r.f[k], r.len[k]));
+			json_array_append_new(arr, o);
+		}
+		store_done(st);
+		if (step < 0) {
+			json_decref(arr);
+		} else {
+			*out = arr;
+			rc = 0;
+		}
+	}
+	store_spine_leave(s);
+	read_end(s, own);
+	return rc;
+}

@@ -25,6 +25,7 @@ struct store {
 	sqlite3 *db;
 	int spine_depth;
 	int tx;
+	int stored_code;  /* the statement being prepared defines a trigger, view or alters a table */
 	store_stmt cache[CACHE_SLOTS];
 	size_t ncache;
 };
@@ -40,6 +41,30 @@ static int is_spine_name(const char *name)
 	return name && strncasecmp(name, "sp_", 3) == 0;
 }
 
+static int forbidden(at_error *err)
+{
+	return at_fail(err, 403, AT_E_FORBIDDEN, "",
+		       "this connection may not touch the spine's tables; use the access layer");
+}
+
+/* Does sql name anything starting "sp_" (as a whole word, bare, quoted or
+ * inside a string, since SQLite accepts 'name' where a name is expected)?
+ * Deliberately coarse: a false alarm costs a business module a rename, a miss
+ * would let it plant code in the spine. */
+static int names_spine(const char *sql)
+{
+	for (size_t i = 0; sql[i]; i++) {
+		if (strncasecmp(sql + i, "sp_", 3) != 0)
+			continue;
+		unsigned char p = i ? (unsigned char)sql[i - 1] : ' ';
+		if ((p >= 'a' && p <= 'z') || (p >= 'A' && p <= 'Z') || (p >= '0' && p <= '9') ||
+		    p == '_' || p == '$' || p >= 0x80)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
 /* The authorizer runs when a statement is prepared (and re-prepared). Outside a
  * spine section nothing may name an sp_ table, attach another database or
  * change the journal and sync settings that durability rests on. */
@@ -51,6 +76,21 @@ static int authorizer(void *ud, int action, const char *a, const char *b, const 
 	store *s = ud;
 	if (s->spine_depth > 0)
 		return SQLITE_OK;
+	switch (action) {
+	case SQLITE_CREATE_TRIGGER:
+	case SQLITE_CREATE_TEMP_TRIGGER:
+	case SQLITE_CREATE_VIEW:
+	case SQLITE_CREATE_TEMP_VIEW:
+	case SQLITE_CREATE_VTABLE:
+	case SQLITE_ALTER_TABLE:
+		/* SQLite authorizes a trigger body or a view only when a statement
+		 * that fires or reads it is prepared, which may be inside a spine
+		 * section; prepare_checked() looks at the text instead. */
+		s->stored_code = 1;
+		break;
+	default:
+		break;
+	}
 	switch (action) {
 	case SQLITE_ATTACH:
 	case SQLITE_DETACH:
@@ -65,9 +105,13 @@ static int authorizer(void *ud, int action, const char *a, const char *b, const 
 	case SQLITE_CREATE_TEMP_TABLE:
 	case SQLITE_DROP_TABLE:
 	case SQLITE_DROP_TEMP_TABLE:
-	case SQLITE_ALTER_TABLE:
 	case SQLITE_ANALYZE:
+	case SQLITE_CREATE_VTABLE:
+	case SQLITE_DROP_VTABLE:
 		return is_spine_name(a) ? SQLITE_DENY : SQLITE_OK;
+	case SQLITE_ALTER_TABLE:
+		/* a = database name, b = table name */
+		return is_spine_name(b) ? SQLITE_DENY : SQLITE_OK;
 	case SQLITE_CREATE_INDEX:
 	case SQLITE_CREATE_TEMP_INDEX:
 	case SQLITE_DROP_INDEX:
@@ -149,14 +193,58 @@ void store_spine_leave(store *s)
 		s->spine_depth--;
 }
 
+/* Prepare one statement (the first of sql; *tail gets the rest). *out is
+ * NULL without error for an empty statement (only blanks or a comment). */
+static int prepare_checked(store *s, const char *sql, unsigned flags, sqlite3_stmt **out,
+			   const char **tail, at_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	s->stored_code = 0;
+	if (sqlite3_prepare_v3(s->db, sql, -1, flags, &st, tail) != SQLITE_OK) {
+		int code = sqlite3_extended_errcode(s->db) & 0xff;
+		sqlite3_finalize(st);
+		return code == SQLITE_AUTH ? forbidden(err) : db_fail(s, err, "prepare");
+	}
+	if (st && s->stored_code && s->spine_depth == 0 && names_spine(sqlite3_sql(st))) {
+		sqlite3_finalize(st);
+		return forbidden(err);
+	}
+	*out = st;
+	return 0;
+}
+
+static int step_fail(store *s, int rc, at_error *err, const char *what)
+{
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return at_fail(err, 409, AT_E_CONFLICT, "", "the change conflicts with existing data: %s",
+			       sqlite3_errmsg(s->db));
+	if ((rc & 0xff) == SQLITE_AUTH)
+		return forbidden(err);
+	return db_fail(s, err, what);
+}
+
+/* Like sqlite3_exec, but every statement passes prepare_checked. */
 static int run(store *s, const char *sql, at_error *err, const char *what)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = at_fail(err, 500, AT_E_STORE, "", "database error during %s: %s", what,
-				 msg ? msg : sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
-		return rc;
+	const char *p = sql;
+	while (p && *p) {
+		sqlite3_stmt *st;
+		const char *tail = NULL;
+		if (prepare_checked(s, p, 0, &st, &tail, err))
+			return -1;
+		if (!st)
+			break;  /* nothing but blanks and comments left */
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			step_fail(s, rc, err, what);
+			sqlite3_finalize(st);
+			return -1;
+		}
+		sqlite3_finalize(st);
+		p = tail;
 	}
 	return 0;
 }
@@ -222,14 +310,10 @@ store_stmt *store_prepare(store *s, const char *sql, at_error *err)
 		}
 	}
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		int code = sqlite3_errcode(s->db);
-		if (code == SQLITE_AUTH)
-			at_fail(err, 403, AT_E_FORBIDDEN, "",
-				"this connection may not touch the spine's tables; use the access layer");
-		else
-			db_fail(s, err, "prepare");
-		sqlite3_finalize(st);
+	if (prepare_checked(s, sql, SQLITE_PREPARE_PERSISTENT, &st, NULL, err))
+		return NULL;
+	if (!st) {
+		at_fail(err, 500, AT_E_INTERNAL, "", "store_prepare was given no statement");
 		return NULL;
 	}
 	if (s->ncache < CACHE_SLOTS) {
@@ -297,13 +381,7 @@ int store_step(store_stmt *st, at_error *err)
 		return STORE_ROW;
 	if (rc == SQLITE_DONE)
 		return STORE_DONE;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return at_fail(err, 409, AT_E_CONFLICT, "", "the change conflicts with existing data: %s",
-			       sqlite3_errmsg(st->owner->db));
-	if (rc == SQLITE_AUTH)
-		return at_fail(err, 403, AT_E_FORBIDDEN, "",
-			       "this connection may not touch the spine's tables; use the access layer");
-	return db_fail(st->owner, err, "step");
+	return step_fail(st->owner, rc, err, "step");
 }
 
 const char *store_col_text(store_stmt *st, int col)
@@ -378,15 +456,25 @@ int store_migrate(store *s, const char *module, const store_migration *m, size_t
 	int have = store_schema_version(s, module);
 	if (have < 0)
 		return at_fail(err, 500, AT_E_STORE, "", "cannot read the schema version of %s", module);
+	/* A list out of order would skip a migration for good once a later one is recorded. */
+	for (size_t i = 0; i < n; i++)
+		if (m[i].version < 1 || (i > 0 && m[i].version <= m[i - 1].version))
+			return at_fail(err, 500, AT_E_INTERNAL, "",
+				       "migrations of %s must be numbered 1, 2, 3 ... in increasing order",
+				       module);
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].version <= have)
 			continue;
 		if (store_begin(s, err))
 			return -1;
 		if (run(s, m[i].sql, err, "migration")) {
+			/* Copy first: at_fail may not read from the buffer it writes. */
+			at_error why = {.status = 500, .code = AT_E_STORE};
+			if (err)
+				why = *err;
 			store_rollback(s);
-			return at_fail(err, 500, AT_E_STORE, "", "migration %s/%d failed: %s", module,
-				       m[i].version, err ? err->message : "");
+			return at_fail(err, why.status, why.code, "", "migration %s/%d failed: %s", module,
+				       m[i].version, why.message);
 		}
 		store_spine_enter(s);
 		store_stmt *st = store_prepare(s,

@@ -1,0 +1,1141 @@
+/*
+ * Tests of src/audit: the chain, the same-transaction guarantee, tampering
+ * done behind Atena's back with a raw SQLite handle, exports verified with no
+ * database, queries, and the sanitising that keeps user text from ever
+ * making the log fail.
+ *
+ * The forgery test recomputes the chain with its own implementation of the
+ * encoding documented in audit.c and in the export header, straight on
+ * libsodium's BLAKE2b: the documentation is what an outside verifier gets.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+/* Not <sodium.h>: crypto.h reuses the name crypto_hash. */
+#include <sodium/crypto_generichash.h>
+#include <sodium/crypto_sign.h>
+
+#include "audit/audit.h"
+#include "core/text.h"
+#include "test.h"
+
+typedef struct ctx {
+	store *s;
+	keyring *kr;
+	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
+	char db[512], key[512], out[512];
+} ctx;
+
+static const char *tmpdir(void)
+{
+	const char *t = getenv("ATENA_TEST_TMP");
+	return t && *t ? t : "/tmp";
+}
+
+static void remove_db(const char *path)
+{
+	char p[600];
+	remove(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	remove(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	remove(p);
+}
+
+static int make_key(const char *path, keyring **kr)
+{
+	at_error err;
+	remove(path);
+	if (keyring_create(path, &err) || keyring_load(path, kr, &err)) {
+		fprintf(stderr, "keyring %s: %s\n", path, err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/* A fresh database and key file per test. */
+static int setup(ctx *c, const char *name)
+{
+	memset(c, 0, sizeof *c);
+	int pid = (int)getpid();
+	snprintf(c->db, sizeof c->db, "%s/audit-%s-%d.db", tmpdir(), name, pid);
+	snprintf(c->key, sizeof c->key, "%s/audit-%s-%d.key", tmpdir(), name, pid);
+	snprintf(c->out, sizeof c->out, "%s/audit-%s-%d.jsonl", tmpdir(), name, pid);
+	remove_db(c->db);
+	at_error err;
+	if (store_open(c->db, true, &c->s, &err) || audit_migrate(c->s, &err)) {
+		fprintf(stderr, "setup %s: %s\n", name, err.message);
+		return -1;
+	}
+	if (make_key(c->key, &c->kr))
+		return -1;
+	keyring_public_key(c->kr, c->pk);
+	return 0;
+}
+
+static void teardown(ctx *c)
+{
+	store_close(c->s);
+	keyring_free(c->kr);
+	remove_db(c->db);
+	remove(c->key);
+	remove(c->out);
+	unsetenv("ATENA_FAKE_NOW");
+}
+
+static audit_event ev(const char *staff, const char *subject, const char *reason)
+{
+	audit_event e = {
+		.staff_id = staff,
+		.department = "市民課",
+		.terminal_id = "T-01",
+		.business = "resident_register",
+		.reason = reason,
+		.case_id = "C-2024-001",
+		.subject = subject,
+		.items = "name,address",
+		.operation = "read",
+		.outcome = AUDIT_OK,
+		.detail = "registry.resident",
+	};
+	return e;
+}
+
+/* n events, each in a transaction of its own as the door would write them. */
+static int append_n(ctx *c, int n)
+{
+	at_error err;
+	for (int i = 0; i < n; i++) {
+		char staff[16], subject[16];
+		snprintf(staff, sizeof staff, "s%03d", i % 3 + 1);
+		snprintf(subject, sizeof subject, "A%05d", i % 4 + 1);
+		audit_event e = ev(staff, subject, "転入届の審査");
+		if (store_begin(c->s, &err) || audit_append(c->s, &e, NULL, &err) ||
+		    store_commit(c->s, &err)) {
+			fprintf(stderr, "append: %s\n", err.message);
+			store_rollback(c->s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static audit_report verify(ctx *c)
+{
+	audit_report rep;
+	at_error err;
+	if (audit_verify_db(c->s, c->pk, &rep, &err)) {
+		fprintf(stderr, "verify: %s\n", err.message);
+		memset(&rep, 0, sizeof rep);
+		rep.bad_seq = -1;
+	}
+	return rep;
+}
+
+/* ---- Tampering, behind Atena's back --------------------------------------- */
+
+static int raw(ctx *c, const char *sql)
+{
+	sqlite3 *db;
+	if (sqlite3_open(c->db, &db) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(db, 5000);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "raw: %s: %s\n", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int64_t raw_int(ctx *c, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -999;
+	if (sqlite3_open(c->db, &db) != SQLITE_OK)
+		return v;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+static void be(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+/* The documented encoding, reimplemented: BLAKE2b-256(prev || u64be seq ||
+ * u64be ts || 11 x (u32be len || bytes)). Row columns: seq, ts, 11 fields. */
+static void outside_hash(const unsigned char prev[32], sqlite3_stmt *row, unsigned char out[32])
+{
+	crypto_generichash_state h;
+	unsigned char b[8];
+	crypto_generichash_init(&h, NULL, 0, 32);
+	crypto_generichash_update(&h, prev, 32);
+	be(b, (uint64_t)sqlite3_column_int64(row, 0), 8);
+	crypto_generichash_update(&h, b, 8);
+	be(b, (uint64_t)sqlite3_column_int64(row, 1), 8);
+	crypto_generichash_update(&h, b, 8);
+	for (int i = 0; i < 11; i++) {
+		const unsigned char *t = sqlite3_column_text(row, 2 + i);
+		size_t n = (size_t)sqlite3_column_bytes(row, 2 + i);
+		be(b, n, 4);
+		crypto_generichash_update(&h, b, 4);
+		crypto_generichash_update(&h, t, n);
+	}
+	crypto_generichash_final(&h, out, 32);
+}
+
+#define ROW_COLS                                                                          \
+	"seq, ts, staff_id, department, terminal_id, business, reason, case_id, subject, " \
+	"items, operation, outcome, detail"
+
+/* What a forger without the key can do: rewrite prev_hash and hash from seq
+ * `from` on so that the chain is consistent again. With check_only, compare
+ * instead and return the number of events whose stored hash differs. */
+static int rechain(ctx *c, int64_t from, bool check_only)
+{
+	sqlite3 *db;
+	sqlite3_stmt *rows, *upd, *prevq;
+	unsigned char prev[32] = {0};
+	int differ = 0;
+	sqlite3_open(c->db, &db);
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_prepare_v2(db, "SELECT hash FROM sp_audit_event WHERE seq = ?", -1, &prevq, NULL);
+	sqlite3_bind_int64(prevq, 1, from - 1);
+	if (sqlite3_step(prevq) == SQLITE_ROW)
+		memcpy(prev, sqlite3_column_blob(prevq, 0), 32);
+	sqlite3_finalize(prevq);
+	sqlite3_prepare_v2(db, "SELECT " ROW_COLS ", hash FROM sp_audit_event WHERE seq >= ? ORDER BY seq",
+			   -1, &rows, NULL);
+	sqlite3_prepare_v2(db, "UPDATE sp_audit_event SET prev_hash = ?, hash = ? WHERE seq = ?", -1,
+			   &upd, NULL);
+	sqlite3_bind_int64(rows, 1, from);
+	while (sqlite3_step(rows) == SQLITE_ROW) {
+		unsigned char h[32];
+		outside_hash(prev, rows, h);
+		if (check_only) {
+			if (sqlite3_column_bytes(rows, 13) != 32 || memcmp(sqlite3_column_blob(rows, 13), h, 32))
+				differ++;
+		} else {
+			sqlite3_bind_blob(upd, 1, prev, 32, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(upd, 2, h, 32, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(upd, 3, sqlite3_column_int64(rows, 0));
+			sqlite3_step(upd);
+			sqlite3_reset(upd);
+		}
+		memcpy(prev, h, 32);
+	}
+	sqlite3_finalize(rows);
+	sqlite3_finalize(upd);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return differ;
+}
+
+/* ---- Files ----------------------------------------------------------------- */
+
+static int export_to(ctx *c)
+{
+	at_error err;
+	FILE *f = fopen(c->out, "w");
+	if (!f)
+		return -1;
+	int rc = audit_export(c->s, c->kr, f, &err);
+	if (rc)
+		fprintf(stderr, "export: %s\n", err.message);
+	fclose(f);
+	return rc;
+}
+
+static audit_report verify_file(ctx *c, const unsigned char *pk)
+{
+	audit_report rep;
+	at_error err;
+	memset(&rep, 0, sizeof rep);
+	FILE *f = fopen(c->out, "r");
+	if (!f || audit_verify_export(f, pk, &rep, &err)) {
+		rep.bad_seq = -1;
+		snprintf(rep.message, sizeof rep.message, "verify_export failed to run");
+	}
+	if (f)
+		fclose(f);
+	return rep;
+}
+
+#define MAX_LINES 64
+typedef struct lines {
+	char *l[MAX_LINES];
+	int n;
+} lines;
+
+static void read_lines(ctx *c, lines *ls)
+{
+	ls->n = 0;
+	FILE *f = fopen(c->out, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	while (f && ls->n < MAX_LINES && getline(&line, &cap, f) > 0)
+		ls->l[ls->n++] = strdup(line);
+	free(line);
+	if (f)
+		fclose(f);
+}
+
+/* Write the lines back, line `replace` (1-based) replaced by `with` (NULL drops it). */
+static void write_lines(ctx *c, const lines *ls, int replace, const char *with)
+{
+	FILE *f = fopen(c->out, "w");
+	for (int i = 0; f && i < ls->n; i++) {
+		if (i + 1 == replace) {
+			if (with)
+				fputs(with, f);
+		} else {
+			fputs(ls->l[i], f);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static void free_lines(lines *ls)
+{
+	for (int i = 0; i < ls->n; i++)
+		free(ls->l[i]);
+	ls->n = 0;
+}
+
+/* Replace the first `from` in s with `to` (new string). */
+static char *replace_in(const char *s, const char *from, const char *to)
+{
+	const char *p = strstr(s, from);
+	if (!p)
+		return strdup(s);
+	size_t n = strlen(s) - strlen(from) + strlen(to) + 1;
+	char *r = malloc(n);
+	snprintf(r, n, "%.*s%s%s", (int)(p - s), s, to, p + strlen(from));
+	return r;
+}
+
+/* ---- Tests -------------------------------------------------------------------- */
+
+static void test_append_and_verify(void)
+{
+	ctx c;
+	if (setup(&c, "chain"))
+		{ CHECK(0); return; }
+	at_error err;
+	setenv("ATENA_FAKE_NOW", "1700000000", 1);
+	CHECK_INT(store_begin(c.s, &err), 0);
+	for (int i = 1; i <= 3; i++) {
+		audit_event e = ev("s001", "A00001", "住民票の写しの交付");
+		int64_t seq = 0;
+		CHECK_INT(audit_append(c.s, &e, &seq, &err), 0);
+		CHECK_INT(seq, i);
+	}
+	CHECK_INT(store_commit(c.s, &err), 0);
+	CHECK_INT(raw_int(&c, "SELECT ts FROM sp_audit_event WHERE seq = 2"), 1700000000);
+
+	audit_report rep = verify(&c);
+	CHECK(rep.ok);
+	CHECK_INT(rep.events, 3);
+	CHECK_INT(rep.checkpoints, 0);
+	CHECK_INT(rep.bad_seq, 0);
+	CHECK(strstr(rep.message, "3 events") != NULL);
+	CHECK(strstr(rep.message, "no event is covered") != NULL);
+
+	/* The stored hashes are exactly the documented encoding. */
+	CHECK_INT(rechain(&c, 1, true), 0);
+
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* nothing new: no second one */
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 1);
+	rep = verify(&c);
+	CHECK(rep.ok);
+	CHECK_INT(rep.checkpoints, 1);
+	CHECK(strstr(rep.message, "signed through event 3") != NULL);
+
+	CHECK_INT(append_n(&c, 2), 0);
+	rep = verify(&c);
+	CHECK(rep.ok);
+	CHECK_INT(rep.events, 5);
+	CHECK(strstr(rep.message, "events 4..5 are not covered") != NULL);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(raw_int(&c, "SELECT max(seq) FROM sp_audit_checkpoint"), 5);
+	rep = verify(&c);
+	CHECK(rep.ok);
+	CHECK_INT(rep.checkpoints, 2);
+
+	/* Migrating again changes nothing. */
+	CHECK_INT(audit_migrate(c.s, &err), 0);
+	CHECK_INT(store_schema_version(c.s, "audit"), 1);
+	teardown(&c);
+}
+
+static void test_empty_log(void)
+{
+	ctx c;
+	if (setup(&c, "empty"))
+		{ CHECK(0); return; }
+	at_error err;
+	audit_report rep = verify(&c);
+	CHECK(rep.ok);
+	CHECK_INT(rep.events, 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* nothing to sign */
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 0);
+	CHECK_INT(export_to(&c), 0);
+	rep = verify_file(&c, c.pk);
+	CHECK(rep.ok);
+	CHECK_INT(rep.events, 0);
+	teardown(&c);
+}
+
+static void test_append_needs_transaction(void)
+{
+	ctx c;
+	if (setup(&c, "notx"))
+		{ CHECK(0); return; }
+	at_error err;
+	audit_event e = ev("s001", "A00001", "照会");
+	CHECK_INT(audit_append(c.s, &e, NULL, &err), -1);
+	CHECK_STR(err.code, AT_E_INTERNAL);
+	CHECK(strstr(err.message, "transaction") != NULL);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_event"), 0);
+
+	/* append_now has its own, and is durable at return. */
+	CHECK_INT(audit_append_now(c.s, &e, &err), 0);
+	CHECK(!store_in_tx(c.s));
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_event"), 1);
+	/* ... and refuses to nest inside someone else's. */
+	CHECK_INT(store_begin(c.s, &err), 0);
+	CHECK_INT(audit_append_now(c.s, &e, &err), -1);
+	CHECK(store_in_tx(c.s));  /* the caller's transaction is left to the caller */
+	store_rollback(c.s);
+	CHECK(verify(&c).ok);
+	teardown(&c);
+}
+
+static void test_rollback_takes_the_event(void)
+{
+	ctx c;
+	if (setup(&c, "rollback"))
+		{ CHECK(0); return; }
+	at_error err;
+	CHECK_INT(store_exec(c.s, "CREATE TABLE biz_access(x INTEGER)", &err), 0);
+	/* The access and its event are one transaction: both vanish... */
+	CHECK_INT(store_begin(c.s, &err), 0);
+	CHECK_INT(store_exec(c.s, "INSERT INTO biz_access VALUES(1)", &err), 0);
+	audit_event e = ev("s001", "A00001", "照会");
+	int64_t seq = 0;
+	CHECK_INT(audit_append(c.s, &e, &seq, &err), 0);
+	CHECK_INT(seq, 1);
+	store_rollback(c.s);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM biz_access"), 0);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_event"), 0);
+	/* ... or commit together, and the sequence has no hole where the rollback was. */
+	CHECK_INT(store_begin(c.s, &err), 0);
+	CHECK_INT(store_exec(c.s, "INSERT INTO biz_access VALUES(2)", &err), 0);
+	CHECK_INT(audit_append(c.s, &e, &seq, &err), 0);
+	CHECK_INT(store_commit(c.s, &err), 0);
+	CHECK_INT(seq, 1);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM biz_access"), 1);
+	audit_report rep = verify(&c);
+	CHECK(rep.ok);
+	CHECK_INT(rep.events, 1);
+	teardown(&c);
+}
+
+static void test_business_connection_cannot_touch_log(void)
+{
+	ctx c;
+	if (setup(&c, "guard"))
+		{ CHECK(0); return; }
+	at_error err;
+	CHECK_INT(append_n(&c, 2), 0);
+	CHECK(store_prepare(c.s, "SELECT * FROM sp_audit_event", &err) == NULL);
+	CHECK_STR(err.code, AT_E_FORBIDDEN);
+	CHECK_INT(store_exec(c.s, "DELETE FROM sp_audit_event", &err), -1);
+	CHECK_STR(err.code, AT_E_FORBIDDEN);
+	CHECK_INT(store_exec(c.s, "UPDATE sp_audit_checkpoint SET seq = 0", &err), -1);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_event"), 2);
+
+	/* Every entry point, on success and on failure, leaves the spine section
+	 * it entered: the connection is a business connection again afterwards. */
+	audit_event e = ev("s001", "A00001", "照会");
+	audit_report rep;
+	json_t *out = NULL;
+	audit_filter bad = {.limit = 5000}, good = {.subject = "A00001"};
+	CHECK_INT(audit_append(c.s, &e, NULL, &err), -1);
+	CHECK_INT(audit_append(c.s, NULL, NULL, &err), -1);
+	CHECK_INT(audit_append_now(c.s, &e, &err), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_verify_db(c.s, c.pk, &rep, &err), 0);
+	CHECK_INT(audit_query(c.s, &bad, &out, &err), -1);
+	CHECK_INT(audit_query(c.s, &good, &out, &err), 0);
+	json_decref(out);
+	CHECK_INT(export_to(&c), 0);
+	CHECK_INT(audit_migrate(c.s, &err), 0);
+	CHECK(store_prepare(c.s, "SELECT count(*) FROM sp_audit_event", &err) == NULL);
+	CHECK_STR(err.code, AT_E_FORBIDDEN);
+	CHECK(!store_in_tx(c.s));
+	teardown(&c);
+}
+
+/* 5 events signed at 5; the tamper; the report. */
+static int signed_five(ctx *c, const char *name)
+{
+	at_error err;
+	if (setup(c, name) || append_n(c, 5) || audit_checkpoint(c->s, c->kr, &err))
+		return -1;
+	return verify(c).ok ? 0 : -1;
+}
+
+static void test_tamper_update(void)
+{
+	ctx c;
+	if (signed_five(&c, "update"))
+		{ CHECK(0); return; }
+	CHECK_INT(raw(&c, "UPDATE sp_audit_event SET reason = '興味本位' WHERE seq = 3"), 0);
+	audit_report rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 3);
+	CHECK(strstr(rep.message, "event 3 was modified") != NULL);
+	/* Signing now would vouch for the change: refused. */
+	at_error err;
+	CHECK_INT(append_n(&c, 1), 0);  /* appending still works: audit never stops */
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* only the tail is walked... */
+	teardown(&c);
+
+	/* ... so a change in the unsigned tail is caught before signing. */
+	if (signed_five(&c, "update2"))
+		{ CHECK(0); return; }
+	CHECK_INT(append_n(&c, 3), 0);
+	CHECK_INT(raw(&c, "UPDATE sp_audit_event SET ts = ts - 86400 WHERE seq = 7"), 0);
+	rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 7);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), -1);
+	CHECK_STR(err.code, "audit_chain_broken");
+	CHECK(strstr(err.message, "event 7") != NULL);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 1);
+
+	/* A NUL smuggled into a field is a change too. */
+	CHECK_INT(raw(&c, "UPDATE sp_audit_event SET staff_id = CAST(staff_id || x'00' || 'x' AS TEXT) "
+			  "WHERE seq = 2"), 0);
+	rep = verify(&c);
+	CHECK_INT(rep.bad_seq, 2);
+	teardown(&c);
+}
+
+static void test_tamper_delete_middle(void)
+{
+	ctx c;
+	if (signed_five(&c, "delete"))
+		{ CHECK(0); return; }
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event WHERE seq = 3"), 0);
+	audit_report rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 3);
+	CHECK(strstr(rep.message, "event 3 is missing") != NULL);
+	CHECK_INT(rep.events, 2);
+	teardown(&c);
+
+	/* Deleting and renumbering to hide the gap breaks the link instead. */
+	if (signed_five(&c, "delete2"))
+		{ CHECK(0); return; }
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event WHERE seq = 3;"
+			  "UPDATE sp_audit_event SET seq = seq - 1 WHERE seq > 3;"), 0);
+	rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 3);
+	CHECK(strstr(rep.message, "event 3 does not link to event 2") != NULL);
+	teardown(&c);
+}
+
+static void test_tamper_truncate(void)
+{
+	ctx c;
+	if (signed_five(&c, "truncate"))
+		{ CHECK(0); return; }
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event WHERE seq >= 4"), 0);
+	audit_report rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 4);
+	CHECK(strstr(rep.message, "checkpoint at 5 refers to a missing event") != NULL);
+	CHECK(strstr(rep.message, "truncated") != NULL);
+	teardown(&c);
+
+	if (signed_five(&c, "truncate2"))
+		{ CHECK(0); return; }
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event"), 0);
+	rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 1);
+	CHECK(strstr(rep.message, "truncated") != NULL);
+	teardown(&c);
+
+	/* The limit, stated: events after the last checkpoint are not signed yet,
+	 * so cutting only those cannot be seen in the database. Checkpoints every
+	 * AUDIT_CHECKPOINT_EVERY events and at each export bound that window. */
+	if (signed_five(&c, "truncate3"))
+		{ CHECK(0); return; }
+	CHECK_INT(append_n(&c, 2), 0);
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event WHERE seq > 5"), 0);
+	CHECK(verify(&c).ok);
+	teardown(&c);
+}
+
+static void test_tamper_reorder(void)
+{
+	ctx c;
+	if (signed_five(&c, "reorder"))
+		{ CHECK(0); return; }
+	/* Swap everything but seq between events 2 and 3. */
+	CHECK_INT(raw(&c,
+		      "CREATE TEMP TABLE t AS SELECT * FROM sp_audit_event WHERE seq IN (2, 3);"
+		      "UPDATE sp_audit_event SET (ts, staff_id, department, terminal_id, business, reason,"
+		      " case_id, subject, items, operation, outcome, detail, prev_hash, hash) ="
+		      " (SELECT ts, staff_id, department, terminal_id, business, reason, case_id, subject,"
+		      " items, operation, outcome, detail, prev_hash, hash FROM t"
+		      " WHERE t.seq = 5 - sp_audit_event.seq) WHERE seq IN (2, 3);"),
+	      0);
+	audit_report rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 2);
+	CHECK(strstr(rep.message, "event 2") != NULL);
+	teardown(&c);
+
+	/* Swapping only the fields (keeping the hashes in place). */
+	if (signed_five(&c, "reorder2"))
+		{ CHECK(0); return; }
+	CHECK_INT(raw(&c, "UPDATE sp_audit_event SET subject = 'A00009' WHERE seq = 4;"
+			  "UPDATE sp_audit_event SET subject = 'A00004' WHERE seq = 2;"), 0);
+	rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 2);
+	teardown(&c);
+}
+
+static void test_forged_insert_caught_by_checkpoint(void)
+{
+	ctx c;
+	if (signed_five(&c, "forge"))
+		{ CHECK(0); return; }
+	/* Make room at 3, insert a forged event, recompute the chain: consistent
+	 * again, but only the key could re-sign it. */
+	CHECK_INT(raw(&c,
+		      "UPDATE sp_audit_event SET seq = -seq WHERE seq >= 3;"
+		      "UPDATE sp_audit_event SET seq = 1 - seq WHERE seq < 0;"
+		      "INSERT INTO sp_audit_event SELECT 3, ts, staff_id, department, terminal_id,"
+		      " business, '正当な理由', case_id, 'A00077', items, operation, outcome, detail,"
+		      " prev_hash, hash FROM sp_audit_event WHERE seq = 2;"),
+	      0);
+	rechain(&c, 3, false);
+	CHECK_INT(rechain(&c, 1, true), 0);  /* the chain itself is consistent now */
+	audit_report rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 5);
+	CHECK(strstr(rep.message, "checkpoint at 5 does not match the chain") != NULL);
+	/* And it cannot be signed over. */
+	at_error err;
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), -1);
+	CHECK_STR(err.code, "audit_chain_broken");
+
+	/* Moving the checkpoint's hash along: the signature gives it away. */
+	CHECK_INT(raw(&c, "UPDATE sp_audit_checkpoint SET hash ="
+			  " (SELECT hash FROM sp_audit_event WHERE seq = 5) WHERE seq = 5"), 0);
+	rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 5);
+	CHECK(strstr(rep.message, "signature does not verify") != NULL);
+
+	/* Re-signing with a key of the forger's own: named as a different key. */
+	unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES];
+	crypto_sign_keypair(fpk, fsk);
+	unsigned char msg[26 + 8 + 32 + 8], sig[64], h[32];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	sqlite3_open(c.db, &db);
+	sqlite3_prepare_v2(db, "SELECT hash, signed_at FROM sp_audit_checkpoint WHERE seq = 5", -1, &st, NULL);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	memcpy(h, sqlite3_column_blob(st, 0), 32);
+	int64_t at = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	memcpy(msg, "atena-audit-checkpoint-v1", 26);  /* with the 0x00 */
+	be(msg + 26, 5, 8);
+	memcpy(msg + 34, h, 32);
+	be(msg + 66, (uint64_t)at, 8);
+	crypto_sign_detached(sig, NULL, msg, sizeof msg, fsk);
+	sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ? WHERE seq = 5",
+			   -1, &st, NULL);
+	sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, fpk, 32, SQLITE_STATIC);
+	CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 5);
+	CHECK(strstr(rep.message, "signed with a different key") != NULL);
+	teardown(&c);
+}
+
+static void test_verify_db_wrong_key(void)
+{
+	ctx c;
+	if (signed_five(&c, "wrongkey"))
+		{ CHECK(0); return; }
+	unsigned char other[CRYPTO_SIGN_PK_BYTES];
+	memcpy(other, c.pk, sizeof other);
+	other[0] ^= 1;
+	audit_report rep;
+	at_error err;
+	CHECK_INT(audit_verify_db(c.s, other, &rep, &err), 0);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 5);
+	teardown(&c);
+}
+
+static void test_export_and_verify(void)
+{
+	ctx c;
+	if (setup(&c, "export"))
+		{ CHECK(0); return; }
+	CHECK_INT(append_n(&c, 5), 0);
+	CHECK_INT(export_to(&c), 0);  /* signs the head first */
+	CHECK_INT(raw_int(&c, "SELECT max(seq) FROM sp_audit_checkpoint"), 5);
+
+	lines ls;
+	read_lines(&c, &ls);
+	CHECK_INT(ls.n, 1 + 5 + 1);
+	if (ls.n == 7) {
+		CHECK(strstr(ls.l[0], "\"format\":\"atena-audit-export-v1\"") != NULL);
+		CHECK(strstr(ls.l[0], "\"hash\":\"blake2b-256\"") != NULL);
+		CHECK(strstr(ls.l[0], "\"encoding\":\"") != NULL);
+		CHECK(strstr(ls.l[1], "\"seq\":1,") != NULL);
+		CHECK(strstr(ls.l[1], "\"prev_hash\":\"0000000000000000") != NULL);
+		CHECK(strstr(ls.l[3], "\"reason\":\"転入届の審査\"") != NULL);
+		CHECK(strstr(ls.l[6], "\"checkpoint\":5,") != NULL);
+	}
+	free_lines(&ls);
+
+	audit_report rep = verify_file(&c, c.pk);
+	CHECK(rep.ok);
+	CHECK_INT(rep.events, 5);
+	CHECK_INT(rep.checkpoints, 1);
+	CHECK(strstr(rep.message, "signed through event 5") != NULL);
+	CHECK(strstr(rep.message, "--pubkey") == NULL);
+
+	rep = verify_file(&c, NULL);
+	CHECK(rep.ok);
+	CHECK(strstr(rep.message, "public key taken from the export itself; pin it with --pubkey") != NULL);
+
+	/* More events, another export: two checkpoints, both checked. */
+	CHECK_INT(append_n(&c, 3), 0);
+	CHECK_INT(export_to(&c), 0);
+	rep = verify_file(&c, c.pk);
+	CHECK(rep.ok);
+	CHECK_INT(rep.events, 8);
+	CHECK_INT(rep.checkpoints, 2);
+	CHECK(verify(&c).ok);
+
+	/* A broken chain is still exported (the damage is the evidence), unsigned. */
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(raw(&c, "UPDATE sp_audit_event SET items = 'my_number' WHERE seq = 9"), 0);
+	at_error err;
+	FILE *f = fopen(c.out, "w");
+	CHECK_INT(audit_export(c.s, c.kr, f, &err), -1);
+	fclose(f);
+	CHECK_STR(err.code, "audit_chain_broken");
+	CHECK_INT(raw_int(&c, "SELECT max(seq) FROM sp_audit_checkpoint"), 8);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 9);
+	teardown(&c);
+}
+
+static void test_export_tampered(void)
+{
+	ctx c;
+	if (setup(&c, "exptamper"))
+		{ CHECK(0); return; }
+	CHECK_INT(append_n(&c, 5), 0);
+	CHECK_INT(export_to(&c), 0);
+	lines ls;
+	read_lines(&c, &ls);
+	CHECK_INT(ls.n, 7);
+	if (ls.n != 7) {
+		teardown(&c);
+		return;
+	}
+
+	/* An edited field (line 4 is event 3). */
+	char *edited = replace_in(ls.l[3], "\"staff_id\":\"s003\"", "\"staff_id\":\"s999\"");
+	CHECK(strcmp(edited, ls.l[3]) != 0);
+	write_lines(&c, &ls, 4, edited);
+	free(edited);
+	audit_report rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 3);
+	CHECK(strstr(rep.message, "line 4") != NULL);
+	CHECK(strstr(rep.message, "event 3") != NULL);
+
+	/* A line that is not JSON. */
+	write_lines(&c, &ls, 3, "{\"seq\": 2, oops\n");
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 2);
+	CHECK(strstr(rep.message, "line 3") != NULL);
+
+	/* A key the hash does not cover. */
+	char *extra = replace_in(ls.l[2], "{", "{\"note\":\"approved\",");
+	write_lines(&c, &ls, 3, extra);
+	free(extra);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "line 3: malformed event") != NULL);
+
+	/* An event line dropped. */
+	write_lines(&c, &ls, 4, NULL);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 3);
+	CHECK(strstr(rep.message, "event 3 is missing") != NULL);
+
+	/* The last event cut off (the checkpoint kept). */
+	write_lines(&c, &ls, 6, NULL);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "truncated") != NULL);
+
+	/* The checkpoint removed. */
+	write_lines(&c, &ls, 7, NULL);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "not covered by any checkpoint") != NULL);
+
+	/* The checkpoint's signature altered (one hex digit). */
+	char *sig = strdup(ls.l[6]);
+	char *d = strstr(sig, "\"signature\":\"") + 13;
+	*d = *d == '0' ? '1' : '0';
+	write_lines(&c, &ls, 7, sig);
+	free(sig);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 5);
+	CHECK(strstr(rep.message, "line 7") != NULL);
+
+	/* Not an export at all. */
+	write_lines(&c, &ls, 1, "{\"format\":\"something-else\"}\n");
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "line 1") != NULL);
+	FILE *f = fopen(c.out, "w");
+	fclose(f);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "empty") != NULL);
+
+	/* Untouched, it still verifies. */
+	write_lines(&c, &ls, 0, NULL);
+	CHECK(verify_file(&c, c.pk).ok);
+	free_lines(&ls);
+	teardown(&c);
+}
+
+static void test_export_wrong_key(void)
+{
+	ctx c;
+	if (setup(&c, "expkey"))
+		{ CHECK(0); return; }
+	CHECK_INT(append_n(&c, 4), 0);
+	CHECK_INT(export_to(&c), 0);
+	char other_path[600];
+	snprintf(other_path, sizeof other_path, "%s.other", c.key);
+	keyring *other = NULL;
+	if (make_key(other_path, &other))
+		{ CHECK(0); return; }
+	unsigned char opk[CRYPTO_SIGN_PK_BYTES];
+	keyring_public_key(other, opk);
+	audit_report rep = verify_file(&c, opk);
+	CHECK(!rep.ok);
+	CHECK_INT(rep.bad_seq, 4);
+	CHECK(strstr(rep.message, "pinned public key") != NULL);
+	CHECK(verify_file(&c, c.pk).ok);
+
+	/* A whole export forged under another key verifies only if that key is
+	 * trusted from the file: which is why the report says to pin it. */
+	ctx f;
+	if (setup(&f, "expforged"))
+		{ CHECK(0); return; }
+	CHECK_INT(append_n(&f, 4), 0);
+	keyring_free(f.kr);
+	f.kr = other;
+	CHECK_INT(export_to(&f), 0);
+	rep = verify_file(&f, NULL);
+	CHECK(rep.ok);
+	CHECK(strstr(rep.message, "pin it with --pubkey") != NULL);
+	rep = verify_file(&f, c.pk);
+	CHECK(!rep.ok);
+	teardown(&f);
+	remove(other_path);
+	teardown(&c);
+}
+
+static int64_t jint(json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static const char *jtext(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "(missing)";
+}
+
+static void test_query(void)
+{
+	ctx c;
+	if (setup(&c, "query"))
+		{ CHECK(0); return; }
+	at_error err;
+	/* 12 events at t = 1000, 1010, ...: subjects A00001..A00004 in turn, staff s001..s003. */
+	for (int i = 0; i < 12; i++) {
+		char now[32], staff[16], subject[16];
+		snprintf(now, sizeof now, "%d", 1000 + 10 * i);
+		setenv("ATENA_FAKE_NOW", now, 1);
+		snprintf(staff, sizeof staff, "s%03d", i % 3 + 1);
+		snprintf(subject, sizeof subject, "A%05d", i % 4 + 1);
+		audit_event e = ev(staff, subject, "照会");
+		CHECK_INT(audit_append_now(c.s, &e, &err), 0);
+	}
+	json_t *out = NULL;
+	audit_filter f = {.subject = "A00002"};
+	CHECK_INT(audit_query(c.s, &f, &out, &err), 0);
+	CHECK_INT(json_array_size(out), 3);  /* seq 2, 6, 10 */
+	int64_t last = 0;
+	size_t i;
+	json_t *o;
+	json_array_foreach(out, i, o) {
+		CHECK_STR(jtext(o, "subject"), "A00002");
+		CHECK(jint(o, "seq") > last);  /* oldest first */
+		last = jint(o, "seq");
+	}
+	o = json_array_get(out, 0);
+	CHECK_INT(jint(o, "seq"), 2);
+	CHECK_STR(jtext(o, "time"), "1970-01-01T00:16:50Z");  /* 1010 */
+	CHECK_STR(jtext(o, "staff_id"), "s002");
+	CHECK_STR(jtext(o, "department"), "市民課");
+	CHECK_STR(jtext(o, "terminal_id"), "T-01");
+	CHECK_STR(jtext(o, "business"), "resident_register");
+	CHECK_STR(jtext(o, "reason"), "照会");
+	CHECK_STR(jtext(o, "case_id"), "C-2024-001");
+	CHECK_STR(jtext(o, "items"), "name,address");
+	CHECK_STR(jtext(o, "operation"), "read");
+	CHECK_STR(jtext(o, "outcome"), "ok");
+	CHECK_STR(jtext(o, "detail"), "registry.resident");
+	CHECK_INT(json_object_size(o), 13);
+	json_decref(out);
+
+	audit_filter g = {.staff_id = "s003"};
+	CHECK_INT(audit_query(c.s, &g, &out, &err), 0);
+	CHECK_INT(json_array_size(out), 4);  /* seq 3, 6, 9, 12 */
+	json_array_foreach(out, i, o) CHECK_STR(jtext(o, "staff_id"), "s003");
+	json_decref(out);
+
+	/* Both, with a time window: staff s003 on A00002 is seq 6 only (t = 1050). */
+	audit_filter h = {.staff_id = "s003", .subject = "A00002", .from = 1050, .to = 1050};
+	CHECK_INT(audit_query(c.s, &h, &out, &err), 0);
+	CHECK_INT(json_array_size(out), 1);
+	CHECK_INT(jint(json_array_get(out, 0), "seq"), 6);
+	json_decref(out);
+	audit_filter w = {.from = 1020, .to = 1049};
+	CHECK_INT(audit_query(c.s, &w, &out, &err), 0);
+	CHECK_INT(json_array_size(out), 3);  /* t = 1020, 1030, 1040 */
+	json_decref(out);
+
+	/* Paging by after_seq. */
+	int64_t after = 0, seen = 0, pages = 0;
+	for (;;) {
+		audit_filter p = {.limit = 5, .after_seq = after};
+		CHECK_INT(audit_query(c.s, &p, &out, &err), 0);
+		size_t n = json_array_size(out);
+		if (n == 0) {
+			json_decref(out);
+			break;
+		}
+		CHECK(n <= 5);
+		CHECK_INT(jint(json_array_get(out, 0), "seq"), after + 1);
+		after = jint(json_array_get(out, n - 1), "seq");
+		seen += (int64_t)n;
+		pages++;
+		json_decref(out);
+		if (pages > 10)
+			break;
+	}
+	CHECK_INT(seen, 12);
+	CHECK_INT(pages, 3);
+
+	/* Limits. */
+	audit_filter dflt = {0};
+	CHECK_INT(audit_query(c.s, &dflt, &out, &err), 0);
+	CHECK_INT(json_array_size(out), 12);
+	json_decref(out);
+	CHECK_INT(audit_query(c.s, NULL, &out, &err), 0);
+	json_decref(out);
+	audit_filter big = {.limit = 1000};
+	CHECK_INT(audit_query(c.s, &big, &out, &err), 0);
+	json_decref(out);
+	const int64_t bad_limits[] = {1001, -1, INT64_MAX};
+	for (int k = 0; k < 3; k++) {
+		audit_filter b = {.limit = bad_limits[k]};
+		out = (json_t *)&b;
+		CHECK_INT(audit_query(c.s, &b, &out, &err), -1);
+		CHECK(out == NULL);
+		CHECK_STR(err.code, AT_E_INVALID);
+		CHECK_STR(err.field, "limit");
+		CHECK(strstr(err.message, "limit") != NULL);
+	}
+	audit_filter backwards = {.from = 2000, .to = 1000};
+	CHECK_INT(audit_query(c.s, &backwards, &out, &err), -1);
+	CHECK_STR(err.field, "to");
+	audit_filter nobody = {.subject = "A99999"};
+	CHECK_INT(audit_query(c.s, &nobody, &out, &err), 0);
+	CHECK_INT(json_array_size(out), 0);
+	json_decref(out);
+
+	/* Query also works inside a caller's transaction (the door's own reads). */
+	CHECK_INT(store_begin(c.s, &err), 0);
+	CHECK_INT(audit_query(c.s, &f, &out, &err), 0);
+	CHECK(store_in_tx(c.s));
+	store_rollback(c.s);
+	json_decref(out);
+	teardown(&c);
+}
+
+static void test_sanitised_not_refused(void)
+{
+	ctx c;
+	if (setup(&c, "sanitise"))
+		{ CHECK(0); return; }
+	at_error err;
+	/* 5000 bytes of 3-byte characters, and one ASCII byte in front so the cut
+	 * must land on a character boundary. */
+	static char longtext[1 + 5000 * 3 + 1];
+	longtext[0] = 'a';
+	for (int i = 0; i < 5000; i++)
+		memcpy(longtext + 1 + 3 * i, "あ", 3);
+	longtext[sizeof longtext - 1] = '\0';
+	static char longdetail[3000];
+	memset(longdetail, 'd', sizeof longdetail - 1);
+	longdetail[sizeof longdetail - 1] = '\0';
+
+	audit_event e = {
+		.staff_id = "ab\x01" "c\x1b[31m",
+		.department = "\xe2\x80\xae" "課",  /* U+202E RIGHT-TO-LEFT OVERRIDE */
+		.terminal_id = "T\x7f" "1\xc2\x85",  /* DEL, C1 NEL */
+		.business = NULL,
+		.reason = longtext,
+		.case_id = "line1\nline2\t",
+		.subject = "\xff\xfe" "A1",           /* not UTF-8 */
+		.items = "\xe3\x81",                  /* a character cut short */
+		.operation = "read",
+		.outcome = AUDIT_ALERT,
+		.detail = longdetail,
+	};
+	int64_t seq = 0;
+	CHECK_INT(store_begin(c.s, &err), 0);
+	CHECK_INT(audit_append(c.s, &e, &seq, &err), 0);
+	CHECK_INT(store_commit(c.s, &err), 0);
+	CHECK_INT(seq, 1);
+
+	json_t *out = NULL;
+	CHECK_INT(audit_query(c.s, NULL, &out, &err), 0);
+	json_t *o = json_array_get(out, 0);
+	CHECK_STR(jtext(o, "staff_id"), "ab?c?[31m");
+	CHECK_STR(jtext(o, "department"), "?課");
+	CHECK_STR(jtext(o, "terminal_id"), "T?1?");
+	CHECK_STR(jtext(o, "business"), "");
+	CHECK_STR(jtext(o, "case_id"), "line1?line2?");
+	CHECK_STR(jtext(o, "subject"), "??A1");
+	CHECK_STR(jtext(o, "items"), "??");
+	CHECK_STR(jtext(o, "outcome"), "alert");
+	const char *r = jtext(o, "reason");
+	CHECK_INT(strlen(r), 1 + 341 * 3);  /* 1024 bytes, on a boundary */
+	CHECK(text_utf8_len(r) == 342);
+	CHECK_INT(strlen(jtext(o, "detail")), 512);
+	json_decref(out);
+
+	CHECK(verify(&c).ok);
+	CHECK_INT(export_to(&c), 0);
+	CHECK(verify_file(&c, c.pk).ok);
+	teardown(&c);
+}
+
+static void test_append_now_rate(void)
+{
+	ctx c;
+	if (setup(&c, "rate"))
+		{ CHECK(0); return; }
+	at_error err;
+	const char *env = getenv("ATENA_AUDIT_BENCH");
+	int n = env && atoi(env) > 0 ? atoi(env) : 2000;
+	audit_event e = ev("s001", "A00001", "住民票の写しの交付");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int fails = 0;
+	for (int i = 0; i < n; i++)
+		fails += audit_append_now(c.s, &e, &err) != 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK_INT(fails, 0);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("audit_append_now: %d durable appends in %.3f s = %.0f events/s\n", n, secs,
+	       secs > 0 ? n / secs : 0.0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	audit_report rep = verify(&c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("audit_verify_db: %lld events in %.3f s\n", (long long)rep.events, secs);
+	CHECK(rep.ok);
+	CHECK_INT(rep.events, n);
+	teardown(&c);
+}
+
+int main(void)
+{
+	at_error err;
+	if (crypto_setup(&err)) {
+		fprintf(stderr, "%s\n", err.message);
+		return 1;
+	}
+	RUN(test_append_and_verify);
+	RUN(test_empty_log);
+	RUN(test_append_needs_transaction);
+	RUN(test_rollback_takes_the_event);
+	RUN(test_business_connection_cannot_touch_log);
+	RUN(test_tamper_update);
+	RUN(test_tamper_delete_middle);
+	RUN(test_tamper_truncate);
+	RUN(test_tamper_reorder);
+	RUN(test_forged_insert_caught_by_checkpoint);
+	RUN(test_verify_db_wrong_key);
+	RUN(test_export_and_verify);
+	RUN(test_export_tampered);
+	RUN(test_export_wrong_key);
+	RUN(test_query);
+	RUN(test_sanitised_not_refused);
+	RUN(test_append_now_rate);
+	return test_report();
+}

@@ -1,0 +1,517 @@
+/*
+ * Tests of src/store: connections, WAL, migrations, the statement cache,
+ * error mapping, and the spine guard (a business connection is refused by the
+ * engine itself, not by convention).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "store_spine.h"
+#include "test.h"
+
+static char db_path[512];
+
+static const char *tmpdir(void)
+{
+	const char *t = getenv("ATENA_TEST_TMP");
+	return t && *t ? t : "/tmp";
+}
+
+static void remove_db(const char *path)
+{
+	char p[600];
+	remove(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	remove(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	remove(p);
+}
+
+/* A fresh database per test. */
+static store *fresh(const char *name)
+{
+	snprintf(db_path, sizeof db_path, "%s/store-%s-%d.db", tmpdir(), name, (int)getpid());
+	remove_db(db_path);
+	store *s = NULL;
+	at_error err;
+	if (store_open(db_path, true, &s, &err)) {
+		fprintf(stderr, "cannot open %s: %s\n", db_path, err.message);
+		return NULL;
+	}
+	return s;
+}
+
+static void done(store *s)
+{
+	store_close(s);
+	remove_db(db_path);
+}
+
+/* One integer from a query, or -999 when it fails. */
+static int64_t one_int(store *s, const char *sql)
+{
+	at_error err;
+	store_stmt *st = store_prepare(s, sql, &err);
+	if (!st)
+		return -999;
+	int64_t v = store_step(st, &err) == STORE_ROW ? store_col_int(st, 0) : -999;
+	store_done(st);
+	return v;
+}
+
+static bool table_exists(store *s, const char *name)
+{
+	at_error err;
+	store_stmt *st = store_prepare(s, "SELECT count(*) FROM sqlite_master WHERE name = ?", &err);
+	if (!st)
+		return false;
+	store_bind_text(st, 1, name);
+	bool yes = store_step(st, &err) == STORE_ROW && store_col_int(st, 0) == 1;
+	store_done(st);
+	return yes;
+}
+
+static void test_open_close(void)
+{
+	store *s = fresh("open");
+	CHECK(s != NULL);
+	store_close(s);
+
+	at_error err;
+	store *again = NULL;
+	CHECK_INT(store_open(db_path, false, &again, &err), 0);  /* exists now */
+	store_close(again);
+
+	char missing[600];
+	snprintf(missing, sizeof missing, "%s/store-missing-%d.db", tmpdir(), (int)getpid());
+	remove_db(missing);
+	store *none = (store *)&err;  /* must be reset to NULL */
+	CHECK_INT(store_open(missing, false, &none, &err), -1);
+	CHECK(none == NULL);
+	CHECK_STR(err.code, AT_E_STORE);
+	CHECK(access(missing, F_OK) != 0);  /* create=false made nothing */
+	store_close(NULL);                  /* harmless */
+	remove_db(db_path);
+}
+
+static void test_wal_and_durability(void)
+{
+	store *s = fresh("wal");
+	at_error err;
+	store_spine_enter(s);
+	store_stmt *st = store_prepare(s, "PRAGMA journal_mode", &err);
+	CHECK(st != NULL);
+	if (st) {
+		CHECK_INT(store_step(st, &err), STORE_ROW);
+		CHECK_STR(store_col_text(st, 0), "wal");
+		store_done(st);
+	}
+	CHECK_INT(one_int(s, "PRAGMA synchronous"), 2);  /* FULL */
+	CHECK_INT(one_int(s, "PRAGMA foreign_keys"), 1);
+	store_spine_leave(s);
+	/* Business connections may not even look. */
+	CHECK(store_prepare(s, "PRAGMA journal_mode", &err) == NULL);
+	CHECK_STR(err.code, AT_E_FORBIDDEN);
+	done(s);
+}
+
+static void test_transactions(void)
+{
+	store *s = fresh("tx");
+	at_error err;
+	CHECK_INT(store_exec(s, "CREATE TABLE biz_t(x INTEGER)", &err), 0);
+	CHECK(!store_in_tx(s));
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK(store_in_tx(s));
+	CHECK_INT(store_begin(s, &err), -1);  /* no nesting */
+	CHECK_INT(store_exec(s, "INSERT INTO biz_t VALUES(1)", &err), 0);
+	store_rollback(s);
+	CHECK(!store_in_tx(s));
+	store_rollback(s);  /* safe with none open */
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_t"), 0);
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_exec(s, "INSERT INTO biz_t VALUES(1); INSERT INTO biz_t VALUES(2);", &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	CHECK_INT(store_commit(s, &err), -1);  /* none open */
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_t"), 2);
+	CHECK_INT(store_begin_read(s, &err), 0);
+	CHECK_INT(one_int(s, "SELECT sum(x) FROM biz_t"), 3);
+	store_rollback(s);
+	done(s);
+}
+
+static const store_migration MIG3[] = {
+	{1, "CREATE TABLE biz_a(x INTEGER)"},
+	{2, "INSERT INTO biz_a VALUES(2)"},
+	/* needs 1 and 2 before it */
+	{3, "CREATE TABLE biz_b AS SELECT x * 10 AS y FROM biz_a"},
+};
+static const store_migration MIG4[] = {
+	{1, "CREATE TABLE biz_a(x INTEGER)"},
+	{2, "INSERT INTO biz_a VALUES(2)"},
+	{3, "CREATE TABLE biz_b AS SELECT x * 10 AS y FROM biz_a"},
+	{4, "INSERT INTO biz_b VALUES(7)"},
+};
+
+static void test_migrations_once_in_order(void)
+{
+	store *s = fresh("mig");
+	at_error err;
+	CHECK_INT(store_schema_version(s, "biz"), 0);
+	CHECK_INT(store_migrate(s, "biz", MIG3, 3, &err), 0);
+	CHECK_INT(store_schema_version(s, "biz"), 3);
+	CHECK_INT(one_int(s, "SELECT y FROM biz_b"), 20);
+	CHECK(!store_in_tx(s));
+
+	/* Again: nothing is applied twice. */
+	CHECK_INT(store_migrate(s, "biz", MIG3, 3, &err), 0);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_a"), 1);
+	CHECK_INT(store_schema_version(s, "biz"), 3);
+
+	/* A newer list applies only what is new. */
+	CHECK_INT(store_migrate(s, "biz", MIG4, 4, &err), 0);
+	CHECK_INT(store_schema_version(s, "biz"), 4);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_a"), 1);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_b"), 2);
+
+	/* Versions are per module. */
+	CHECK_INT(store_schema_version(s, "other"), 0);
+
+	/* Survives reopening. */
+	store_close(s);
+	CHECK_INT(store_open(db_path, false, &s, &err), 0);
+	CHECK_INT(store_schema_version(s, "biz"), 4);
+
+	/* A list out of order is refused rather than skipping a migration. */
+	static const store_migration bad[] = {{1, "CREATE TABLE biz_o1(x)"},
+					      {3, "CREATE TABLE biz_o3(x)"},
+					      {2, "CREATE TABLE biz_o2(x)"}};
+	CHECK_INT(store_migrate(s, "order", bad, 3, &err), -1);
+	CHECK_INT(store_schema_version(s, "order"), 0);
+	CHECK(!table_exists(s, "biz_o1"));
+	done(s);
+}
+
+static void test_failed_migration_rolls_back(void)
+{
+	store *s = fresh("migfail");
+	at_error err;
+	static const store_migration m[] = {
+		{1, "CREATE TABLE biz_ok(x)"},
+		{2, "CREATE TABLE biz_half(x); INSERT INTO biz_ok VALUES(1); INSERT INTO no_such_table VALUES(1)"},
+		{3, "CREATE TABLE biz_never(x)"},
+	};
+	CHECK_INT(store_migrate(s, "failing", m, 3, &err), -1);
+	CHECK_STR(err.code, AT_E_STORE);
+	CHECK(strstr(err.message, "failing/2") != NULL);
+	CHECK(strstr(err.message, "no_such_table") != NULL);  /* the cause survives */
+	CHECK_INT(store_schema_version(s, "failing"), 1);
+	CHECK(table_exists(s, "biz_ok"));
+	CHECK(!table_exists(s, "biz_half"));   /* the failed migration left nothing */
+	CHECK(!table_exists(s, "biz_never"));  /* and stopped the ones after it */
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_ok"), 0);
+	CHECK(!store_in_tx(s));
+
+	/* A business migration may not create spine tables: refused, version unchanged. */
+	static const store_migration sneaky[] = {{1, "CREATE TABLE sp_mine(x)"}};
+	CHECK_INT(store_migrate(s, "sneaky", sneaky, 1, &err), -1);
+	CHECK_STR(err.code, AT_E_FORBIDDEN);
+	CHECK_INT(store_schema_version(s, "sneaky"), 0);
+	CHECK(!table_exists(s, "sp_mine"));
+	done(s);
+}
+
+static void test_statement_cache(void)
+{
+	store *s = fresh("cache");
+	at_error err;
+	CHECK_INT(store_exec(s, "CREATE TABLE biz_c(x INTEGER)", &err), 0);
+	const char *sql = "INSERT INTO biz_c VALUES(?)";
+	store_stmt *a = store_prepare(s, sql, &err);
+	CHECK(a != NULL);
+	store_bind_int(a, 1, 5);
+	CHECK_INT(store_step(a, &err), STORE_DONE);
+	store_done(a);
+	store_stmt *b = store_prepare(s, sql, &err);
+	CHECK(b == a);  /* handed back from the cache, reset */
+	store_stmt *c = store_prepare(s, sql, &err);
+	CHECK(c != NULL && c != b);  /* b is in use: another one */
+	store_bind_int(b, 1, 6);
+	CHECK_INT(store_step(b, &err), STORE_DONE);
+	store_done(b);
+	store_done(c);
+	store_stmt *d = store_prepare(s, sql, &err);
+	CHECK(d == a || d == c);
+	/* Bindings were cleared: NULL goes in. */
+	CHECK_INT(store_step(d, &err), STORE_DONE);
+	store_done(d);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_c"), 3);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_c WHERE x IS NULL"), 1);
+	store_done(NULL);
+
+	/* Many different statements: more than the cache holds still work. */
+	for (int i = 0; i < 200; i++) {
+		char q[64];
+		snprintf(q, sizeof q, "SELECT %d", i);
+		store_stmt *st = store_prepare(s, q, &err);
+		CHECK(st != NULL);
+		if (st) {
+			CHECK_INT(store_step(st, &err), STORE_ROW);
+			CHECK_INT(store_col_int(st, 0), i);
+			store_done(st);
+		}
+	}
+	done(s);
+}
+
+static void test_columns_and_errors(void)
+{
+	store *s = fresh("cols");
+	at_error err;
+	CHECK_INT(store_exec(s, "CREATE TABLE biz_u(k TEXT UNIQUE, n INTEGER, b BLOB)", &err), 0);
+	store_stmt *st = store_prepare(s, "INSERT INTO biz_u VALUES(?, ?, ?)", &err);
+	store_bind_text(st, 1, "a");
+	store_bind_int(st, 2, INT64_C(9007199254740993));
+	store_bind_blob(st, 3, "\0\1\2", 3);
+	CHECK_INT(store_step(st, &err), STORE_DONE);
+	CHECK_INT(store_last_id(s), 1);
+	CHECK_INT(store_changes(s), 1);
+	store_done(st);
+
+	st = store_prepare(s, "INSERT INTO biz_u VALUES(?, ?, ?)", &err);
+	store_bind_text(st, 1, "a");
+	store_bind_null(st, 2);
+	store_bind_null(st, 3);
+	CHECK_INT(store_step(st, &err), -1);
+	CHECK_STR(err.code, AT_E_CONFLICT);
+	CHECK_INT(err.status, 409);
+	store_done(st);
+
+	st = store_prepare(s, "SELECT k, n, b, NULL FROM biz_u", &err);
+	CHECK_INT(store_step(st, &err), STORE_ROW);
+	CHECK_STR(store_col_text(st, 0), "a");
+	CHECK(store_col_int(st, 1) == INT64_C(9007199254740993));
+	size_t len = 0;
+	const unsigned char *b = store_col_blob(st, 2, &len);
+	CHECK_INT(len, 3);
+	CHECK(b && b[0] == 0 && b[2] == 2);
+	CHECK(store_col_null(st, 3));
+	CHECK_STR(store_col_text(st, 3), "");
+	CHECK_INT(store_step(st, &err), STORE_DONE);
+	store_done(st);
+
+	CHECK(store_prepare(s, "SELEC nonsense", &err) == NULL);
+	CHECK_STR(err.code, AT_E_STORE);
+	CHECK(store_prepare(s, "SELECT * FROM biz_missing", &err) == NULL);
+	CHECK_STR(err.code, AT_E_STORE);
+	done(s);
+}
+
+/* ---- The spine guard ---------------------------------------------------- */
+
+/* Statements a business connection must not get past prepare. */
+static const char *const REFUSED[] = {
+	"SELECT a FROM sp_secret",
+	"SELECT count(*) FROM sp_secret",
+	"SELECT 1 FROM main.sp_secret",
+	"SELECT rowid FROM Sp_Secret",
+	"SELECT a FROM biz_note WHERE a IN (SELECT a FROM \"SP_SECRET\")",
+	"WITH c AS (SELECT a FROM sp_secret) SELECT * FROM c",
+	"INSERT INTO sp_secret(a) VALUES(1)",
+	"INSERT INTO biz_note SELECT a FROM sp_secret",
+	"UPDATE sp_secret SET a = 2",
+	"DELETE FROM sp_secret",
+	"DROP TABLE sp_secret",
+	"CREATE TABLE sp_x(a)",
+	"CREATE TABLE biz_copy AS SELECT * FROM sp_secret",
+	"CREATE INDEX biz_i ON sp_secret(a)",
+	"CREATE INDEX sp_i ON biz_note(a)",
+	/* A trigger body is compiled only when something fires it, maybe inside a
+	 * spine section: it is refused when it is created. */
+	"CREATE TRIGGER biz_t AFTER INSERT ON biz_note BEGIN INSERT INTO sp_secret(a) VALUES(new.a); END",
+	"CREATE TRIGGER biz_t2 AFTER UPDATE ON biz_note BEGIN DELETE FROM 'sp_secret'; END",
+	"CREATE TEMP TRIGGER biz_t3 AFTER INSERT ON biz_note BEGIN UPDATE sp_secret SET a = 0; END",
+	"CREATE VIEW biz_v AS SELECT a FROM sp_secret",
+	"ALTER TABLE sp_secret ADD COLUMN b",
+	"ALTER TABLE sp_secret RENAME TO biz_stolen",
+	"ALTER TABLE biz_note RENAME TO sp_fake",
+	"ATTACH DATABASE ':memory:' AS aux",
+	"PRAGMA journal_mode=DELETE",
+	"PRAGMA synchronous=OFF",
+	"PRAGMA table_info(sp_secret)",
+	"PRAGMA writable_schema=ON",
+	NULL,
+};
+
+static store *guarded(const char *name)
+{
+	store *s = fresh(name);
+	at_error err;
+	store_spine_enter(s);
+	CHECK_INT(store_exec(s, "CREATE TABLE sp_secret(a INTEGER); INSERT INTO sp_secret VALUES(42);",
+			     &err), 0);
+	store_spine_leave(s);
+	CHECK_INT(store_exec(s, "CREATE TABLE biz_note(a INTEGER); CREATE TABLE biz_log(a INTEGER);",
+			     &err), 0);
+	return s;
+}
+
+static void test_guard_refuses_business(void)
+{
+	store *s = guarded("guard");
+	at_error err;
+	for (int i = 0; REFUSED[i]; i++) {
+		at_error_clear(&err);
+		store_stmt *st = store_prepare(s, REFUSED[i], &err);
+		if (st) {
+			fprintf(stderr, "  not refused: %s\n", REFUSED[i]);
+			store_done(st);
+		}
+		CHECK(st == NULL);
+		if (strcmp(err.code, AT_E_FORBIDDEN))
+			fprintf(stderr, "  %s: %s\n", REFUSED[i], err.message);
+		CHECK_STR(err.code, AT_E_FORBIDDEN);
+		CHECK_INT(err.status, 403);
+		/* store_exec (the path migrations take) refuses the same. */
+		at_error_clear(&err);
+		CHECK_INT(store_exec(s, REFUSED[i], &err), -1);
+		CHECK_STR(err.code, AT_E_FORBIDDEN);
+	}
+	/* Refused when run, not when prepared: table-valued pragmas and VACUUM
+	 * (which would copy the spine's tables to a file of the caller's choosing). */
+	char vac[700];
+	snprintf(vac, sizeof vac, "VACUUM INTO '%s.copy'", db_path);
+	const char *at_step[] = {"SELECT * FROM pragma_table_info('sp_secret')",
+				 "SELECT * FROM pragma_journal_mode", vac, "VACUUM", NULL};
+	for (int i = 0; at_step[i]; i++) {
+		at_error_clear(&err);
+		store_stmt *st = store_prepare(s, at_step[i], &err);
+		int rc = st ? store_step(st, &err) : -1;
+		if (rc != -1)
+			fprintf(stderr, "  not refused: %s\n", at_step[i]);
+		CHECK_INT(rc, -1);
+		CHECK_STR(err.code, AT_E_FORBIDDEN);
+		store_done(st);
+	}
+	char copy[720];
+	snprintf(copy, sizeof copy, "%s.copy", db_path);
+	CHECK(access(copy, F_OK) != 0);
+	remove(copy);
+
+	/* Nothing above changed the spine table or the settings. */
+	store_spine_enter(s);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM sp_secret WHERE a = 42"), 1);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')"), 0);
+	store_stmt *st = store_prepare(s, "PRAGMA journal_mode", &err);
+	CHECK(st && store_step(st, &err) == STORE_ROW && !strcmp(store_col_text(st, 0), "wal"));
+	store_done(st);
+	store_spine_leave(s);
+	CHECK(table_exists(s, "biz_note"));
+	CHECK(!table_exists(s, "sp_fake"));
+	done(s);
+}
+
+static void test_guard_allows_spine(void)
+{
+	store *s = guarded("spine");
+	at_error err;
+	store_spine_enter(s);
+	for (int i = 0; REFUSED[i]; i++) {
+		store_stmt *st = store_prepare(s, REFUSED[i], &err);
+		if (!st)
+			fprintf(stderr, "  refused in a spine section: %s: %s\n", REFUSED[i], err.message);
+		CHECK(st != NULL);
+		store_done(st);  /* prepared, not run: several are destructive */
+	}
+	/* And some really run. */
+	CHECK_INT(store_exec(s, "INSERT INTO sp_secret(a) VALUES(1)", &err), 0);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM sp_secret"), 2);
+	CHECK_INT(store_exec(s, "CREATE INDEX sp_secret_a ON sp_secret(a)", &err), 0);
+	CHECK_INT(store_exec(s, "ATTACH DATABASE ':memory:' AS aux; DETACH DATABASE aux;", &err), 0);
+	CHECK_INT(store_exec(s,
+			     "CREATE TRIGGER sp_secret_log AFTER INSERT ON sp_secret BEGIN "
+			     "INSERT INTO biz_log(a) VALUES(new.a); END",
+			     &err), 0);
+	CHECK_INT(store_exec(s, "INSERT INTO sp_secret(a) VALUES(7)", &err), 0);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_log WHERE a = 7"), 1);
+	/* Sections nest. */
+	store_spine_enter(s);
+	store_spine_leave(s);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM sp_secret"), 3);
+	store_spine_leave(s);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM sp_secret"), -999);  /* out again */
+	store_spine_leave(s);  /* an extra leave does not underflow into privilege */
+	store_spine_enter(s);
+	store_spine_leave(s);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM sp_secret"), -999);
+	done(s);
+}
+
+static void test_business_table_either_way(void)
+{
+	store *s = guarded("biz");
+	at_error err;
+	CHECK_INT(store_exec(s, "INSERT INTO biz_note(a) VALUES(1)", &err), 0);
+	/* A business trigger that stays on business tables is fine. */
+	CHECK_INT(store_exec(s,
+			     "CREATE TRIGGER biz_note_log AFTER INSERT ON biz_note BEGIN "
+			     "INSERT INTO biz_log(a) VALUES(new.a); END",
+			     &err), 0);
+	CHECK_INT(store_exec(s, "CREATE VIEW biz_note_v AS SELECT a FROM biz_note", &err), 0);
+	CHECK_INT(store_exec(s, "CREATE INDEX biz_note_a ON biz_note(a)", &err), 0);
+	CHECK_INT(store_exec(s, "INSERT INTO biz_note(a) VALUES(2)", &err), 0);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_note_v"), 2);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_log"), 1);
+	store_spine_enter(s);
+	CHECK_INT(store_exec(s, "INSERT INTO biz_note(a) VALUES(3)", &err), 0);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_note"), 3);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_log"), 2);
+	store_spine_leave(s);
+	CHECK_INT(one_int(s, "SELECT sum(a) FROM biz_note"), 6);
+	/* sqlite_master names the spine's tables but holds none of their rows. */
+	CHECK(table_exists(s, "sp_secret"));
+	done(s);
+}
+
+static void test_spine_statement_not_cached_for_business(void)
+{
+	store *s = guarded("cachespine");
+	at_error err;
+	const char *sql = "SELECT a FROM sp_secret";
+	store_spine_enter(s);
+	store_stmt *st = store_prepare(s, sql, &err);
+	CHECK(st != NULL);
+	CHECK_INT(store_step(st, &err), STORE_ROW);
+	CHECK_INT(store_col_int(st, 0), 42);
+	store_done(st);
+	store_spine_leave(s);
+	at_error_clear(&err);
+	CHECK(store_prepare(s, sql, &err) == NULL);
+	CHECK_STR(err.code, AT_E_FORBIDDEN);
+	/* And the spine still gets its cached one back. */
+	store_spine_enter(s);
+	store_stmt *again = store_prepare(s, sql, &err);
+	CHECK(again == st);
+	store_done(again);
+	store_spine_leave(s);
+	done(s);
+}
+
+int main(void)
+{
+	RUN(test_open_close);
+	RUN(test_wal_and_durability);
+	RUN(test_transactions);
+	RUN(test_migrations_once_in_order);
+	RUN(test_failed_migration_rolls_back);
+	RUN(test_statement_cache);
+	RUN(test_columns_and_errors);
+	RUN(test_guard_refuses_business);
+	RUN(test_guard_allows_spine);
+	RUN(test_business_table_either_way);
+	RUN(test_spine_statement_not_cached_for_business);
+	return test_report();
+}
