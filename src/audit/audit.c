@@ -91,7 +91,7 @@ static void chain_hash(const unsigned char prev[HB], const rec *r, strbuf *scrat
 		sb_add(scratch, b, 4);
 		sb_add(scratch, r->f[i], r->len[i]);
 	}
-	crypto_hash(scratch->buf, scratch->len, out);
+	crypto_digest(scratch->buf, scratch->len, out);
 }
 
 static void cp_message(int64_t seq, const unsigned char hash[HB], int64_t signed_at,

@@ -30,8 +30,9 @@
 
 /* Retention of the log: 7 years (seed 001 §4 「７年間保管」). */
 #define AUDIT_RETENTION_YEARS 7
-/* Checkpoint after this many events without one (also on demand and at export). */
-#define AUDIT_CHECKPOINT_EVERY 1000
+/* A running server signs a checkpoint this often when events were added
+ * (also at shutdown, at export and on `atena audit checkpoint`). */
+#define AUDIT_CHECKPOINT_SECONDS 60
 
 /* Outcomes. */
 #define AUDIT_OK "ok"            /* the access happened */

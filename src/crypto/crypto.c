@@ -10,9 +10,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
-/* Not <sodium.h>: it declares libsodium's own crypto_hash (SHA-512), whose
- * name crypto.h reuses for BLAKE2b. Only the parts used here are included;
- * none of them pulls in sodium/crypto_hash.h. */
+/* Only the parts of libsodium used here. */
 #include <sodium/core.h>
 #include <sodium/crypto_aead_xchacha20poly1305.h>
 #include <sodium/crypto_auth_hmacsha256.h>
@@ -720,7 +718,7 @@ void crypto_blind_index(const keyring *kr, const char *domain, const char *value
 
 /* ---- Hashing and randomness ------------------------------------------- */
 
-void crypto_hash(const void *data, size_t len, unsigned char out[CRYPTO_HASH_BYTES])
+void crypto_digest(const void *data, size_t len, unsigned char out[CRYPTO_HASH_BYTES])
 {
 	crypto_generichash(out, CRYPTO_HASH_BYTES, data ? data : empty_byte, len, NULL, 0);
 }

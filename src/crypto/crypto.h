@@ -63,7 +63,8 @@ uint32_t crypto_sealed_key_id(const char *sealed);
 void crypto_blind_index(const keyring *kr, const char *domain, const char *value, strbuf *out);
 
 /* ---- Hashing and randomness ------------------------------------------- */
-void crypto_hash(const void *data, size_t len, unsigned char out[CRYPTO_HASH_BYTES]);
+/* BLAKE2b-256 (named crypto_digest: libsodium already exports a crypto_hash). */
+void crypto_digest(const void *data, size_t len, unsigned char out[CRYPTO_HASH_BYTES]);
 void crypto_random(void *buf, size_t len);
 /* n random bytes as base64url without padding, appended to out. */
 void crypto_random_token(size_t nbytes, strbuf *out);

@@ -5,7 +5,7 @@
  */
 #include "policy/door.h"
 
-#include <sodium/utils.h>  /* sodium_memzero; not <sodium.h>, whose crypto_hash clashes with ours */
+#include <sodium/utils.h>  /* sodium_memzero */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

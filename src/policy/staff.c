@@ -4,7 +4,7 @@
  */
 #include "policy/staff.h"
 
-#include <sodium/utils.h>  /* sodium_memzero; not <sodium.h>, whose crypto_hash clashes with ours */
+#include <sodium/utils.h>  /* sodium_memzero */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -474,7 +474,7 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 	sb_init(&token);
 	crypto_random_token(32, &token);
 	unsigned char th[CRYPTO_HASH_BYTES];
-	crypto_hash(token.buf, token.len, th);
+	crypto_digest(token.buf, token.len, th);
 	st = store_prepare(s,
 		"INSERT INTO sp_session(token_hash, staff_id, terminal_id, created_at, last_seen)"
 		" VALUES(?, ?, ?, ?, ?)", err);
@@ -520,7 +520,7 @@ int staff_session(store *s, const char *token, staff_info *who, at_error *err)
 		return at_fail(err, 401, AT_E_AUTH, "Authorization",
 			       "a bearer token from POST /api/v1/sessions is required");
 	unsigned char th[CRYPTO_HASH_BYTES];
-	crypto_hash(token, strlen(token), th);
+	crypto_digest(token, strlen(token), th);
 	store_spine_enter(s);
 	int rc = -1;
 	if (store_begin(s, err))
@@ -593,7 +593,7 @@ int staff_logout(store *s, const char *token, at_error *err)
 	if (staff_session(s, token, &who, err))
 		return -1;
 	unsigned char th[CRYPTO_HASH_BYTES];
-	crypto_hash(token, strlen(token), th);
+	crypto_digest(token, strlen(token), th);
 	store_spine_enter(s);
 	int rc = -1;
 	if (store_begin(s, err))

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-/* Not <sodium.h>: crypto.h reuses the name crypto_hash. */
+/* The sodium parts the independent re-implementation of the chain needs. */
 #include <sodium/crypto_generichash.h>
 #include <sodium/crypto_sign.h>
 
@@ -586,8 +586,9 @@ static void test_tamper_truncate(void)
 	teardown(&c);
 
 	/* The limit, stated: events after the last checkpoint are not signed yet,
-	 * so cutting only those cannot be seen in the database. Checkpoints every
-	 * AUDIT_CHECKPOINT_EVERY events and at each export bound that window. */
+	 * so cutting only those cannot be seen in the database. The server's
+	 * checkpoint every AUDIT_CHECKPOINT_SECONDS and one at each export bound
+	 * that window. */
 	if (signed_five(&c, "truncate3"))
 		{ CHECK(0); return; }
 	CHECK_INT(append_n(&c, 2), 0);
