@@ -8,6 +8,7 @@ pkgs=(
   libsodium-dev                                  # AEAD, Argon2id, BLAKE2b, Ed25519
   libmicrohttpd-dev                              # HTTP server
   libjansson-dev                                 # JSON
+  libicu-dev                                     # kana / width normalisation of search keys
   curl jq oathtool                               # end-to-end tests: HTTP client, JSON, independent TOTP
 )
 missing=()

@@ -72,8 +72,8 @@ static int check_id(json_t *obj, const char *path, const char *source, const cha
 static int validate_item(json_t *it, const char *path, const char *source, at_error *err)
 {
 	static const char *const keys[] = {"id", "name_ja", "type", "max", "class", "encrypted",
-					   "indexed", "retention_years", "note", NULL};
-	const char *id, *name, *type, *cls, *note = NULL;
+					   "indexed", "search", "retention_years", "note", NULL};
+	const char *id, *name, *type, *cls, *note = NULL, *search = NULL;
 	bool enc = false, idx = false;
 	int64_t max = 0, ry = 0;
 	if (!json_is_object(it))
@@ -86,9 +86,18 @@ static int validate_item(json_t *it, const char *path, const char *source, at_er
 	    jv_bool(it, path, "indexed", false, &idx, err) ||
 	    jv_int(it, path, "max", false, 1, 100000, &max, err) ||
 	    jv_int(it, path, "retention_years", false, 0, 1000, &ry, err) ||
-	    jv_string(it, path, "note", false, 1000, &note, err))
+	    jv_string(it, path, "note", false, 1000, &note, err) ||
+	    jv_string(it, path, "search", false, 16, &search, err))
 		return -1;
 	char f[128];
+	if (search) {
+		snprintf(f, sizeof f, "%s.search", path);
+		if (strcmp(search, "kana"))
+			return fail_at(err, source, f, "the only search normaliser is \"kana\", got %s", search);
+		if (!idx || enc)
+			return fail_at(err, source, f,
+				       "a kana search key needs an indexed item that is not encrypted%s", "");
+	}
 	snprintf(f, sizeof f, "%s.type", path);
 	if (!in_list(type, item_types) && !digits_type(type, NULL))
 		return fail_at(err, source, f,
@@ -161,9 +170,10 @@ static int validate_doc(json_t *doc, const char *source, at_error *err)
 				return fail_at(err, source, p, "four_eyes must be an array%s", "");
 			json_array_foreach(fe, k, v) {
 				const char *op = json_string_value(v);
-				if (!op || (strcmp(op, "correct") && strcmp(op, "remove")))
+				if (!op || (strcmp(op, "correct") && strcmp(op, "remove") &&
+					    strcmp(op, "create")))
 					return fail_at(err, source, p,
-						       "four_eyes holds \"correct\" and/or \"remove\"%s", "");
+						       "four_eyes holds \"create\", \"correct\" and/or \"remove\"%s", "");
 			}
 		}
 		json_t *r = json_object_get(f, "retention");
@@ -281,23 +291,27 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 			return at_fail(err, 400, AT_E_INVALID, "business",
 				       "declaration %s: file %s names business %s, which is not declared",
 				       source, fid, biz);
-		bool fc = false, fr = false;
+		bool fc = false, fr = false, fcr = false;
 		size_t k;
 		json_t *v;
 		json_array_foreach(json_object_get(f, "four_eyes"), k, v) {
-			if (!strcmp(json_string_value(v), "correct"))
+			const char *op = json_string_value(v);
+			if (!strcmp(op, "correct"))
 				fc = true;
-			else
+			else if (!strcmp(op, "remove"))
 				fr = true;
+			else
+				fcr = true;
 		}
 		json_t *r = json_object_get(f, "retention");
-		int64_t n[] = {fc, fr, json_integer_value(json_object_get(r, "removed_years"))};
+		int64_t n[] = {fcr, fc, fr, json_integer_value(json_object_get(r, "removed_years"))};
 		if (exec1(s,
-			  "INSERT INTO sp_file(id, name_ja, business, description, four_eyes_correct,"
-			  " four_eyes_remove, removed_years, retention_citation, source)"
-			  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+			  "INSERT INTO sp_file(id, name_ja, business, description, four_eyes_create,"
+			  " four_eyes_correct, four_eyes_remove, removed_years, retention_citation, source)"
+			  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
 			  " name_ja = excluded.name_ja, business = excluded.business,"
 			  " description = excluded.description,"
+			  " four_eyes_create = excluded.four_eyes_create,"
 			  " four_eyes_correct = excluded.four_eyes_correct,"
 			  " four_eyes_remove = excluded.four_eyes_remove,"
 			  " removed_years = excluded.removed_years,"
@@ -305,7 +319,7 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 			  (const char *[]){fid, json_string_value(json_object_get(f, "name_ja")), biz,
 					   json_string_value(json_object_get(f, "description")),
 					   json_string_value(json_object_get(r, "citation")), source},
-			  n, "ttttiiitt", err))
+			  n, "ttttiiiitt", err))
 			return -1;
 		json_t *it;
 		json_array_foreach(json_object_get(f, "items"), k, it) {
@@ -317,23 +331,25 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 				max = dn;
 			json_t *ry = json_object_get(it, "retention_years");
 			const char *note = json_string_value(json_object_get(it, "note"));
+			const char *search = json_string_value(json_object_get(it, "search"));
 			int64_t ints[] = {(int64_t)k, max, json_is_true(json_object_get(it, "encrypted")),
 					  json_is_true(json_object_get(it, "indexed")),
 					  ry ? json_integer_value(ry) : -1};
 			if (exec1(s,
 				  "INSERT INTO sp_item(file_id, id, ord, name_ja, type, max_len, class,"
-				  " encrypted, indexed, retention_years, note)"
-				  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, -1), ?)"
+				  " encrypted, indexed, retention_years, note, search)"
+				  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?)"
 				  " ON CONFLICT(file_id, id) DO UPDATE SET ord = excluded.ord,"
 				  " name_ja = excluded.name_ja, type = excluded.type,"
 				  " max_len = excluded.max_len, class = excluded.class,"
 				  " encrypted = excluded.encrypted, indexed = excluded.indexed,"
-				  " retention_years = excluded.retention_years, note = excluded.note",
+				  " retention_years = excluded.retention_years, note = excluded.note,"
+				  " search = excluded.search",
 				  (const char *[]){fid, json_string_value(json_object_get(it, "id")),
 						   json_string_value(json_object_get(it, "name_ja")), type,
 						   json_string_value(json_object_get(it, "class")),
-						   note ? note : ""},
-				  ints, "ttittitiiit", err))
+						   note ? note : "", search ? search : ""},
+				  ints, "ttittitiiitt", err))
 				return -1;
 		}
 	}
@@ -498,11 +514,13 @@ int decl_export(store *s, json_t **out, at_error *err)
 	store_done(st);
 	st = store_prepare(s,
 		"SELECT id, name_ja, business, description, four_eyes_correct, four_eyes_remove,"
-		" removed_years, retention_citation FROM sp_file ORDER BY id", err);
+		" removed_years, retention_citation, four_eyes_create FROM sp_file ORDER BY id", err);
 	if (!st)
 		goto out;
 	while (store_step(st, err) == STORE_ROW) {
 		json_t *fe = json_array();
+		if (store_col_int(st, 8))
+			json_array_append_new(fe, json_string("create"));
 		if (store_col_int(st, 4))
 			json_array_append_new(fe, json_string("correct"));
 		if (store_col_int(st, 5))
@@ -516,7 +534,7 @@ int decl_export(store *s, json_t **out, at_error *err)
 	store_done(st);
 	st = store_prepare(s,
 		"SELECT file_id, id, name_ja, type, max_len, class, encrypted, indexed,"
-		" retention_years, note FROM sp_item ORDER BY file_id, ord", err);
+		" retention_years, note, search FROM sp_item ORDER BY file_id, ord", err);
 	if (!st)
 		goto out;
 	while (store_step(st, err) == STORE_ROW) {
@@ -533,6 +551,8 @@ int decl_export(store *s, json_t **out, at_error *err)
 				(int)store_col_int(st, 7), "note", store_col_text(st, 9));
 			if (!store_col_null(st, 8))
 				json_object_set_new(it, "retention_years", json_integer(store_col_int(st, 8)));
+			if (*store_col_text(st, 10))
+				json_object_set_new(it, "search", json_string(store_col_text(st, 10)));
 			json_array_append_new(json_object_get(f, "items"), it);
 		}
 	}

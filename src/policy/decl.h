@@ -14,11 +14,15 @@
  *    "files": [{"id", "name_ja", "business", "description", "four_eyes": ["correct","remove"],
  *               "retention": {"live": "...", "removed_years": N, "citation": "..."},
  *               "items": [{"id", "name_ja", "type", "class", "encrypted", "indexed",
- *                          "retention", "note"}]}],
+ *                          "search": "kana", "retention_years", "note"}]}],
  *    "permissions": [{"business", "file", "access": "view"|"update",
  *                     "items": "*" | ["item", ...]}]}
  * Item types: text, kana, date, integer, boolean, my_number, digits:N.
  * Item classes: my_number, basic4, sensitive, general.
+ * "search": "kana" indexes the item under its kana search key (core/kana.h),
+ * so prefix search ignores katakana/hiragana, width and voicing marks.
+ * four_eyes names the ex officio acts held for a second person: "create"
+ * (職権記載), "correct" (職権修正), "remove" (職権消除).
  */
 #ifndef ATENA_POLICY_DECL_H
 #define ATENA_POLICY_DECL_H

@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/json.h"
+#include "core/kana.h"
 #include "core/mynumber.h"
 #include "core/strbuf.h"
 #include "core/text.h"
@@ -38,12 +39,13 @@ typedef struct item_meta {
 	int64_t max;
 	char cls[16];
 	bool enc, idx;
+	bool kana;    /* indexed under its kana search key */
 	int access;   /* 0 none, 1 view, 2 update — for the door's business */
 } item_meta;
 
 typedef struct file_meta {
 	char id[65];
-	bool fe_correct, fe_remove;
+	bool fe_create, fe_correct, fe_remove;
 	int max_access;
 	size_t n;
 	item_meta items[MAX_ITEMS];
@@ -187,7 +189,7 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 		abort();
 	copy(m->id, sizeof m->id, file);
 	store_stmt *st = store_prepare(d->s,
-		"SELECT four_eyes_correct, four_eyes_remove FROM sp_file WHERE id = ?", err);
+		"SELECT four_eyes_correct, four_eyes_remove, four_eyes_create FROM sp_file WHERE id = ?", err);
 	if (!st)
 		goto fail;
 	store_bind_text(st, 1, file);
@@ -195,6 +197,7 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 	if (r == STORE_ROW) {
 		m->fe_correct = store_col_int(st, 0) != 0;
 		m->fe_remove = store_col_int(st, 1) != 0;
+		m->fe_create = store_col_int(st, 2) != 0;
 	}
 	store_done(st);
 	if (r != STORE_ROW) {
@@ -204,7 +207,7 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 	}
 	st = store_prepare(d->s,
 		"SELECT i.id, i.type, i.max_len, i.class, i.encrypted, i.indexed,"
-		" COALESCE(p.access, 0) FROM sp_item i LEFT JOIN sp_permission p"
+		" COALESCE(p.access, 0), i.search FROM sp_item i LEFT JOIN sp_permission p"
 		" ON p.file_id = i.file_id AND p.item_id = i.id AND p.business = ?"
 		" WHERE i.file_id = ? ORDER BY i.ord", err);
 	if (!st)
@@ -220,6 +223,7 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 		it->enc = store_col_int(st, 4) != 0;
 		it->idx = store_col_int(st, 5) != 0;
 		it->access = (int)store_col_int(st, 6);
+		it->kana = !strcmp(store_col_text(st, 7), "kana");
 		if (it->access > m->max_access)
 			m->max_access = it->access;
 	}
@@ -375,20 +379,26 @@ static json_t *decode_value(door *d, const char *file, int64_t rid, const item_m
 	return r;
 }
 
-/* Index key: blind index for encrypted items, the canonical text otherwise. */
-static void index_key(door *d, const char *file, const item_meta *it, json_t *v, strbuf *out)
+/* Index key: blind index for encrypted items, the kana search key for items
+ * declared "search": "kana", the canonical text otherwise. */
+static int index_key(door *d, const char *file, const item_meta *it, json_t *v, strbuf *out,
+		     at_error *err)
 {
 	strbuf c = STRBUF_INIT;
 	sb_init(&c);
 	canon(v, &c);
+	int rc = 0;
 	if (it->enc) {
 		char domain[160];
 		snprintf(domain, sizeof domain, "%s.%s", file, it->id);
 		crypto_blind_index(d->kr, domain, c.buf, out);
+	} else if (it->kana) {
+		rc = kana_search_key(c.buf, out, err);
 	} else {
 		sb_add(out, c.buf, c.len);
 	}
 	sb_release(&c);
+	return rc;
 }
 
 /* Validate an items object against the file for writing; every key must be
@@ -448,7 +458,10 @@ static int write_index(door *d, const file_meta *m, int64_t rid, const char *ite
 		return 0;
 	strbuf key = STRBUF_INIT;
 	sb_init(&key);
-	index_key(d, m->id, it, v, &key);
+	if (index_key(d, m->id, it, v, &key, err)) {
+		sb_release(&key);
+		return -1;
+	}
 	st = store_prepare(d->s,
 		"INSERT OR IGNORE INTO sp_index(file_id, item_id, key, record_id) VALUES(?, ?, ?, ?)", err);
 	if (st) {
@@ -489,6 +502,7 @@ static int write_version(door *d, int64_t rid, int64_t version, json_t *doc, con
 /* The record's header and current stored document. */
 typedef struct rec {
 	int64_t id, version, updated_at;
+	bool support_measure;
 	char file[65], subject[65], state[16], removal_reason[801];
 	json_t *doc;
 } rec;
@@ -498,7 +512,8 @@ static int load_rec(door *d, const char *file, int64_t rid, int64_t version, rec
 	memset(r, 0, sizeof *r);
 	store_stmt *st = store_prepare(d->s,
 		"SELECT r.id, r.file_id, r.subject, r.state, r.version, r.updated_at,"
-		" COALESCE(r.removal_reason, ''), v.doc FROM sp_record r JOIN sp_record_version v"
+		" COALESCE(r.removal_reason, ''), v.doc, r.support_measure"
+		" FROM sp_record r JOIN sp_record_version v"
 		" ON v.record_id = r.id AND v.version = CASE WHEN ? > 0 THEN ? ELSE r.version END"
 		" WHERE r.id = ?", err);
 	if (!st)
@@ -517,6 +532,7 @@ static int load_rec(door *d, const char *file, int64_t rid, int64_t version, rec
 		copy(r->removal_reason, sizeof r->removal_reason, store_col_text(st, 6));
 		json_error_t je;
 		r->doc = json_loads(store_col_text(st, 7), 0, &je);
+		r->support_measure = store_col_int(st, 8) != 0;
 	}
 	store_done(st);
 	if (s != STORE_ROW || strcmp(r->file, file) || !r->doc) {
@@ -569,9 +585,10 @@ static json_t *rec_json(const rec *r, json_t *items)
 {
 	char at[21];
 	time_format(r->updated_at, at);
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:o}", "record_id", (json_int_t)r->id, "file",
-			      r->file, "subject", r->subject, "state", r->state, "version",
-			      (json_int_t)r->version, "updated_at", at, "items", items);
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:b,s:o}", "record_id", (json_int_t)r->id,
+			      "file", r->file, "subject", r->subject, "state", r->state, "version",
+			      (json_int_t)r->version, "updated_at", at, "support_measure",
+			      (int)r->support_measure, "items", items);
 	if (*r->removal_reason)
 		json_object_set_new(o, "removal_reason", json_string(r->removal_reason));
 	return o;
@@ -587,14 +604,63 @@ static int check_subject(const char *subject, at_error *err)
 	return policy_check_staff_id(subject, "subject", err);
 }
 
+/* A view of a record under a support measure (支援措置) raises an alert. */
+static int alert_if_protected(door *d, const rec *r, const char *how, at_error *err)
+{
+	if (!r->support_measure)
+		return 0;
+	char det[200];
+	snprintf(det, sizeof det, "%s#%lld viewed (%s) while under a support measure", r->file,
+		 (long long)r->id, how);
+	return note(d, "support_measure_view", AUDIT_ALERT, r->subject, "", det, err);
+}
+
+static int check_event(const char *event, at_error *err)
+{
+	if (!event || !*event || strlen(event) > 32 || !policy_id_ok(event))
+		return at_fail(err, 400, AT_E_INVALID, "event",
+			       "event must be a lower-case name such as move_in ([a-z][a-z0-9_]{0,31})");
+	return 0;
+}
+
+/* Every indexed item of a document (an entry approved after being held). */
+static int index_all(door *d, const file_meta *m, int64_t rid, json_t *doc, at_error *err)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(doc, k, v) {
+		const item_meta *it = find_item(m, k);
+		if (!it || !it->idx)
+			continue;
+		json_t *plain = decode_value(d, m->id, rid, it, v, err);
+		if (!plain)
+			return -1;
+		int w = write_index(d, m, rid, k, plain, err);
+		json_decref(plain);
+		if (w)
+			return -1;
+	}
+	return 0;
+}
+
+static int hold(door *d, const file_meta *m, const rec *r, const char *op, const char *event,
+		json_t *changes, const char *removal_reason, int64_t *pending_id, at_error *err);
+
 /* ---- Create / read / history ---- */
 
 int door_create(door *d, const char *file, const char *subject, json_t *items,
 		int64_t *record_id, at_error *err)
 {
+	return door_create_as(d, file, subject, items, "create", DOOR_NOTIFIED, record_id, NULL, err);
+}
+
+int door_create_as(door *d, const char *file, const char *subject, json_t *items,
+		   const char *event, door_basis basis, int64_t *record_id, int64_t *pending_id,
+		   at_error *err)
+{
 	if (d->mode != DOOR_WRITE)
 		return at_fail(err, 500, AT_E_INTERNAL, "", "door_create needs a door opened for writing");
-	if (check_subject(subject, err))
+	if (check_subject(subject, err) || check_event(event, err))
 		return -1;
 	store_spine_enter(d->s);
 	int rc = -1;
@@ -603,15 +669,18 @@ int door_create(door *d, const char *file, const char *subject, json_t *items,
 	if (!m || need_access(d, m, 2, err) || check_items(d, m, items, false, err))
 		goto out;
 	int64_t now = time_now();
+	/* An ex officio entry of a file declared four-eyes waits as "pending". */
+	bool held = basis == DOOR_EX_OFFICIO && m->fe_create;
 	store_stmt *st = store_prepare(d->s,
 		"INSERT INTO sp_record(file_id, subject, state, version, created_at, updated_at)"
-		" VALUES(?, ?, 'active', 1, ?, ?)", err);
+		" VALUES(?, ?, ?, 1, ?, ?)", err);
 	if (!st)
 		goto out;
 	store_bind_text(st, 1, file);
 	store_bind_text(st, 2, subject);
-	store_bind_int(st, 3, now);
+	store_bind_text(st, 3, held ? "pending" : "active");
 	store_bind_int(st, 4, now);
+	store_bind_int(st, 5, now);
 	int r = store_step(st, err);
 	store_done(st);
 	if (r != STORE_DONE)
@@ -627,20 +696,30 @@ int door_create(door *d, const char *file, const char *subject, json_t *items,
 		if (!enc)
 			goto out;
 		json_object_set_new(doc, k, enc);
-		if (write_index(d, m, rid, k, v, err))
+		/* A held entry is not findable until it is approved. */
+		if (!held && write_index(d, m, rid, k, v, err))
 			goto out;
 	}
-	if (write_version(d, rid, 1, doc, "create", d->staff, "", err))
+	if (write_version(d, rid, 1, doc, event, d->staff, "", err))
 		goto out;
+	if (record_id)
+		*record_id = rid;
+	if (held) {
+		rec entry = {.id = rid, .version = 1};
+		copy(entry.file, sizeof entry.file, file);
+		copy(entry.subject, sizeof entry.subject, subject);
+		json_t *none = json_object();
+		rc = hold(d, m, &entry, "create", event, none, NULL, pending_id, err) ? -1 : 1;
+		json_decref(none);
+		goto out;
+	}
 	strbuf il = STRBUF_INIT;
 	sb_init(&il);
 	item_list(items, &il);
 	char det[160];
 	detail_of(det, sizeof det, file, rid, 1);
-	rc = note(d, "create", AUDIT_OK, subject, il.buf, det, err);
+	rc = note(d, event, AUDIT_OK, subject, il.buf, det, err);
 	sb_release(&il);
-	if (rc == 0 && record_id)
-		*record_id = rid;
 out:
 	json_decref(doc);
 	free(m);
@@ -663,7 +742,8 @@ int door_read(door *d, const char *file, int64_t record_id, json_t **out, at_err
 	if (items) {
 		char det[160];
 		detail_of(det, sizeof det, file, r.id, r.version);
-		if (note(d, "read", AUDIT_OK, r.subject, seen.buf, det, err) == 0) {
+		if (note(d, "read", AUDIT_OK, r.subject, seen.buf, det, err) == 0 &&
+		    alert_if_protected(d, &r, "read", err) == 0) {
 			*out = rec_json(&r, items);
 			rc = 0;
 		} else {
@@ -716,7 +796,8 @@ int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_
 		goto out;
 	char det[160];
 	detail_of(det, sizeof det, file, r.id, r.version);
-	if (note(d, "history", AUDIT_OK, r.subject, "", det, err))
+	if (note(d, "history", AUDIT_OK, r.subject, "", det, err) ||
+	    alert_if_protected(d, &r, "history", err))
 		goto out;
 	json_t *o = rec_json(&r, json_object());
 	json_object_set_new(o, "versions", arr);
@@ -788,28 +869,29 @@ static int apply_changes(door *d, const file_meta *m, rec *r, json_t *changes,
 	return 0;
 }
 
-static int hold(door *d, const file_meta *m, const rec *r, const char *op, json_t *changes,
-		const char *removal_reason, int64_t *pending_id, at_error *err)
+static int hold(door *d, const file_meta *m, const rec *r, const char *op, const char *event,
+		json_t *changes, const char *removal_reason, int64_t *pending_id, at_error *err)
 {
 	char *text = jv_dump(changes);
 	store_stmt *st = store_prepare(d->s,
-		"INSERT INTO sp_pending(file_id, record_id, subject, op, doc, base_version,"
+		"INSERT INTO sp_pending(file_id, record_id, subject, op, event, doc, base_version,"
 		" removal_reason, business, reason, case_id, maker, made_at, status)"
-		" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')", err);
+		" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')", err);
 	int s = -1;
 	if (st) {
 		store_bind_text(st, 1, m->id);
 		store_bind_int(st, 2, r->id);
 		store_bind_text(st, 3, r->subject);
 		store_bind_text(st, 4, op);
-		store_bind_text(st, 5, text);
-		store_bind_int(st, 6, r->version);
-		store_bind_text(st, 7, removal_reason);
-		store_bind_text(st, 8, d->business);
-		store_bind_text(st, 9, d->reason);
-		store_bind_text(st, 10, d->case_id);
-		store_bind_text(st, 11, d->staff);
-		store_bind_int(st, 12, time_now());
+		store_bind_text(st, 5, event);
+		store_bind_text(st, 6, text);
+		store_bind_int(st, 7, r->version);
+		store_bind_text(st, 8, removal_reason);
+		store_bind_text(st, 9, d->business);
+		store_bind_text(st, 10, d->reason);
+		store_bind_text(st, 11, d->case_id);
+		store_bind_text(st, 12, d->staff);
+		store_bind_int(st, 13, time_now());
 		s = store_step(st, err);
 		store_done(st);
 	}
@@ -823,9 +905,9 @@ static int hold(door *d, const file_meta *m, const rec *r, const char *op, json_
 	sb_init(&il);
 	item_list(changes, &il);
 	char det[200];
-	snprintf(det, sizeof det, "%s#%lld held as pending change %lld", m->id, (long long)r->id,
-		 (long long)pid);
-	int rc = note(d, op, AUDIT_PENDING, r->subject, il.buf, det, err);
+	snprintf(det, sizeof det, "%s#%lld %s held as pending change %lld", m->id, (long long)r->id,
+		 op, (long long)pid);
+	int rc = note(d, event, AUDIT_PENDING, r->subject, il.buf, det, err);
 	sb_release(&il);
 	return rc;
 }
@@ -833,8 +915,16 @@ static int hold(door *d, const file_meta *m, const rec *r, const char *op, json_
 int door_update(door *d, const char *file, int64_t record_id, json_t *items,
 		int64_t *pending_id, at_error *err)
 {
+	return door_change(d, file, record_id, items, "correct", DOOR_EX_OFFICIO, pending_id, err);
+}
+
+int door_change(door *d, const char *file, int64_t record_id, json_t *items, const char *event,
+		door_basis basis, int64_t *pending_id, at_error *err)
+{
 	if (d->mode != DOOR_WRITE)
-		return at_fail(err, 500, AT_E_INTERNAL, "", "door_update needs a door opened for writing");
+		return at_fail(err, 500, AT_E_INTERNAL, "", "door_change needs a door opened for writing");
+	if (check_event(event, err))
+		return -1;
 	store_spine_enter(d->s);
 	int rc = -1;
 	rec r = {0};
@@ -856,19 +946,19 @@ int door_update(door *d, const char *file, int64_t record_id, json_t *items,
 			goto out;
 		json_object_set_new(changes, k, enc);
 	}
-	if (m->fe_correct) {
-		/* Declared four-eyes: a correction waits for a second person. */
-		rc = hold(d, m, &r, "correct", changes, NULL, pending_id, err) ? -1 : 1;
+	if (basis == DOOR_EX_OFFICIO && m->fe_correct) {
+		/* Declared four-eyes: an ex officio correction waits for a second person. */
+		rc = hold(d, m, &r, "correct", event, changes, NULL, pending_id, err) ? -1 : 1;
 		goto out;
 	}
-	if (apply_changes(d, m, &r, changes, "correct", "active", NULL, d->staff, "", err))
+	if (apply_changes(d, m, &r, changes, event, "active", NULL, d->staff, "", err))
 		goto out;
 	strbuf il = STRBUF_INIT;
 	sb_init(&il);
 	item_list(items, &il);
 	char det[160];
 	detail_of(det, sizeof det, file, r.id, r.version);
-	rc = note(d, "correct", AUDIT_OK, r.subject, il.buf, det, err);
+	rc = note(d, event, AUDIT_OK, r.subject, il.buf, det, err);
 	sb_release(&il);
 out:
 	json_decref(changes);
@@ -881,9 +971,16 @@ out:
 int door_remove(door *d, const char *file, int64_t record_id, const char *removal_reason,
 		int64_t *pending_id, at_error *err)
 {
+	return door_remove_as(d, file, record_id, removal_reason, "remove", DOOR_EX_OFFICIO,
+			      pending_id, err);
+}
+
+int door_remove_as(door *d, const char *file, int64_t record_id, const char *removal_reason,
+		   const char *event, door_basis basis, int64_t *pending_id, at_error *err)
+{
 	if (d->mode != DOOR_WRITE)
 		return at_fail(err, 500, AT_E_INTERNAL, "", "door_remove needs a door opened for writing");
-	if (text_check(removal_reason, "reason", 200, false, 0, err))
+	if (text_check(removal_reason, "reason", 200, false, 0, err) || check_event(event, err))
 		return -1;
 	store_spine_enter(d->s);
 	int rc = -1;
@@ -897,15 +994,15 @@ int door_remove(door *d, const char *file, int64_t record_id, const char *remova
 			(long long)r.id);
 		goto out;
 	}
-	if (m->fe_remove) {
-		rc = hold(d, m, &r, "remove", none, removal_reason, pending_id, err) ? -1 : 1;
+	if (basis == DOOR_EX_OFFICIO && m->fe_remove) {
+		rc = hold(d, m, &r, "remove", event, none, removal_reason, pending_id, err) ? -1 : 1;
 		goto out;
 	}
-	if (apply_changes(d, m, &r, none, "remove", "removed", removal_reason, d->staff, "", err))
+	if (apply_changes(d, m, &r, none, event, "removed", removal_reason, d->staff, "", err))
 		goto out;
 	char det[160];
 	detail_of(det, sizeof det, file, r.id, r.version);
-	rc = note(d, "remove", AUDIT_OK, r.subject, "", det, err);
+	rc = note(d, event, AUDIT_OK, r.subject, "", det, err);
 out:
 	json_decref(none);
 	json_decref(r.doc);
@@ -967,8 +1064,13 @@ int door_find(door *d, const char *file, const char *item, const char *value, do
 	strbuf key = STRBUF_INIT, hi = STRBUF_INIT;
 	sb_init(&key);
 	sb_init(&hi);
-	index_key(d, file, it, jv, &key);
+	int kr = index_key(d, file, it, jv, &key, err);
 	json_decref(jv);
+	if (kr) {
+		sb_release(&key);
+		sb_release(&hi);
+		goto out;
+	}
 	/* Prefix match as a range on the index: [key, key || 0xFF). */
 	sb_add(&hi, key.buf, key.len);
 	sb_addch(&hi, (char)0xFF);
@@ -1019,6 +1121,8 @@ int door_find(door *d, const char *file, const char *item, const char *value, do
 		/* Each person shown in a result list has been seen: the resident's
 		 * view of who looked at their data includes searches. */
 		int nr = items ? note(d, "search_result", AUDIT_OK, r.subject, seen.buf, rd, err) : -1;
+		if (nr == 0)
+			nr = alert_if_protected(d, &r, "search result", err);
 		sb_release(&seen);
 		if (items && nr == 0)
 			json_array_append_new(arr, rec_json(&r, items));
@@ -1048,9 +1152,11 @@ int door_pending_list(door *d, json_t **out, at_error *err)
 	int rc = -1;
 	json_t *arr = json_array();
 	store_stmt *st = store_prepare(d->s,
-		"SELECT p.id, p.file_id, p.record_id, p.subject, p.op, p.doc, p.base_version,"
-		" COALESCE(p.removal_reason, ''), p.business, p.reason, p.case_id, p.maker, p.made_at"
-		" FROM sp_pending p WHERE p.status = 'pending' AND EXISTS (SELECT 1 FROM sp_permission x"
+		"SELECT p.id, p.file_id, p.record_id, p.subject, p.op,"
+		" CASE WHEN p.op = 'create' THEN v.doc ELSE p.doc END, p.base_version,"
+		" COALESCE(p.removal_reason, ''), p.business, p.reason, p.case_id, p.maker, p.made_at,"
+		" p.event FROM sp_pending p LEFT JOIN sp_record_version v"
+		" ON v.record_id = p.record_id AND v.version = 1 WHERE p.status = 'pending' AND EXISTS (SELECT 1 FROM sp_permission x"
 		" WHERE x.business = ? AND x.file_id = p.file_id AND x.access = 2) ORDER BY p.id", err);
 	if (!st)
 		goto out;
@@ -1073,12 +1179,13 @@ int door_pending_list(door *d, json_t **out, at_error *err)
 		time_format(store_col_int(st, 12), at);
 		json_t *o = json_pack("{s:I,s:s,s:I,s:s,s:s,s:o,s:I,s:s,s:s,s:s,s:s,s:s}", "pending_id",
 			(json_int_t)store_col_int(st, 0), "file", file, "record_id", (json_int_t)rid,
-			"subject", store_col_text(st, 3), "op", store_col_text(st, 4), "changes", items,
+			"subject", store_col_text(st, 3), "op", store_col_text(st, 4), "items", items,
 			"base_version", (json_int_t)store_col_int(st, 6), "business",
 			store_col_text(st, 8), "reason", store_col_text(st, 9), "case_id",
 			store_col_text(st, 10), "maker", store_col_text(st, 11), "made_at", at);
 		if (*store_col_text(st, 7))
 			json_object_set_new(o, "removal_reason", json_string(store_col_text(st, 7)));
+		json_object_set_new(o, "event", json_string(store_col_text(st, 13)));
 		json_array_append_new(arr, o);
 	}
 	store_done(st);
@@ -1109,11 +1216,11 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 	rec r = {0};
 	json_t *changes = NULL;
 	file_meta *m = NULL;
-	char file[65] = "", op[16] = "", maker[65] = "", removal[801] = "";
+	char file[65] = "", op[16] = "", maker[65] = "", removal[801] = "", event[40] = "";
 	int64_t rid = 0, base = 0;
 	store_stmt *st = store_prepare(d->s,
-		"SELECT file_id, record_id, op, doc, base_version, COALESCE(removal_reason, ''), maker"
-		" FROM sp_pending WHERE id = ? AND status = 'pending'", err);
+		"SELECT file_id, record_id, op, doc, base_version, COALESCE(removal_reason, ''), maker,"
+		" event FROM sp_pending WHERE id = ? AND status = 'pending'", err);
 	if (!st)
 		goto out;
 	store_bind_int(st, 1, pending_id);
@@ -1127,6 +1234,7 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 		base = store_col_int(st, 4);
 		copy(removal, sizeof removal, store_col_text(st, 5));
 		copy(maker, sizeof maker, store_col_text(st, 6));
+		copy(event, sizeof event, store_col_text(st, 7));
 	}
 	store_done(st);
 	if (s != STORE_ROW || !changes) {
@@ -1148,17 +1256,25 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 	}
 	if (load_rec(d, file, rid, 0, &r, err))
 		goto out;
-	char det[200];
+	char det[400];
+	bool is_create = !strcmp(op, "create");
 	if (approve) {
-		if (r.version != base || strcmp(r.state, "active")) {
+		if (r.version != base || strcmp(r.state, is_create ? "pending" : "active")) {
 			at_fail(err, 409, AT_E_CONFLICT, "pending_id",
 				"record %lld changed after the change was proposed; reject it and propose again",
 				(long long)rid);
 			goto out;
 		}
 		bool rm = !strcmp(op, "remove");
-		if (apply_changes(d, m, &r, changes, op, rm ? "removed" : "active", rm ? removal : NULL,
+		if (apply_changes(d, m, &r, changes, event, rm ? "removed" : "active", rm ? removal : NULL,
 				  maker, d->staff, err))
+			goto out;
+		/* An approved entry becomes findable now. */
+		if (is_create && index_all(d, m, r.id, r.doc, err))
+			goto out;
+	} else if (is_create) {
+		/* A refused entry stays as evidence, in state "rejected". */
+		if (apply_changes(d, m, &r, changes, "reject", "rejected", NULL, maker, d->staff, err))
 			goto out;
 	}
 	st = store_prepare(d->s,
@@ -1175,8 +1291,8 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 	store_done(st);
 	if (s != STORE_DONE)
 		goto out;
-	snprintf(det, sizeof det, "pending %lld (%s by %s) on %s#%lld%s", (long long)pending_id, op,
-		 maker, file, (long long)rid, approve ? " applied" : "");
+	snprintf(det, sizeof det, "pending %lld (%s %s by %s) on %s#%lld%s", (long long)pending_id,
+		 op, event, maker, file, (long long)rid, approve ? " applied" : "");
 	strbuf il = STRBUF_INIT;
 	sb_init(&il);
 	item_list(changes, &il);
@@ -1184,6 +1300,41 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 	sb_release(&il);
 out:
 	json_decref(changes);
+	json_decref(r.doc);
+	free(m);
+	store_spine_leave(d->s);
+	return rc;
+}
+
+/* ---- Support measures ---- */
+
+int door_set_support_measure(door *d, const char *file, int64_t record_id, bool on,
+			     at_error *err)
+{
+	if (d->mode != DOOR_WRITE)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "support measures need a door opened for writing");
+	store_spine_enter(d->s);
+	int rc = -1;
+	rec r = {0};
+	file_meta *m = load_meta(d, file, err);
+	if (!m || need_access(d, m, 2, err) || load_rec(d, file, record_id, 0, &r, err))
+		goto out;
+	store_stmt *st = store_prepare(d->s,
+		"UPDATE sp_record SET support_measure = ?, updated_at = ? WHERE id = ?", err);
+	if (!st)
+		goto out;
+	store_bind_int(st, 1, on);
+	store_bind_int(st, 2, time_now());
+	store_bind_int(st, 3, r.id);
+	int s = store_step(st, err);
+	store_done(st);
+	if (s != STORE_DONE)
+		goto out;
+	char det[160];
+	snprintf(det, sizeof det, "%s#%lld support measure %s", file, (long long)r.id, on ? "set" : "cleared");
+	rc = note(d, on ? "support_measure_set" : "support_measure_clear", AUDIT_OK, r.subject, "",
+		  det, err);
+out:
 	json_decref(r.doc);
 	free(m);
 	store_spine_leave(d->s);

@@ -50,6 +50,10 @@ typedef struct door_ctx {
 } door_ctx;
 
 typedef enum { DOOR_READ = 1, DOOR_WRITE = 2 } door_mode;
+/* Why a change is made. A resident's notification (届出) is applied at once;
+ * an ex officio act (職権) is held for a second person when the file declares
+ * four-eyes for it (decl.h: "create", "correct", "remove"). */
+typedef enum { DOOR_NOTIFIED = 1, DOOR_EX_OFFICIO = 2 } door_basis;
 typedef enum { DOOR_EXACT = 1, DOOR_PREFIX = 2 } door_match;
 
 typedef struct door door;
@@ -73,19 +77,41 @@ store *door_store(door *d);
  * not update and values that break the item's type are refused, naming the item. */
 int door_create(door *d, const char *file, const char *subject, json_t *items,
 		int64_t *record_id, at_error *err);
-/* {"record_id","file","subject","state","version","updated_at","items":{...}} */
+/* The general form of create: `event` ([a-z_]{1,32}, e.g. "move_in", "birth")
+ * is recorded as the version's op. Returns 0 when applied, 1 when held for
+ * four-eyes (the record exists in state "pending" and *pending_id is set),
+ * -1 on error. door_create is door_create_as(..., "create", DOOR_NOTIFIED). */
+int door_create_as(door *d, const char *file, const char *subject, json_t *items,
+		   const char *event, door_basis basis, int64_t *record_id, int64_t *pending_id,
+		   at_error *err);
+/* {"record_id","file","subject","state","version","updated_at","support_measure",
+ *  "items":{...}}; state is active, removed (除票), pending or rejected. */
 int door_read(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);
-/* Every version, oldest first, each shaped like door_read's result plus "op",
- * "made_by", "approved_by". */
+/* The record as door_read gives it (items empty) plus "versions": every
+ * version, oldest first, {"version","op","made_by","made_at","approved_by","items"}. */
 int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);
 
-/* Returns 0 when applied, 1 when held for four-eyes (*pending_id set), -1 on error. */
+/* Change items of an active record (null clears an item). Returns 0 when
+ * applied, 1 when held for four-eyes (*pending_id set), -1 on error. */
+int door_change(door *d, const char *file, int64_t record_id, json_t *items, const char *event,
+		door_basis basis, int64_t *pending_id, at_error *err);
+/* A correction: door_change(..., "correct", DOOR_EX_OFFICIO, ...). */
 int door_update(door *d, const char *file, int64_t record_id, json_t *items,
 		int64_t *pending_id, at_error *err);
 /* Removal (除票): the record stays, state "removed" with the reason. Same
- * return convention as door_update. */
+ * return convention as door_change. */
+int door_remove_as(door *d, const char *file, int64_t record_id, const char *removal_reason,
+		   const char *event, door_basis basis, int64_t *pending_id, at_error *err);
+/* An ex officio removal: door_remove_as(..., "remove", DOOR_EX_OFFICIO, ...). */
 int door_remove(door *d, const char *file, int64_t record_id, const char *removal_reason,
 		int64_t *pending_id, at_error *err);
+
+/* Support measure (支援措置, DV/stalking victims): while set, every view of
+ * the record — read, history, a search hit — also writes an "alert" event,
+ * and the record says "support_measure": true so that issuing code refuses
+ * third-party requests. Setting and clearing are audited. */
+int door_set_support_measure(door *d, const char *file, int64_t record_id, bool on,
+			     at_error *err);
 
 /* Search by one indexed item. Returns a JSON array of records shaped like
  * door_read's. When more than one record matches, no my_number-class item

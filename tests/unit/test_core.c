@@ -13,6 +13,7 @@
 #include "core/mynumber.h"
 #include "core/strbuf.h"
 #include "core/text.h"
+#include "core/kana.h"
 #include "test.h"
 
 /* ---- My Number ------------------------------------------------------------ */
@@ -551,8 +552,36 @@ static void test_strbuf(void)
 	sb_release(&s3);
 }
 
+/* The kana search key (清音化かな, seed 001 §3 (2) item 5). */
+static const char *key(const char *in)
+{
+	static strbuf out;
+	sb_release(&out);
+	sb_init(&out);
+	at_error e;
+	return kana_search_key(in, &out, &e) == 0 ? out.buf : "(error)";
+}
+
+static void test_kana_key(void)
+{
+	CHECK_STR(key("メグロ イチロウ"), "めくろいちろう");        /* katakana, space */
+	CHECK_STR(key("めぐろ　いちろう"), "めくろいちろう");        /* hiragana, ideographic space */
+	CHECK_STR(key("ﾒｸﾞﾛ ｲﾁﾛｳ"), "めくろいちろう");              /* half-width with dakuten */
+	CHECK_STR(key("ガッコウ"), "かつこう");                     /* voicing removed, small tsu */
+	CHECK_STR(key("キャリー・パミュパミュ"), "きやりー・はみゆはみゆ");
+	CHECK_STR(key("ヴィクトリア"), "ういくとりあ");             /* ヴ → う */
+	CHECK_STR(key("ＳＭＩＴＨ John"), "smithjohn");             /* full-width Latin, case */
+	CHECK_STR(key(""), "");
+	strbuf o = STRBUF_INIT;
+	sb_init(&o);
+	at_error e;
+	CHECK(kana_search_key("\xff", &o, &e) == -1);
+	sb_release(&o);
+}
+
 int main(void)
 {
+	RUN(test_kana_key);
 	RUN(test_mynumber_hand_example);
 	RUN(test_mynumber_built_numbers);
 	RUN(test_mynumber_bad);

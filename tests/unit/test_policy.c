@@ -622,6 +622,131 @@ static void test_four_eyes(void)
 	json_decref(ch);
 }
 
+static json_t *read_as(const char *staff, const char *biz, int64_t id)
+{
+	at_error e = {0};
+	door *d;
+	json_t *r = NULL;
+	door_ctx c = ctx(staff, biz, "確認");
+	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+		return NULL;
+	if (door_read(d, "test_file", id, &r, &e)) {
+		door_abort(d);
+		return NULL;
+	}
+	door_commit(d, &e);
+	return r;
+}
+
+/* Notifications apply at once; ex officio acts of a four-eyes file wait. */
+static void test_basis_and_ex_officio_entry(void)
+{
+	at_error e = {0};
+	door *d;
+	int64_t id = 0, pid = 0;
+	door_ctx c1 = ctx("clerk1", "test_business", "職権記載");
+	json_t *items = json_pack("{s:s,s:s,s:s}", "name", "高橋 大翔", "name_kana", "タカハシ ヒロト",
+				  "birth_date", "2016-11-02");
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_create_as(d, "test_file", "0000001005", items, "ex_officio_entry", DOOR_EX_OFFICIO,
+			     &id, &pid, &e) == 1);
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(items);
+	CHECK(id > 0 && pid > 0);
+	/* Held: readable as pending, not findable */
+	json_t *r = read_as("clerk2", "test_business", id);
+	CHECK_STR(json_string_value(json_object_get(r, "state")), "pending");
+	json_decref(r);
+	CHECK(find_one("name", "高橋 大翔") == 0);
+	/* The pending list shows the entry's items */
+	json_t *list = NULL;
+	door_ctx c2 = ctx("clerk2", "test_business", "職権記載の確認");
+	CHECK(door_open(S, KR, &c2, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_list(d, &list, &e) == 0);
+	CHECK_INT(json_array_size(list), 1);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(list, 0), "items"), "name")), "高橋 大翔");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "event")), "ex_officio_entry");
+	json_decref(list);
+	CHECK(door_pending_decide(d, pid, true, "", &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(find_one("name", "高橋 大翔") == id);
+	/* A notified change (e.g. an in-ward move) applies at once even in a four-eyes file */
+	json_t *ch = json_pack("{s:s}", "address", "東京都目黒区碑文谷四丁目20番1号");
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_change(d, "test_file", id, ch, "in_ward_move", DOOR_NOTIFIED, &pid, &e) == 0);
+	CHECK(door_change(d, "test_file", id, ch, "Bad Event", DOOR_NOTIFIED, &pid, &e) == -1);
+	CHECK_STR(e.field, "event");
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(ch);
+	CHECK(find_one("address", "東京都目黒区碑文谷四丁目20番1号") == id);
+	/* A rejected ex officio entry stays, as "rejected" */
+	items = json_pack("{s:s}", "name", "架空 人物");
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_create_as(d, "test_file", "0000001006", items, "ex_officio_entry", DOOR_EX_OFFICIO,
+			     &id, &pid, &e) == 1);
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(items);
+	CHECK(door_open(S, KR, &c2, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, false, "該当者なし", &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	r = read_as("clerk2", "test_business", id);
+	CHECK_STR(json_string_value(json_object_get(r, "state")), "rejected");
+	json_decref(r);
+	CHECK(find_one("name", "架空 人物") == 0);
+	/* A removal by notification (death notification) applies at once: 除票 */
+	id = find_one("name", "高橋 大翔");
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_remove_as(d, "test_file", id, "転出", "move_out", DOOR_NOTIFIED, &pid, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	r = read_as("clerk2", "test_business", id);
+	CHECK_STR(json_string_value(json_object_get(r, "state")), "removed");
+	json_decref(r);
+}
+
+/* Kana search ignores katakana/hiragana, width and voicing marks. */
+static void test_kana_search(void)
+{
+	at_error e = {0};
+	door *d;
+	json_t *res = NULL;
+	door_ctx c = ctx("clerk1", "test_business", "本人確認");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	/* 「メグロ」 was stored in katakana; search in half-width and in hiragana without dakuten */
+	CHECK(door_find(d, "test_file", "name_kana", "ﾒｸﾞﾛ", DOOR_PREFIX, 50, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 2);
+	json_decref(res);
+	CHECK(door_find(d, "test_file", "name_kana", "めくろ かずこ", DOOR_EXACT, 50, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	json_decref(res);
+	CHECK(door_commit(d, &e) == 0);
+}
+
+/* 支援措置: every view of a protected record raises an alert event. */
+static void test_support_measure(void)
+{
+	at_error e = {0};
+	door *d;
+	int64_t id = find_one("name", "目黒 和子");
+	CHECK(id > 0);
+	door_ctx c = ctx("clerk1", "test_business", "支援措置申出の受付");
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_set_support_measure(d, "test_file", id, true, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	int64_t before = count_events("support_measure_view", AUDIT_ALERT);
+	json_t *r = read_as("viewer", "test_viewer", id);
+	CHECK(json_is_true(json_object_get(r, "support_measure")));
+	json_decref(r);
+	CHECK_INT(count_events("support_measure_view", AUDIT_ALERT) - before, 1);
+	/* A search hit counts as a view */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	json_t *res = NULL;
+	CHECK(door_find(d, "test_file", "name_kana", "メグロ カズコ", DOOR_EXACT, 10, &res, &e) == 0);
+	json_decref(res);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(count_events("support_measure_view", AUDIT_ALERT) - before, 2);
+	CHECK_INT(count_events("support_measure_set", AUDIT_OK), 1);
+}
+
 /* Business code gets a connection that the engine itself keeps out of the
  * spine's tables: the only way to declared data is the door. */
 static void test_business_cannot_reach_declared_data(void)
@@ -703,6 +828,9 @@ int main(void)
 	RUN(test_door_bad_input_changes_nothing);
 	RUN(test_door_search);
 	RUN(test_four_eyes);
+	RUN(test_basis_and_ex_officio_entry);
+	RUN(test_kana_search);
+	RUN(test_support_measure);
 	RUN(test_business_cannot_reach_declared_data);
 	RUN(test_key_rotation);
 	store_close(S);
