@@ -579,8 +579,22 @@ static void test_kana_key(void)
 	sb_release(&o);
 }
 
+/* A message cut to fit never ends in half a UTF-8 character. */
+static void test_error_truncation_utf8(void)
+{
+	at_error e;
+	char longja[2000] = "";
+	for (int i = 0; i < 400; i++)
+		strcat(longja, "住");   /* 3 bytes each */
+	at_fail(&e, 400, AT_E_INVALID, longja, "x%s", longja);
+	CHECK(text_utf8_len(e.message) != (size_t)-1);
+	CHECK(text_utf8_len(e.field) != (size_t)-1);
+	CHECK(strlen(e.message) > 400);
+}
+
 int main(void)
 {
+	RUN(test_error_truncation_utf8);
 	RUN(test_kana_key);
 	RUN(test_mynumber_hand_example);
 	RUN(test_mynumber_built_numbers);
