@@ -9,6 +9,8 @@ pkgs=(
   libmicrohttpd-dev                              # HTTP server
   libjansson-dev                                 # JSON
   libicu-dev                                     # kana / width normalisation of search keys
+  libcairo2-dev libpango1.0-dev fonts-ipaexfont  # PDF certificates and notices, Japanese fonts
+  poppler-utils                                  # tests read the PDFs back (pdftotext)
   curl jq oathtool                               # end-to-end tests: HTTP client, JSON, independent TOTP
 )
 missing=()

@@ -31,7 +31,8 @@ static const char *default_static_dir(void)
 	if (!slash)
 		return NULL;
 	*slash = '\0';
-	const char *cands[] = {"%s/web", "%s/../web", "%s/../share/atena/web"};
+	/* build/atena, build/<variant>/atena, an install prefix */
+	const char *cands[] = {"%s/web", "%s/../web", "%s/../../web", "%s/../share/atena/web"};
 	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
 		struct stat st;
 		snprintf(path, sizeof path, cands[i], exe);

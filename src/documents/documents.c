@@ -1,0 +1,1 @@
+/* Documents: see documents.h. */

@@ -1,0 +1,2 @@
+/* The resident register: see registry.h. */
+#include "registry/registry.h"

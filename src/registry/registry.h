@@ -1,0 +1,115 @@
+/*
+ * registry — the resident register (住民基本台帳), seed 001 (墨田区).
+ *
+ * One resident record (住民票) per person in the declared file
+ * "resident_register" (declarations/registry.json: the 84 items of seed 001
+ * 別添2 (1)); the record's subject is the person's addressee number
+ * (宛名番号, 10 digits). Households are the records sharing household_no.
+ * Every change is a change event (異動) applied through the door, so every
+ * version is kept, removal is a state (除票), and each event is audited.
+ * Each applied event also writes a change notification into the durable
+ * outbox (table registry_outbox) in the same transaction, for the addressee
+ * hub, tax, pension and the CS to consume.
+ *
+ * All functions take a door opened by the caller for business
+ * "resident_register" (DOOR_WRITE for events, DOOR_READ for views and
+ * searches); the caller commits or aborts it. Bad input is an error naming
+ * the field ("persons[0].birth_date") and the rule, and changes nothing.
+ *
+ * Items are addressed by the ids of declarations/registry.json (name,
+ * name_kana, birth_date, sex "1"/"2", address, household_no, relationship,
+ * resident_code, my_number, ...).
+ */
+#ifndef ATENA_REGISTRY_REGISTRY_H
+#define ATENA_REGISTRY_REGISTRY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "policy/door.h"
+#include "store/store.h"
+
+#define REGISTRY_FILE "resident_register"       /* the declared file */
+#define REGISTRY_BUSINESS "resident_register"   /* the business */
+#define REGISTRY_LATE_DAYS 14                   /* 住基法 22–25条: notify within 14 days */
+
+/* The module's own tables (outbox, event log, counters). Call once at start,
+ * after platform_open; idempotent. */
+int registry_migrate(store *s, at_error *err);
+
+/* ---- Change events (異動) ---------------------------------------------
+ * registry_event applies one event. `type` is one of:
+ *   move_in             転入 (住基法22条), incl. from abroad
+ *   move_out_planned    転出届 (24条): planned destination recorded, record stays active
+ *   move_out_confirmed  転出確定 (転入通知 received, 住基法9条1項): removed (除票)
+ *   move_out_cancelled  転出取消: planned destination cleared
+ *   in_ward_move        転居 (23条): may change only the address and the household (seed 001 §1.5)
+ *   birth               出生
+ *   death               死亡: removed (除票)
+ *   household_change    世帯変更 (25条): split, merge, new householder
+ *   ex_officio_entry    職権記載 (住基法施行令12条) — held for a second person
+ *   ex_officio_removal  職権消除 — held for a second person
+ *   ex_officio_correction 職権修正 — held for a second person
+ *   resident_code_change  住民票コードの変更 (30条の4)
+ *   my_number_change    個人番号の変更 (番号法7条2項)
+ *   foreign_status_change 在留資格・在留期間・通称 等の変更 (30条の46–30条の51)
+ * The body's shape per type is documented in registry_events.c and in
+ * docs/openapi.yaml. Every body has event_date and (except ex officio acts)
+ * notification_date; an event date in the future is refused; a notification
+ * later than REGISTRY_LATE_DAYS after the event is accepted and flagged.
+ *
+ * *result: {"event_id", "type", "records": [{"addressee_no","record_id"}...],
+ *           "household_no", "flags": ["late_notification", ...],
+ *           "pending_id" (ex officio acts only)}.
+ * Returns 0 applied, 1 held for four-eyes, -1 refused (nothing changed). */
+int registry_event(door *d, const char *type, json_t *body, json_t **result, at_error *err);
+
+/* ---- Views -------------------------------------------------------------- */
+/* The person's current record (door_read's shape) plus "household": the other
+ * members' addressee numbers, names and relationships. */
+int registry_person(door *d, const char *addressee_no, json_t **out, at_error *err);
+/* Every version of the person's record (door_history's shape). */
+int registry_person_history(door *d, const char *addressee_no, json_t **out, at_error *err);
+/* The household's members (active records), householder first. */
+int registry_household(door *d, const char *household_no, json_t **out, at_error *err);
+
+/* ---- Search ------------------------------------------------------------- *
+ * criteria: any of {"name", "name_kana" (prefix, kana-normalised), "birth_date",
+ * "address" (prefix), "household_no", "addressee_no", "my_number",
+ * "resident_code", "include_removed": bool, "limit": 1..500}. Several
+ * criteria intersect. Result {"records": [...], "truncated": bool}; a result
+ * of more than one person carries no My Number (door_find's rule). */
+int registry_search(door *d, json_t *criteria, json_t **out, at_error *err);
+
+/* ---- Support measures (支援措置) ------------------------------------------ */
+int registry_support_measure(door *d, const char *addressee_no, bool on, at_error *err);
+
+/* ---- Certificates --------------------------------------------------------
+ * Builds the data of a certificate; src/documents renders it as PDF.
+ * request: {"kind": "juminhyo" (住民票の写し) | "joshu" (除票の写し) |
+ *                   "kisai_jiko" (住民票記載事項証明書),
+ *           "addressee_no", "members": "all" | ["addressee_no", ...],
+ *           "items": ["household", "relationship", "change_history", "domicile", ...],
+ *           "include_my_number": bool, "include_resident_code": bool,
+ *           "requester": {"relation": "self" | "household" | "third_party" | "agent",
+ *                         "name", "addressee_no"?}, "purpose"}
+ * Rules: My Number and resident record code only when requested by the person
+ * or a member of the household (住基法12条5項, 番号法 20条); a record under a
+ * support measure is never issued on a third-party or agent request (住基法
+ * 12条6項, 住民基本台帳事務処理要領 第5–10); joshu only for removed records.
+ * *out: {"kind","title","municipality","issued_at","issued_date_wareki",
+ *        "certifier","household_no","address","householder",
+ *        "persons":[{"name","name_kana","birth_date","birth_date_wareki","sex",
+ *                    "relationship","became_resident_date", ... requested items}],
+ *        "notes":[...], "serial"} — the shape documents/certificate.h renders.
+ * Each issue is audited with who asked and why (door note "certificate"). */
+int registry_certificate(door *d, json_t *request, json_t **out, at_error *err);
+
+/* ---- Outbox --------------------------------------------------------------
+ * Change notifications after after_seq, oldest first, at most limit:
+ * [{"seq","event_id","type","addressee_no","household_no","event_date","created_at"}].
+ * They carry no personal data beyond the addressee number. */
+int registry_outbox(store *s, int64_t after_seq, int limit, json_t **out, at_error *err);
+
+#endif
