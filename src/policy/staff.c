@@ -46,6 +46,41 @@ static int new_totp(const keyring *kr, const char *id, strbuf *sealed, strbuf *b
 	return rc;
 }
 
+/* A fresh initial password and TOTP secret: the stored forms (Argon2id hash,
+ * sealed secret) and the forms shown once to the person. */
+typedef struct credentials {
+	strbuf password, hash, sealed_totp, totp_b32;
+} credentials;
+
+static void credentials_release(credentials *c)
+{
+	if (c->password.len)
+		sodium_memzero(c->password.buf, c->password.len);
+	sb_release(&c->password);
+	sb_release(&c->hash);
+	sb_release(&c->sealed_totp);
+	sb_release(&c->totp_b32);
+}
+
+static int credentials_make(const keyring *kr, const char *id, credentials *c, at_error *err)
+{
+	sb_init(&c->password);
+	sb_init(&c->hash);
+	sb_init(&c->sealed_totp);
+	sb_init(&c->totp_b32);
+	new_password(&c->password);
+	return password_hash(c->password.buf, &c->hash, err) ||
+			       new_totp(kr, id, &c->sealed_totp, &c->totp_b32, err)
+		       ? -1
+		       : 0;
+}
+
+static void credentials_hand_out(const credentials *c, strbuf *password_out, strbuf *totp_out)
+{
+	sb_add(password_out, c->password.buf, c->password.len);
+	sb_add(totp_out, c->totp_b32.buf, c->totp_b32.len);
+}
+
 static int check_admin(store *s, const char *by, at_error *err)
 {
 	if (!by || !*by)
@@ -96,14 +131,9 @@ int staff_add(store *s, const keyring *kr, const char *id, const char *name,
 	if (policy_check_staff_id(id, "id", err) || text_check(name, "name", 100, false, 0, err) ||
 	    text_check(department, "department", 100, false, 0, err) || check_admin(s, by, err))
 		return -1;
-	strbuf pw = STRBUF_INIT, hash = STRBUF_INIT, sealed = STRBUF_INIT, b32 = STRBUF_INIT;
-	sb_init(&pw);
-	sb_init(&hash);
-	sb_init(&sealed);
-	sb_init(&b32);
-	new_password(&pw);
+	credentials c;
 	int rc = -1;
-	if (password_hash(pw.buf, &hash, err) || new_totp(kr, id, &sealed, &b32, err))
+	if (credentials_make(kr, id, &c, err))
 		goto out;
 	store_spine_enter(s);
 	if (store_begin(s, err))
@@ -119,9 +149,9 @@ int staff_add(store *s, const keyring *kr, const char *id, const char *name,
 	store_bind_text(st, 2, name);
 	store_bind_text(st, 3, department);
 	store_bind_int(st, 4, admin);
-	store_bind_text(st, 5, hash.buf);
+	store_bind_text(st, 5, c.hash.buf);
 	store_bind_int(st, 6, now);
-	store_bind_text(st, 7, sealed.buf);
+	store_bind_text(st, 7, c.sealed_totp.buf);
 	store_bind_int(st, 8, now);
 	store_bind_text(st, 9, by ? by : "");
 	int r = store_step(st, err);
@@ -138,8 +168,7 @@ int staff_add(store *s, const keyring *kr, const char *id, const char *name,
 		goto rollback;
 	if (store_commit(s, err))
 		goto leave;
-	sb_add(password_out, pw.buf, pw.len);
-	sb_add(totp_secret_out, b32.buf, b32.len);
+	credentials_hand_out(&c, password_out, totp_secret_out);
 	rc = 0;
 	goto leave;
 rollback:
@@ -147,10 +176,7 @@ rollback:
 leave:
 	store_spine_leave(s);
 out:
-	sb_release(&pw);
-	sb_release(&hash);
-	sb_release(&sealed);
-	sb_release(&b32);
+	credentials_release(&c);
 	return rc;
 }
 
@@ -181,14 +207,9 @@ int staff_reset(store *s, const keyring *kr, const char *id, const char *by,
 {
 	if (policy_check_staff_id(id, "id", err) || check_admin(s, by, err))
 		return -1;
-	strbuf pw = STRBUF_INIT, hash = STRBUF_INIT, sealed = STRBUF_INIT, b32 = STRBUF_INIT;
-	sb_init(&pw);
-	sb_init(&hash);
-	sb_init(&sealed);
-	sb_init(&b32);
-	new_password(&pw);
+	credentials c;
 	int rc = -1;
-	if (password_hash(pw.buf, &hash, err) || new_totp(kr, id, &sealed, &b32, err))
+	if (credentials_make(kr, id, &c, err))
 		goto out;
 	store_spine_enter(s);
 	if (store_begin(s, err))
@@ -199,8 +220,8 @@ int staff_reset(store *s, const keyring *kr, const char *id, const char *by,
 		" failures = 0, locked = 0 WHERE id = ?", err);
 	if (!st)
 		goto rollback;
-	store_bind_text(st, 1, hash.buf);
-	store_bind_text(st, 2, sealed.buf);
+	store_bind_text(st, 1, c.hash.buf);
+	store_bind_text(st, 2, c.sealed_totp.buf);
 	store_bind_text(st, 3, id);
 	int r = store_step(st, err);
 	store_done(st);
@@ -219,8 +240,7 @@ int staff_reset(store *s, const keyring *kr, const char *id, const char *by,
 		goto rollback;
 	if (store_commit(s, err))
 		goto leave;
-	sb_add(password_out, pw.buf, pw.len);
-	sb_add(totp_secret_out, b32.buf, b32.len);
+	credentials_hand_out(&c, password_out, totp_secret_out);
 	rc = 0;
 	goto leave;
 rollback:
@@ -228,10 +248,7 @@ rollback:
 leave:
 	store_spine_leave(s);
 out:
-	sb_release(&pw);
-	sb_release(&hash);
-	sb_release(&sealed);
-	sb_release(&b32);
+	credentials_release(&c);
 	return rc;
 }
 
