@@ -1,0 +1,56 @@
+/*
+ * documents — certificates and notices, as PDF and as JSON.
+ *
+ * A document is JSON first: the business module that issues it (registry for
+ * 住民票の写し) builds the data, and that JSON is the document's data form
+ * (kiosk or API clients can take it as is). This module checks it and draws
+ * it: A4 portrait PDF in memory (no temporary files), IPAexMincho for the
+ * body and IPAexGothic for headings and labels, laid out as the counter forms
+ * are (title, household heading box, one bordered table per person, the
+ * certification sentence, date, certifier and seal position at the foot of
+ * the last page, "n / m" on every page). Text that does not fit its box
+ * shrinks, then wraps; it never overflows. User text is escaped before it
+ * reaches pango, so a name like "<b>&amp;" prints literally. The PDF's
+ * metadata names the kind of document only, never the person.
+ *
+ * Kinds (doc["kind"]):
+ *   "juminhyo"    住民票の写し            (住基法12条1項)
+ *   "joshu"       除票の写し              (住基法15条の4)
+ *   "kisai_jiko"  住民票記載事項証明書    (住基法12条1項)
+ * Their JSON shape is described in documents/certificate.h (the shape
+ * registry_certificate returns, plus "whole_household"). Optional items are
+ * printed when present; a value of the wrong type or a key the document does
+ * not know is refused with an error naming the field ("persons[2].sex").
+ *
+ * Thread safety: calls may run concurrently on different threads (pango
+ * keeps one font map per thread).
+ */
+#ifndef ATENA_DOCUMENTS_DOCUMENTS_H
+#define ATENA_DOCUMENTS_DOCUMENTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/error.h"
+#include "core/strbuf.h"
+
+#define DOCUMENT_MIME_PDF "application/pdf"
+
+/* true when kind is a document kind this module renders. */
+bool document_kind_known(const char *kind);
+
+/* Check doc as document_render_pdf would, without drawing it: for the JSON
+ * form of a document. 0, or -1 with err naming the field. */
+int document_check(const json_t *doc, at_error *err);
+
+/* Render doc as PDF, appended to *pdf. 0, or -1 with err (400 for bad input,
+ * 500 if drawing failed); *pdf is unchanged on failure. */
+int document_render_pdf(const json_t *doc, strbuf *pdf, at_error *err);
+
+/* Release the calling thread's fonts and the font caches (pango, cairo,
+ * fontconfig), so LeakSanitizer sees a clean exit. Call once at the end of
+ * a test or of the program, after every other thread that rendered has
+ * exited; nothing may be rendered afterwards. */
+void documents_shutdown(void);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * form — the page model every document is drawn from (internal to documents).
+ *
+ * A document builder (certificate.c, later notices) turns validated JSON into
+ * a form: a title, a header table repeated on every page, a list of bordered
+ * tables (one per person), optional notes and a closing block (certification
+ * sentence, date, certifier). form_render_pdf measures every cell with pango,
+ * breaks the tables over A4 pages at row boundaries and draws them with cairo
+ * into a PDF held in memory.
+ *
+ * Text never leaves its box: a value that is too wide shrinks step by step to
+ * its style's minimum size, then wraps and the row grows. Every string in a
+ * form is pango markup built with form_esc/form_escf, so user text (names are
+ * hostile input) is always escaped and prints literally.
+ */
+#ifndef ATENA_DOCUMENTS_FORM_H
+#define ATENA_DOCUMENTS_FORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+#include "core/strbuf.h"
+
+#define FORM_MAX_CELLS 4
+
+typedef enum form_style {
+	FS_VALUE,   /* body text: IPAexMincho 10.5pt, shrinks to 7.5pt, then wraps */
+	FS_NAME,    /* a person's name: 15pt, shrinks to 9pt, then wraps */
+	FS_WIDE,    /* addresses and remarks: 10.5pt on two lines, down to 8pt, then wraps */
+} form_style;
+
+typedef struct form_cell {
+	const char *label;   /* static plain text in the grey label column; NULL: none */
+	char *ruby;          /* markup printed small above the value (ふりがな); NULL: none */
+	char *value;         /* markup; never NULL once added */
+	double weight;       /* share of the row's width */
+	form_style style;
+	/* filled by measuring (form.c) */
+	void *lay_label, *lay_ruby, *lay_value;   /* PangoLayout * */
+	double h;
+} form_cell;
+
+typedef struct form_row {
+	form_cell c[FORM_MAX_CELLS];
+	int n;
+	double h;            /* measured height */
+} form_row;
+
+typedef struct form_table {
+	form_row *rows;
+	size_t n, cap;
+	char *field;         /* JSON path it came from, for errors ("persons[3]") */
+} form_table;
+
+typedef struct form {
+	char *meta_title;    /* plain text for the PDF's Title: no personal data */
+	char *meta_date;     /* ISO 8601 instant for CreationDate, or NULL */
+	char *title;         /* markup */
+	char *issuer;        /* markup, small at top left (the municipality), or NULL */
+	char *serial;        /* markup, or NULL */
+	form_table header;   /* repeated at the top of every page; may be empty */
+	form_table *tables;
+	size_t ntables, captables;
+	form_table notes;    /* 備考 under the last table; may be empty */
+	char *certification; /* markup: the sentence above the date */
+	char *date;          /* markup: issue date in 和暦 */
+	char *certifier;     /* markup: e.g. 東京都目黒区長 */
+} form;
+
+void form_init(form *f);
+void form_free(form *f);
+
+/* Markup for plain text (g_markup_escape_text); caller's form owns it. */
+char *form_esc(const char *plain);
+/* Markup from a format whose %s arguments are ALREADY markup (use form_esc
+ * on user text first). */
+char *form_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+form_table *form_add_table(form *f, const char *field);
+form_row *form_add_row(form_table *t);
+/* Adds a cell to row r taking ownership of value and ruby (markup). */
+form_cell *form_add_cell(form_row *r, const char *label, form_style style, double weight,
+			 char *value, char *ruby);
+
+/* Measure, paginate and draw; appends the PDF to *pdf. */
+int form_render_pdf(form *f, strbuf *pdf, at_error *err);
+
+#endif
