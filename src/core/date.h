@@ -3,8 +3,8 @@
  *
  * Dates are ISO 8601 "YYYY-MM-DD" strings internally (DESIGN.md, data
  * conventions); instants are UTC seconds since the epoch, printed as
- * "YYYY-MM-DDTHH:MM:SSZ". Era (和暦) conversion happens at the edges, in the
- * documents layer, not here.
+ * "YYYY-MM-DDTHH:MM:SSZ". Era dates (和暦) are converted only at the edges
+ * (forms, files, certificates), with core/wareki.h.
  */
 #ifndef ATENA_CORE_DATE_H
 #define ATENA_CORE_DATE_H
