@@ -978,6 +978,14 @@ int door_remove(door *d, const char *file, int64_t record_id, const char *remova
 int door_remove_as(door *d, const char *file, int64_t record_id, const char *removal_reason,
 		   const char *event, door_basis basis, int64_t *pending_id, at_error *err)
 {
+	return door_remove_with(d, file, record_id, NULL, removal_reason, event, basis, pending_id,
+				err);
+}
+
+int door_remove_with(door *d, const char *file, int64_t record_id, json_t *items,
+		     const char *removal_reason, const char *event, door_basis basis,
+		     int64_t *pending_id, at_error *err)
+{
 	if (d->mode != DOOR_WRITE)
 		return at_fail(err, 500, AT_E_INTERNAL, "", "door_remove needs a door opened for writing");
 	if (text_check(removal_reason, "reason", 200, false, 0, err) || check_event(event, err))
@@ -985,26 +993,45 @@ int door_remove_as(door *d, const char *file, int64_t record_id, const char *rem
 	store_spine_enter(d->s);
 	int rc = -1;
 	rec r = {0};
-	json_t *none = json_object();
+	json_t *changes = json_object();
 	file_meta *m = load_meta(d, file, err);
-	if (!m || need_access(d, m, 2, err) || load_rec(d, file, record_id, 0, &r, err))
+	if (!m || need_access(d, m, 2, err) ||
+	    (items && check_items(d, m, items, true, err)) ||
+	    load_rec(d, file, record_id, 0, &r, err))
 		goto out;
 	if (strcmp(r.state, "active")) {
 		at_fail(err, 409, AT_E_CONFLICT, "record_id", "record %lld is already removed",
 			(long long)r.id);
 		goto out;
 	}
+	/* The removal's own items (除票区分, 除票異動日 ...) go into the removed
+	 * version itself, so a held removal carries them to its approval. */
+	if (items) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(items, k, v) {
+			json_t *enc = encode_value(d, file, r.id, find_item(m, k), v, err);
+			if (!enc)
+				goto out;
+			json_object_set_new(changes, k, enc);
+		}
+	}
 	if (basis == DOOR_EX_OFFICIO && m->fe_remove) {
-		rc = hold(d, m, &r, "remove", event, none, removal_reason, pending_id, err) ? -1 : 1;
+		rc = hold(d, m, &r, "remove", event, changes, removal_reason, pending_id, err) ? -1 : 1;
 		goto out;
 	}
-	if (apply_changes(d, m, &r, none, event, "removed", removal_reason, d->staff, "", err))
+	if (apply_changes(d, m, &r, changes, event, "removed", removal_reason, d->staff, "", err))
 		goto out;
+	strbuf il = STRBUF_INIT;
+	sb_init(&il);
+	if (items)
+		item_list(items, &il);
 	char det[160];
 	detail_of(det, sizeof det, file, r.id, r.version);
-	rc = note(d, event, AUDIT_OK, r.subject, "", det, err);
+	rc = note(d, event, AUDIT_OK, r.subject, il.buf, det, err);
+	sb_release(&il);
 out:
-	json_decref(none);
+	json_decref(changes);
 	json_decref(r.doc);
 	free(m);
 	store_spine_leave(d->s);
@@ -1090,7 +1117,9 @@ int door_find(door *d, const char *file, const char *item, const char *value, do
 		if (match == DOOR_EXACT) {
 			store_bind_int(st, 4, limit);
 		} else {
-			store_bind_blob(st, 4, hi.buf, hi.len);
+			/* As text: SQLite orders every TEXT value below every BLOB,
+			 * so a blob bound made the range unbounded above. */
+			store_bind_text(st, 4, hi.buf);
 			store_bind_int(st, 5, limit);
 		}
 		while (n < (size_t)limit && store_step(st, err) == STORE_ROW)

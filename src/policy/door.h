@@ -102,6 +102,12 @@ int door_update(door *d, const char *file, int64_t record_id, json_t *items,
  * return convention as door_change. */
 int door_remove_as(door *d, const char *file, int64_t record_id, const char *removal_reason,
 		   const char *event, door_basis basis, int64_t *pending_id, at_error *err);
+/* door_remove_as that also writes items (null clears one) in the removed
+ * version — the removal's own facts (除票区分, 除票異動日, ...), held with it
+ * when the removal is held. items may be NULL. */
+int door_remove_with(door *d, const char *file, int64_t record_id, json_t *items,
+		     const char *removal_reason, const char *event, door_basis basis,
+		     int64_t *pending_id, at_error *err);
 /* An ex officio removal: door_remove_as(..., "remove", DOOR_EX_OFFICIO, ...). */
 int door_remove(door *d, const char *file, int64_t record_id, const char *removal_reason,
 		int64_t *pending_id, at_error *err);

@@ -1,2 +1,818 @@
-/* The resident register: see registry.h. */
+/*
+ * The resident register (registry.h): the module's own tables, the item
+ * table, person and household lookups, views, search, support measures, the
+ * outbox and the four-eyes decisions on held ex officio acts. Change events
+ * are in registry_events.c, certificate data in registry_cert.c.
+ *
+ * The module's tables hold no personal data beyond addressee numbers (issue
+ * 3): counters, the addressee number → record id map, the event log, held
+ * acts and the outbox. Everything else lives in the declared file behind the
+ * door.
+ */
 #include "registry/registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/date.h"
+#include "core/json.h"
+#include "core/kana.h"
+#include "core/mynumber.h"
+#include "core/strbuf.h"
+#include "core/text.h"
+#include "registry_int.h"
+
+/* ---- The module's tables ------------------------------------------------ */
+
+static const store_migration migrations[] = {
+	{1,
+	 /* Sequences: addressee numbers, household numbers, certificate serials. */
+	 "CREATE TABLE registry_counter(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	 /* Addressee number → record id of the declared file (the door's subject). */
+	 "CREATE TABLE registry_person_record(addressee_no TEXT PRIMARY KEY,"
+	 " record_id INTEGER NOT NULL UNIQUE);"
+	 /* One row per event; who made it is in the audit log (detail event_id=N). */
+	 "CREATE TABLE registry_event_log(event_id INTEGER PRIMARY KEY, type TEXT NOT NULL,"
+	 " event_date TEXT NOT NULL, notification_date TEXT NOT NULL, flags TEXT NOT NULL,"
+	 " status TEXT NOT NULL CHECK(status IN ('applied','held')), persons INTEGER NOT NULL,"
+	 " created_at INTEGER NOT NULL);"
+	 /* Ex officio acts held by the door for a second person: the outbox row is
+	  * written when one is approved (registry_pending_decide). */
+	 "CREATE TABLE registry_pending(pending_id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,"
+	 " type TEXT NOT NULL, addressee_no TEXT NOT NULL, household_no TEXT NOT NULL,"
+	 " event_date TEXT NOT NULL,"
+	 " status TEXT NOT NULL CHECK(status IN ('pending','approved','rejected')));"
+	 /* The durable outbox: change notifications for the addressee hub, tax,
+	  * pension and the CS (seed 001 §1.2). Append-only. */
+	 "CREATE TABLE registry_outbox(seq INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,"
+	 " type TEXT NOT NULL, addressee_no TEXT NOT NULL, household_no TEXT NOT NULL,"
+	 " event_date TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	 "CREATE TRIGGER registry_outbox_no_update BEFORE UPDATE ON registry_outbox"
+	 " BEGIN SELECT RAISE(ABORT, 'registry_outbox is append-only'); END;"
+	 "CREATE TRIGGER registry_outbox_no_delete BEFORE DELETE ON registry_outbox"
+	 " BEGIN SELECT RAISE(ABORT, 'registry_outbox is append-only'); END;"},
+};
+
+int registry_migrate(store *s, at_error *err)
+{
+	return store_migrate(s, "registry", migrations, sizeof migrations / sizeof migrations[0],
+			     err);
+}
+
+int reg_counter_next(store *s, const char *name, int64_t *out, at_error *err)
+{
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO registry_counter(name, value) VALUES(?, 1)"
+		" ON CONFLICT(name) DO UPDATE SET value = value + 1", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, name);
+	int r = store_step(st, err);
+	store_done(st);
+	if (r != STORE_DONE)
+		return -1;
+	st = store_prepare(s, "SELECT value FROM registry_counter WHERE name = ?", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, name);
+	r = store_step(st, err);
+	if (r == STORE_ROW)
+		*out = store_col_int(st, 0);
+	store_done(st);
+	return r == STORE_ROW ? 0 : -1;
+}
+
+int reg_map_person(store *s, const char *addressee_no, int64_t record_id, at_error *err)
+{
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO registry_person_record(addressee_no, record_id) VALUES(?, ?)", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, addressee_no);
+	store_bind_int(st, 2, record_id);
+	int r = store_step(st, err);
+	store_done(st);
+	return r == STORE_DONE ? 0 : -1;
+}
+
+int reg_outbox_add(store *s, int64_t event_id, const char *type, const char *addressee_no,
+		   const char *household_no, const char *event_date, at_error *err)
+{
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO registry_outbox(event_id, type, addressee_no, household_no, event_date,"
+		" created_at) VALUES(?, ?, ?, ?, ?, ?)", err);
+	if (!st)
+		return -1;
+	store_bind_int(st, 1, event_id);
+	store_bind_text(st, 2, type);
+	store_bind_text(st, 3, addressee_no);
+	store_bind_text(st, 4, household_no ? household_no : "");
+	store_bind_text(st, 5, event_date);
+	store_bind_int(st, 6, time_now());
+	int r = store_step(st, err);
+	store_done(st);
+	return r == STORE_DONE ? 0 : -1;
+}
+
+int registry_outbox(store *s, int64_t after_seq, int limit, json_t **out, at_error *err)
+{
+	*out = NULL;
+	if (after_seq < 0)
+		return at_fail(err, 400, AT_E_INVALID, "after_seq", "after_seq must be 0 or more");
+	if (limit < 1 || limit > 1000)
+		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be between 1 and 1000");
+	store_stmt *st = store_prepare(s,
+		"SELECT seq, event_id, type, addressee_no, household_no, event_date, created_at"
+		" FROM registry_outbox WHERE seq > ? ORDER BY seq LIMIT ?", err);
+	if (!st)
+		return -1;
+	store_bind_int(st, 1, after_seq);
+	store_bind_int(st, 2, limit);
+	json_t *arr = json_array();
+	int r;
+	while ((r = store_step(st, err)) == STORE_ROW) {
+		char at[21];
+		time_format(store_col_int(st, 6), at);
+		json_array_append_new(arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s}",
+			"seq", (json_int_t)store_col_int(st, 0), "event_id",
+			(json_int_t)store_col_int(st, 1), "type", store_col_text(st, 2),
+			"addressee_no", store_col_text(st, 3), "household_no", store_col_text(st, 4),
+			"event_date", store_col_text(st, 5), "created_at", at));
+	}
+	store_done(st);
+	if (r < 0) {
+		json_decref(arr);
+		return -1;
+	}
+	*out = arr;
+	return 0;
+}
+
+/* ---- Items of declarations/registry.json (seed 001 別添2, in order) ---- */
+
+const reg_item reg_items[] = {
+	{"household_no", RT_DIGITS, 10},
+	{"householder_name_kana", RT_KANA, 100},
+	{"householder_name", RT_TEXT, 100},
+	{"district_code", RT_TEXT, 10},
+	{"postcode", RT_DIGITS, 7},
+	{"municipality_code", RT_DIGITS, 6},
+	{"town_code", RT_TEXT, 12},
+	{"address", RT_TEXT, 200},
+	{"address_supplement_code", RT_TEXT, 20},
+	{"address_supplement", RT_TEXT, 100},
+	{"change_reason", RT_TEXT, 40},
+	{"addressee_no", RT_DIGITS, 10},
+	{"removal_type", RT_TEXT, 20},
+	{"change_date", RT_DATE, 0},
+	{"notification_date", RT_DATE, 0},
+	{"residence_date", RT_DATE, 0},
+	{"residence_reason", RT_TEXT, 40},
+	{"residence_notification_date", RT_DATE, 0},
+	{"residence_notification_reason", RT_TEXT, 40},
+	{"name_kana", RT_KANA, 100},
+	{"name", RT_TEXT, 100},
+	{"sex", RT_DIGITS, 1},
+	{"birth_date", RT_DATE, 0},
+	{"relationship", RT_TEXT, 20},
+	{"domicile_municipality_code", RT_DIGITS, 6},
+	{"domicile_postcode", RT_DIGITS, 7},
+	{"domicile", RT_TEXT, 200},
+	{"family_register_head", RT_TEXT, 100},
+	{"former_surname", RT_TEXT, 50},
+	{"resident_code", RT_DIGITS, 11},
+	{"previous_municipality_code", RT_DIGITS, 6},
+	{"previous_postcode", RT_DIGITS, 7},
+	{"previous_address", RT_TEXT, 200},
+	{"previous_address_supplement", RT_TEXT, 100},
+	{"previous_householder", RT_TEXT, 100},
+	{"planned_municipality_code", RT_DIGITS, 6},
+	{"planned_postcode", RT_DIGITS, 7},
+	{"planned_address", RT_TEXT, 200},
+	{"planned_address_supplement", RT_TEXT, 100},
+	{"planned_householder", RT_TEXT, 100},
+	{"confirmed_municipality_code", RT_DIGITS, 6},
+	{"confirmed_postcode", RT_DIGITS, 7},
+	{"confirmed_address", RT_TEXT, 200},
+	{"confirmed_address_supplement", RT_TEXT, 100},
+	{"confirmed_householder", RT_TEXT, 100},
+	{"last_municipality_code", RT_DIGITS, 6},
+	{"last_postcode", RT_DIGITS, 7},
+	{"last_address", RT_TEXT, 200},
+	{"last_address_supplement", RT_TEXT, 100},
+	{"last_householder", RT_TEXT, 100},
+	{"unnotified_from", RT_DATE, 0},
+	{"unnotified_to", RT_DATE, 0},
+	{"remarks", RT_TEXT, 1000},
+	{"removal_date", RT_DATE, 0},
+	{"removal_notification_date", RT_DATE, 0},
+	{"removal_notification_date_2", RT_DATE, 0},
+	{"removal_notification_reason", RT_TEXT, 40},
+	{"foreign_name_kana", RT_KANA, 100},
+	{"foreign_name", RT_TEXT, 100},
+	{"foreign_alias_kana", RT_KANA, 100},
+	{"foreign_alias", RT_TEXT, 100},
+	{"foreign_parallel_name", RT_TEXT, 100},
+	{"foreign_parallel_name_kana", RT_KANA, 100},
+	{"nationality_code", RT_TEXT, 3},
+	{"nationality", RT_TEXT, 50},
+	{"residence_card_no", RT_TEXT, 12},
+	{"residence_status_code", RT_TEXT, 4},
+	{"residence_status", RT_TEXT, 50},
+	{"article_30_45_category", RT_TEXT, 2},
+	{"period_of_stay", RT_TEXT, 40},
+	{"period_of_stay_expiry", RT_DATE, 0},
+	{"foreign_birth_date", RT_DATE, 0},
+	{"foreign_change_date", RT_DATE, 0},
+	{"foreign_notification_date", RT_DATE, 0},
+	{"foreign_residence_date", RT_DATE, 0},
+	{"foreign_residence_reason", RT_TEXT, 40},
+	{"foreign_residence_notification_date", RT_DATE, 0},
+	{"foreign_residence_reason_2", RT_TEXT, 40},
+	{"residence_notified_flag", RT_BOOL, 0},
+	{"alias_history", RT_TEXT, 2000},
+	{"my_number", RT_MY_NUMBER, 0},
+	{"serial_no", RT_TEXT, 20},
+	{"former_name", RT_TEXT, 50},
+	{"former_name_kana", RT_KANA, 50},
+};
+const size_t reg_item_count = sizeof reg_items / sizeof reg_items[0];
+
+const reg_item *reg_item_find(const char *id)
+{
+	for (size_t i = 0; i < reg_item_count; i++)
+		if (!strcmp(reg_items[i].id, id))
+			return &reg_items[i];
+	return NULL;
+}
+
+/* Katakana, hiragana, the long-vowel mark, middle dots, half-width kana and
+ * spaces: the door's rule for "kana" items, checked here first so the error
+ * names the body's field. */
+static bool kana_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p != ' ')
+				return false;
+			p++;
+			continue;
+		}
+		if ((*p & 0xF0) != 0xE0 || !p[1] || !p[2])
+			return false;
+		unsigned cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) |
+			      (p[2] & 0x3Fu);
+		if (!((cp >= 0x3041 && cp <= 0x30FF) || cp == 0x3000 || (cp >= 0xFF65 && cp <= 0xFF9F)))
+			return false;
+		p += 3;
+	}
+	return true;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+int reg_check_value(const char *id, json_t *v, const char *field, at_error *err)
+{
+	const reg_item *it = reg_item_find(id);
+	if (!it)
+		return at_fail(err, 400, AT_E_UNKNOWN, field, "%s is not an item of the resident register",
+			       field);
+	if (it->type == RT_BOOL) {
+		if (!json_is_boolean(v))
+			return at_fail(err, 400, AT_E_INVALID, field, "%s must be true or false", field);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return at_fail(err, 400, AT_E_INVALID, field, "%s must be a string", field);
+	const char *s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return at_fail(err, 400, AT_E_INVALID, field, "%s must not contain NUL characters", field);
+	switch (it->type) {
+	case RT_MY_NUMBER:
+		return mynumber_validate(s, field, err);
+	case RT_DATE: {
+		at_date d;
+		return date_parse(s, &d, field, err);
+	}
+	case RT_DIGITS:
+		if (!text_is_digits(s, (size_t)it->max)) {
+			if (!strcmp(id, "resident_code"))
+				return at_fail(err, 400, AT_E_INVALID, field,
+					       "%s must be exactly 11 digits: a resident record code"
+					       " (住民票コード, 住基法7条13号, 30条の2) has 11", field);
+			return at_fail(err, 400, AT_E_INVALID, field, "%s must be exactly %d digits",
+				       field, it->max);
+		}
+		/* Municipality codes carry a check digit (全国地方公共団体コード). */
+		if (ends_with(id, "municipality_code"))
+			return municipality_code_validate(s, field, err);
+		if (!strcmp(id, "sex") && strcmp(s, "1") && strcmp(s, "2"))
+			return at_fail(err, 400, AT_E_INVALID, field,
+				       "%s must be \"1\" (男) or \"2\" (女) (住民記録システム標準仕様書のコード)",
+				       field);
+		return 0;
+	case RT_TEXT:
+	case RT_KANA:
+		if (text_check(s, field, (size_t)it->max, false, 0, err))
+			return -1;
+		if (it->type == RT_KANA && !kana_ok(s))
+			return at_fail(err, 400, AT_E_INVALID, field, "%s must be written in kana", field);
+		return 0;
+	case RT_BOOL:
+		break;
+	}
+	return 0;
+}
+
+static void join_path(char *out, size_t n, const char *path, const char *key)
+{
+	if (path && *path)
+		snprintf(out, n, "%s.%s", path, key);
+	else
+		snprintf(out, n, "%s", key);
+}
+
+int reg_field(json_t *obj, const char *path, const char *key, const char *item, bool required,
+	      const char **out, at_error *err)
+{
+	char f[96];
+	join_path(f, sizeof f, path, key);
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			return at_fail(err, 400, AT_E_MISSING, f, "%s is required", f);
+		return 0;
+	}
+	if (reg_check_value(item, v, f, err))
+		return -1;
+	*out = json_string_value(v);
+	return 1;
+}
+
+int reg_date_field(json_t *obj, const char *path, const char *key, bool required, at_date *d,
+		   char s[11], at_error *err)
+{
+	const char *v = NULL;
+	int r = reg_field(obj, path, key, "change_date", required, &v, err);
+	if (r <= 0)
+		return r;
+	char f[96];
+	join_path(f, sizeof f, path, key);
+	if (date_parse(v, d, f, err))
+		return -1;
+	date_format(*d, s);
+	return 1;
+}
+
+bool reg_is_addressee_no(const char *s)
+{
+	return s && text_is_digits(s, 10);
+}
+
+void reg_wareki(const char *iso, char out[WAREKI_MAX])
+{
+	out[0] = '\0';
+	at_date d;
+	at_error e;
+	if (iso && *iso && date_parse(iso, &d, "date", &e) == 0 && wareki_format(d, out, WAREKI_MAX))
+		out[0] = '\0';
+}
+
+/* ---- People and households ---------------------------------------------- */
+
+const char *reg_str(json_t *items, const char *id)
+{
+	json_t *v = json_object_get(items, id);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+const char *reg_state(json_t *rec)
+{
+	json_t *v = json_object_get(rec, "state");
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+int reg_record_id(door *d, const char *addressee_no, int64_t *rid, at_error *err)
+{
+	store_stmt *st = store_prepare(door_store(d),
+		"SELECT record_id FROM registry_person_record WHERE addressee_no = ?", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, addressee_no);
+	int r = store_step(st, err);
+	if (r == STORE_ROW)
+		*rid = store_col_int(st, 0);
+	store_done(st);
+	if (r == STORE_ROW)
+		return 0;
+	if (r < 0)
+		return -1;
+	/* A record made through the generic records API has no row here: ask the
+	 * door's index. */
+	json_t *found = NULL;
+	r = reg_any_record(d, "addressee_no", addressee_no, &found, err);
+	if (r == 1)
+		*rid = json_integer_value(json_object_get(json_array_get(found, 0), "record_id"));
+	json_decref(found);
+	return r < 0 ? -1 : r == 1 ? 0 : 1;
+}
+
+int reg_read(door *d, const char *addressee_no, const char *field, reg_person *p, at_error *err)
+{
+	memset(p, 0, sizeof *p);
+	if (!reg_is_addressee_no(addressee_no))
+		return at_fail(err, 400, AT_E_INVALID, field,
+			       "%s must be an addressee number (宛名番号) of exactly 10 digits", field);
+	int64_t rid = 0;
+	int r = reg_record_id(d, addressee_no, &rid, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return at_fail(err, 404, AT_E_NOT_FOUND, field,
+			       "%s: no resident record has addressee number %s", field, addressee_no);
+	if (door_read(d, REGISTRY_FILE, rid, &p->rec, err))
+		return -1;
+	p->items = json_object_get(p->rec, "items");
+	p->record_id = rid;
+	snprintf(p->addressee_no, sizeof p->addressee_no, "%s", addressee_no);
+	return 0;
+}
+
+void reg_person_free(reg_person *p)
+{
+	json_decref(p->rec);
+	memset(p, 0, sizeof *p);
+}
+
+int reg_any_record(door *d, const char *item, const char *value, json_t **found, at_error *err)
+{
+	*found = NULL;
+	json_t *arr = NULL;
+	if (door_find(d, REGISTRY_FILE, item, value, DOOR_EXACT, DOOR_FIND_MAX, &arr, err))
+		return -1;
+	if (json_array_size(arr) == 0) {
+		json_decref(arr);
+		return 0;
+	}
+	*found = arr;
+	return 1;
+}
+
+int reg_household(door *d, const char *household_no, json_t **members, at_error *err)
+{
+	*members = NULL;
+	json_t *arr = NULL;
+	if (door_find(d, REGISTRY_FILE, "household_no", household_no, DOOR_EXACT, DOOR_FIND_MAX,
+		      &arr, err))
+		return -1;
+	json_t *out = json_array();
+	size_t i;
+	json_t *r;
+	/* Householder first, then the others in record order. */
+	for (int pass = 0; pass < 2; pass++) {
+		json_array_foreach(arr, i, r) {
+			if (strcmp(reg_state(r), "active"))
+				continue;
+			bool hh = !strcmp(reg_str(json_object_get(r, "items"), "relationship"),
+					  REG_HOUSEHOLDER);
+			if (hh == (pass == 0))
+				json_array_append(out, r);
+		}
+	}
+	json_decref(arr);
+	*members = out;
+	return 0;
+}
+
+/* ---- Views --------------------------------------------------------------- */
+
+int registry_person(door *d, const char *addressee_no, json_t **out, at_error *err)
+{
+	*out = NULL;
+	reg_person p;
+	if (reg_read(d, addressee_no, "addressee_no", &p, err))
+		return -1;
+	json_t *hh = json_array();
+	const char *hno = reg_str(p.items, "household_no");
+	if (*hno) {
+		json_t *members = NULL;
+		if (reg_household(d, hno, &members, err)) {
+			json_decref(hh);
+			reg_person_free(&p);
+			return -1;
+		}
+		size_t i;
+		json_t *m;
+		json_array_foreach(members, i, m) {
+			json_t *it = json_object_get(m, "items");
+			if (!strcmp(reg_str(it, "addressee_no"), addressee_no))
+				continue;
+			json_array_append_new(hh, json_pack("{s:s,s:s,s:s,s:s}", "addressee_no",
+				reg_str(it, "addressee_no"), "name", reg_str(it, "name"), "name_kana",
+				reg_str(it, "name_kana"), "relationship", reg_str(it, "relationship")));
+		}
+		json_decref(members);
+	}
+	json_object_set_new(p.rec, "household", hh);
+	*out = json_incref(p.rec);
+	reg_person_free(&p);
+	return 0;
+}
+
+int registry_person_history(door *d, const char *addressee_no, json_t **out, at_error *err)
+{
+	*out = NULL;
+	if (!reg_is_addressee_no(addressee_no))
+		return at_fail(err, 400, AT_E_INVALID, "addressee_no",
+			       "addressee_no must be an addressee number (宛名番号) of exactly 10 digits");
+	int64_t rid = 0;
+	int r = reg_record_id(d, addressee_no, &rid, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return at_fail(err, 404, AT_E_NOT_FOUND, "addressee_no",
+			       "no resident record has addressee number %s", addressee_no);
+	return door_history(d, REGISTRY_FILE, rid, out, err);
+}
+
+int registry_household(door *d, const char *household_no, json_t **out, at_error *err)
+{
+	*out = NULL;
+	if (!household_no || !text_is_digits(household_no, 10))
+		return at_fail(err, 400, AT_E_INVALID, "household_no",
+			       "household_no must be a household number (世帯番号) of exactly 10 digits");
+	json_t *members = NULL;
+	if (reg_household(d, household_no, &members, err))
+		return -1;
+	if (json_array_size(members) == 0) {
+		json_decref(members);
+		return at_fail(err, 404, AT_E_NOT_FOUND, "household_no",
+			       "household %s has no active member", household_no);
+	}
+	*out = json_pack("{s:s,s:o}", "household_no", household_no, "members", members);
+	return 0;
+}
+
+/* ---- Search -------------------------------------------------------------- *
+ * Criteria intersect. The most selective criterion given (in the order of
+ * the table) is asked of the door; the records it returns are then kept only
+ * if they meet every other criterion, compared the way the door's index
+ * compares (exact text; prefix; the kana search key for name_kana). That is
+ * the intersection of one door_find per criterion, without pulling through
+ * the door — and logging as seen — everyone who matches only a broad
+ * criterion such as an address prefix. A My Number criterion that cannot be
+ * compared locally (a many-person first result carries no My Number) is
+ * intersected by record id with its own door_find. */
+
+typedef struct criterion {
+	const char *key;       /* body key = item id */
+	door_match match;
+} criterion;
+
+static const criterion criteria_order[] = {
+	{"addressee_no", DOOR_EXACT}, {"my_number", DOOR_EXACT}, {"resident_code", DOOR_EXACT},
+	{"household_no", DOOR_EXACT}, {"name", DOOR_EXACT}, {"birth_date", DOOR_EXACT},
+	{"name_kana", DOOR_PREFIX}, {"address", DOOR_PREFIX},
+};
+#define N_CRITERIA (sizeof criteria_order / sizeof criteria_order[0])
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+/* Does record r meet criterion c with value v? -1 when it cannot be told
+ * from the record (item not returned). */
+static int meets(json_t *r, const criterion *c, const char *v, at_error *err)
+{
+	json_t *items = json_object_get(r, "items");
+	json_t *iv = json_object_get(items, c->key);
+	if (!json_is_string(iv))
+		return !strcmp(c->key, "my_number") ? -1 : 0;
+	const char *s = json_string_value(iv);
+	if (c->match == DOOR_EXACT)
+		return !strcmp(s, v);
+	if (strcmp(c->key, "name_kana"))
+		return has_prefix(s, v);
+	strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	sb_init(&a);
+	sb_init(&b);
+	int rc = -2;
+	if (kana_search_key(s, &a, err) == 0 && kana_search_key(v, &b, err) == 0)
+		rc = has_prefix(a.buf, b.buf);
+	sb_release(&a);
+	sb_release(&b);
+	return rc == -2 ? -2 : rc;
+}
+
+int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
+{
+	*out = NULL;
+	static const char *const allowed[] = {"name", "name_kana", "birth_date", "address",
+		"household_no", "addressee_no", "my_number", "resident_code", "include_removed",
+		"limit", NULL};
+	if (!json_is_object(criteria))
+		return at_fail(err, 400, AT_E_INVALID, "", "the search criteria must be an object");
+	if (jv_no_unknown(criteria, "", allowed, err))
+		return -1;
+	bool include_removed = false;
+	int64_t limit = 100;
+	if (jv_bool(criteria, "", "include_removed", false, &include_removed, err) ||
+	    jv_int(criteria, "", "limit", false, 1, DOOR_FIND_MAX, &limit, err))
+		return -1;
+	const char *vals[N_CRITERIA] = {0};
+	int first = -1;
+	for (size_t i = 0; i < N_CRITERIA; i++) {
+		const criterion *c = &criteria_order[i];
+		json_t *v = json_object_get(criteria, c->key);
+		if (!v || json_is_null(v))
+			continue;
+		if (!json_is_string(v))
+			return at_fail(err, 400, AT_E_INVALID, c->key, "%s must be a string", c->key);
+		if (c->match == DOOR_EXACT) {
+			if (reg_check_value(c->key, v, c->key, err))
+				return -1;
+		} else if (text_check(json_string_value(v), c->key, 200, false, 0, err)) {
+			return -1;
+		}
+		vals[i] = json_string_value(v);
+		if (first < 0)
+			first = (int)i;
+	}
+	if (first < 0)
+		return at_fail(err, 400, AT_E_MISSING, "",
+			       "give at least one criterion: name, name_kana, birth_date, address,"
+			       " household_no, addressee_no, my_number or resident_code");
+	json_t *found = NULL, *mn_found = NULL;
+	if (door_find(d, REGISTRY_FILE, criteria_order[first].key, vals[first],
+		      criteria_order[first].match, DOOR_FIND_MAX, &found, err))
+		return -1;
+	bool truncated = json_array_size(found) >= DOOR_FIND_MAX;
+	json_t *records = json_array();
+	size_t i;
+	json_t *r;
+	int rc = -1;
+	json_array_foreach(found, i, r) {
+		if (!include_removed && strcmp(reg_state(r), "active"))
+			continue;
+		bool keep = true;
+		/* The door's own criterion is checked again too: cheap, and the
+		 * result then never depends on how the index compares. */
+		for (size_t k = (size_t)first; k < N_CRITERIA && keep; k++) {
+			if (!vals[k] || (k == (size_t)first && !strcmp(criteria_order[k].key, "my_number")))
+				continue;
+			int m = meets(r, &criteria_order[k], vals[k], err);
+			if (m == -2)
+				goto out;
+			if (m == -1) {
+				/* My Number not in this record's view: intersect by id. */
+				if (!mn_found && door_find(d, REGISTRY_FILE, "my_number", vals[k],
+							   DOOR_EXACT, DOOR_FIND_MAX, &mn_found, err))
+					goto out;
+				m = 0;
+				size_t j;
+				json_t *x;
+				json_array_foreach(mn_found, j, x)
+					if (json_equal(json_object_get(x, "record_id"),
+						       json_object_get(r, "record_id")))
+						m = 1;
+			}
+			keep = m == 1;
+		}
+		if (!keep)
+			continue;
+		if ((int64_t)json_array_size(records) >= limit) {
+			truncated = true;
+			break;
+		}
+		json_array_append(records, r);
+	}
+	/* A result of several people shows no My Number (the door's rule, kept
+	 * after filtering too). */
+	if (json_array_size(records) > 1)
+		json_array_foreach(records, i, r)
+			json_object_del(json_object_get(r, "items"), "my_number");
+	*out = json_pack("{s:O,s:b}", "records", records, "truncated", truncated);
+	rc = 0;
+out:
+	json_decref(records);
+	json_decref(found);
+	json_decref(mn_found);
+	return rc;
+}
+
+/* ---- Support measures ----------------------------------------------------- */
+
+int registry_support_measure(door *d, const char *addressee_no, bool on, at_error *err)
+{
+	if (!reg_is_addressee_no(addressee_no))
+		return at_fail(err, 400, AT_E_INVALID, "addressee_no",
+			       "addressee_no must be an addressee number (宛名番号) of exactly 10 digits");
+	int64_t rid = 0;
+	int r = reg_record_id(d, addressee_no, &rid, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return at_fail(err, 404, AT_E_NOT_FOUND, "addressee_no",
+			       "no resident record has addressee number %s", addressee_no);
+	return door_set_support_measure(d, REGISTRY_FILE, rid, on, err);
+}
+
+/* ---- Four-eyes on held ex officio acts ------------------------------------ */
+
+/* After an approved 職権修正 of a householder's name, every member's record
+ * carries the new householder name (世帯主氏名 is on each member's 住民票). */
+static int sync_householder_name(door *d, const char *addressee_no, int64_t event_id,
+				  const char *type, const char *event_date, at_error *err)
+{
+	reg_person p;
+	if (reg_read(d, addressee_no, "addressee_no", &p, err))
+		return -1;
+	int rc = 0;
+	const char *hno = reg_str(p.items, "household_no");
+	if (strcmp(reg_state(p.rec), "active") || !*hno ||
+	    strcmp(reg_str(p.items, "relationship"), REG_HOUSEHOLDER))
+		goto out;
+	json_t *members = NULL;
+	if (reg_household(d, hno, &members, err)) {
+		rc = -1;
+		goto out;
+	}
+	size_t i;
+	json_t *m;
+	json_array_foreach(members, i, m) {
+		json_t *it = json_object_get(m, "items");
+		json_t *ch = json_object();
+		if (strcmp(reg_str(it, "householder_name"), reg_str(p.items, "name")))
+			json_object_set(ch, "householder_name", json_object_get(p.items, "name"));
+		if (strcmp(reg_str(it, "householder_name_kana"), reg_str(p.items, "name_kana")))
+			json_object_set(ch, "householder_name_kana",
+					json_object_get(p.items, "name_kana"));
+		if (json_object_size(ch)) {
+			int64_t pid = 0;
+			int64_t rid = json_integer_value(json_object_get(m, "record_id"));
+			if (door_change(d, REGISTRY_FILE, rid, ch, type, DOOR_NOTIFIED, &pid, err) ||
+			    reg_outbox_add(door_store(d), event_id, type, reg_str(it, "addressee_no"),
+					   hno, event_date, err))
+				rc = -1;
+		}
+		json_decref(ch);
+		if (rc)
+			break;
+	}
+	json_decref(members);
+out:
+	reg_person_free(&p);
+	return rc;
+}
+
+int registry_pending_decide(door *d, int64_t pending_id, bool approve, const char *note,
+			    at_error *err)
+{
+	if (door_pending_decide(d, pending_id, approve, note, err))
+		return -1;
+	store *s = door_store(d);
+	store_stmt *st = store_prepare(s,
+		"SELECT event_id, type, addressee_no, household_no, event_date FROM registry_pending"
+		" WHERE pending_id = ? AND status = 'pending'", err);
+	if (!st)
+		return -1;
+	store_bind_int(st, 1, pending_id);
+	int r = store_step(st, err);
+	int64_t event_id = 0;
+	char type[40] = "", ano[16] = "", hno[16] = "", date[16] = "";
+	if (r == STORE_ROW) {
+		event_id = store_col_int(st, 0);
+		snprintf(type, sizeof type, "%s", store_col_text(st, 1));
+		snprintf(ano, sizeof ano, "%s", store_col_text(st, 2));
+		snprintf(hno, sizeof hno, "%s", store_col_text(st, 3));
+		snprintf(date, sizeof date, "%s", store_col_text(st, 4));
+	}
+	store_done(st);
+	if (r < 0)
+		return -1;
+	if (r == STORE_DONE)
+		return 0;   /* not an act of this module: the door's decision is all */
+	st = store_prepare(s, "UPDATE registry_pending SET status = ? WHERE pending_id = ?", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, approve ? "approved" : "rejected");
+	store_bind_int(st, 2, pending_id);
+	r = store_step(st, err);
+	store_done(st);
+	if (r != STORE_DONE)
+		return -1;
+	if (!approve)
+		return 0;
+	if (reg_outbox_add(s, event_id, type, ano, hno, date, err))
+		return -1;
+	if (!strcmp(type, "ex_officio_correction"))
+		return sync_householder_name(d, ano, event_id, type, date, err);
+	return 0;
+}

@@ -62,16 +62,30 @@ int registry_migrate(store *s, at_error *err);
  * *result: {"event_id", "type", "records": [{"addressee_no","record_id"}...],
  *           "household_no", "flags": ["late_notification", ...],
  *           "pending_id" (ex officio acts only)}.
+ * event_id is an integer (the registry_event_log row); an ex officio act of
+ * several persons holds one pending change each, all listed in "pending_ids"
+ * ("pending_id" is the first).
  * Returns 0 applied, 1 held for four-eyes, -1 refused (nothing changed). */
 int registry_event(door *d, const char *type, json_t *body, json_t **result, at_error *err);
 
+/* Approve or reject an act held by the door (ex_officio_entry, _removal,
+ * _correction): door_pending_decide, and on approval the outbox row(s) the
+ * act owes (and, after a householder's name is corrected, every member's
+ * 世帯主氏名). Use this rather than door_pending_decide for pending changes of
+ * the resident register, or the outbox misses approved acts. A pending id
+ * the registry did not make is decided by the door alone. Returns 0 or -1. */
+int registry_pending_decide(door *d, int64_t pending_id, bool approve, const char *note,
+			    at_error *err);
+
 /* ---- Views -------------------------------------------------------------- */
 /* The person's current record (door_read's shape) plus "household": the other
- * members' addressee numbers, names and relationships. */
+ * members' addressee numbers, names and relationships
+ * ([{"addressee_no","name","name_kana","relationship"}]). */
 int registry_person(door *d, const char *addressee_no, json_t **out, at_error *err);
 /* Every version of the person's record (door_history's shape). */
 int registry_person_history(door *d, const char *addressee_no, json_t **out, at_error *err);
-/* The household's members (active records), householder first. */
+/* The household's members (active records), householder first:
+ * {"household_no", "members": [door_read-shaped records]}; 404 when none. */
 int registry_household(door *d, const char *household_no, json_t **out, at_error *err);
 
 /* ---- Search ------------------------------------------------------------- *
@@ -103,7 +117,9 @@ int registry_support_measure(door *d, const char *addressee_no, bool on, at_erro
  *        "persons":[{"name","name_kana","birth_date","birth_date_wareki","sex",
  *                    "relationship","became_resident_date", ... requested items}],
  *        "notes":[...], "serial"} — the shape documents/certificate.h renders.
- * Each issue is audited with who asked and why (door note "certificate"). */
+ * Each issue is audited with who asked and why (door note "certificate").
+ * The full data shape and the item vocabulary are at the top of
+ * registry_cert.c; keys a request leaves out are null or absent. */
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err);
 
 /* ---- Outbox --------------------------------------------------------------

@@ -1,0 +1,526 @@
+/*
+ * Certificate data (registry_certificate, registry.h): what a 住民票の写し,
+ * 除票の写し or 住民票記載事項証明書 says, as JSON for src/documents to render.
+ * The rules of who may have what are applied here, before any data leaves.
+ *
+ * Request: {"kind": "juminhyo" | "joshu" | "kisai_jiko", "addressee_no",
+ *           "members"?: "all" | ["addressee_no", ...]   (default: the person alone;
+ *                        "all" = every active member of the household; juminhyo
+ *                        and kisai_jiko only),
+ *           "items"?: [...]       (see below; kisai_jiko: required, and only these),
+ *           "include_my_number"?: bool, "include_resident_code"?: bool,
+ *           "requester": {"relation": "self" | "household" | "third_party" | "agent",
+ *                         "name", "addressee_no"? (required for "household")},
+ *           "purpose"? (required for third_party and agent: 住基法12条の3第4項)}
+ * Items: the 基礎証明事項 (住基法12条5項, 7条1–3号, 6–8号) — "name", "name_kana",
+ *   "birth_date", "sex", "address", "became_resident_date", "residence_date",
+ *   "notification_date", "previous_address", "change" (異動事由・異動日) — are on every
+ *   juminhyo and joshu; the others only when asked: "household" (世帯主, 世帯番号),
+ *   "relationship" (続柄), "domicile" (本籍・筆頭者), "former_name" (旧氏),
+ *   "foreign" (国籍・在留資格 etc.), "change_history", "removal" (除票 facts; always
+ *   on a joshu).
+ *
+ * Data: {"kind", "title", "municipality" (code), "municipality_name", "issued_at",
+ *        "issued_date", "issued_date_wareki", "certifier", "household_no" | null,
+ *        "address", "householder" | null,
+ *        "persons": [{"addressee_no", "name", "name_kana", "birth_date", "birth_date_wareki",
+ *                     "sex" ("男"/"女"), "sex_code", "relationship" | null,
+ *                     "became_resident_date"(+"_wareki"), "residence_date"(+"_wareki"),
+ *                     "notification_date"(+"_wareki"), "previous_address",
+ *                     "change_reason", "change_date"(+"_wareki"),
+ *                     "my_number"?, "resident_code"?, "domicile"?: {"address","head"},
+ *                     "former_name"?: {"name","kana"}, "foreign"?: {...},
+ *                     "change_history"?: [{"date","date_wareki","reason"}],
+ *                     "removal"?: {"type","date","date_wareki","notification_date",
+ *                                  "reason","destination"}}],
+ *        "notes": [...], "serial"}
+ * Keys the kind or request leaves out are null (householder, relationship,
+ * household_no) or absent (the rest). kisai_jiko persons carry "name" and the
+ * requested items only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "core/date.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "policy/platform.h"
+#include "registry_int.h"
+
+/* The four municipalities of the seeds; others get the generic title. */
+static const struct {
+	const char *code, *name, *certifier;
+} munis[] = {
+	{"131105", "目黒区", "目黒区長"},
+	{"131075", "墨田区", "墨田区長"},
+	{"131164", "豊島区", "豊島区長"},
+	{"112089", "所沢市", "所沢市長"},
+};
+
+static const char *const base_items[] = {"name", "name_kana", "birth_date", "sex", "address",
+	"became_resident_date", "residence_date", "notification_date", "previous_address", "change",
+	NULL};
+static const char *const extra_items[] = {"household", "relationship", "domicile",
+	"former_name", "foreign", "change_history", "removal", NULL};
+
+static bool in_list(const char *const *l, const char *s)
+{
+	for (; *l; l++)
+		if (!strcmp(*l, s))
+			return true;
+	return false;
+}
+
+typedef struct creq {
+	const char *kind, *ano, *relation, *req_name, *req_ano, *purpose;
+	bool all, mn, rc;
+	json_t *members;     /* array of addressee numbers, or NULL */
+	json_t *items;       /* array of item names, or NULL */
+} creq;
+
+static bool want(const creq *q, const char *item)
+{
+	if (q->items) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(q->items, i, v)
+			if (!strcmp(json_string_value(v), item))
+				return true;
+	}
+	if (!strcmp(q->kind, "kisai_jiko"))
+		return false;
+	if (!strcmp(q->kind, "joshu") && !strcmp(item, "removal"))
+		return true;
+	return in_list(base_items, item);
+}
+
+static int parse_request(json_t *r, creq *q, at_error *err)
+{
+	static const char *const keys[] = {"kind", "addressee_no", "members", "items",
+		"include_my_number", "include_resident_code", "requester", "purpose", NULL};
+	static const char *const rkeys[] = {"relation", "name", "addressee_no", NULL};
+	memset(q, 0, sizeof *q);
+	if (!json_is_object(r))
+		return at_fail(err, 400, AT_E_INVALID, "", "the request must be a JSON object");
+	if (jv_no_unknown(r, "", keys, err) || jv_string(r, "", "kind", true, 20, &q->kind, err))
+		return -1;
+	if (strcmp(q->kind, "juminhyo") && strcmp(q->kind, "joshu") && strcmp(q->kind, "kisai_jiko"))
+		return at_fail(err, 400, AT_E_INVALID, "kind",
+			       "kind must be juminhyo (住民票の写し), joshu (除票の写し) or kisai_jiko"
+			       " (住民票記載事項証明書)");
+	if (reg_field(r, "", "addressee_no", "addressee_no", true, &q->ano, err) < 0 ||
+	    jv_bool(r, "", "include_my_number", false, &q->mn, err) ||
+	    jv_bool(r, "", "include_resident_code", false, &q->rc, err) ||
+	    jv_string(r, "", "purpose", false, 200, &q->purpose, err))
+		return -1;
+	json_t *m = json_object_get(r, "members");
+	if (json_is_string(m) && !strcmp(json_string_value(m), "all")) {
+		q->all = true;
+	} else if (json_is_array(m)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(m, i, v) {
+			char f[32];
+			snprintf(f, sizeof f, "members[%zu]", i);
+			if (reg_check_value("addressee_no", v, f, err))
+				return -1;
+		}
+		q->members = m;
+	} else if (m && !json_is_null(m)) {
+		return at_fail(err, 400, AT_E_INVALID, "members",
+			       "members must be \"all\" or an array of addressee numbers");
+	}
+	if (!strcmp(q->kind, "joshu") &&
+	    (q->all || json_array_size(q->members) > 1 ||
+	     (json_array_size(q->members) == 1 &&
+	      strcmp(json_string_value(json_array_get(q->members, 0)), q->ano))))
+		return at_fail(err, 400, AT_E_INVALID, "members",
+			       "a 除票の写し is of one removed record: give no members");
+	json_t *it = json_object_get(r, "items");
+	if (it && !json_is_null(it)) {
+		if (!json_is_array(it))
+			return at_fail(err, 400, AT_E_INVALID, "items", "items must be an array");
+		size_t i;
+		json_t *v;
+		json_array_foreach(it, i, v) {
+			char f[32];
+			snprintf(f, sizeof f, "items[%zu]", i);
+			if (!json_is_string(v) || (!in_list(base_items, json_string_value(v)) &&
+						   !in_list(extra_items, json_string_value(v))))
+				return at_fail(err, 400, AT_E_INVALID, f,
+					       "%s must be one of name, name_kana, birth_date, sex, address,"
+					       " became_resident_date, residence_date, notification_date,"
+					       " previous_address, change, household, relationship, domicile,"
+					       " former_name, foreign, change_history, removal", f);
+		}
+		q->items = it;
+	}
+	if (!strcmp(q->kind, "kisai_jiko") && json_array_size(q->items) == 0)
+		return at_fail(err, 400, AT_E_MISSING, "items",
+			       "items is required: a 記載事項証明書 certifies the items asked for");
+	json_t *rq = json_object_get(r, "requester");
+	if (!rq)
+		return at_fail(err, 400, AT_E_MISSING, "requester",
+			       "requester is required: who asks (住基法12条2項, 12条の3第4項)");
+	if (!json_is_object(rq))
+		return at_fail(err, 400, AT_E_INVALID, "requester", "requester must be an object");
+	if (jv_no_unknown(rq, "requester", rkeys, err) ||
+	    jv_string(rq, "requester", "relation", true, 20, &q->relation, err) ||
+	    jv_string(rq, "requester", "name", true, 100, &q->req_name, err) ||
+	    reg_field(rq, "requester", "addressee_no", "addressee_no", false, &q->req_ano, err) < 0)
+		return -1;
+	bool own = !strcmp(q->relation, "self") || !strcmp(q->relation, "household");
+	if (!own && strcmp(q->relation, "third_party") && strcmp(q->relation, "agent"))
+		return at_fail(err, 400, AT_E_INVALID, "requester.relation",
+			       "requester.relation must be self, household, third_party or agent");
+	if (!strcmp(q->relation, "household") && !q->req_ano)
+		return at_fail(err, 400, AT_E_MISSING, "requester.addressee_no",
+			       "requester.addressee_no is required: the household member who asks");
+	if (!own && (!q->purpose || !*q->purpose))
+		return at_fail(err, 400, AT_E_MISSING, "purpose",
+			       "purpose is required for a request by a third party or an agent"
+			       " (利用目的, 住基法12条の3第4項)");
+	/* My Number and resident record code only to the person or their
+	 * household (住基法12条5項 特別の請求; 番号法20条 forbids others collecting the
+	 * number; 住基法30条の37–38 limit the code's use). */
+	if (q->mn && !own)
+		return at_fail(err, 403, "not_permitted", "include_my_number",
+			       "include_my_number: the My Number is shown only to the person or a member"
+			       " of their household (住基法12条5項, 番号法20条); requester.relation is %s",
+			       q->relation);
+	if (q->rc && !own)
+		return at_fail(err, 403, "not_permitted", "include_resident_code",
+			       "include_resident_code: the resident record code is shown only to the"
+			       " person or a member of their household (住基法12条5項, 30条の38);"
+			       " requester.relation is %s", q->relation);
+	return 0;
+}
+
+/* "2026-05-01" and its era form under key and key_wareki. */
+static void put_date(json_t *o, const char *key, const char *iso)
+{
+	char w[WAREKI_MAX], k[64];
+	reg_wareki(iso, w);
+	json_object_set_new(o, key, *iso ? json_string(iso) : json_null());
+	snprintf(k, sizeof k, "%s_wareki", key);
+	json_object_set_new(o, k, *w ? json_string(w) : json_null());
+}
+
+static void address_text(json_t *items, strbuf *sb)
+{
+	sb_adds(sb, reg_str(items, "address"));
+	if (*reg_str(items, "address_supplement"))
+		sb_addf(sb, " %s", reg_str(items, "address_supplement"));
+}
+
+/* One person's part of the certificate, from their record and history. */
+static int person_data(door *d, const creq *q, json_t *rec, json_t **out, at_error *err)
+{
+	json_t *it = json_object_get(rec, "items");
+	json_t *hist = NULL;
+	if (door_history(d, REGISTRY_FILE, json_integer_value(json_object_get(rec, "record_id")),
+			 &hist, err))
+		return -1;
+	json_t *versions = json_object_get(hist, "versions");
+	json_t *p = json_object();
+	json_object_set_new(p, "addressee_no", json_string(reg_str(it, "addressee_no")));
+	json_object_set_new(p, "name", json_string(reg_str(it, "name")));
+	if (want(q, "name_kana"))
+		json_object_set_new(p, "name_kana", json_string(reg_str(it, "name_kana")));
+	if (want(q, "birth_date"))
+		put_date(p, "birth_date", reg_str(it, "birth_date"));
+	if (want(q, "sex")) {
+		const char *sx = reg_str(it, "sex");
+		json_object_set_new(p, "sex", json_string(!strcmp(sx, "1") ? "男"
+							  : !strcmp(sx, "2") ? "女" : ""));
+		json_object_set_new(p, "sex_code", json_string(sx));
+	}
+	if (strcmp(q->kind, "kisai_jiko"))
+		json_object_set_new(p, "relationship", json_null());
+	if (want(q, "relationship") || want(q, "household"))
+		json_object_set_new(p, "relationship", json_string(reg_str(it, "relationship")));
+	if (want(q, "address")) {
+		strbuf sb = STRBUF_INIT;
+		sb_init(&sb);
+		address_text(it, &sb);
+		json_object_set_new(p, "address", json_string(sb.buf));
+		sb_release(&sb);
+	}
+	/* 住民となった年月日 (7条6号): the date of the first version — the move-in,
+	 * birth or entry that made the record. */
+	if (want(q, "became_resident_date"))
+		put_date(p, "became_resident_date",
+			 reg_str(json_object_get(json_array_get(versions, 0), "items"), "change_date"));
+	if (want(q, "residence_date"))
+		put_date(p, "residence_date", reg_str(it, "residence_date"));
+	if (want(q, "notification_date"))
+		put_date(p, "notification_date", reg_str(it, "residence_notification_date"));
+	if (want(q, "previous_address")) {
+		strbuf sb = STRBUF_INIT;
+		sb_init(&sb);
+		sb_adds(&sb, reg_str(it, "previous_address"));
+		if (*reg_str(it, "previous_address_supplement"))
+			sb_addf(&sb, " %s", reg_str(it, "previous_address_supplement"));
+		json_object_set_new(p, "previous_address", json_string(sb.buf));
+		sb_release(&sb);
+	}
+	if (want(q, "change")) {
+		json_object_set_new(p, "change_reason", json_string(reg_str(it, "change_reason")));
+		put_date(p, "change_date", reg_str(it, "change_date"));
+	}
+	if (q->mn)
+		json_object_set_new(p, "my_number", json_string(reg_str(it, "my_number")));
+	if (q->rc)
+		json_object_set_new(p, "resident_code", json_string(reg_str(it, "resident_code")));
+	if (want(q, "domicile") && *reg_str(it, "domicile"))
+		json_object_set_new(p, "domicile", json_pack("{s:s,s:s}", "address",
+			reg_str(it, "domicile"), "head", reg_str(it, "family_register_head")));
+	if (want(q, "former_name") && *reg_str(it, "former_name"))
+		json_object_set_new(p, "former_name", json_pack("{s:s,s:s}", "name",
+			reg_str(it, "former_name"), "kana", reg_str(it, "former_name_kana")));
+	if (want(q, "foreign") && *reg_str(it, "article_30_45_category")) {
+		json_t *f = json_object();
+		static const char *const fk[] = {"nationality", "foreign_name", "foreign_name_kana",
+			"foreign_alias", "foreign_alias_kana", "residence_status", "period_of_stay",
+			"article_30_45_category", "residence_card_no", NULL};
+		for (const char *const *k = fk; *k; k++)
+			if (*reg_str(it, *k))
+				json_object_set_new(f, *k, json_string(reg_str(it, *k)));
+		if (*reg_str(it, "period_of_stay_expiry"))
+			put_date(f, "period_of_stay_expiry", reg_str(it, "period_of_stay_expiry"));
+		json_object_set_new(p, "foreign", f);
+	}
+	if (want(q, "change_history")) {
+		json_t *ch = json_array();
+		char last[64] = "";
+		size_t i;
+		json_t *v;
+		json_array_foreach(versions, i, v) {
+			json_t *vi = json_object_get(v, "items");
+			const char *dt = reg_str(vi, "change_date"), *why = reg_str(vi, "change_reason");
+			char key[64];
+			snprintf(key, sizeof key, "%s|%s", dt, why);
+			if (!*dt || !strcmp(key, last))
+				continue;
+			snprintf(last, sizeof last, "%s", key);
+			json_t *e = json_object();
+			put_date(e, "date", dt);
+			json_object_set_new(e, "reason", json_string(why));
+			json_array_append_new(ch, e);
+		}
+		json_object_set_new(p, "change_history", ch);
+	}
+	if (want(q, "removal") && !strcmp(reg_state(rec), "removed")) {
+		json_t *rm = json_object();
+		json_object_set_new(rm, "type", json_string(reg_str(it, "removal_type")));
+		put_date(rm, "date", reg_str(it, "removal_date"));
+		put_date(rm, "notification_date", reg_str(it, "removal_notification_date"));
+		json_object_set_new(rm, "reason", json_string(reg_str(it, "removal_notification_reason")));
+		strbuf sb = STRBUF_INIT;
+		sb_init(&sb);
+		sb_adds(&sb, reg_str(it, "confirmed_address"));
+		if (*reg_str(it, "confirmed_address_supplement"))
+			sb_addf(&sb, " %s", reg_str(it, "confirmed_address_supplement"));
+		json_object_set_new(rm, "destination", json_string(sb.buf));
+		sb_release(&sb);
+		json_object_set_new(p, "removal", rm);
+	}
+	json_decref(hist);
+	*out = p;
+	return 0;
+}
+
+int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
+{
+	*out = NULL;
+	creq q;
+	if (parse_request(request, &q, err))
+		return -1;
+	reg_person me;
+	if (reg_read(d, q.ano, "addressee_no", &me, err))
+		return -1;
+	int rc = -1;
+	json_t *members = NULL, *chosen = json_array(), *persons = json_array(), *res = NULL;
+	json_t *hh_items = NULL;
+	const char *state = reg_state(me.rec);
+	bool joshu = !strcmp(q.kind, "joshu");
+	/* A 除票の写し is of a removed record only; a 住民票 of an active one. */
+	if (joshu && strcmp(state, "removed")) {
+		at_fail(err, 409, AT_E_CONFLICT, "addressee_no",
+			"addressee_no: the record of %s is %s; a 除票の写し is issued only for a removed"
+			" record (除票)", q.ano, state);
+		goto out;
+	}
+	if (!joshu && strcmp(state, "active")) {
+		at_fail(err, 409, AT_E_CONFLICT, "addressee_no",
+			"addressee_no: the record of %s is %s; a removed record is certified by a"
+			" 除票の写し (kind joshu)", q.ano, state);
+		goto out;
+	}
+	const char *hno = reg_str(me.items, "household_no");
+	if (*hno && reg_household(d, hno, &members, err))
+		goto out;
+	if (!members)
+		members = json_array();
+	/* Whose record is shown: the person, the listed members or everyone. */
+	size_t i;
+	json_t *m;
+	if (joshu) {
+		json_array_append(chosen, me.rec);
+	} else if (q.all) {
+		json_array_foreach(members, i, m)
+			json_array_append(chosen, m);
+	} else {
+		json_array_foreach(members, i, m) {
+			const char *a = reg_str(json_object_get(m, "items"), "addressee_no");
+			bool listed = !strcmp(a, q.ano);
+			size_t j;
+			json_t *v;
+			json_array_foreach(q.members, j, v)
+				if (!strcmp(json_string_value(v), a))
+					listed = true;
+			if (listed)
+				json_array_append(chosen, m);
+		}
+		json_array_foreach(q.members, i, m) {
+			bool found = false;
+			size_t j;
+			json_t *c;
+			json_array_foreach(chosen, j, c)
+				if (!strcmp(reg_str(json_object_get(c, "items"), "addressee_no"),
+					    json_string_value(m)))
+					found = true;
+			if (!found) {
+				char f[32];
+				snprintf(f, sizeof f, "members[%zu]", i);
+				at_fail(err, 400, AT_E_INVALID, f,
+					"%s: %s is not an active member of household %s", f,
+					json_string_value(m), hno);
+				goto out;
+			}
+		}
+	}
+	/* Who asks. */
+	if (!strcmp(q.relation, "self") && q.req_ano && strcmp(q.req_ano, q.ano)) {
+		at_fail(err, 400, AT_E_INVALID, "requester.addressee_no",
+			"requester.addressee_no: a request by the person (self) is by %s", q.ano);
+		goto out;
+	}
+	if (!strcmp(q.relation, "household")) {
+		bool member = false;
+		json_array_foreach(members, i, m)
+			if (!strcmp(reg_str(json_object_get(m, "items"), "addressee_no"), q.req_ano))
+				member = true;
+		if (!member) {
+			at_fail(err, 403, "not_permitted", "requester.addressee_no",
+				"requester.addressee_no: %s is not an active member of household %s; only"
+				" the person or their household may ask as such (住基法12条1項)",
+				q.req_ano, hno);
+			goto out;
+		}
+	}
+	/* 支援措置 (住基法12条6項, 12条の3第8項 / 事務処理要領 第5-10): no record of a
+	 * protected person, nor of their household, to a third party or agent. */
+	if (strcmp(q.relation, "self") && strcmp(q.relation, "household")) {
+		bool protected = json_is_true(json_object_get(me.rec, "support_measure"));
+		json_array_foreach(members, i, m)
+			if (json_is_true(json_object_get(m, "support_measure")))
+				protected = true;
+		if (protected) {
+			at_fail(err, 403, "support_measure", "addressee_no",
+				"addressee_no: %s or a member of their household is under a support"
+				" measure (支援措置); no certificate is issued on a %s request"
+				" (住基法12条6項, 12条の3第8項)", q.ano, q.relation);
+			goto out;
+		}
+	}
+	/* Each member's record is read (and audited) in full for the certificate. */
+	json_array_foreach(chosen, i, m) {
+		reg_person p;
+		const char *a = reg_str(json_object_get(m, "items"), "addressee_no");
+		if (reg_read(d, a, "members", &p, err))
+			goto out;
+		json_t *pd = NULL;
+		int r = person_data(d, &q, p.rec, &pd, err);
+		if (!strcmp(reg_str(p.items, "relationship"), REG_HOUSEHOLDER))
+			hh_items = json_incref(p.items);
+		reg_person_free(&p);
+		if (r)
+			goto out;
+		json_array_append_new(persons, pd);
+	}
+	/* 世帯主 as the person's own record states it (a 除票 keeps the one of its time). */
+	const char *hh_name = reg_str(me.items, "householder_name");
+	if (!*hh_name && hh_items)
+		hh_name = reg_str(hh_items, "name");
+	char muni[7];
+	if (platform_municipality(door_store(d), muni, err))
+		goto out;
+	const char *mname = "", *certifier = "市区町村長";
+	for (size_t k = 0; k < sizeof munis / sizeof munis[0]; k++)
+		if (!strcmp(munis[k].code, muni)) {
+			mname = munis[k].name;
+			certifier = munis[k].certifier;
+		}
+	int64_t serial;
+	if (reg_counter_next(door_store(d), "certificate", &serial, err))
+		goto out;
+	char sn[32], now[21];
+	snprintf(sn, sizeof sn, "%s-%08lld", muni, (long long)serial);
+	time_format(time_now(), now);
+	char today[11];
+	date_format(date_today(), today);
+	strbuf addr = STRBUF_INIT;
+	sb_init(&addr);
+	address_text(me.items, &addr);
+	bool household = want(&q, "household");
+	res = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o}", "kind", q.kind, "title",
+			joshu ? "除票の写し" : !strcmp(q.kind, "kisai_jiko") ? "住民票記載事項証明書"
+									 : "住民票の写し",
+			"municipality", muni, "municipality_name", mname, "issued_at", now,
+			"issued_date", today, "certifier", certifier, "household_no",
+			household && *hno ? json_string(hno) : json_null(), "address", addr.buf,
+			"householder", household && *hh_name ? json_string(hh_name) : json_null());
+	sb_release(&addr);
+	put_date(res, "issued_date", today);
+	json_object_set(res, "persons", persons);
+	json_object_set_new(res, "serial", json_string(sn));
+	json_t *notes = json_array();
+	json_array_append_new(notes, json_string(
+		joshu ? "この写しは、除票の原本と相違ないことを証明する。"
+		: !strcmp(q.kind, "kisai_jiko") ? "上記の事項は、住民票に記載されていることを証明する。"
+						 : "この写しは、住民票の原本と相違ないことを証明する。"));
+	if (!strcmp(q.kind, "juminhyo")) {
+		if (json_array_size(chosen) < json_array_size(members))
+			json_array_append_new(notes, json_string("世帯の一部の写しです。"));
+		if (!household && !want(&q, "relationship"))
+			json_array_append_new(notes,
+				json_string("世帯主・続柄の記載を省略しています（住民基本台帳法12条5項）。"));
+		if (!q.mn)
+			json_array_append_new(notes, json_string("個人番号の記載を省略しています。"));
+		if (!q.rc)
+			json_array_append_new(notes, json_string("住民票コードの記載を省略しています。"));
+	}
+	json_object_set_new(res, "notes", notes);
+	/* Audited with the kind, who asked (relation only) and why — no
+	 * personal data beyond the subject's addressee number. */
+	char det[300];
+	snprintf(det, sizeof det, "kind=%s requester=%s purpose=%.120s persons=%zu serial=%s%s%s",
+		 q.kind, q.relation, q.purpose ? q.purpose : "", json_array_size(persons), sn,
+		 q.mn ? " my_number" : "", q.rc ? " resident_code" : "");
+	if (door_note(d, "certificate", AUDIT_OK, q.ano, det, err))
+		goto out;
+	*out = res;
+	res = NULL;
+	rc = 0;
+out:
+	json_decref(res);
+	json_decref(hh_items);
+	json_decref(members);
+	json_decref(chosen);
+	json_decref(persons);
+	reg_person_free(&me);
+	return rc;
+}

@@ -1,0 +1,2276 @@
+/*
+ * Change events (異動) of the resident register: registry_event (registry.h).
+ *
+ * An event is parsed and checked completely — every field, every rule, every
+ * lookup — before the first write; then it is applied as a plan of door
+ * operations (one version per affected person) plus the module's own rows
+ * (event log, outbox), all inside the caller's door transaction. On any
+ * error the function returns -1 and the caller aborts the door, so nothing
+ * of a refused event stays.
+ *
+ * Body shapes (JSON; every object refuses keys it does not list; dates are
+ * "YYYY-MM-DD"; "?" marks an optional key):
+ *
+ * Common to all types: "event_date" (異動日), "notification_date" (届出日;
+ * optional for ex_officio_* acts). A future event date is refused (except
+ * move_out_planned, filed in advance: 住基法24条), so is a notification date
+ * in the future or before the event date (except move_out_planned). A
+ * notification more than REGISTRY_LATE_DAYS after the event is accepted and
+ * flagged "late_notification" for move_in, move_out_planned, in_ward_move,
+ * household_change (住基法22–25条: within 14 days) and birth and death (the
+ * 戸籍届 that carries them: 戸籍法49条 14 days; 戸籍法86条 7 days from learning of the
+ * death, a day the register does not hold, so the register's 14-day horizon
+ * is used).
+ *
+ * address    = {"address", "postcode"?, "address_supplement"?, "address_supplement_code"?,
+ *               "town_code"?, "district_code"?}   (the municipality is this one)
+ * place      = {"municipality_code", "address", "postcode"?, "address_supplement"?,
+ *               "householder"?}  — or, abroad, {"country", "address"?, ...} without
+ *               municipality_code (stored as 前住所/転出先 "国外（country）…")
+ * person     = {"addressee_no"?, "name", "name_kana", "birth_date", "sex": "1"|"2",
+ *               "relationship" (続柄: 妻, 夫, 子, 父, 母, 孫, 兄, 姉, 弟, 妹, 祖父, 祖母,
+ *               同居人, 縁故者, 妻の子, 夫の子, ...; "世帯主" only for the householder),
+ *               "householder"?: bool, "resident_code" (11 digits), "my_number"?,
+ *               "domicile"?: {"address", "head"?, "municipality_code"?, "postcode"?}
+ *               (本籍・筆頭者; not for foreign residents), "former_name"?, "former_name_kana"?,
+ *               "foreign"?: foreign}
+ * foreign    = {"nationality", "article_30_45_category": "1".."6" (1 中長期在留者,
+ *               2 特別永住者, 3 一時庇護許可者, 4 仮滞在許可者, 5 出生による経過滞在者,
+ *               6 国籍喪失による経過滞在者), "nationality_code"?, "name"?, "name_kana"?,
+ *               "alias"?, "alias_kana"?, "parallel_name"?, "parallel_name_kana"?,
+ *               "residence_card_no"?, "residence_status_code"?, "residence_status"?,
+ *               "period_of_stay"?, "period_of_stay_expiry"?}; category 1 needs
+ *               residence_status, period_of_stay, period_of_stay_expiry and
+ *               residence_card_no, category 2 residence_card_no (住基法30条の45 表)
+ * successor  = {"addressee_no", "relationships": {"<addressee_no>": "<続柄>", ...}}:
+ *               the new householder (世帯主変更, 住基法25条) and every other staying
+ *               member's relationship to them (続柄 is to the householder, so each changes)
+ *
+ * move_in / ex_officio_entry:
+ *   {"household": {"household_no"} | {"new": true, "household_no"?},
+ *    "address"?: address (required for a new household; for an existing one it
+ *               must be the household's, and is copied when absent),
+ *    "previous": place (required for move_in), "from_abroad"?: bool (then
+ *               previous.country), "persons": [person, ...] (1..50)}
+ *   A new household needs exactly one person with householder true; joining
+ *   a household adds no householder. my_number is required for a move-in from
+ *   within Japan. Refused when the person is already a resident (same
+ *   my_number or resident_code on an active record; seed 001 §1.5).
+ *   ex_officio_entry (職権記載) is held for a second person (result 1, pending_ids).
+ * birth: {"household_no", "person": person without birth_date and householder
+ *   (the birth date is the event date)}; the household's address is copied.
+ * death: {"addressee_no", "new_householder"?: successor}
+ * move_out_planned: {"addressee_nos": [..], "destination": place}
+ * move_out_confirmed: {"addressee_nos": [..], "destination"?: place (default: the
+ *   planned destination), "new_householder"?: successor}; notification_date is the
+ *   day the 転入通知 arrived (住基法9条1項)
+ * move_out_cancelled: {"addressee_nos": [..]}
+ * in_ward_move: {"persons": [{"addressee_no", "relationship"?, "householder"?}],
+ *   "address"?: address, "household"?: {"household_no"} | {"new": true, "household_no"?},
+ *   "new_householder"?: successor}. Without "household" every mover keeps their
+ *   household, which must then move whole (a household lives at one address).
+ *   Any other item of the register, at the top or in a person, is refused
+ *   (seed 001 §1.5: a 転居 changes only the address).
+ * household_change: {"kind": "split", "persons": [{"addressee_no", "relationship"?,
+ *   "householder"?}], "new_householder"?}
+ *   | {"kind": "merge", "household_no", "persons": [{"addressee_no", "relationship"}],
+ *      "new_householder"?}
+ *   | {"kind": "new_householder", "household_no", "new_householder": successor}
+ * ex_officio_removal: {"addressee_no", "reason"? (≤40, 除票届出事由)}; held.
+ * ex_officio_correction: {"addressee_no", "items": {"<item id>": value | null}}; held.
+ * resident_code_change: {"addressee_no", "resident_code"}
+ * my_number_change: {"addressee_no", "my_number"}
+ * foreign_status_change: {"addressee_no", "foreign": part of foreign (null clears an
+ *   alias or parallel name; an alias change is appended to 通称履歴)}
+ *
+ * 異動事由 (change_reason) written: 転入, 国外転入, 転居, 転出予定, 転出, 転出取消, 出生,
+ * 死亡, 世帯分離, 世帯合併, 世帯主変更 (also on members whose householder changed),
+ * 職権記載, 職権消除, 職権修正, 住民票コード変更, 個人番号変更, 在留資格等変更, 通称変更.
+ * removal_type (除票区分): 転出, 死亡, 職権消除.
+ *
+ * Result: {"event_id": int, "type", "records": [{"addressee_no","record_id"}],
+ *          "household_no", "flags": [...], "pending_id"?, "pending_ids"?}.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "core/date.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "core/text.h"
+#include "policy/platform.h"
+#include "registry_int.h"
+
+#define MAX_PERSONS 50     /* persons in one event: a household, generously */
+
+/* ---- The plan: one door operation per affected person ------------------ */
+
+typedef enum { OP_CREATE, OP_CHANGE, OP_REMOVE } op_kind;
+
+typedef struct op {
+	op_kind kind;
+	door_basis basis;
+	char addressee_no[11];
+	char household_no[11];   /* after the event (for the outbox) */
+	int64_t record_id;       /* 0 for a create */
+	json_t *items;           /* item -> value (null clears) */
+	json_t *current;         /* the items as read (changes only) */
+	const char *reason;      /* change_reason stamped on a change; NULL: the event's */
+	const char *removal_reason;
+} op;
+
+typedef struct ev {
+	door *d;
+	store *s;
+	const char *type;
+	json_t *body;
+	bool ex_officio;
+	at_date date, ndate;
+	char date_s[11], ndate_s[11];
+	bool has_ndate;
+	bool late;
+	char muni[7];
+	const char *reason;      /* 異動事由 written with the event */
+	char household_no[11];   /* the event's household (result) */
+	op *ops;
+	size_t n_ops, cap_ops;
+	json_t *keep;            /* records read, kept alive while borrowed */
+	json_t *taken;           /* addressee numbers given or assigned in this event */
+} ev;
+
+static op *op_add(ev *e, op_kind kind, const char *ano, int64_t rid, json_t *current,
+		  const char *hno)
+{
+	if (e->n_ops == e->cap_ops) {
+		e->cap_ops = e->cap_ops ? e->cap_ops * 2 : 8;
+		e->ops = realloc(e->ops, e->cap_ops * sizeof *e->ops);
+		if (!e->ops)
+			abort();
+	}
+	op *o = &e->ops[e->n_ops++];
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	o->basis = e->ex_officio ? DOOR_EX_OFFICIO : DOOR_NOTIFIED;
+	snprintf(o->addressee_no, sizeof o->addressee_no, "%s", ano);
+	snprintf(o->household_no, sizeof o->household_no, "%s", hno ? hno : "");
+	o->record_id = rid;
+	o->items = json_object();
+	o->current = current ? json_incref(current) : NULL;
+	return o;
+}
+
+static const char *ano_of(json_t *rec);
+
+/* The operation for a person already planned, or a new change. */
+static op *op_for(ev *e, json_t *rec)
+{
+	json_t *items = json_object_get(rec, "items");
+	const char *ano = ano_of(rec);
+	for (size_t i = 0; i < e->n_ops; i++)
+		if (!strcmp(e->ops[i].addressee_no, ano))
+			return &e->ops[i];
+	return op_add(e, OP_CHANGE, ano, json_integer_value(json_object_get(rec, "record_id")),
+		      items, reg_str(items, "household_no"));
+}
+
+static void set_s(op *o, const char *item, const char *v)
+{
+	json_object_set_new(o->items, item, v ? json_string(v) : json_null());
+}
+
+static void set_v(op *o, const char *item, json_t *v)
+{
+	json_object_set(o->items, item, v ? v : json_null());
+}
+
+static void ev_free(ev *e)
+{
+	for (size_t i = 0; i < e->n_ops; i++) {
+		json_decref(e->ops[i].items);
+		json_decref(e->ops[i].current);
+	}
+	free(e->ops);
+	json_decref(e->keep);
+	json_decref(e->taken);
+}
+
+/* ---- Reading ------------------------------------------------------------ */
+
+static bool is_active(json_t *rec)
+{
+	return !strcmp(reg_state(rec), "active");
+}
+
+/* The person's record (kept for the event's life); must be active. */
+static json_t *ev_person(ev *e, const char *ano, const char *field, at_error *err)
+{
+	reg_person p;
+	if (reg_read(e->d, ano, field, &p, err))
+		return NULL;
+	json_t *rec = p.rec;
+	json_array_append(e->keep, rec);
+	reg_person_free(&p);
+	if (!is_active(rec)) {
+		at_fail(err, 409, AT_E_CONFLICT, field,
+			"%s: the record of %s is %s, not active; a %s applies to residents only", field,
+			ano, !strcmp(reg_state(rec), "removed") ? "removed (除票)" : reg_state(rec),
+			e->type);
+		return NULL;
+	}
+	return rec;
+}
+
+static json_t *ev_household(ev *e, const char *hno, at_error *err)
+{
+	json_t *m = NULL;
+	if (reg_household(e->d, hno, &m, err))
+		return NULL;
+	json_array_append_new(e->keep, m);
+	return m;
+}
+
+static json_t *householder_of(json_t *members)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(members, i, r)
+		if (!strcmp(reg_str(json_object_get(r, "items"), "relationship"), REG_HOUSEHOLDER))
+			return r;
+	return NULL;
+}
+
+/* The addressee number: the item, else the record's subject (the door's
+ * subject is the addressee number, registry.h). */
+static const char *ano_of(json_t *rec)
+{
+	const char *a = reg_str(json_object_get(rec, "items"), "addressee_no");
+	return *a ? a : reg_str(rec, "subject");
+}
+
+static bool in_array(json_t *arr, const char *ano)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_is_string(v) ? json_string_value(v) : ano_of(v);
+		if (!strcmp(s, ano))
+			return true;
+	}
+	return false;
+}
+
+/* ---- Checking ---------------------------------------------------------- */
+
+static int ev_dates(ev *e, bool future_ok, at_error *err)
+{
+	if (reg_date_field(e->body, "", "event_date", true, &e->date, e->date_s, err) < 0)
+		return -1;
+	int r = reg_date_field(e->body, "", "notification_date", !e->ex_officio, &e->ndate,
+			       e->ndate_s, err);
+	if (r < 0)
+		return -1;
+	e->has_ndate = r == 1;
+	at_date today = date_today();
+	/* An event is recorded after it happened; only a 転出届 is filed ahead
+	 * of the move (住基法24条 「あらかじめ」). */
+	if (!future_ok && date_cmp(e->date, today) > 0)
+		return at_fail(err, 400, AT_E_INVALID, "event_date",
+			       "event_date %s is in the future; a %s is recorded after it happens",
+			       e->date_s, e->type);
+	if (e->has_ndate && date_cmp(e->ndate, today) > 0)
+		return at_fail(err, 400, AT_E_INVALID, "notification_date",
+			       "notification_date %s is in the future", e->ndate_s);
+	if (e->has_ndate && !future_ok && date_cmp(e->ndate, e->date) < 0)
+		return at_fail(err, 400, AT_E_INVALID, "notification_date",
+			       "notification_date %s is before event_date %s; a %s is notified after it"
+			       " happens", e->ndate_s, e->date_s, e->type);
+	return 0;
+}
+
+/* 住基法22–25条: the notification is due within 14 days of the event (the
+ * day of the event not counted, 民法140条). A late one is still accepted
+ * (the duty to record stands; 過料 under 52条2項 is for the court). */
+static void ev_late_check(ev *e)
+{
+	if (e->has_ndate && date_to_days(e->ndate) - date_to_days(e->date) > REGISTRY_LATE_DAYS)
+		e->late = true;
+}
+
+static int check_relationship(json_t *v, const char *field, at_error *err)
+{
+	if (reg_check_value("relationship", v, field, err))
+		return -1;
+	if (!strcmp(json_string_value(v), REG_HOUSEHOLDER))
+		return at_fail(err, 400, AT_E_INVALID, field,
+			       "%s: 世帯主 is the householder's own entry; the householder is named with"
+			       " householder: true or new_householder", field);
+	return 0;
+}
+
+/* addressee_nos: a non-empty array of distinct active residents. */
+static json_t *ev_person_list(ev *e, const char *key, at_error *err)
+{
+	json_t *a = json_object_get(e->body, key);
+	if (!a)
+		return at_fail(err, 400, AT_E_MISSING, key, "%s is required", key), NULL;
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > MAX_PERSONS)
+		return at_fail(err, 400, AT_E_INVALID, key,
+			       "%s must be an array of 1 to %d addressee numbers", key, MAX_PERSONS),
+		       NULL;
+	json_t *recs = json_array();
+	json_array_append_new(e->keep, recs);
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v) {
+		char f[48];
+		snprintf(f, sizeof f, "%s[%zu]", key, i);
+		if (!json_is_string(v) || !reg_is_addressee_no(json_string_value(v)))
+			return at_fail(err, 400, AT_E_INVALID, f,
+				       "%s must be an addressee number (宛名番号) of 10 digits", f), NULL;
+		if (in_array(recs, json_string_value(v)))
+			return at_fail(err, 400, AT_E_INVALID, f, "%s is listed twice", f), NULL;
+		json_t *rec = ev_person(e, json_string_value(v), f, err);
+		if (!rec)
+			return NULL;
+		json_array_append(recs, rec);
+	}
+	return recs;
+}
+
+/* Household and relationship items of a person. */
+static void set_household(op *o, const char *hno, const char *relationship, json_t *hh_items)
+{
+	set_s(o, "household_no", hno);
+	snprintf(o->household_no, sizeof o->household_no, "%s", hno);
+	if (relationship)
+		set_s(o, "relationship", relationship);
+	set_v(o, "householder_name", json_object_get(hh_items, "name"));
+	set_v(o, "householder_name_kana", json_object_get(hh_items, "name_kana"));
+}
+
+/* ---- Succession (世帯主変更, 住基法25条) ----------------------------------- *
+ * `staying` are the records that remain in household hno; nh names the new
+ * householder among them with every other staying member's relationship. */
+static int plan_successor(ev *e, const char *hno, json_t *staying, json_t *nh, const char *path,
+			  at_error *err)
+{
+	static const char *const keys[] = {"addressee_no", "relationships", NULL};
+	char f[96];
+	if (!json_is_object(nh))
+		return at_fail(err, 400, AT_E_INVALID, path,
+			       "%s must be an object {\"addressee_no\", \"relationships\"}", path);
+	if (jv_no_unknown(nh, path, keys, err))
+		return -1;
+	const char *new_no = NULL;
+	snprintf(f, sizeof f, "%s.addressee_no", path);
+	if (jv_string(nh, path, "addressee_no", true, 10, &new_no, err))
+		return -1;
+	json_t *heir = NULL;
+	size_t i;
+	json_t *r;
+	json_array_foreach(staying, i, r)
+		if (!strcmp(ano_of(r), new_no))
+			heir = r;
+	if (!heir)
+		return at_fail(err, 400, AT_E_INVALID, f,
+			       "%s: %s is not a member who stays in household %s; the new householder"
+			       " must be one", f, new_no, hno);
+	json_t *rels = json_object_get(nh, "relationships");
+	snprintf(f, sizeof f, "%s.relationships", path);
+	if (json_array_size(staying) > 1 && !json_is_object(rels))
+		return at_fail(err, 400, AT_E_MISSING, f,
+			       "%s is required: each member's relationship (続柄) is to the householder,"
+			       " so it changes with a new householder", f);
+	if (rels && !json_is_object(rels))
+		return at_fail(err, 400, AT_E_INVALID, f, "%s must be an object", f);
+	const char *k;
+	json_t *v;
+	json_object_foreach(rels, k, v) {
+		char g[200];
+		snprintf(g, sizeof g, "%s.%s", f, k);
+		bool member = false;
+		json_array_foreach(staying, i, r)
+			if (!strcmp(ano_of(r), k) && strcmp(k, new_no))
+				member = true;
+		if (!member)
+			return at_fail(err, 400, AT_E_UNKNOWN, g,
+				       "%s: %s is not another member staying in household %s", g, k, hno);
+		if (check_relationship(v, g, err))
+			return -1;
+	}
+	json_t *heir_items = json_object_get(heir, "items");
+	json_array_foreach(staying, i, r) {
+		const char *ano = ano_of(r);
+		op *o = op_for(e, r);
+		if (!o->reason)
+			o->reason = "世帯主変更";
+		if (!strcmp(ano, new_no)) {
+			set_household(o, hno, REG_HOUSEHOLDER, heir_items);
+			continue;
+		}
+		json_t *rel = json_object_get(rels, ano);
+		if (!rel) {
+			char g[200];
+			snprintf(g, sizeof g, "%s.%s", f, ano);
+			return at_fail(err, 400, AT_E_MISSING, g,
+				       "%s is required: the relationship (続柄) of %s to the new householder",
+				       g, ano);
+		}
+		set_household(o, hno, json_string_value(rel), heir_items);
+	}
+	return 0;
+}
+
+/* Persons `leavers` (records) leave their households. Where a householder
+ * leaves members behind, the body's "new_householder" must name the
+ * successor (住基法25条); it serves one household at most. */
+static int plan_leaving(ev *e, json_t *leavers, at_error *err)
+{
+	json_t *nh = json_object_get(e->body, "new_householder");
+	bool used = false;
+	json_t *seen = json_array();
+	size_t i;
+	json_t *r;
+	int rc = -1;
+	json_array_foreach(leavers, i, r) {
+		const char *hno = reg_str(json_object_get(r, "items"), "household_no");
+		if (!*hno || in_array(seen, hno))
+			continue;
+		json_array_append_new(seen, json_string(hno));
+		json_t *members = ev_household(e, hno, err);
+		if (!members)
+			goto out;
+		json_t *hh = householder_of(members);
+		json_t *staying = json_array();
+		json_t *m;
+		size_t j;
+		json_array_foreach(members, j, m)
+			if (!in_array(leavers, ano_of(m)))
+				json_array_append(staying, m);
+		bool hh_leaves = hh && in_array(leavers, ano_of(hh));
+		int x = 0;
+		if (hh_leaves && json_array_size(staying) > 0) {
+			if (!nh || json_is_null(nh))
+				x = at_fail(err, 409, "householder_leaving", "new_householder",
+					    "the householder %s leaves household %s, where %zu member(s)"
+					    " stay; name the new householder in new_householder"
+					    " (世帯主変更, 住基法25条)", ano_of(hh), hno,
+					    json_array_size(staying));
+			else if (used)
+				x = at_fail(err, 400, AT_E_INVALID, "new_householder",
+					    "householders of two households leave; new_householder"
+					    " serves one: file one event per household");
+			else
+				x = plan_successor(e, hno, staying, nh, "new_householder", err);
+			used = true;
+		}
+		json_decref(staying);
+		if (x)
+			goto out;
+	}
+	if (nh && !json_is_null(nh) && !used) {
+		at_fail(err, 400, AT_E_INVALID, "new_householder",
+			"new_householder is given, but no householder leaves members behind");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(seen);
+	return rc;
+}
+
+/* ---- Places, addresses, people ------------------------------------------- */
+
+static const char *const address_keys[] = {"address", "postcode", "address_supplement",
+	"address_supplement_code", "town_code", "district_code", NULL};
+
+/* Parse an address block into o's items (absent parts clear the old ones). */
+static int parse_address(ev *e, json_t *a, const char *path, json_t *out, at_error *err)
+{
+	if (!json_is_object(a))
+		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
+	if (jv_no_unknown(a, path, address_keys, err))
+		return -1;
+	for (const char *const *k = address_keys; *k; k++) {
+		const char *v = NULL;
+		int r = reg_field(a, path, *k, *k, !strcmp(*k, "address"), &v, err);
+		if (r < 0)
+			return -1;
+		json_object_set_new(out, *k, r ? json_string(v) : json_null());
+	}
+	json_object_set_new(out, "municipality_code", json_string(e->muni));
+	return 0;
+}
+
+/* The address items of a record (a household's address). */
+static void copy_address(json_t *from_items, json_t *out)
+{
+	for (const char *const *k = address_keys; *k; k++)
+		json_object_set(out, *k, json_object_get(from_items, *k) ? json_object_get(from_items, *k)
+									 : json_null());
+	json_object_set(out, "municipality_code", json_object_get(from_items, "municipality_code")
+		? json_object_get(from_items, "municipality_code") : json_null());
+}
+
+static bool same_address(json_t *addr, json_t *items)
+{
+	return !strcmp(reg_str(addr, "address"), reg_str(items, "address")) &&
+	       !strcmp(reg_str(addr, "address_supplement"), reg_str(items, "address_supplement"));
+}
+
+/* A place elsewhere (前住所, 転出先): items <prefix>_municipality_code, _postcode,
+ * _address, _address_supplement, _householder. *abroad says which form. */
+static int parse_place(json_t *p, const char *path, const char *prefix, json_t *out,
+		       bool *abroad, at_error *err)
+{
+	static const char *const keys[] = {"municipality_code", "postcode", "address",
+		"address_supplement", "householder", "country", NULL};
+	if (!json_is_object(p))
+		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
+	if (jv_no_unknown(p, path, keys, err))
+		return -1;
+	char item[64];
+	const char *country = NULL;
+	if (jv_string(p, path, "country", false, 50, &country, err))
+		return -1;
+	*abroad = country && *country;
+	const char *v = NULL;
+	int r;
+	snprintf(item, sizeof item, "%s_municipality_code", prefix);
+	if (*abroad && json_object_get(p, "municipality_code")) {
+		char f[96];
+		snprintf(f, sizeof f, "%s.municipality_code", path);
+		return at_fail(err, 400, AT_E_INVALID, f,
+			       "%s: a place abroad (country) has no municipality code", f);
+	}
+	if ((r = reg_field(p, path, "municipality_code", item, !*abroad, &v, err)) < 0)
+		return -1;
+	if (r)
+		json_object_set_new(out, item, json_string(v));
+	snprintf(item, sizeof item, "%s_postcode", prefix);
+	if ((r = reg_field(p, path, "postcode", item, false, &v, err)) < 0)
+		return -1;
+	if (r)
+		json_object_set_new(out, item, json_string(v));
+	snprintf(item, sizeof item, "%s_address", prefix);
+	if ((r = reg_field(p, path, "address", item, !*abroad, &v, err)) < 0)
+		return -1;
+	if (*abroad) {
+		/* 国外: the country is the address (住民票 shows 「国外（国名）」). */
+		strbuf sb = STRBUF_INIT;
+		sb_init(&sb);
+		sb_addf(&sb, "国外（%s）%s%s", country, r ? " " : "", r ? v : "");
+		json_t *s = json_string(sb.buf);
+		sb_release(&sb);
+		char f[96];
+		snprintf(f, sizeof f, "%s.country", path);
+		if (reg_check_value(item, s, f, err)) {
+			json_decref(s);
+			return -1;
+		}
+		json_object_set_new(out, item, s);
+	} else {
+		json_object_set_new(out, item, json_string(v));
+	}
+	snprintf(item, sizeof item, "%s_address_supplement", prefix);
+	if ((r = reg_field(p, path, "address_supplement", item, false, &v, err)) < 0)
+		return -1;
+	if (r)
+		json_object_set_new(out, item, json_string(v));
+	snprintf(item, sizeof item, "%s_householder", prefix);
+	if ((r = reg_field(p, path, "householder", item, false, &v, err)) < 0)
+		return -1;
+	if (r)
+		json_object_set_new(out, item, json_string(v));
+	return 0;
+}
+
+/* Copy one field of obj into out[item] after checking it. */
+static int take(json_t *obj, const char *path, const char *key, const char *item, bool required,
+		json_t *out, at_error *err)
+{
+	const char *v = NULL;
+	int r = reg_field(obj, path, key, item, required, &v, err);
+	if (r < 0)
+		return -1;
+	if (r)
+		json_object_set(out, item, json_object_get(obj, key));
+	return 0;
+}
+
+static int take_bool(json_t *obj, const char *path, const char *key, bool *out, at_error *err)
+{
+	return jv_bool(obj, path, key, false, out, err);
+}
+
+/* The foreign resident's items (住基法30条の45). partial: a change of some
+ * of them (foreign_status_change); current: the record's items then. */
+static const struct {
+	const char *key, *item;
+} foreign_map[] = {
+	{"name", "foreign_name"}, {"name_kana", "foreign_name_kana"},
+	{"alias", "foreign_alias"}, {"alias_kana", "foreign_alias_kana"},
+	{"parallel_name", "foreign_parallel_name"},
+	{"parallel_name_kana", "foreign_parallel_name_kana"},
+	{"nationality_code", "nationality_code"}, {"nationality", "nationality"},
+	{"residence_card_no", "residence_card_no"},
+	{"residence_status_code", "residence_status_code"},
+	{"residence_status", "residence_status"},
+	{"article_30_45_category", "article_30_45_category"},
+	{"period_of_stay", "period_of_stay"}, {"period_of_stay_expiry", "period_of_stay_expiry"},
+};
+#define N_FOREIGN (sizeof foreign_map / sizeof foreign_map[0])
+
+/* Items that may be cleared in a change (an alias is deleted on request:
+ * 住基法施行令30条の27). */
+static bool foreign_clearable(const char *key)
+{
+	return !strcmp(key, "alias") || !strcmp(key, "alias_kana") || !strcmp(key, "parallel_name") ||
+	       !strcmp(key, "parallel_name_kana");
+}
+
+static int parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_t *current,
+			 json_t *out, at_error *err)
+{
+	if (!json_is_object(f))
+		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
+	const char *keys[N_FOREIGN + 1];
+	for (size_t i = 0; i < N_FOREIGN; i++)
+		keys[i] = foreign_map[i].key;
+	keys[N_FOREIGN] = NULL;
+	if (jv_no_unknown(f, path, keys, err))
+		return -1;
+	if (partial && json_object_size(f) == 0)
+		return at_fail(err, 400, AT_E_MISSING, path, "%s must change at least one item", path);
+	/* The state after the event, to check the category's required items. */
+	json_t *after = current ? json_deep_copy(current) : json_object();
+	int rc = -1;
+	char fp[96];
+	for (size_t i = 0; i < N_FOREIGN; i++) {
+		const char *key = foreign_map[i].key, *item = foreign_map[i].item;
+		json_t *v = json_object_get(f, key);
+		if (!v)
+			continue;
+		snprintf(fp, sizeof fp, "%s.%s", path, key);
+		if (json_is_null(v)) {
+			if (!partial)
+				continue;
+			if (!foreign_clearable(key)) {
+				at_fail(err, 400, AT_E_INVALID, fp,
+					"%s cannot be cleared; give the new value", fp);
+				goto out;
+			}
+			json_object_set_new(out, item, json_null());
+			json_object_del(after, item);
+			continue;
+		}
+		if (reg_check_value(item, v, fp, err))
+			goto out;
+		json_object_set(out, item, v);
+		json_object_set(after, item, v);
+	}
+	const char *cat = reg_str(after, "article_30_45_category");
+	snprintf(fp, sizeof fp, "%s.article_30_45_category", path);
+	if (!*cat) {
+		at_fail(err, 400, AT_E_MISSING, fp,
+			"%s is required: the 住基法30条の45 category (1 中長期在留者 … 6 国籍喪失による"
+			"経過滞在者)", fp);
+		goto out;
+	}
+	if (strlen(cat) != 1 || cat[0] < '1' || cat[0] > '6') {
+		at_fail(err, 400, AT_E_INVALID, fp,
+			"%s must be \"1\" to \"6\" (1 中長期在留者, 2 特別永住者, 3 一時庇護許可者,"
+			" 4 仮滞在許可者, 5 出生による経過滞在者, 6 国籍喪失による経過滞在者)", fp);
+		goto out;
+	}
+	if (!*reg_str(after, "nationality")) {
+		snprintf(fp, sizeof fp, "%s.nationality", path);
+		at_fail(err, 400, AT_E_MISSING, fp, "%s is required (国籍等, 住基法30条の45)", fp);
+		goto out;
+	}
+	/* 住基法30条の45 表: a 中長期在留者 is recorded with the status, period and
+	 * expiry of stay and the residence card number; a 特別永住者 with the
+	 * number of the 特別永住者証明書. */
+	static const char *const need1[] = {"residence_status", "period_of_stay",
+		"period_of_stay_expiry", "residence_card_no", NULL};
+	static const char *const need2[] = {"residence_card_no", NULL};
+	const char *const *need = cat[0] == '1' ? need1 : cat[0] == '2' ? need2 : NULL;
+	for (; need && *need; need++) {
+		if (*reg_str(after, *need))
+			continue;
+		snprintf(fp, sizeof fp, "%s.%s", path, *need);
+		at_fail(err, 400, AT_E_MISSING, fp, "%s is required for a %s (住基法30条の45 表)", fp,
+			cat[0] == '1' ? "中長期在留者 (category 1)" : "特別永住者 (category 2)");
+		goto out;
+	}
+	if (cat[0] == '1') {
+		at_date exp;
+		at_error e2;
+		if (date_parse(reg_str(after, "period_of_stay_expiry"), &exp, "x", &e2) == 0 &&
+		    date_cmp(exp, e->date) < 0) {
+			snprintf(fp, sizeof fp, "%s.period_of_stay_expiry", path);
+			at_fail(err, 400, AT_E_INVALID, fp,
+				"%s %s is before the event date: a person whose period of stay has"
+				" ended is not a foreign resident (住基法30条の45)", fp,
+				reg_str(after, "period_of_stay_expiry"));
+			goto out;
+		}
+	}
+	/* 通称履歴 (住基法施行令30条の27): each entry and deletion of the alias,
+	 * with its date. */
+	const char *old_alias = current ? reg_str(current, "foreign_alias") : "";
+	const char *new_alias = reg_str(after, "foreign_alias");
+	if (strcmp(old_alias, new_alias)) {
+		strbuf h = STRBUF_INIT;
+		sb_init(&h);
+		sb_adds(&h, current ? reg_str(current, "alias_history") : "");
+		if (*old_alias)
+			sb_addf(&h, "%s%s 削除 %s", h.len ? "; " : "", e->date_s, old_alias);
+		if (*new_alias)
+			sb_addf(&h, "%s%s 記載 %s", h.len ? "; " : "", e->date_s, new_alias);
+		json_t *hv = json_string(h.buf);
+		sb_release(&h);
+		snprintf(fp, sizeof fp, "%s.alias", path);
+		if (reg_check_value("alias_history", hv, fp, err)) {
+			json_decref(hv);
+			goto out;
+		}
+		json_object_set_new(out, "alias_history", hv);
+	}
+	rc = 0;
+out:
+	json_decref(after);
+	return rc;
+}
+
+typedef enum { NP_MOVE_IN, NP_ENTRY, NP_BIRTH } np_mode;
+
+typedef struct newp {
+	json_t *items;        /* owned */
+	char ano[11];         /* given or assigned */
+	bool householder;
+	bool foreign;
+	char path[32];
+} newp;
+
+/* A person who becomes a resident: move-in, ex officio entry, birth. */
+static int parse_new_person(ev *e, json_t *p, const char *path, np_mode mode, bool abroad,
+			    newp *np, at_error *err)
+{
+	static const char *const keys[] = {"addressee_no", "name", "name_kana", "birth_date",
+		"sex", "relationship", "householder", "resident_code", "my_number", "domicile",
+		"former_name", "former_name_kana", "foreign", NULL};
+	static const char *const birth_keys[] = {"addressee_no", "name", "name_kana", "sex",
+		"relationship", "resident_code", "my_number", "domicile", "former_name",
+		"former_name_kana", "foreign", NULL};
+	snprintf(np->path, sizeof np->path, "%s", path);
+	np->items = json_object();
+	if (!json_is_object(p))
+		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
+	if (jv_no_unknown(p, path, mode == NP_BIRTH ? birth_keys : keys, err))
+		return -1;
+	const char *ano = NULL;
+	char f[96];
+	snprintf(f, sizeof f, "%s.addressee_no", path);
+	int r = reg_field(p, path, "addressee_no", "addressee_no", false, &ano, err);
+	if (r < 0)
+		return -1;
+	if (r)
+		snprintf(np->ano, sizeof np->ano, "%s", ano);
+	if (take(p, path, "name", "name", true, np->items, err) ||
+	    take(p, path, "name_kana", "name_kana", true, np->items, err) ||
+	    take(p, path, "sex", "sex", true, np->items, err) ||
+	    take(p, path, "former_name", "former_name", false, np->items, err) ||
+	    take(p, path, "former_name_kana", "former_name_kana", false, np->items, err))
+		return -1;
+	/* 住民票コード: every resident record has one (住基法7条13号); a real
+	 * system obtains it from J-LIS (30条の2). */
+	if (take(p, path, "resident_code", "resident_code", true, np->items, err))
+		return -1;
+	/* 個人番号 (住基法7条8号の2): someone moving in from within Japan has one;
+	 * a newborn or someone first registered from abroad is given one after
+	 * the entry (番号法7条1項), so it may come later via my_number_change. */
+	if (take(p, path, "my_number", "my_number", mode == NP_MOVE_IN && !abroad, np->items, err))
+		return -1;
+	if (mode == NP_BIRTH) {
+		json_object_set_new(np->items, "birth_date", json_string(e->date_s));
+	} else {
+		at_date bd;
+		char bs[11];
+		if (reg_date_field(p, path, "birth_date", true, &bd, bs, err) < 0)
+			return -1;
+		if (date_cmp(bd, e->date) > 0) {
+			snprintf(f, sizeof f, "%s.birth_date", path);
+			return at_fail(err, 400, AT_E_INVALID, f,
+				       "%s %s is after the event date %s", f, bs, e->date_s);
+		}
+		json_object_set_new(np->items, "birth_date", json_string(bs));
+		if (take_bool(p, path, "householder", &np->householder, err))
+			return -1;
+	}
+	json_t *rel = json_object_get(p, "relationship");
+	snprintf(f, sizeof f, "%s.relationship", path);
+	if (np->householder) {
+		if (rel && !json_is_null(rel) &&
+		    (!json_is_string(rel) || strcmp(json_string_value(rel), REG_HOUSEHOLDER)))
+			return at_fail(err, 400, AT_E_INVALID, f,
+				       "%s: the householder's relationship is 世帯主", f);
+		json_object_set_new(np->items, "relationship", json_string(REG_HOUSEHOLDER));
+	} else {
+		if (!rel || json_is_null(rel))
+			return at_fail(err, 400, AT_E_MISSING, f,
+				       "%s is required: the relationship (続柄) to the householder"
+				       " (住基法7条4号)", f);
+		if (check_relationship(rel, f, err))
+			return -1;
+		json_object_set(np->items, "relationship", rel);
+	}
+	json_t *fo = json_object_get(p, "foreign");
+	json_t *dom = json_object_get(p, "domicile");
+	if (fo && !json_is_null(fo)) {
+		snprintf(f, sizeof f, "%s.foreign", path);
+		if (parse_foreign(e, fo, f, false, NULL, np->items, err))
+			return -1;
+		np->foreign = true;
+		if (!json_object_get(np->items, "foreign_name"))
+			json_object_set(np->items, "foreign_name", json_object_get(np->items, "name"));
+		if (!json_object_get(np->items, "foreign_name_kana"))
+			json_object_set(np->items, "foreign_name_kana",
+					json_object_get(np->items, "name_kana"));
+		json_object_set(np->items, "foreign_birth_date", json_object_get(np->items, "birth_date"));
+	}
+	if (dom && !json_is_null(dom)) {
+		static const char *const dkeys[] = {"address", "head", "municipality_code", "postcode",
+			NULL};
+		snprintf(f, sizeof f, "%s.domicile", path);
+		/* 本籍・筆頭者 (7条5号) are for Japanese nationals; a foreign resident's
+		 * record has 国籍等 instead (30条の45). */
+		if (np->foreign)
+			return at_fail(err, 400, AT_E_INVALID, f,
+				       "%s: a foreign resident has no 本籍 (住基法30条の45 replaces 7条5号)",
+				       f);
+		if (!json_is_object(dom))
+			return at_fail(err, 400, AT_E_INVALID, f, "%s must be an object", f);
+		if (jv_no_unknown(dom, f, dkeys, err) ||
+		    take(dom, f, "address", "domicile", true, np->items, err) ||
+		    take(dom, f, "head", "family_register_head", false, np->items, err) ||
+		    take(dom, f, "municipality_code", "domicile_municipality_code", false, np->items,
+			 err) ||
+		    take(dom, f, "postcode", "domicile_postcode", false, np->items, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* seed 001 §1.5 (CS update check): an entry for someone who is already a
+ * resident is refused — same My Number or resident record code on an active
+ * record. */
+static int check_not_resident(ev *e, json_t *items, const char *path, at_error *err)
+{
+	static const char *const keys[] = {"my_number", "resident_code"};
+	for (size_t k = 0; k < 2; k++) {
+		const char *v = reg_str(items, keys[k]);
+		if (!*v)
+			continue;
+		json_t *found = NULL;
+		int r = reg_any_record(e->d, keys[k], v, &found, err);
+		if (r < 0)
+			return -1;
+		size_t i;
+		json_t *rec;
+		const char *who = NULL;
+		json_array_foreach(found, i, rec)
+			if (is_active(rec))
+				who = ano_of(rec);
+		char f[96];
+		snprintf(f, sizeof f, "%s.%s", path, keys[k]);
+		if (who) {
+			char w[16];
+			snprintf(w, sizeof w, "%s", who);
+			json_decref(found);
+			return at_fail(err, 409, "already_resident", f,
+				       "%s: this person is already a resident (addressee number %s);"
+				       " a %s of a current resident is refused (seed 001 §1.5)", f, w,
+				       e->type);
+		}
+		json_decref(found);
+	}
+	return 0;
+}
+
+/* A changed My Number or resident record code must not be another active
+ * resident's. */
+static int check_unique(ev *e, const char *item, const char *value, const char *self,
+			const char *field, at_error *err)
+{
+	json_t *found = NULL;
+	int r = reg_any_record(e->d, item, value, &found, err);
+	if (r < 0)
+		return -1;
+	size_t i;
+	json_t *rec;
+	int rc = 0;
+	json_array_foreach(found, i, rec)
+		if (is_active(rec) && strcmp(ano_of(rec), self))
+			rc = at_fail(err, 409, AT_E_CONFLICT, field,
+				     "%s is already recorded for another resident", field);
+	json_decref(found);
+	return rc;
+}
+
+/* ---- Numbers ---------------------------------------------------------- */
+
+/* Keep a counter ahead of numbers given explicitly (a data load), so the
+ * next assigned one does not walk through them. */
+static int counter_at_least(store *s, const char *name, int64_t v, at_error *err)
+{
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
+		" SET value = CASE WHEN value < excluded.value THEN excluded.value ELSE value END", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, name);
+	store_bind_int(st, 2, v);
+	int r = store_step(st, err);
+	store_done(st);
+	return r == STORE_DONE ? 0 : -1;
+}
+
+/* Next free addressee number (宛名番号): sequential, skipping any in use. */
+static int assign_addressee(ev *e, char out[11], at_error *err)
+{
+	for (int tries = 0; tries < 100000; tries++) {
+		int64_t n;
+		if (reg_counter_next(e->s, "addressee_no", &n, err))
+			return -1;
+		if (n > 9999999999LL)
+			return at_fail(err, 500, AT_E_INTERNAL, "addressee_no",
+				       "the addressee numbers are exhausted");
+		snprintf(out, 11, "%010lld", (long long)n);
+		if (in_array(e->taken, out))
+			continue;
+		int64_t rid;
+		int r = reg_record_id(e->d, out, &rid, err);
+		if (r < 0)
+			return -1;
+		if (r == 1) {
+			json_array_append_new(e->taken, json_string(out));
+			return 0;
+		}
+	}
+	return at_fail(err, 500, AT_E_INTERNAL, "addressee_no", "no free addressee number found");
+}
+
+static int assign_household(ev *e, char out[11], at_error *err)
+{
+	for (int tries = 0; tries < 100000; tries++) {
+		int64_t n;
+		if (reg_counter_next(e->s, "household_no", &n, err))
+			return -1;
+		if (n > 9999999999LL)
+			return at_fail(err, 500, AT_E_INTERNAL, "household_no",
+				       "the household numbers are exhausted");
+		snprintf(out, 11, "%010lld", (long long)n);
+		json_t *found = NULL;
+		int r = reg_any_record(e->d, "household_no", out, &found, err);
+		json_decref(found);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+	}
+	return at_fail(err, 500, AT_E_INTERNAL, "household_no", "no free household number found");
+}
+
+/* {"household_no"} | {"new": true, "household_no"?}: *is_new, hno (given or
+ * empty), members of an existing one. */
+static int parse_household_ref(ev *e, json_t *h, const char *path, bool *is_new, char hno[11],
+			       json_t **members, at_error *err)
+{
+	static const char *const keys[] = {"household_no", "new", NULL};
+	*members = NULL;
+	hno[0] = '\0';
+	if (!json_is_object(h))
+		return at_fail(err, 400, AT_E_INVALID, path,
+			       "%s must be {\"household_no\"} or {\"new\": true}", path);
+	if (jv_no_unknown(h, path, keys, err) || jv_bool(h, path, "new", false, is_new, err))
+		return -1;
+	const char *v = NULL;
+	int r = reg_field(h, path, "household_no", "household_no", !*is_new, &v, err);
+	if (r < 0)
+		return -1;
+	char f[96];
+	snprintf(f, sizeof f, "%s.household_no", path);
+	if (r)
+		snprintf(hno, 11, "%s", v);
+	if (*is_new) {
+		if (!r)
+			return 0;
+		json_t *found = NULL;
+		r = reg_any_record(e->d, "household_no", hno, &found, err);
+		json_decref(found);
+		if (r < 0)
+			return -1;
+		if (r)
+			return at_fail(err, 409, AT_E_CONFLICT, f,
+				       "%s: household number %s is already in use; a new household"
+				       " needs a new number", f, hno);
+		return 0;
+	}
+	*members = ev_household(e, hno, err);
+	if (!*members)
+		return -1;
+	if (json_array_size(*members) == 0)
+		return at_fail(err, 404, "no_such_household", f,
+			       "%s: household %s does not exist (no resident belongs to it); join an"
+			       " existing household or start one with {\"new\": true}", f, hno);
+	return 0;
+}
+
+/* ---- move_in, ex_officio_entry -------------------------------------------- */
+
+static int ev_move_in(ev *e, at_error *err)
+{
+	static const char *const keys[] = {"event_date", "notification_date", "household",
+		"address", "previous", "from_abroad", "persons", NULL};
+	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
+		return -1;
+	bool abroad = false;
+	if (jv_bool(e->body, "", "from_abroad", false, &abroad, err))
+		return -1;
+	e->reason = e->ex_officio ? "職権記載" : abroad ? "国外転入" : "転入";
+	json_t *h = json_object_get(e->body, "household");
+	if (!h)
+		return at_fail(err, 400, AT_E_MISSING, "household",
+			       "household is required: {\"household_no\"} to join one, {\"new\": true} to"
+			       " start one");
+	bool is_new = false;
+	char hno[11];
+	json_t *members = NULL;
+	if (parse_household_ref(e, h, "household", &is_new, hno, &members, err))
+		return -1;
+	/* Where they live: a new household's address, or the household's own. */
+	json_t *addr = json_object();
+	json_array_append_new(e->keep, addr);
+	json_t *a = json_object_get(e->body, "address");
+	json_t *hh = members ? householder_of(members) : NULL;
+	json_t *hh_items = hh ? json_object_get(hh, "items") : NULL;
+	if (a && !json_is_null(a)) {
+		if (parse_address(e, a, "address", addr, err))
+			return -1;
+		if (!is_new && !same_address(addr, json_object_get(json_array_get(members, 0), "items")))
+			return at_fail(err, 400, AT_E_INVALID, "address.address",
+				       "address.address is not the address of household %s; a household"
+				       " lives at one address (omit address to use the household's)", hno);
+	} else if (is_new) {
+		return at_fail(err, 400, AT_E_MISSING, "address",
+			       "address is required for a new household");
+	}
+	if (!is_new)
+		copy_address(json_object_get(json_array_get(members, 0), "items"), addr);
+	/* 従前の住所 (住基法22条1項3号). */
+	json_t *prev = json_object();
+	json_array_append_new(e->keep, prev);
+	json_t *pv = json_object_get(e->body, "previous");
+	if ((!pv || json_is_null(pv)) && !e->ex_officio)
+		return at_fail(err, 400, AT_E_MISSING, "previous",
+			       "previous is required: the former address (従前の住所, 住基法22条1項)");
+	if (pv && !json_is_null(pv)) {
+		bool p_abroad = false;
+		if (parse_place(pv, "previous", "previous", prev, &p_abroad, err))
+			return -1;
+		if (p_abroad != abroad)
+			return at_fail(err, 400, AT_E_INVALID, abroad ? "previous.country" : "from_abroad",
+				       abroad ? "previous.country is required for a move-in from abroad"
+					      : "from_abroad must be true when previous names a country");
+	}
+	json_t *ps = json_object_get(e->body, "persons");
+	if (!json_is_array(ps) || json_array_size(ps) == 0 || json_array_size(ps) > MAX_PERSONS)
+		return at_fail(err, 400, ps ? AT_E_INVALID : AT_E_MISSING, "persons",
+			       "persons must be an array of 1 to %d persons", MAX_PERSONS);
+	size_t n = json_array_size(ps);
+	newp *np = calloc(n, sizeof *np);
+	if (!np)
+		abort();
+	int rc = -1;
+	size_t householders = 0;
+	for (size_t i = 0; i < n; i++) {
+		char path[32];
+		snprintf(path, sizeof path, "persons[%zu]", i);
+		if (parse_new_person(e, json_array_get(ps, i), path, e->ex_officio ? NP_ENTRY : NP_MOVE_IN,
+				     abroad, &np[i], err))
+			goto out;
+		if (np[i].householder) {
+			householders++;
+			if (!is_new) {
+				char f[48];
+				snprintf(f, sizeof f, "%s.householder", path);
+				at_fail(err, 409, AT_E_CONFLICT, f,
+					"%s: household %s has a householder; joining it adds members"
+					" (change the householder with household_change, 住基法25条)", f, hno);
+				goto out;
+			}
+		}
+		/* Distinct people within the body. */
+		static const char *const uniq[] = {"my_number", "resident_code"};
+		for (size_t j = 0; j < i; j++) {
+			for (size_t k = 0; k < 2; k++) {
+				const char *x = reg_str(np[i].items, uniq[k]);
+				if (*x && !strcmp(x, reg_str(np[j].items, uniq[k]))) {
+					char f[48];
+					snprintf(f, sizeof f, "%s.%s", path, uniq[k]);
+					at_fail(err, 400, AT_E_INVALID, f, "%s is the same as persons[%zu]'s",
+						f, j);
+					goto out;
+				}
+			}
+			if (*np[i].ano && !strcmp(np[i].ano, np[j].ano)) {
+				char f[48];
+				snprintf(f, sizeof f, "%s.addressee_no", path);
+				at_fail(err, 400, AT_E_INVALID, f, "%s is the same as persons[%zu]'s", f, j);
+				goto out;
+			}
+		}
+	}
+	if (is_new && householders != 1) {
+		at_fail(err, 400, AT_E_INVALID, "persons",
+			"a new household needs exactly one householder (householder: true); %zu given",
+			householders);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (check_not_resident(e, np[i].items, np[i].path, err))
+			goto out;
+		if (*np[i].ano) {
+			int64_t rid;
+			int r = reg_record_id(e->d, np[i].ano, &rid, err);
+			if (r < 0)
+				goto out;
+			if (r == 0) {
+				char f[48];
+				snprintf(f, sizeof f, "%s.addressee_no", np[i].path);
+				at_fail(err, 409, AT_E_CONFLICT, f,
+					"%s: addressee number %s already belongs to a record", f, np[i].ano);
+				goto out;
+			}
+			json_array_append_new(e->taken, json_string(np[i].ano));
+		}
+	}
+	/* Checked: from here on numbers are assigned and the plan is built. */
+	if (!e->ex_officio)
+		ev_late_check(e);
+	if (is_new && !*hno && assign_household(e, hno, err))
+		goto out;
+	if (is_new && counter_at_least(e->s, "household_no", atoll(hno), err))
+		goto out;
+	snprintf(e->household_no, sizeof e->household_no, "%s", hno);
+	for (size_t i = 0; i < n; i++) {
+		if (*np[i].ano) {
+			if (counter_at_least(e->s, "addressee_no", atoll(np[i].ano), err))
+				goto out;
+		} else if (assign_addressee(e, np[i].ano, err)) {
+			goto out;
+		}
+		if (np[i].householder)
+			hh_items = np[i].items;
+	}
+	for (size_t i = 0; i < n; i++) {
+		op *o = op_add(e, OP_CREATE, np[i].ano, 0, NULL, hno);
+		json_object_update(o->items, np[i].items);
+		json_object_update(o->items, addr);
+		json_object_update(o->items, prev);
+		set_s(o, "addressee_no", np[i].ano);
+		set_household(o, hno, NULL, hh_items);
+		set_s(o, "change_reason", e->reason);
+		set_s(o, "change_date", e->date_s);
+		set_s(o, "residence_date", e->date_s);
+		set_s(o, "residence_reason", e->reason);
+		if (e->has_ndate) {
+			set_s(o, "notification_date", e->ndate_s);
+			set_s(o, "residence_notification_date", e->ndate_s);
+			set_s(o, "residence_notification_reason", "転入届");
+		}
+		if (np[i].foreign) {
+			set_s(o, "foreign_change_date", e->date_s);
+			set_s(o, "foreign_residence_date", e->date_s);
+			set_s(o, "foreign_residence_reason", e->reason);
+			if (e->has_ndate) {
+				set_s(o, "foreign_notification_date", e->ndate_s);
+				set_s(o, "foreign_residence_notification_date", e->ndate_s);
+			}
+			/* The 転入届 of a foreign resident is also the 住居地の届出
+			 * (入管法19条の9第3項, 住基法30条の46). */
+			json_object_set_new(o->items, "residence_notified_flag", json_boolean(!e->ex_officio));
+		}
+		/* Null parts (no supplement) are simply not written in a new record. */
+		const char *k;
+		json_t *v;
+		void *tmp;
+		json_object_foreach_safe(o->items, tmp, k, v)
+			if (json_is_null(v))
+				json_object_del(o->items, k);
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		json_decref(np[i].items);
+	free(np);
+	return rc;
+}
+
+/* ---- birth ------------------------------------------------------------------ */
+
+static int ev_birth(ev *e, at_error *err)
+{
+	static const char *const keys[] = {"event_date", "notification_date", "household_no",
+		"person", NULL};
+	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
+		return -1;
+	e->reason = "出生";
+	const char *hno = NULL;
+	if (reg_field(e->body, "", "household_no", "household_no", true, &hno, err) < 0)
+		return -1;
+	json_t *members = ev_household(e, hno, err);
+	if (!members)
+		return -1;
+	if (json_array_size(members) == 0)
+		return at_fail(err, 404, "no_such_household", "household_no",
+			       "household_no: household %s does not exist (no resident belongs to it)",
+			       hno);
+	json_t *p = json_object_get(e->body, "person");
+	if (!p)
+		return at_fail(err, 400, AT_E_MISSING, "person", "person is required");
+	newp np = {0};
+	int rc = -1;
+	if (parse_new_person(e, p, "person", NP_BIRTH, false, &np, err) ||
+	    check_not_resident(e, np.items, "person", err))
+		goto out;
+	if (*np.ano) {
+		int64_t rid;
+		int r = reg_record_id(e->d, np.ano, &rid, err);
+		if (r < 0)
+			goto out;
+		if (r == 0) {
+			at_fail(err, 409, AT_E_CONFLICT, "person.addressee_no",
+				"person.addressee_no: addressee number %s already belongs to a record",
+				np.ano);
+			goto out;
+		}
+	}
+	/* 出生届 within 14 days (戸籍法49条1項). */
+	ev_late_check(e);
+	if (*np.ano ? counter_at_least(e->s, "addressee_no", atoll(np.ano), err)
+		    : assign_addressee(e, np.ano, err))
+		goto out;
+	snprintf(e->household_no, sizeof e->household_no, "%s", hno);
+	json_t *first = json_object_get(json_array_get(members, 0), "items");
+	json_t *hh = householder_of(members);
+	op *o = op_add(e, OP_CREATE, np.ano, 0, NULL, hno);
+	json_object_update(o->items, np.items);
+	json_t *addr = json_object();
+	copy_address(first, addr);
+	json_object_update(o->items, addr);
+	json_decref(addr);
+	set_s(o, "addressee_no", np.ano);
+	set_household(o, hno, NULL, hh ? json_object_get(hh, "items") : NULL);
+	set_s(o, "change_reason", "出生");
+	set_s(o, "change_date", e->date_s);
+	set_s(o, "notification_date", e->ndate_s);
+	set_s(o, "residence_date", e->date_s);
+	set_s(o, "residence_reason", "出生");
+	set_s(o, "residence_notification_date", e->ndate_s);
+	set_s(o, "residence_notification_reason", "出生届");
+	if (np.foreign) {
+		set_s(o, "foreign_change_date", e->date_s);
+		set_s(o, "foreign_notification_date", e->ndate_s);
+		set_s(o, "foreign_residence_date", e->date_s);
+		set_s(o, "foreign_residence_reason", "出生");
+	}
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(o->items, tmp, k, v)
+		if (json_is_null(v))
+			json_object_del(o->items, k);
+	rc = 0;
+out:
+	json_decref(np.items);
+	return rc;
+}
+
+/* ---- death, ex_officio_removal ------------------------------------------ */
+
+static int ev_death(ev *e, at_error *err)
+{
+	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
+		"new_householder", NULL};
+	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
+		return -1;
+	e->reason = "死亡";
+	const char *ano = NULL;
+	if (reg_field(e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0)
+		return -1;
+	json_t *rec = ev_person(e, ano, "addressee_no", err);
+	if (!rec)
+		return -1;
+	json_t *items = json_object_get(rec, "items");
+	if (strcmp(reg_str(items, "birth_date"), e->date_s) > 0)
+		return at_fail(err, 400, AT_E_INVALID, "event_date",
+			       "event_date %s is before the person's birth date", e->date_s);
+	json_t *leavers = json_pack("[O]", rec);
+	int r = plan_leaving(e, leavers, err);
+	json_decref(leavers);
+	if (r)
+		return -1;
+	ev_late_check(e);
+	snprintf(e->household_no, sizeof e->household_no, "%s", reg_str(items, "household_no"));
+	op *o = op_for(e, rec);
+	o->kind = OP_REMOVE;
+	o->removal_reason = "死亡";
+	set_s(o, "removal_type", "死亡");
+	set_s(o, "removal_date", e->date_s);
+	set_s(o, "removal_notification_date", e->ndate_s);
+	set_s(o, "removal_notification_reason", "死亡届");
+	set_s(o, "change_reason", "死亡");
+	set_s(o, "change_date", e->date_s);
+	set_s(o, "notification_date", e->ndate_s);
+	return 0;
+}
+
+/* Members other than rec who are active in rec's household. */
+static int others_in_household(ev *e, json_t *rec, size_t *n, at_error *err)
+{
+	*n = 0;
+	const char *hno = reg_str(json_object_get(rec, "items"), "household_no");
+	if (!*hno)
+		return 0;
+	json_t *m = ev_household(e, hno, err);
+	if (!m)
+		return -1;
+	size_t i;
+	json_t *x;
+	json_array_foreach(m, i, x)
+		if (strcmp(ano_of(x), ano_of(rec)))
+			(*n)++;
+	return 0;
+}
+
+static int ev_ex_officio_removal(ev *e, at_error *err)
+{
+	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
+		"reason", NULL};
+	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
+		return -1;
+	e->reason = "職権消除";
+	const char *ano = NULL, *why = NULL;
+	if (reg_field(e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0 ||
+	    reg_field(e->body, "", "reason", "removal_notification_reason", false, &why, err) < 0)
+		return -1;
+	json_t *rec = ev_person(e, ano, "addressee_no", err);
+	if (!rec)
+		return -1;
+	json_t *items = json_object_get(rec, "items");
+	size_t others = 0;
+	if (others_in_household(e, rec, &others, err))
+		return -1;
+	/* The held removal cannot carry a succession the second person has not
+	 * seen; the householder is changed first (household_change, 住基法25条). */
+	if (!strcmp(reg_str(items, "relationship"), REG_HOUSEHOLDER) && others)
+		return at_fail(err, 409, "householder_leaving", "addressee_no",
+			       "%s is the householder of a household with %zu other member(s); change the"
+			       " householder first (household_change kind new_householder)", ano, others);
+	snprintf(e->household_no, sizeof e->household_no, "%s", reg_str(items, "household_no"));
+	op *o = op_for(e, rec);
+	o->kind = OP_REMOVE;
+	o->removal_reason = "職権消除";
+	set_s(o, "removal_type", "職権消除");
+	set_s(o, "removal_date", e->date_s);
+	set_s(o, "removal_notification_reason", why ? why : "職権消除");
+	if (e->has_ndate)
+		set_s(o, "removal_notification_date", e->ndate_s);
+	set_s(o, "change_reason", "職権消除");
+	set_s(o, "change_date", e->date_s);
+	return 0;
+}
+
+/* ---- move_out_planned / _confirmed / _cancelled --------------------------- */
+
+static const char *const place_suffix[] = {"municipality_code", "postcode", "address",
+	"address_supplement", "householder"};
+
+static int ev_move_out(ev *e, at_error *err)
+{
+	bool planned = !strcmp(e->type, "move_out_planned");
+	bool confirmed = !strcmp(e->type, "move_out_confirmed");
+	static const char *const k_planned[] = {"event_date", "notification_date", "addressee_nos",
+		"destination", NULL};
+	static const char *const k_confirmed[] = {"event_date", "notification_date",
+		"addressee_nos", "destination", "new_householder", NULL};
+	static const char *const k_cancel[] = {"event_date", "notification_date", "addressee_nos",
+		NULL};
+	if (jv_no_unknown(e->body, "", planned ? k_planned : confirmed ? k_confirmed : k_cancel,
+			  err) ||
+	    ev_dates(e, planned, err))
+		return -1;
+	e->reason = planned ? "転出予定" : confirmed ? "転出" : "転出取消";
+	json_t *dest = json_object();
+	json_array_append_new(e->keep, dest);
+	json_t *dv = json_object_get(e->body, "destination");
+	if (planned && (!dv || json_is_null(dv)))
+		return at_fail(err, 400, AT_E_MISSING, "destination",
+			       "destination is required: where the person moves (転出先, 住基法24条)");
+	bool abroad = false;
+	if (dv && !json_is_null(dv) &&
+	    parse_place(dv, "destination", planned ? "planned" : "confirmed", dest, &abroad, err))
+		return -1;
+	json_t *recs = ev_person_list(e, "addressee_nos", err);
+	if (!recs)
+		return -1;
+	size_t i;
+	json_t *rec;
+	json_array_foreach(recs, i, rec) {
+		json_t *items = json_object_get(rec, "items");
+		bool has_plan = *reg_str(items, "planned_address");
+		char f[48];
+		snprintf(f, sizeof f, "addressee_nos[%zu]", i);
+		if (planned && has_plan)
+			return at_fail(err, 409, AT_E_CONFLICT, f,
+				       "%s: %s already has a planned move-out; cancel it first"
+				       " (move_out_cancelled)", f, ano_of(rec));
+		if (!planned && !has_plan)
+			return at_fail(err, 409, AT_E_CONFLICT, f,
+				       confirmed ? "%s: %s filed no move-out (転出届, 住基法24条); someone who"
+						   " left without one is removed ex officio"
+						   " (ex_officio_removal)"
+						 : "%s: %s has no planned move-out to cancel", f, ano_of(rec));
+	}
+	if (confirmed && plan_leaving(e, recs, err))
+		return -1;
+	/* 転出届 after the move is due within 14 days of it (住基法24条). */
+	if (planned)
+		ev_late_check(e);
+	json_array_foreach(recs, i, rec) {
+		json_t *items = json_object_get(rec, "items");
+		op *o = op_for(e, rec);
+		o->reason = e->reason;
+		if (!i)
+			snprintf(e->household_no, sizeof e->household_no, "%s",
+				 reg_str(items, "household_no"));
+		if (planned) {
+			for (size_t k = 0; k < 5; k++) {
+				char item[64];
+				snprintf(item, sizeof item, "planned_%s", place_suffix[k]);
+				set_v(o, item, json_object_get(dest, item));
+			}
+			set_s(o, "change_reason", "転出予定");
+			set_s(o, "change_date", e->date_s);
+			set_s(o, "notification_date", e->ndate_s);
+		} else if (confirmed) {
+			/* 転出確定 on the 転入通知 (住基法9条1項): the destination it
+			 * reports, else the planned one; the record becomes a 除票. */
+			for (size_t k = 0; k < 5; k++) {
+				char item[64], from[64];
+				snprintf(item, sizeof item, "confirmed_%s", place_suffix[k]);
+				snprintf(from, sizeof from, "planned_%s", place_suffix[k]);
+				set_v(o, item, dv && !json_is_null(dv) ? json_object_get(dest, item)
+								       : json_object_get(items, from));
+			}
+			o->kind = OP_REMOVE;
+			o->removal_reason = "転出";
+			set_s(o, "removal_type", "転出");
+			set_s(o, "removal_date", e->date_s);
+			/* The removal was notified by the 転出届. */
+			const char *nd = reg_str(items, "notification_date");
+			set_s(o, "removal_notification_date", *nd ? nd : e->ndate_s);
+			set_s(o, "removal_notification_reason", "転出届");
+			set_s(o, "change_reason", "転出");
+			set_s(o, "change_date", e->date_s);
+		} else {
+			for (size_t k = 0; k < 5; k++) {
+				char item[64];
+				snprintf(item, sizeof item, "planned_%s", place_suffix[k]);
+				set_v(o, item, NULL);
+			}
+			set_s(o, "change_reason", "転出取消");
+			set_s(o, "change_date", e->date_s);
+			set_s(o, "notification_date", e->ndate_s);
+		}
+	}
+	return 0;
+}
+
+/* ---- in_ward_move, household_change ------------------------------------ */
+
+/* Movers: [{"addressee_no", "relationship"?, "householder"?}] read and checked.
+ * in_ward: any other item of the register is refused by seed 001 §1.5. */
+typedef struct mover {
+	json_t *rec;              /* borrowed */
+	json_t *relationship;     /* borrowed, may be NULL */
+	bool householder;
+} mover;
+
+static int refuse_not_address(const char *field, at_error *err)
+{
+	return at_fail(err, 400, "not_changeable_by_event", field,
+		       "%s cannot change in an in_ward_move: a 転居 (住基法23条) changes only the"
+		       " address and the household (seed 001 §1.5 refuses any other item); use"
+		       " ex_officio_correction or the matching event", field);
+}
+
+static bool listed(const char *const *keys, const char *k)
+{
+	for (; *keys; keys++)
+		if (!strcmp(*keys, k))
+			return true;
+	return false;
+}
+
+static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *err)
+{
+	static const char *const keys[] = {"addressee_no", "relationship", "householder", NULL};
+	*out = NULL;
+	*n = 0;
+	json_t *ps = json_object_get(e->body, "persons");
+	if (!ps)
+		return at_fail(err, 400, AT_E_MISSING, "persons", "persons is required");
+	if (!json_is_array(ps) || json_array_size(ps) == 0 || json_array_size(ps) > MAX_PERSONS)
+		return at_fail(err, 400, AT_E_INVALID, "persons",
+			       "persons must be an array of 1 to %d persons", MAX_PERSONS);
+	mover *m = calloc(json_array_size(ps), sizeof *m);
+	if (!m)
+		abort();
+	*out = m;
+	json_t *seen = json_array();
+	int rc = -1;
+	size_t i;
+	json_t *p;
+	json_array_foreach(ps, i, p) {
+		char path[32], f[64];
+		snprintf(path, sizeof path, "persons[%zu]", i);
+		if (!json_is_object(p)) {
+			at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
+			goto out;
+		}
+		if (in_ward) {
+			const char *k;
+			json_t *v;
+			json_object_foreach(p, k, v) {
+				if (reg_item_find(k) && !listed(keys, k)) {
+					snprintf(f, sizeof f, "%s.%s", path, k);
+					refuse_not_address(f, err);
+					goto out;
+				}
+			}
+		}
+		if (jv_no_unknown(p, path, keys, err))
+			goto out;
+		const char *ano = NULL;
+		if (reg_field(p, path, "addressee_no", "addressee_no", true, &ano, err) < 0)
+			goto out;
+		snprintf(f, sizeof f, "%s.addressee_no", path);
+		if (in_array(seen, ano)) {
+			at_fail(err, 400, AT_E_INVALID, f, "%s: %s is listed twice", f, ano);
+			goto out;
+		}
+		json_array_append_new(seen, json_string(ano));
+		m[i].rec = ev_person(e, ano, f, err);
+		if (!m[i].rec || jv_bool(p, path, "householder", false, &m[i].householder, err))
+			goto out;
+		json_t *rel = json_object_get(p, "relationship");
+		snprintf(f, sizeof f, "%s.relationship", path);
+		if (rel && !json_is_null(rel)) {
+			if (m[i].householder)
+				at_fail(err, 400, AT_E_INVALID, f,
+					"%s: the householder's relationship is 世帯主 (householder: true)", f);
+			if (m[i].householder || check_relationship(rel, f, err))
+				goto out;
+			m[i].relationship = rel;
+		}
+		(*n)++;
+	}
+	rc = 0;
+out:
+	json_decref(seen);
+	return rc;
+}
+
+static json_t *mover_recs(mover *m, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append(a, m[i].rec);
+	return a;
+}
+
+/* Movers join household hno: a new one (exactly one of them householder:
+ * true) or an existing one with members (every mover a relationship, none
+ * householder). */
+static int plan_join(ev *e, mover *m, size_t n, const char *hno, json_t *members, at_error *err)
+{
+	json_t *hh_items = NULL;
+	size_t hh = 0;
+	for (size_t i = 0; i < n; i++) {
+		char f[48];
+		snprintf(f, sizeof f, "persons[%zu]", i);
+		if (m[i].householder) {
+			if (members) {
+				snprintf(f, sizeof f, "persons[%zu].householder", i);
+				return at_fail(err, 409, AT_E_CONFLICT, f,
+					       "%s: household %s has a householder; joining it adds members"
+					       " (change the householder with household_change, 住基法25条)",
+					       f, hno);
+			}
+			hh++;
+			hh_items = json_object_get(m[i].rec, "items");
+		} else if (!m[i].relationship) {
+			snprintf(f, sizeof f, "persons[%zu].relationship", i);
+			return at_fail(err, 400, AT_E_MISSING, f,
+				       "%s is required: the relationship (続柄) to the householder of the"
+				       " household joined", f);
+		}
+	}
+	if (!members && hh != 1)
+		return at_fail(err, 400, AT_E_INVALID, "persons",
+			       "a new household needs exactly one householder (householder: true); %zu"
+			       " given", hh);
+	if (members) {
+		json_t *h = householder_of(members);
+		hh_items = h ? json_object_get(h, "items") : NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		op *o = op_for(e, m[i].rec);
+		o->reason = NULL;
+		set_household(o, hno, m[i].householder ? REG_HOUSEHOLDER
+						       : json_string_value(m[i].relationship), hh_items);
+	}
+	return 0;
+}
+
+/* Items of a 転居 (住基法23条): the address and the dates it was set. */
+static void plan_address(ev *e, json_t *rec, json_t *addr)
+{
+	op *o = op_for(e, rec);
+	json_object_update(o->items, addr);
+	set_s(o, "residence_date", e->date_s);
+	set_s(o, "residence_reason", "転居");
+	set_s(o, "residence_notification_date", e->ndate_s);
+	set_s(o, "residence_notification_reason", "転居届");
+	if (*reg_str(json_object_get(rec, "items"), "article_30_45_category")) {
+		set_s(o, "foreign_change_date", e->date_s);
+		set_s(o, "foreign_notification_date", e->ndate_s);
+		set_s(o, "foreign_residence_date", e->date_s);
+		set_s(o, "foreign_residence_reason", "転居");
+		set_s(o, "foreign_residence_notification_date", e->ndate_s);
+	}
+}
+
+/* Source households of the movers and whether each moves whole. */
+static int whole_households(ev *e, mover *m, size_t n, json_t *movers, const char **partial,
+			    at_error *err)
+{
+	*partial = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *hno = reg_str(json_object_get(m[i].rec, "items"), "household_no");
+		if (!*hno)
+			continue;
+		json_t *mem = ev_household(e, hno, err);
+		if (!mem)
+			return -1;
+		size_t j;
+		json_t *x;
+		json_array_foreach(mem, j, x)
+			if (!in_array(movers, ano_of(x)))
+				*partial = hno;
+	}
+	return 0;
+}
+
+static int ev_in_ward_move(ev *e, at_error *err)
+{
+	static const char *const keys[] = {"event_date", "notification_date", "persons",
+		"address", "household", "new_householder", NULL};
+	/* seed 001 §1.5: a 転居 update that changes anything but the address is an
+	 * error. Name the item rather than calling it an unknown key. */
+	const char *k;
+	json_t *v;
+	json_object_foreach(e->body, k, v)
+		if (reg_item_find(k) && !listed(keys, k))
+			return refuse_not_address(k, err);
+	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
+		return -1;
+	e->reason = "転居";
+	mover *m = NULL;
+	size_t n = 0;
+	int rc = -1;
+	json_t *movers = NULL;
+	if (parse_movers(e, true, &m, &n, err))
+		goto out;
+	movers = mover_recs(m, n);
+	json_t *h = json_object_get(e->body, "household");
+	bool is_new = false, changes_household = h && !json_is_null(h);
+	char hno[11] = "";
+	json_t *members = NULL;
+	if (changes_household && parse_household_ref(e, h, "household", &is_new, hno, &members, err))
+		goto out;
+	json_t *addr = json_object();
+	json_array_append_new(e->keep, addr);
+	json_t *a = json_object_get(e->body, "address");
+	if (a && !json_is_null(a)) {
+		if (parse_address(e, a, "address", addr, err))
+			goto out;
+		if (members && !same_address(addr, json_object_get(json_array_get(members, 0), "items"))) {
+			at_fail(err, 400, AT_E_INVALID, "address.address",
+				"address.address is not the address of household %s; a household lives at"
+				" one address (omit address to use the household's)", hno);
+			goto out;
+		}
+	} else if (!members) {
+		at_fail(err, 400, AT_E_MISSING, "address", "address is required: the new address");
+		goto out;
+	}
+	if (members)
+		copy_address(json_object_get(json_array_get(members, 0), "items"), addr);
+	if (!changes_household) {
+		for (size_t i = 0; i < n; i++)
+			if (m[i].relationship || m[i].householder) {
+				char f[48];
+				snprintf(f, sizeof f, "persons[%zu].%s", i,
+					 m[i].relationship ? "relationship" : "householder");
+				at_fail(err, 400, AT_E_INVALID, f,
+					"%s applies only when the movers change household (household)", f);
+				goto out;
+			}
+		const char *partial = NULL;
+		if (whole_households(e, m, n, movers, &partial, err))
+			goto out;
+		if (partial) {
+			at_fail(err, 400, "household_split_by_move", "household",
+				"members of household %s stay at the old address; a household lives at one"
+				" address, so list every member or move these into a household"
+				" ({\"new\": true} or {\"household_no\"}) (住基法23条, 25条)", partial);
+			goto out;
+		}
+		if (json_object_get(e->body, "new_householder")) {
+			at_fail(err, 400, AT_E_INVALID, "new_householder",
+				"new_householder is given, but no householder leaves members behind");
+			goto out;
+		}
+	} else {
+		for (size_t i = 0; i < n && members; i++)
+			if (!strcmp(reg_str(json_object_get(m[i].rec, "items"), "household_no"), hno)) {
+				char f[48];
+				snprintf(f, sizeof f, "persons[%zu].addressee_no", i);
+				at_fail(err, 400, AT_E_INVALID, f,
+					"%s is already a member of household %s", f, hno);
+				goto out;
+			}
+		if (plan_leaving(e, movers, err))
+			goto out;
+	}
+	ev_late_check(e);
+	if (changes_household) {
+		if (is_new && !*hno && assign_household(e, hno, err))
+			goto out;
+		if (is_new && counter_at_least(e->s, "household_no", atoll(hno), err))
+			goto out;
+		if (plan_join(e, m, n, hno, members, err))
+			goto out;
+		snprintf(e->household_no, sizeof e->household_no, "%s", hno);
+	} else {
+		snprintf(e->household_no, sizeof e->household_no, "%s",
+			 reg_str(json_object_get(m[0].rec, "items"), "household_no"));
+	}
+	for (size_t i = 0; i < n; i++) {
+		plan_address(e, m[i].rec, addr);
+		op_for(e, m[i].rec)->reason = "転居";
+	}
+	rc = 0;
+out:
+	json_decref(movers);
+	free(m);
+	return rc;
+}
+
+static int ev_household_change(ev *e, at_error *err)
+{
+	static const char *const k_split[] = {"event_date", "notification_date", "kind", "persons",
+		"new_householder", NULL};
+	static const char *const k_merge[] = {"event_date", "notification_date", "kind",
+		"household_no", "persons", "new_householder", NULL};
+	static const char *const k_nh[] = {"event_date", "notification_date", "kind",
+		"household_no", "new_householder", NULL};
+	const char *kind = NULL;
+	if (jv_string(e->body, "", "kind", true, 20, &kind, err))
+		return -1;
+	bool split = !strcmp(kind, "split"), merge = !strcmp(kind, "merge"),
+	     nh = !strcmp(kind, "new_householder");
+	if (!split && !merge && !nh)
+		return at_fail(err, 400, AT_E_INVALID, "kind",
+			       "kind must be split (世帯分離), merge (世帯合併) or new_householder"
+			       " (世帯主変更)");
+	if (jv_no_unknown(e->body, "", split ? k_split : merge ? k_merge : k_nh, err) ||
+	    ev_dates(e, false, err))
+		return -1;
+	e->reason = split ? "世帯分離" : merge ? "世帯合併" : "世帯主変更";
+	const char *hno = NULL;
+	if (!split && reg_field(e->body, "", "household_no", "household_no", true, &hno, err) < 0)
+		return -1;
+	json_t *target = NULL;
+	if (hno) {
+		target = ev_household(e, hno, err);
+		if (!target)
+			return -1;
+		if (json_array_size(target) == 0)
+			return at_fail(err, 404, "no_such_household", "household_no",
+				       "household_no: household %s does not exist (no resident belongs"
+				       " to it)", hno);
+	}
+	if (nh) {
+		json_t *s = json_object_get(e->body, "new_householder");
+		if (!s)
+			return at_fail(err, 400, AT_E_MISSING, "new_householder",
+				       "new_householder is required");
+		json_t *cur = householder_of(target);
+		const char *who = json_string_value(json_object_get(s, "addressee_no"));
+		if (cur && who && !strcmp(who, ano_of(cur)))
+			return at_fail(err, 400, AT_E_INVALID, "new_householder.addressee_no",
+				       "new_householder.addressee_no: %s is already the householder", who);
+		if (plan_successor(e, hno, target, s, "new_householder", err))
+			return -1;
+		ev_late_check(e);
+		snprintf(e->household_no, sizeof e->household_no, "%s", hno);
+		for (size_t i = 0; i < e->n_ops; i++)
+			e->ops[i].reason = NULL;
+		return 0;
+	}
+	mover *m = NULL;
+	size_t n = 0;
+	int rc = -1;
+	json_t *movers = NULL;
+	if (parse_movers(e, false, &m, &n, err))
+		goto out;
+	movers = mover_recs(m, n);
+	if (split) {
+		/* 世帯分離: some members of one household form a new one at the same
+		 * address. */
+		const char *from = reg_str(json_object_get(m[0].rec, "items"), "household_no");
+		for (size_t i = 1; i < n; i++)
+			if (strcmp(reg_str(json_object_get(m[i].rec, "items"), "household_no"), from)) {
+				char f[48];
+				snprintf(f, sizeof f, "persons[%zu].addressee_no", i);
+				at_fail(err, 400, AT_E_INVALID, f,
+					"%s is not in household %s; a split takes members of one household",
+					f, from);
+				goto out;
+			}
+		const char *partial = NULL;
+		if (whole_households(e, m, n, movers, &partial, err))
+			goto out;
+		if (!partial) {
+			at_fail(err, 400, AT_E_INVALID, "persons",
+				"every member of household %s is listed; a split leaves someone behind",
+				from);
+			goto out;
+		}
+	} else {
+		/* 世帯合併: members join another household at the same address. */
+		json_t *t_items = json_object_get(json_array_get(target, 0), "items");
+		for (size_t i = 0; i < n; i++) {
+			json_t *it = json_object_get(m[i].rec, "items");
+			char f[48];
+			snprintf(f, sizeof f, "persons[%zu].addressee_no", i);
+			if (!strcmp(reg_str(it, "household_no"), hno)) {
+				at_fail(err, 400, AT_E_INVALID, f, "%s is already a member of household %s",
+					f, hno);
+				goto out;
+			}
+			if (!same_address(it, t_items)) {
+				at_fail(err, 400, AT_E_INVALID, f,
+					"%s lives at another address than household %s; moving and joining"
+					" is an in_ward_move with household (住基法23条)", f, hno);
+				goto out;
+			}
+		}
+	}
+	if (plan_leaving(e, movers, err))
+		goto out;
+	ev_late_check(e);
+	char newno[11] = "";
+	if (split && assign_household(e, newno, err))
+		goto out;
+	if (plan_join(e, m, n, split ? newno : hno, split ? NULL : target, err))
+		goto out;
+	snprintf(e->household_no, sizeof e->household_no, "%s", split ? newno : hno);
+	rc = 0;
+out:
+	json_decref(movers);
+	free(m);
+	return rc;
+}
+
+/* ---- Corrections and changes of one person's items ------------------------- */
+
+/* Does `items` change anything of `current` (null = absent)? */
+static bool changes_something(json_t *items, json_t *current)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(items, k, v) {
+		json_t *c = json_object_get(current, k);
+		if (json_is_null(v) ? c != NULL : !(c && json_equal(c, v)))
+			return true;
+	}
+	return false;
+}
+
+static int ev_one_person(ev *e, const char *const *keys, json_t **rec, at_error *err)
+{
+	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
+		return -1;
+	const char *ano = NULL;
+	if (reg_field(e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0)
+		return -1;
+	*rec = ev_person(e, ano, "addressee_no", err);
+	if (!*rec)
+		return -1;
+	snprintf(e->household_no, sizeof e->household_no, "%s",
+		 reg_str(json_object_get(*rec, "items"), "household_no"));
+	return 0;
+}
+
+static int ev_ex_officio_correction(ev *e, at_error *err)
+{
+	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
+		"items", NULL};
+	json_t *rec;
+	if (ev_one_person(e, keys, &rec, err))
+		return -1;
+	e->reason = "職権修正";
+	json_t *cur = json_object_get(rec, "items");
+	json_t *items = json_object_get(e->body, "items");
+	if (!json_is_object(items) || json_object_size(items) == 0)
+		return at_fail(err, 400, items ? AT_E_INVALID : AT_E_MISSING, "items",
+			       "items must be an object of the items to correct");
+	/* Items set by events, not by correction: the addressee number is the
+	 * person; the household, its householder's name and a 世帯主 entry move
+	 * with household_change (住基法25条); removal items belong to a removal. */
+	static const char *const fixed[] = {"addressee_no", "household_no", "householder_name",
+		"householder_name_kana", "change_reason", "change_date", "removal_type",
+		"removal_date", "removal_notification_date", "removal_notification_date_2",
+		"removal_notification_reason", NULL};
+	static const char *const required[] = {"name", "name_kana", "birth_date", "sex",
+		"resident_code", "relationship", NULL};
+	bool hh = !strcmp(reg_str(cur, "relationship"), REG_HOUSEHOLDER);
+	const char *k;
+	json_t *v;
+	json_object_foreach(items, k, v) {
+		char f[96];
+		snprintf(f, sizeof f, "items.%s", k);
+		for (const char *const *x = fixed; *x; x++)
+			if (!strcmp(*x, k))
+				return at_fail(err, 400, "not_changeable_by_event", f,
+					       "%s is not corrected item by item: it follows the events"
+					       " that set it (household_change, the removal events)", f);
+		if (json_is_null(v)) {
+			if (!reg_item_find(k))
+				return reg_check_value(k, v, f, err);
+			for (const char *const *x = required; *x; x++)
+				if (!strcmp(*x, k))
+					return at_fail(err, 400, AT_E_INVALID, f,
+						       "%s cannot be cleared: every resident record has it"
+						       " (住基法7条)", f);
+			continue;
+		}
+		if (reg_check_value(k, v, f, err))
+			return -1;
+		if (!strcmp(k, "relationship") &&
+		    (hh || !strcmp(json_string_value(v), REG_HOUSEHOLDER)))
+			return at_fail(err, 400, "not_changeable_by_event", f,
+				       "%s: who is 世帯主 changes with household_change (世帯主変更,"
+				       " 住基法25条)", f);
+		if (!strcmp(k, "birth_date")) {
+			at_date bd;
+			if (date_parse(json_string_value(v), &bd, f, err))
+				return -1;
+			if (date_cmp(bd, date_today()) > 0)
+				return at_fail(err, 400, AT_E_INVALID, f, "%s is in the future", f);
+		}
+		if ((!strcmp(k, "my_number") || !strcmp(k, "resident_code")) &&
+		    check_unique(e, k, json_string_value(v), ano_of(rec), f, err))
+			return -1;
+	}
+	if (!changes_something(items, cur))
+		return at_fail(err, 400, AT_E_INVALID, "items",
+			       "items: every value given is already recorded; there is nothing to correct");
+	op *o = op_for(e, rec);
+	json_object_update(o->items, items);
+	/* The householder's own 世帯主氏名 follows a corrected name in the same
+	 * held version; the other members follow on approval. */
+	if (hh) {
+		if (json_object_get(items, "name"))
+			set_v(o, "householder_name", json_object_get(items, "name"));
+		if (json_object_get(items, "name_kana"))
+			set_v(o, "householder_name_kana", json_object_get(items, "name_kana"));
+	}
+	set_s(o, "change_reason", "職権修正");
+	set_s(o, "change_date", e->date_s);
+	return 0;
+}
+
+static int ev_code_change(ev *e, at_error *err)
+{
+	bool mn = !strcmp(e->type, "my_number_change");
+	const char *item = mn ? "my_number" : "resident_code";
+	const char *const keys[] = {"event_date", "notification_date", "addressee_no", item, NULL};
+	json_t *rec;
+	if (ev_one_person(e, keys, &rec, err))
+		return -1;
+	/* 住民票コードの変更請求 (住基法30条の4); 個人番号の変更 (番号法7条2項). */
+	e->reason = mn ? "個人番号変更" : "住民票コード変更";
+	const char *v = NULL;
+	if (reg_field(e->body, "", item, item, true, &v, err) < 0)
+		return -1;
+	if (!strcmp(v, reg_str(json_object_get(rec, "items"), item)))
+		return at_fail(err, 400, AT_E_INVALID, item,
+			       "%s is the one already recorded; a change needs a new one", item);
+	if (check_unique(e, item, v, ano_of(rec), item, err))
+		return -1;
+	op *o = op_for(e, rec);
+	set_s(o, item, v);
+	return 0;
+}
+
+static int ev_foreign_status_change(ev *e, at_error *err)
+{
+	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
+		"foreign", NULL};
+	json_t *rec;
+	if (ev_one_person(e, keys, &rec, err))
+		return -1;
+	json_t *cur = json_object_get(rec, "items");
+	if (!*reg_str(cur, "article_30_45_category"))
+		return at_fail(err, 409, AT_E_CONFLICT, "addressee_no",
+			       "addressee_no: %s is not a foreign resident (住基法30条の45)", ano_of(rec));
+	json_t *f = json_object_get(e->body, "foreign");
+	if (!f)
+		return at_fail(err, 400, AT_E_MISSING, "foreign", "foreign is required");
+	op *o = op_for(e, rec);
+	if (parse_foreign(e, f, "foreign", true, cur, o->items, err))
+		return -1;
+	if (!changes_something(o->items, cur))
+		return at_fail(err, 400, AT_E_INVALID, "foreign",
+			       "foreign: every value given is already recorded; nothing changes");
+	/* 在留資格等の変更 arrives as the 法務大臣's notice (住基法30条の50); the
+	 * 通称 is entered or deleted on the resident's application (施行令30条の26). */
+	bool alias_only = true;
+	const char *k;
+	json_t *v;
+	json_object_foreach(f, k, v)
+		if (!foreign_clearable(k))
+			alias_only = false;
+	e->reason = alias_only ? "通称変更" : "在留資格等変更";
+	set_s(o, "foreign_change_date", e->date_s);
+	set_s(o, "foreign_notification_date", e->ndate_s);
+	return 0;
+}
+
+/* ---- Applying ------------------------------------------------------------- */
+
+/* Drop values a change would not change; a person left with nothing is not
+ * written at all (no empty version). */
+static void prune(op *o)
+{
+	if (o->kind == OP_CREATE || !o->current)
+		return;
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(o->items, tmp, k, v) {
+		json_t *c = json_object_get(o->current, k);
+		if ((json_is_null(v) && !c) || (c && json_equal(c, v)))
+			json_object_del(o->items, k);
+	}
+}
+
+static int apply(ev *e, json_t **result, at_error *err)
+{
+	store *s = e->s;
+	json_t *flags = json_array();
+	if (e->late)
+		json_array_append_new(flags, json_string("late_notification"));
+	strbuf fl = STRBUF_INIT;
+	sb_init(&fl);
+	if (e->late)
+		sb_adds(&fl, "late_notification");
+	int rc = -1;
+	json_t *records = json_array(), *pendings = json_array();
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO registry_event_log(type, event_date, notification_date, flags, status,"
+		" persons, created_at) VALUES(?, ?, ?, ?, 'applied', ?, ?)", err);
+	if (!st)
+		goto out;
+	store_bind_text(st, 1, e->type);
+	store_bind_text(st, 2, e->date_s);
+	store_bind_text(st, 3, e->has_ndate ? e->ndate_s : "");
+	store_bind_text(st, 4, fl.buf);
+	store_bind_int(st, 5, (int64_t)e->n_ops);
+	store_bind_int(st, 6, time_now());
+	int r = store_step(st, err);
+	store_done(st);
+	if (r != STORE_DONE)
+		goto out;
+	int64_t event_id = store_last_id(s);
+	for (size_t i = 0; i < e->n_ops; i++) {
+		op *o = &e->ops[i];
+		prune(o);
+		if (o->kind == OP_CHANGE) {
+			if (json_object_size(o->items) == 0)
+				continue;
+			/* Every version an event writes says which event and when. */
+			if (!json_object_get(o->items, "change_reason"))
+				set_s(o, "change_reason", o->reason ? o->reason : e->reason);
+			if (!json_object_get(o->items, "change_date"))
+				set_s(o, "change_date", e->date_s);
+			if (e->has_ndate && !json_object_get(o->items, "notification_date"))
+				set_s(o, "notification_date", e->ndate_s);
+			prune(o);
+		}
+		int64_t rid = o->record_id, pid = 0;
+		int x;
+		switch (o->kind) {
+		case OP_CREATE:
+			x = door_create_as(e->d, REGISTRY_FILE, o->addressee_no, o->items, e->type,
+					   o->basis, &rid, &pid, err);
+			if (x >= 0 && reg_map_person(s, o->addressee_no, rid, err))
+				x = -1;
+			break;
+		case OP_CHANGE:
+			x = door_change(e->d, REGISTRY_FILE, rid, o->items, e->type, o->basis, &pid, err);
+			break;
+		case OP_REMOVE:
+		default:
+			x = door_remove_with(e->d, REGISTRY_FILE, rid,
+					     json_object_size(o->items) ? o->items : NULL, o->removal_reason,
+					     e->type, o->basis, &pid, err);
+			break;
+		}
+		if (x < 0)
+			goto out;
+		json_array_append_new(records, json_pack("{s:s,s:I}", "addressee_no", o->addressee_no,
+							 "record_id", (json_int_t)rid));
+		if (x == 1) {
+			json_array_append_new(pendings, json_integer(pid));
+			st = store_prepare(s,
+				"INSERT INTO registry_pending(pending_id, event_id, type, addressee_no,"
+				" household_no, event_date, status) VALUES(?, ?, ?, ?, ?, ?, 'pending')",
+				err);
+			if (!st)
+				goto out;
+			store_bind_int(st, 1, pid);
+			store_bind_int(st, 2, event_id);
+			store_bind_text(st, 3, e->type);
+			store_bind_text(st, 4, o->addressee_no);
+			store_bind_text(st, 5, o->household_no);
+			store_bind_text(st, 6, e->date_s);
+			r = store_step(st, err);
+			store_done(st);
+			if (r != STORE_DONE)
+				goto out;
+		} else if (reg_outbox_add(s, event_id, e->type, o->addressee_no, o->household_no,
+					  e->date_s, err)) {
+			goto out;
+		}
+	}
+	st = store_prepare(s, "UPDATE registry_event_log SET status = ?, persons = ? WHERE event_id = ?",
+			   err);
+	if (!st)
+		goto out;
+	store_bind_text(st, 1, json_array_size(pendings) ? "held" : "applied");
+	store_bind_int(st, 2, (int64_t)json_array_size(records));
+	store_bind_int(st, 3, event_id);
+	r = store_step(st, err);
+	store_done(st);
+	if (r != STORE_DONE)
+		goto out;
+	/* One log line ties the event id to who made it (the audit row carries
+	 * the staff, terminal and reason); no personal data in the detail. */
+	char det[200];
+	snprintf(det, sizeof det, "event_id=%lld type=%s persons=%zu%s%s", (long long)event_id,
+		 e->type, json_array_size(records), fl.len ? " flags=" : "", fl.buf);
+	if (door_note(e->d, "registry_event", json_array_size(pendings) ? AUDIT_PENDING : AUDIT_OK,
+		      json_array_size(records) == 1
+			      ? json_string_value(json_object_get(json_array_get(records, 0),
+								  "addressee_no"))
+			      : "",
+		      det, err))
+		goto out;
+	json_t *res = json_pack("{s:I,s:s,s:O,s:s,s:O}", "event_id", (json_int_t)event_id, "type",
+				e->type, "records", records, "household_no", e->household_no, "flags",
+				flags);
+	if (json_array_size(pendings)) {
+		json_object_set(res, "pending_id", json_array_get(pendings, 0));
+		json_object_set(res, "pending_ids", pendings);
+		rc = 1;
+	} else {
+		rc = 0;
+	}
+	*result = res;
+out:
+	sb_release(&fl);
+	json_decref(flags);
+	json_decref(records);
+	json_decref(pendings);
+	return rc;
+}
+
+/* ---- Dispatch ---------------------------------------------------------------- */
+
+typedef int (*ev_fn)(ev *e, at_error *err);
+
+static const struct {
+	const char *type;
+	ev_fn fn;
+	bool ex_officio;
+} handlers[] = {
+	{"move_in", ev_move_in, false},
+	{"move_out_planned", ev_move_out, false},
+	{"move_out_confirmed", ev_move_out, false},
+	{"move_out_cancelled", ev_move_out, false},
+	{"in_ward_move", ev_in_ward_move, false},
+	{"birth", ev_birth, false},
+	{"death", ev_death, false},
+	{"household_change", ev_household_change, false},
+	/* 職権記載・消除・修正 (住基法8条, 施行令12条): held for a second person
+	 * (seed 001 §1.5 four-eyes; declared four_eyes in registry.json). */
+	{"ex_officio_entry", ev_move_in, true},
+	{"ex_officio_removal", ev_ex_officio_removal, true},
+	{"ex_officio_correction", ev_ex_officio_correction, true},
+	{"resident_code_change", ev_code_change, false},
+	{"my_number_change", ev_code_change, false},
+	{"foreign_status_change", ev_foreign_status_change, false},
+};
+
+int registry_event(door *d, const char *type, json_t *body, json_t **result, at_error *err)
+{
+	*result = NULL;
+	size_t h = 0, nh = sizeof handlers / sizeof handlers[0];
+	while (h < nh && (!type || strcmp(handlers[h].type, type)))
+		h++;
+	if (h == nh)
+		return at_fail(err, 400, AT_E_INVALID, "type",
+			       "type must be one of move_in, move_out_planned, move_out_confirmed,"
+			       " move_out_cancelled, in_ward_move, birth, death, household_change,"
+			       " ex_officio_entry, ex_officio_removal, ex_officio_correction,"
+			       " resident_code_change, my_number_change, foreign_status_change");
+	if (!json_is_object(body))
+		return at_fail(err, 400, AT_E_INVALID, "", "the event body must be a JSON object");
+	ev e = {.d = d, .s = door_store(d), .type = handlers[h].type, .body = body,
+		.ex_officio = handlers[h].ex_officio, .keep = json_array(), .taken = json_array()};
+	int rc = -1;
+	if (platform_municipality(e.s, e.muni, err) == 0 && handlers[h].fn(&e, err) == 0)
+		rc = apply(&e, result, err);
+	ev_free(&e);
+	return rc;
+}
