@@ -31,6 +31,7 @@ struct door {
 	door_mode mode;
 	bool number_using;
 	char staff[65], dept[257], terminal[65], business[65], reason[801], case_id[65];
+	json_t *sticky;   /* events that must survive an abort: [[op, outcome, subject, items, detail]] */
 };
 
 typedef struct item_meta {
@@ -63,6 +64,26 @@ static int note(door *d, const char *op, const char *outcome, const char *subjec
 		.detail = detail,
 	};
 	return audit_append(d->s, &ev, NULL, err);
+}
+
+/* note(), remembered so that door_abort can write it again after the rollback. */
+static int note_sticky(door *d, const char *op, const char *outcome, const char *subject,
+		       const char *items, const char *detail, at_error *err)
+{
+	if (note(d, op, outcome, subject, items, detail, err))
+		return -1;
+	json_array_append_new(d->sticky, json_pack("[s,s,s,s,s]", op, outcome, subject ? subject : "",
+						   items ? items : "", detail ? detail : ""));
+	return 0;
+}
+
+int door_note_refusal(door *d, const char *operation, const char *subject, const char *detail,
+		      at_error *err)
+{
+	store_spine_enter(d->s);
+	int rc = note_sticky(d, operation, AUDIT_DENIED, subject, "", detail, err);
+	store_spine_leave(d->s);
+	return rc;
 }
 
 int door_note(door *d, const char *operation, const char *outcome, const char *subject,
@@ -153,7 +174,9 @@ int door_open(store *s, const keyring *kr, const door_ctx *c, door_mode mode, do
 	copy(d->business, sizeof d->business, c->business);
 	copy(d->reason, sizeof d->reason, c->reason);
 	copy(d->case_id, sizeof d->case_id, c->case_id);
+	d->sticky = json_array();
 	if (store_begin(s, err)) {
+		json_decref(d->sticky);
 		free(d);
 		return -1;
 	}
@@ -164,6 +187,7 @@ int door_open(store *s, const keyring *kr, const door_ctx *c, door_mode mode, do
 int door_commit(door *d, at_error *err)
 {
 	int rc = store_commit(d->s, err);
+	json_decref(d->sticky);
 	free(d);
 	return rc;
 }
@@ -173,6 +197,25 @@ void door_abort(door *d)
 	if (!d)
 		return;
 	store_rollback(d->s);
+	/* Refusals and alerts are evidence: they outlive the work they were part of. */
+	size_t i;
+	json_t *e;
+	store_spine_enter(d->s);
+	json_array_foreach(d->sticky, i, e) {
+		audit_event ev = {
+			.staff_id = d->staff, .department = d->dept, .terminal_id = d->terminal,
+			.business = d->business, .reason = d->reason, .case_id = d->case_id,
+			.operation = json_string_value(json_array_get(e, 0)),
+			.outcome = json_string_value(json_array_get(e, 1)),
+			.subject = json_string_value(json_array_get(e, 2)),
+			.items = json_string_value(json_array_get(e, 3)),
+			.detail = json_string_value(json_array_get(e, 4)),
+		};
+		at_error ignored;
+		audit_append_now(d->s, &ev, &ignored);
+	}
+	store_spine_leave(d->s);
+	json_decref(d->sticky);
 	free(d);
 }
 
@@ -612,7 +655,7 @@ static int alert_if_protected(door *d, const rec *r, const char *how, at_error *
 	char det[200];
 	snprintf(det, sizeof det, "%s#%lld viewed (%s) while under a support measure", r->file,
 		 (long long)r->id, how);
-	return note(d, "support_measure_view", AUDIT_ALERT, r->subject, "", det, err);
+	return note_sticky(d, "support_measure_view", AUDIT_ALERT, r->subject, "", det, err);
 }
 
 static int check_event(const char *event, at_error *err)

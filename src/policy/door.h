@@ -65,10 +65,15 @@ int door_open(store *s, const keyring *kr, const door_ctx *ctx, door_mode mode, 
 	      at_error *err);
 int door_commit(door *d, at_error *err);     /* commits and frees */
 void door_abort(door *d);                    /* rolls back and frees */
-/* Record an event that is not a data access (e.g. a refused request) inside
- * this unit of work. */
+/* Record an event that is not a data access inside this unit of work. */
 int door_note(door *d, const char *operation, const char *outcome, const char *subject,
 	      const char *detail, at_error *err);
+/* Record a refusal (outcome "denied") that must reach the log even though the
+ * caller will now abort: it is appended inside the unit of work and, if the
+ * door is aborted, appended again after the rollback in a transaction of its
+ * own. Alerts for support-measure records are kept the same way. */
+int door_note_refusal(door *d, const char *operation, const char *subject, const char *detail,
+		      at_error *err);
 /* The business's own tables (never the spine's), inside the same transaction. */
 store *door_store(door *d);
 

@@ -429,6 +429,10 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 			if (json_is_true(json_object_get(m, "support_measure")))
 				protected = true;
 		if (protected) {
+			char det[96];
+			snprintf(det, sizeof det, "certificate kind=%s refused: support measure, %s request",
+				 q.kind ? q.kind : "", q.relation);
+			door_note_refusal(d, "certificate", q.ano, det, NULL);
 			at_fail(err, 403, "support_measure", "addressee_no",
 				"addressee_no: %s or a member of their household is under a support"
 				" measure (支援措置); no certificate is issued on a %s request"

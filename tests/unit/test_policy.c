@@ -750,6 +750,22 @@ static void test_support_measure(void)
 	CHECK(door_commit(d, &e) == 0);
 	CHECK_INT(count_events("support_measure_view", AUDIT_ALERT) - before, 2);
 	CHECK_INT(count_events("support_measure_set", AUDIT_OK), 1);
+	/* A refusal and an alert outlive the unit of work that the caller aborts */
+	int64_t alerts = count_events("support_measure_view", AUDIT_ALERT);
+	int64_t refusals = count_events("certificate", AUDIT_DENIED);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	json_t *r2 = NULL;
+	CHECK(door_read(d, "test_file", id, &r2, &e) == 0);
+	json_decref(r2);
+	CHECK(door_note_refusal(d, "certificate", "0000001002", "third-party request refused", &e) == 0);
+	door_abort(d);
+	CHECK_INT(count_events("support_measure_view", AUDIT_ALERT) - alerts, 1);
+	CHECK_INT(count_events("certificate", AUDIT_DENIED) - refusals, 1);
+	/* ... and are written once, not twice, when the work commits */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_note_refusal(d, "certificate", "0000001002", "refused", &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(count_events("certificate", AUDIT_DENIED) - refusals, 2);
 }
 
 /* Business code gets a connection that the engine itself keeps out of the
