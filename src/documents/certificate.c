@@ -245,6 +245,7 @@ static void row_of(form_table *t, pending *cells, size_t n)
 static const char *const PERSON_IGNORED[] = {
 	/* codes and bookkeeping that a certificate does not print */
 	"addressee_no", "household_no", "record_id", "version", "state",
+	"sex_code",   /* the register's 性別コード beside the printed 性別 */
 	"municipality_code", "town_code", "district_code", "postcode",
 	"address_supplement_code", "householder_name_kana", "domicile_municipality_code",
 	"domicile_postcode", "previous_municipality_code", "previous_postcode",
@@ -503,7 +504,10 @@ static int person(const json_t *p, size_t i, form *f, at_error *err)
 
 static const char *const TOP_IGNORED[] = {
 	"household_no", "addressee_no", "requester", "purpose", "members", "items",
-	"include_my_number", "include_resident_code", NULL};
+	"include_my_number", "include_resident_code",
+	"municipality_code",   /* the register's code beside the printed name */
+	"issued_date",         /* the ISO form of the day of issued_at, which is what is printed */
+	NULL};
 
 static const char *default_title(const char *kind)
 {

@@ -20,7 +20,7 @@
  *   "foreign" (国籍・在留資格 etc.), "change_history", "removal" (除票 facts; always
  *   on a joshu).
  *
- * Data: {"kind", "title", "municipality" (code), "municipality_name", "issued_at",
+ * Data: {"kind", "title", "municipality" (name), "municipality_code", "issued_at",
  *        "issued_date", "issued_date_wareki", "certifier", "household_no" | null,
  *        "address", "householder" | null,
  *        "persons": [{"addressee_no", "name", "name_kana", "birth_date", "birth_date_wareki",
@@ -33,7 +33,8 @@
  *                     "change_history"?: [{"date","date_wareki","reason"}],
  *                     "removal"?: {"type","date","date_wareki","notification_date",
  *                                  "reason","destination"}}],
- *        "notes": [...], "serial"}
+ *        "whole_household" (the whole household is certified: picks the
+ *        certification sentence), "notes": [...], "serial"}
  * Keys the kind or request leaves out are null (householder, relationship,
  * household_no) or absent (the rest). kisai_jiko persons carry "name" and the
  * requested items only.
@@ -483,7 +484,7 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 	res = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o}", "kind", q.kind, "title",
 			joshu ? "除票の写し" : !strcmp(q.kind, "kisai_jiko") ? "住民票記載事項証明書"
 									 : "住民票の写し",
-			"municipality", muni, "municipality_name", mname, "issued_at", now,
+			"municipality", mname, "municipality_code", muni, "issued_at", now,
 			"issued_date", today, "certifier", certifier, "household_no",
 			household && *hno ? json_string(hno) : json_null(), "address", addr.buf,
 			"householder", household && *hh_name ? json_string(hh_name) : json_null());
@@ -491,11 +492,12 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 	put_date(res, "issued_date", today);
 	json_object_set(res, "persons", persons);
 	json_object_set_new(res, "serial", json_string(sn));
+	/* The certification sentence itself (施行令15条) is the document layer's:
+	 * it words it from kind and whole_household. */
 	json_t *notes = json_array();
-	json_array_append_new(notes, json_string(
-		joshu ? "この写しは、除票の原本と相違ないことを証明する。"
-		: !strcmp(q.kind, "kisai_jiko") ? "上記の事項は、住民票に記載されていることを証明する。"
-						 : "この写しは、住民票の原本と相違ないことを証明する。"));
+	bool whole = !strcmp(q.kind, "juminhyo") && household &&
+		     json_array_size(chosen) == json_array_size(members);
+	json_object_set_new(res, "whole_household", json_boolean(whole));
 	if (!strcmp(q.kind, "juminhyo")) {
 		if (json_array_size(chosen) < json_array_size(members))
 			json_array_append_new(notes, json_string("世帯の一部の写しです。"));
