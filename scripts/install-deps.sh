@@ -12,7 +12,11 @@ pkgs=(
   libcairo2-dev libpango1.0-dev fonts-ipaexfont  # PDF certificates and notices, Japanese fonts
   poppler-utils                                  # tests read the PDFs back (pdftotext)
   curl jq oathtool                               # end-to-end tests: HTTP client, JSON, independent TOTP
+  chromium                                       # browser test of the web UI (tests/browser)
 )
+# The browser test runs on node + npm: Debian's, unless a node is already installed.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

@@ -18,6 +18,12 @@ run_suite() {   # name, cc, extra cmake flags...
 	(cd "build/$name" && ctest --output-on-failure -j"$jobs")
 }
 
+# start.sh builds Release; -O3 brings warnings of its own, so build it too.
+echo "== release: build (as scripts/start.sh does)"
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release -j"$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]' || true
+test -x build/release/atena || { echo "release build failed"; status=1; }
+
 run_suite gcc gcc || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite clang-sanitize clang -DATENA_SANITIZE=ON || status=1

@@ -30,6 +30,7 @@ static const struct command {
 	{"keys", cmd_keys, "encryption keys: rotate, status"},
 	{"mynumber", cmd_mynumber, "check a My Number's check digit"},
 	{"declarations", cmd_declarations, "print the declared businesses, files and items"},
+	{"registry", cmd_registry, "the resident register: events, views, search, certificates"},
 	{NULL, NULL, NULL},
 };
 

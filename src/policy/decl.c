@@ -62,7 +62,7 @@ static int check_id(json_t *obj, const char *path, const char *source, const cha
 	if (jv_string(obj, path, "id", true, 64, out, err))
 		return -1;
 	if (!policy_id_ok(*out)) {
-		char f[96];
+		char f[128];   /* path is at most 96 bytes */
 		snprintf(f, sizeof f, "%s.id", path);
 		return fail_at(err, source, f, "ids are lower-case [a-z][a-z0-9_]*, got %s", *out);
 	}

@@ -32,6 +32,8 @@ struct door {
 	bool number_using;
 	char staff[65], dept[257], terminal[65], business[65], reason[801], case_id[65];
 	json_t *sticky;   /* events that must survive an abort: [[op, outcome, subject, items, detail]] */
+	struct file_meta *meta[4];   /* declarations of the files this unit of work touched */
+	unsigned meta_next;
 };
 
 typedef struct item_meta {
@@ -44,13 +46,14 @@ typedef struct item_meta {
 	int access;   /* 0 none, 1 view, 2 update — for the door's business */
 } item_meta;
 
-typedef struct file_meta {
+struct file_meta {
 	char id[65];
 	bool fe_create, fe_correct, fe_remove;
 	int max_access;
 	size_t n;
 	item_meta items[MAX_ITEMS];
-} file_meta;
+};
+typedef struct file_meta file_meta;
 
 /* ---- Audit helper ---- */
 
@@ -100,6 +103,8 @@ store *door_store(door *d)
 	return d->s;
 }
 
+static void free_meta(door *d);
+
 /* ---- Opening ---- */
 
 static void copy(char *dst, size_t n, const char *src)
@@ -145,20 +150,27 @@ int door_open(store *s, const keyring *kr, const door_ctx *c, door_mode mode, do
 	    text_check(c->reason, "reason", 200, false, 0, err) ||
 	    (c->case_id && text_check(c->case_id, "case", 64, true, 0, err)))
 		return refuse(s, c, AUDIT_INVALID, err);
+	/* The checks below and the work that follows see one snapshot: a grant
+	 * revoked meanwhile cannot slip between the check and the access. */
+	if (store_begin(s, err))
+		return -1;
+	staff_info who;
+	grant_access need = mode == DOOR_WRITE ? GRANT_UPDATE : GRANT_VIEW;
 	if (!decl_business_exists(s, c->business)) {
 		at_fail(err, 400, AT_E_INVALID, "business", "%s is not a declared business", c->business);
+		store_rollback(s);
 		return refuse(s, c, AUDIT_INVALID, err);
 	}
-	staff_info who;
 	if (staff_get(s, c->staff_id, &who, err) || who.locked) {
 		at_fail(err, 403, AT_E_FORBIDDEN, "staff", "%s is not an active staff member", c->staff_id);
+		store_rollback(s);
 		return refuse(s, c, AUDIT_DENIED, err);
 	}
-	grant_access need = mode == DOOR_WRITE ? GRANT_UPDATE : GRANT_VIEW;
 	if (!grant_check(s, c->staff_id, c->business, need, time_now())) {
 		at_fail(err, 403, "no_grant", "business",
 			"%s holds no current %s grant for business %s", c->staff_id,
 			need == GRANT_UPDATE ? "update" : "view", c->business);
+		store_rollback(s);
 		return refuse(s, c, AUDIT_DENIED, err);
 	}
 	door *d = calloc(1, sizeof *d);
@@ -175,11 +187,6 @@ int door_open(store *s, const keyring *kr, const door_ctx *c, door_mode mode, do
 	copy(d->reason, sizeof d->reason, c->reason);
 	copy(d->case_id, sizeof d->case_id, c->case_id);
 	d->sticky = json_array();
-	if (store_begin(s, err)) {
-		json_decref(d->sticky);
-		free(d);
-		return -1;
-	}
 	*out = d;
 	return 0;
 }
@@ -188,6 +195,7 @@ int door_commit(door *d, at_error *err)
 {
 	int rc = store_commit(d->s, err);
 	json_decref(d->sticky);
+	free_meta(d);
 	free(d);
 	return rc;
 }
@@ -216,6 +224,7 @@ void door_abort(door *d)
 	}
 	store_spine_leave(d->s);
 	json_decref(d->sticky);
+	free_meta(d);
 	free(d);
 }
 
@@ -227,6 +236,10 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 		at_fail(err, 400, AT_E_INVALID, "file", "file must be a declared file id");
 		return NULL;
 	}
+	/* Declarations do not change inside a unit of work: read each file's once. */
+	for (unsigned i = 0; i < 4; i++)
+		if (d->meta[i] && !strcmp(d->meta[i]->id, file))
+			return d->meta[i];
 	file_meta *m = calloc(1, sizeof *m);
 	if (!m)
 		abort();
@@ -271,10 +284,19 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 			m->max_access = it->access;
 	}
 	store_done(st);
+	unsigned slot = d->meta_next++ % 4;
+	free(d->meta[slot]);
+	d->meta[slot] = m;
 	return m;
 fail:
 	free(m);
 	return NULL;
+}
+
+static void free_meta(door *d)
+{
+	for (unsigned i = 0; i < 4; i++)
+		free(d->meta[i]);
 }
 
 static const item_meta *find_item(const file_meta *m, const char *id)
@@ -765,7 +787,6 @@ int door_create_as(door *d, const char *file, const char *subject, json_t *items
 	sb_release(&il);
 out:
 	json_decref(doc);
-	free(m);
 	store_spine_leave(d->s);
 	return rc;
 }
@@ -796,7 +817,6 @@ int door_read(door *d, const char *file, int64_t record_id, json_t **out, at_err
 	sb_release(&seen);
 out:
 	json_decref(r.doc);
-	free(m);
 	store_spine_leave(d->s);
 	return rc;
 }
@@ -850,7 +870,6 @@ int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_
 out:
 	json_decref(arr);
 	json_decref(r.doc);
-	free(m);
 	store_spine_leave(d->s);
 	return rc;
 }
@@ -1006,7 +1025,6 @@ int door_change(door *d, const char *file, int64_t record_id, json_t *items, con
 out:
 	json_decref(changes);
 	json_decref(r.doc);
-	free(m);
 	store_spine_leave(d->s);
 	return rc;
 }
@@ -1076,7 +1094,6 @@ int door_remove_with(door *d, const char *file, int64_t record_id, json_t *items
 out:
 	json_decref(changes);
 	json_decref(r.doc);
-	free(m);
 	store_spine_leave(d->s);
 	return rc;
 }
@@ -1210,7 +1227,6 @@ int door_find(door *d, const char *file, const char *item, const char *value, do
 out:
 	free(ids);
 	json_decref(arr);
-	free(m);
 	store_spine_leave(d->s);
 	return rc;
 }
@@ -1242,7 +1258,6 @@ int door_pending_list(door *d, json_t **out, at_error *err)
 		json_t *doc = json_loads(store_col_text(st, 5), 0, &je);
 		json_t *items = m && doc ? visible_items(d, m, rid, doc, true, NULL, err) : NULL;
 		json_decref(doc);
-		free(m);
 		if (!items) {
 			s = -1;
 			break;
@@ -1373,7 +1388,6 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 out:
 	json_decref(changes);
 	json_decref(r.doc);
-	free(m);
 	store_spine_leave(d->s);
 	return rc;
 }
@@ -1408,7 +1422,6 @@ int door_set_support_measure(door *d, const char *file, int64_t record_id, bool 
 		  det, err);
 out:
 	json_decref(r.doc);
-	free(m);
 	store_spine_leave(d->s);
 	return rc;
 }

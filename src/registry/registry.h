@@ -122,6 +122,33 @@ int registry_support_measure(door *d, const char *addressee_no, bool on, at_erro
  * registry_cert.c; keys a request leaves out are null or absent. */
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err);
 
+/* ---- Migration (移行) -----------------------------------------------------
+ * registry_import loads records from the municipality's previous register
+ * system: how a municipality fills the register on day one (and how
+ * `atena demo` fills its synthetic ward). Needs a DOOR_WRITE door; the
+ * caller commits one door per batch (a few hundred households).
+ *   batch = {"households": [{"household_no", "members": [record, ...]}, ...]}
+ *   record = the register's items by id, as the old system held them
+ *            (addressee_no, name, name_kana, birth_date, sex, relationship,
+ *            resident_code and address required; my_number, residence_date,
+ *            change_reason, previous_*, foreign items ... as held), plus
+ *            "state": "active" (default) or "removed" (除票: removal_type
+ *            転出 | 死亡 | 職権消除 and removal_date required).
+ * Numbers and dates are the source's: nothing is assigned anew; household_no
+ * and municipality_code are filled on each record, 世帯主氏名 from the
+ * householder. The rules are move_in's (see registry_import.c): one 世帯主
+ * and one address among a household's current members, no current resident
+ * twice (My Number, resident record code: within the batch and against the
+ * register), no addressee or household number already in use. Each record
+ * is a door_create_as(..., "migration", DOOR_NOTIFIED) — audited like any
+ * entry — a removed one then a door_remove_with; each gets an outbox row of
+ * type "migration". *result: {"event_id", "type": "migration", "households",
+ * "persons", "removed", "records": [{"addressee_no","record_id"}]}.
+ * Returns 0, or -1 with the field named (nothing written: abort the door). */
+#define REGISTRY_IMPORT_MAX_HOUSEHOLDS 2000   /* households in one batch */
+#define REGISTRY_IMPORT_MAX_MEMBERS 50        /* records in one household */
+int registry_import(door *d, json_t *batch, json_t **result, at_error *err);
+
 /* ---- Outbox --------------------------------------------------------------
  * Change notifications after after_seq, oldest first, at most limit:
  * [{"seq","event_id","type","addressee_no","household_no","event_date","created_at"}].

@@ -28,11 +28,13 @@
  *                     "became_resident_date"(+"_wareki"), "residence_date"(+"_wareki"),
  *                     "notification_date"(+"_wareki"), "previous_address",
  *                     "change_reason", "change_date"(+"_wareki"),
- *                     "my_number"?, "resident_code"?, "domicile"?: {"address","head"},
- *                     "former_name"?: {"name","kana"}, "foreign"?: {...},
+ *                     "my_number"?, "resident_code"?, "domicile"?, "family_register_head"?,
+ *                     "former_name"?, "former_name_kana"?, "nationality"?, "foreign_name"?,
+ *                     "foreign_alias"?, "residence_status"?, "period_of_stay"(+"_expiry")?, ...,
  *                     "change_history"?: [{"date","date_wareki","reason"}],
- *                     "removal"?: {"type","date","date_wareki","notification_date",
- *                                  "reason","destination"}}],
+ *                     "removal_type"?, "removal_date"(+"_wareki")?,
+ *                     "removal_notification_date"(+"_wareki")?, "removal_notification_reason"?,
+ *                     "confirmed_address"?}],
  *        "whole_household" (the whole household is certified: picks the
  *        certification sentence), "notes": [...], "serial"}
  * Keys the kind or request leaves out are null (householder, relationship,
@@ -209,6 +211,14 @@ static void put_date(json_t *o, const char *key, const char *iso)
 	json_object_set_new(o, k, *w ? json_string(w) : json_null());
 }
 
+/* Copy the non-empty items named in keys from the record's items. */
+static void copy_items(json_t *p, json_t *items, const char *const *keys)
+{
+	for (const char *const *k = keys; *k; k++)
+		if (*reg_str(items, *k))
+			json_object_set_new(p, *k, json_string(reg_str(items, *k)));
+}
+
 static void address_text(json_t *items, strbuf *sb)
 {
 	sb_adds(sb, reg_str(items, "address"));
@@ -275,23 +285,21 @@ static int person_data(door *d, const creq *q, json_t *rec, json_t **out, at_err
 		json_object_set_new(p, "my_number", json_string(reg_str(it, "my_number")));
 	if (q->rc)
 		json_object_set_new(p, "resident_code", json_string(reg_str(it, "resident_code")));
-	if (want(q, "domicile") && *reg_str(it, "domicile"))
-		json_object_set_new(p, "domicile", json_pack("{s:s,s:s}", "address",
-			reg_str(it, "domicile"), "head", reg_str(it, "family_register_head")));
-	if (want(q, "former_name") && *reg_str(it, "former_name"))
-		json_object_set_new(p, "former_name", json_pack("{s:s,s:s}", "name",
-			reg_str(it, "former_name"), "kana", reg_str(it, "former_name_kana")));
+	/* Requested items go out flat, under the register's own item ids, which is
+	 * the vocabulary the document layer prints (documents/certificate.h). */
+	static const char *const domicile_k[] = {"domicile", "family_register_head", NULL};
+	static const char *const former_k[] = {"former_name", "former_name_kana", NULL};
+	static const char *const foreign_k[] = {"nationality", "foreign_name", "foreign_name_kana",
+		"foreign_alias", "foreign_alias_kana", "residence_status", "period_of_stay",
+		"residence_card_no", NULL};
+	if (want(q, "domicile"))
+		copy_items(p, it, domicile_k);
+	if (want(q, "former_name"))
+		copy_items(p, it, former_k);
 	if (want(q, "foreign") && *reg_str(it, "article_30_45_category")) {
-		json_t *f = json_object();
-		static const char *const fk[] = {"nationality", "foreign_name", "foreign_name_kana",
-			"foreign_alias", "foreign_alias_kana", "residence_status", "period_of_stay",
-			"article_30_45_category", "residence_card_no", NULL};
-		for (const char *const *k = fk; *k; k++)
-			if (*reg_str(it, *k))
-				json_object_set_new(f, *k, json_string(reg_str(it, *k)));
+		copy_items(p, it, foreign_k);
 		if (*reg_str(it, "period_of_stay_expiry"))
-			put_date(f, "period_of_stay_expiry", reg_str(it, "period_of_stay_expiry"));
-		json_object_set_new(p, "foreign", f);
+			put_date(p, "period_of_stay_expiry", reg_str(it, "period_of_stay_expiry"));
 	}
 	if (want(q, "change_history")) {
 		json_t *ch = json_array();
@@ -314,19 +322,11 @@ static int person_data(door *d, const creq *q, json_t *rec, json_t **out, at_err
 		json_object_set_new(p, "change_history", ch);
 	}
 	if (want(q, "removal") && !strcmp(reg_state(rec), "removed")) {
-		json_t *rm = json_object();
-		json_object_set_new(rm, "type", json_string(reg_str(it, "removal_type")));
-		put_date(rm, "date", reg_str(it, "removal_date"));
-		put_date(rm, "notification_date", reg_str(it, "removal_notification_date"));
-		json_object_set_new(rm, "reason", json_string(reg_str(it, "removal_notification_reason")));
-		strbuf sb = STRBUF_INIT;
-		sb_init(&sb);
-		sb_adds(&sb, reg_str(it, "confirmed_address"));
-		if (*reg_str(it, "confirmed_address_supplement"))
-			sb_addf(&sb, " %s", reg_str(it, "confirmed_address_supplement"));
-		json_object_set_new(rm, "destination", json_string(sb.buf));
-		sb_release(&sb);
-		json_object_set_new(p, "removal", rm);
+		static const char *const removal_k[] = {"removal_type", "removal_notification_reason",
+			"confirmed_address", "confirmed_address_supplement", NULL};
+		copy_items(p, it, removal_k);
+		put_date(p, "removal_date", reg_str(it, "removal_date"));
+		put_date(p, "removal_notification_date", reg_str(it, "removal_notification_date"));
 	}
 	json_decref(hist);
 	*out = p;

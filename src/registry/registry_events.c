@@ -938,6 +938,16 @@ static int counter_at_least(store *s, const char *name, int64_t v, at_error *err
 	return r == STORE_DONE ? 0 : -1;
 }
 
+/* n (0 <= n <= 9999999999) as 10 digits; through a wide buffer so the
+ * compiler can see it never truncates. */
+static void fmt10(int64_t n, char out[11])
+{
+	char tmp[24];
+	snprintf(tmp, sizeof tmp, "%010lld", (long long)n);
+	memcpy(out, tmp, 10);
+	out[10] = '\0';
+}
+
 /* Next free addressee number (宛名番号): sequential, skipping any in use. */
 static int assign_addressee(ev *e, char out[11], at_error *err)
 {
@@ -948,7 +958,7 @@ static int assign_addressee(ev *e, char out[11], at_error *err)
 		if (n > 9999999999LL)
 			return at_fail(err, 500, AT_E_INTERNAL, "addressee_no",
 				       "the addressee numbers are exhausted");
-		snprintf(out, 11, "%010lld", (long long)n);
+		fmt10(n, out);
 		if (in_array(e->taken, out))
 			continue;
 		int64_t rid;
@@ -972,7 +982,7 @@ static int assign_household(ev *e, char out[11], at_error *err)
 		if (n > 9999999999LL)
 			return at_fail(err, 500, AT_E_INTERNAL, "household_no",
 				       "the household numbers are exhausted");
-		snprintf(out, 11, "%010lld", (long long)n);
+		fmt10(n, out);
 		json_t *found = NULL;
 		int r = reg_any_record(e->d, "household_no", out, &found, err);
 		json_decref(found);

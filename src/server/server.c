@@ -2,8 +2,8 @@
  * server.c — the daemon: libmicrohttpd setup, one store connection per
  * worker thread, the checkpoint thread, request body accumulation, the
  * route table and the dispatcher that turns a handler's result into the
- * response. Handlers live in server_auth.c, server_records.c and
- * server_admin.c; the static UI in server_static.c.
+ * response. Handlers live in server_auth.c, server_records.c,
+ * server_admin.c and server_registry.c; the static UI in server_static.c.
  */
 #include "server/server_int.h"
 
@@ -25,7 +25,9 @@
 #include "audit/audit.h"
 #include "core/json.h"
 #include "core/text.h"
+#include "documents/documents.h"
 #include "policy/platform.h"
+#include "registry/registry.h"
 
 #define CONNECTION_LIMIT 256             /* bounds body memory to 256 MiB worst case */
 #define CONNECTION_MEMORY (64 * 1024)    /* per-connection header/read buffer */
@@ -68,6 +70,11 @@ static const char *const search_params[] = {"item", "value", "match", "limit", N
 static const char *const audit_params[] = {"subject", "staff", "from", "to", "after", "limit",
 					   NULL};
 static const char *const grant_params[] = {"staff", NULL};
+static const char *const reg_search_params[] = {
+	"name", "name_kana", "birth_date", "address", "household_no", "addressee_no",
+	"my_number", "resident_code", "include_removed", "limit", NULL};
+static const char *const reg_cert_params[] = {"format", NULL};
+static const char *const reg_outbox_params[] = {"after", "limit", NULL};
 
 static const route routes[] = {
 	{"GET", "/healthz", R_PUBLIC, h_healthz, NULL},
@@ -87,12 +94,32 @@ static const route routes[] = {
 	{"POST", "/pending/{id}/reject", R_PURPOSE | R_BODY, h_pending_reject, NULL},
 	{"GET", "/audit/events", R_PURPOSE, h_audit_events, audit_params},
 	{"GET", "/grants", R_PURPOSE, h_grants, grant_params},
+	/* The resident register (server_registry.c). */
+	{"POST", "/registry/events/{type}", R_PURPOSE | R_BODY, h_reg_event, NULL},
+	{"GET", "/registry/persons/{addressee_no}", R_PURPOSE, h_reg_person, NULL},
+	{"GET", "/registry/persons/{addressee_no}/history", R_PURPOSE, h_reg_history, NULL},
+	{"POST", "/registry/persons/{addressee_no}/support-measure", R_PURPOSE | R_BODY,
+	 h_reg_support_measure, NULL},
+	{"GET", "/registry/households/{household_no}", R_PURPOSE, h_reg_household, NULL},
+	{"GET", "/registry/search", R_PURPOSE, h_reg_search, reg_search_params},
+	{"POST", "/registry/certificates", R_PURPOSE | R_BODY, h_reg_certificate, reg_cert_params},
+	{"GET", "/registry/outbox", R_PURPOSE, h_reg_outbox, reg_outbox_params},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
+/* Copy a captured segment, or "" when too long so that validation refuses it. */
+static void capture(char *dst, size_t cap, const char *seg, size_t n)
+{
+	if (n < cap) {
+		memcpy(dst, seg, n);
+		dst[n] = '\0';
+	} else {
+		dst[0] = '\0';
+	}
+}
+
 /* Does path (below the prefix) have the pattern's shape? Captures the
- * parameters; a segment too long for its buffer is captured as "" so that
- * validation refuses it. */
+ * parameters ({file}, {id}, and any other {name} into raw_param). */
 static bool route_shape(const char *pattern, const char *path, req *r)
 {
 	const char *p = pattern, *u = path;
@@ -105,19 +132,11 @@ static bool route_shape(const char *pattern, const char *path, req *r)
 		if (ul == 0)
 			return false;   /* empty segments ("//", trailing "/") match nothing */
 		if (pl == 6 && !strncmp(p, "{file}", 6)) {
-			if (ul < sizeof r->raw_file) {
-				memcpy(r->raw_file, u, ul);
-				r->raw_file[ul] = '\0';
-			} else {
-				r->raw_file[0] = '\0';
-			}
+			capture(r->raw_file, sizeof r->raw_file, u, ul);
 		} else if (pl == 4 && !strncmp(p, "{id}", 4)) {
-			if (ul < sizeof r->raw_id) {
-				memcpy(r->raw_id, u, ul);
-				r->raw_id[ul] = '\0';
-			} else {
-				r->raw_id[0] = '\0';
-			}
+			capture(r->raw_id, sizeof r->raw_id, u, ul);
+		} else if (pl > 2 && p[0] == '{' && p[pl - 1] == '}') {
+			capture(r->raw_param, sizeof r->raw_param, u, ul);
 		} else if (pl != ul || strncmp(p, u, pl)) {
 			return false;
 		}
@@ -301,6 +320,18 @@ int srv_reply(req *r, int status, json_t *body, at_error *err)
 	return 0;
 }
 
+int srv_reply_bytes(req *r, int status, const char *content_type, const char *disposition,
+		    strbuf *body, at_error *err)
+{
+	(void)err;
+	r->status = status;
+	r->raw_len = body->len;
+	r->raw = sb_detach(body);
+	snprintf(r->raw_type, sizeof r->raw_type, "%s", content_type);
+	snprintf(r->disposition, sizeof r->disposition, "%s", disposition ? disposition : "");
+	return 0;
+}
+
 /* ---- Responses ------------------------------------------------------------ */
 
 void srv_common_headers(struct MHD_Response *resp, bool json)
@@ -395,8 +426,30 @@ enum MHD_Result srv_send_error(req *r, const at_error *err)
 	return send_text(r, e.status, text);
 }
 
+/* A non-JSON body (srv_reply_bytes); MHD frees it. */
+static enum MHD_Result send_bytes(req *r)
+{
+	char *data = r->raw;
+	r->raw = NULL;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(r->raw_len, data, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(data);
+		return MHD_NO;
+	}
+	srv_common_headers(resp, false);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->raw_type);
+	if (r->disposition[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
+	enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
 static enum MHD_Result send_reply(req *r)
 {
+	if (r->raw)
+		return send_bytes(r);
 	if (r->status == 204 || !r->out)
 		return send_text(r, r->status ? r->status : 204, NULL);
 	char *text = jv_dump(r->out);
@@ -462,6 +515,19 @@ refuse:
 
 static int validate_path_params(req *r, at_error *err)
 {
+	/* Addressee and household numbers are exactly 10 digits (registry.h). */
+	static const char *const ten_digit[] = {"addressee_no", "household_no"};
+	for (size_t i = 0; i < sizeof ten_digit / sizeof ten_digit[0]; i++) {
+		char pat[32];
+		snprintf(pat, sizeof pat, "{%s}", ten_digit[i]);
+		if (strstr(r->rt->pattern, pat) && !text_is_digits(r->raw_param, 10))
+			return at_fail(err, 400, AT_E_INVALID, ten_digit[i],
+				       "path parameter %s must be exactly 10 digits", ten_digit[i]);
+	}
+	if (strstr(r->rt->pattern, "{type}") && !srv_is_ident(r->raw_param))
+		return at_fail(err, 400, AT_E_INVALID, "type",
+			       "path parameter type must be an event type (a-z and _)");
+	r->param = r->raw_param;
 	if (strstr(r->rt->pattern, "{file}") && !srv_is_ident(r->raw_file))
 		return at_fail(err, 400, AT_E_INVALID, "file",
 			       "path parameter file must be 1 to 64 characters of a-z, 0-9 and _");
@@ -516,6 +582,8 @@ static enum MHD_Result finish(req *r)
 		if (rc == 0) {
 			json_decref(r->out);
 			r->out = NULL;
+			free(r->raw);
+			r->raw = NULL;
 			rc = at_fail(&err, 500, AT_E_INTERNAL, "", "the request did not complete");
 		}
 	}
@@ -576,6 +644,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	json_decref(r->json);
 	json_decref(r->out);
+	free(r->raw);
 	sb_release(&r->path);
 	sb_release(&r->body);
 	sb_release(&r->business);
@@ -754,6 +823,11 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 		free_server(srv);
 		return -1;
 	}
+	/* Business modules' own tables, once, before any worker serves them. */
+	if (registry_migrate(srv->ckpt_store, err)) {
+		free_server(srv);
+		return -1;
+	}
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
@@ -837,6 +911,9 @@ int server_run(const server_config *cfg, at_error *err)
 		;
 	fprintf(stderr, "atena: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	server_stop(srv);
+	/* The process ends here: release the PDF renderer's fonts and caches
+	 * (after the workers are joined; none renders again). */
+	documents_shutdown();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }

@@ -44,7 +44,8 @@ typedef int (*route_fn)(req *r, at_error *err);
 
 typedef struct route {
 	const char *method;
-	const char *pattern;   /* below SRV_PREFIX; "{file}" and "{id}" are path parameters */
+	const char *pattern;   /* below SRV_PREFIX; "{file}", "{id}" and one other "{name}"
+				* ("{type}", "{addressee_no}", "{household_no}") are path parameters */
 	unsigned flags;
 	route_fn fn;
 	const char *const *params;   /* query parameters it accepts (NULL: none) */
@@ -61,9 +62,10 @@ struct req {
 	bool answered;            /* a response was queued at the first call */
 
 	/* Raw path parameters (validated after the session and purpose). */
-	char raw_file[128], raw_id[32];
+	char raw_file[128], raw_id[32], raw_param[72];
 	const char *file;         /* validated {file} (points into raw_file) */
 	int64_t id;               /* validated {id} */
+	const char *param;        /* validated other parameter (points into raw_param) */
 
 	store *s;                 /* this thread's connection */
 	const keyring *kr;
@@ -78,6 +80,10 @@ struct req {
 	/* Response. */
 	int status;
 	json_t *out;              /* body (owned), NULL for none */
+	char *raw;                /* or a non-JSON body (owned, e.g. a PDF), NULL for none */
+	size_t raw_len;
+	char raw_type[48];        /* its Content-Type */
+	char disposition[128];    /* Content-Disposition header, "" for none */
 	char location[160];       /* Location header for 201, "" for none */
 	char allow[64];           /* Allow header for 405, "" for none */
 };
@@ -100,6 +106,15 @@ int h_pending_approve(req *r, at_error *err);
 int h_pending_reject(req *r, at_error *err);
 int h_audit_events(req *r, at_error *err);
 int h_grants(req *r, at_error *err);
+/* server_registry.c: the resident register (/registry/...). */
+int h_reg_event(req *r, at_error *err);
+int h_reg_person(req *r, at_error *err);
+int h_reg_history(req *r, at_error *err);
+int h_reg_household(req *r, at_error *err);
+int h_reg_search(req *r, at_error *err);
+int h_reg_support_measure(req *r, at_error *err);
+int h_reg_certificate(req *r, at_error *err);
+int h_reg_outbox(req *r, at_error *err);
 
 /* ---- Session and purpose (server_auth.c) ------------------------------- */
 /* Resolve the bearer token into r->who (401 when absent, malformed or over). */
@@ -135,6 +150,10 @@ const char *srv_static_dir(const server *srv);
 /* Set the response: status and an owned JSON body (NULL body → 500 when
  * the status wants one, since NULL means jansson ran out of memory). */
 int srv_reply(req *r, int status, json_t *body, at_error *err);
+/* Set a non-JSON response (e.g. application/pdf): takes body's contents;
+ * disposition is the Content-Disposition header or NULL. */
+int srv_reply_bytes(req *r, int status, const char *content_type, const char *disposition,
+		    strbuf *body, at_error *err);
 
 /* ---- Static web UI (server_static.c) ----------------------------------- */
 /* Queue the static file for r->path (GET/HEAD), or a JSON error. */

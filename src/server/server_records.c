@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "registry/registry.h"
 
 int srv_open_door(req *r, door_mode mode, door **d, at_error *err)
 {
@@ -206,7 +207,12 @@ static int decide(req *r, bool approve, at_error *err)
 	door *d;
 	if (srv_open_door(r, DOOR_WRITE, &d, err))
 		return -1;
-	if (door_pending_decide(d, r->id, approve, note, err)) {
+	/* The register's own acts owe outbox rows on approval, so its pending
+	 * changes are decided through it (registry.h); others by the door. */
+	int rc = strcmp(r->ctx.business, REGISTRY_BUSINESS)
+			 ? door_pending_decide(d, r->id, approve, note, err)
+			 : registry_pending_decide(d, r->id, approve, note, err);
+	if (rc) {
 		door_abort(d);
 		return -1;
 	}

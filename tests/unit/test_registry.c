@@ -21,6 +21,7 @@
 #include "policy/grant.h"
 #include "policy/platform.h"
 #include "policy/staff.h"
+#include "documents/documents.h"
 #include "registry/registry.h"
 #include "registry/registry_int.h"   /* the item table, checked against the declaration */
 #include "test.h"
@@ -1156,8 +1157,16 @@ static void test_certificates(void)
 	CHECK_STR(json_string_value(json_object_get(p0, "relationship")), "世帯主");
 	CHECK_STR(json_string_value(json_object_get(p0, "my_number")), MN_TARO);
 	CHECK_STR(json_string_value(json_object_get(p0, "resident_code")), "10000000001");
-	CHECK_STR(json_string_value(json_object_get(json_object_get(p0, "domicile"), "head")),
-		  "目黒 太郎");
+	CHECK_STR(json_string_value(json_object_get(p0, "family_register_head")), "目黒 太郎");
+	/* The contract with the document layer: what the register builds renders. */
+	strbuf pdf = STRBUF_INIT;
+	sb_init(&pdf);
+	at_error pe = {0};
+	CHECK(document_render_pdf(c, &pdf, &pe) == 0);
+	if (pe.code[0])
+		fprintf(stderr, "  render: %s: %s\n", pe.field, pe.message);
+	CHECK(pdf.len > 4 && !memcmp(pdf.buf, "%PDF", 4));
+	sb_release(&pdf);
 	CHECK_STR(json_string_value(json_object_get(p0, "previous_address")),
 		  "東京都目黒区中目黒一丁目1番1号");
 	json_decref(c);
@@ -1230,9 +1239,15 @@ static void test_certificates(void)
 		fprintf(stderr, "  %s: %s\n", e.field, e.message);
 	CHECK_STR(json_string_value(json_object_get(c, "title")), "除票の写し");
 	p0 = json_array_get(json_object_get(c, "persons"), 0);
-	json_t *rm = json_object_get(p0, "removal");
-	CHECK_STR(json_string_value(json_object_get(rm, "type")), "死亡");
-	CHECK_STR(json_string_value(json_object_get(rm, "date_wareki")), "令和8年5月28日");
+	CHECK_STR(json_string_value(json_object_get(p0, "removal_type")), "死亡");
+	CHECK_STR(json_string_value(json_object_get(p0, "removal_date_wareki")), "令和8年5月28日");
+	strbuf jpdf = STRBUF_INIT;
+	sb_init(&jpdf);
+	at_error je = {0};
+	CHECK(document_render_pdf(c, &jpdf, &je) == 0);
+	if (je.code[0])
+		fprintf(stderr, "  render joshu: %s: %s\n", je.field, je.message);
+	sb_release(&jpdf);
 	json_decref(c);
 	/* Each issue is audited as "certificate". */
 	CHECK(count_events("certificate", AUDIT_OK) >= 5);
@@ -1458,5 +1473,6 @@ int main(void)
 	RUN(test_outbox_durable);
 	store_close(S);
 	keyring_free(KR);
+	documents_shutdown();   /* font caches, for LeakSanitizer */
 	return test_report();
 }
