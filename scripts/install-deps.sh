@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Atena builds, runs and tests with.
-# Used by the README's two commands and by .ci/run. Needs root (or sudo).
+# Installs the Debian 12 packages Atena builds and runs with; with --test, also
+# what its tests use. Used by the README's two commands (start.sh without,
+# test.sh with --test) and so by .ci/run. Needs root (or sudo).
 set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config clang        # toolchain (gcc and clang both build -Werror clean)
@@ -10,13 +11,17 @@ pkgs=(
   libjansson-dev                                 # JSON
   libicu-dev                                     # kana / width normalisation of search keys
   libcairo2-dev libpango1.0-dev fonts-ipaexfont  # PDF certificates and notices, Japanese fonts
-  poppler-utils                                  # tests read the PDFs back (pdftotext)
-  curl jq oathtool                               # end-to-end tests: HTTP client, JSON, independent TOTP
-  chromium                                       # browser test of the web UI (tests/browser)
 )
-# The browser test runs on node + npm: Debian's, unless a node is already installed.
-command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
-command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(
+    poppler-utils                                # tests read the PDFs back (pdftotext)
+    curl jq oathtool                             # end-to-end tests: HTTP client, JSON, independent TOTP
+    chromium                                     # browser test of the web UI (tests/browser)
+  )
+  # The browser test runs on node + npm: Debian's, unless a node is already installed.
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi

@@ -4,7 +4,7 @@
 # UndefinedBehaviorSanitizer. Both builds use -Wall -Wextra -Werror.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --test
 jobs=$(nproc)
 status=0
 
