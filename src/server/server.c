@@ -46,7 +46,7 @@ struct server {
 	struct MHD_Daemon *d;
 	char *data_dir;
 	char *static_dir;          /* realpath, or NULL */
-	char host[64];             /* as printed: "127.0.0.1" or "[::1]" */
+	char host[72];             /* as printed (the parsed host plus brackets): "127.0.0.1" or "[::1]" */
 	const keyring *kr;
 	uint16_t port;
 
