@@ -73,6 +73,7 @@ stop_server() {
 	SERVER_PID=
 }
 
+# E2E_DEBUG=1 prints every non-2xx answer to stderr.
 # api METHOD PATH [BODY] — BODY may be @FILE. Uses $AS (staff id) for the token, $BIZ, $REASON, $CASE.
 # Sets STATUS and BODY.
 api() {
@@ -85,6 +86,8 @@ api() {
 	if [ -n "$body" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
 	STATUS=$(curl "${args[@]}" "$URL$path")
 	BODY=$(cat "$WORK/body")
+	[ -n "${E2E_DEBUG:-}" ] && [ "${STATUS:0:1}" != 2 ] && echo "  $method $path -> $STATUS $BODY" >&2
+	return 0
 }
 
 login() {   # id new-password
