@@ -1100,105 +1100,144 @@ out:
 
 /* ---- Search ---- */
 
-int door_find(door *d, const char *file, const char *item, const char *value, door_match match,
-	      int limit, json_t **out, at_error *err)
+/* One criterion, resolved against the declarations: its index key and, for
+ * a prefix, the key just past every key that starts with it. */
+typedef struct crit_key {
+	const char *item;
+	door_match match;
+	strbuf key, hi;
+} crit_key;
+
+static int resolve_criterion(door *d, const file_meta *m, const door_criterion *c, crit_key *k,
+			     at_error *err)
+{
+	k->item = c->item;
+	k->match = c->match;
+	sb_init(&k->key);
+	sb_init(&k->hi);
+	if (c->match != DOOR_EXACT && c->match != DOOR_PREFIX)
+		return at_fail(err, 400, AT_E_INVALID, "match", "match must be exact or prefix");
+	if (text_check(c->value, "value", 200, false, 0, err))
+		return -1;
+	const item_meta *it = c->item ? find_item(m, c->item) : NULL;
+	if (!it)
+		return at_fail(err, 400, AT_E_INVALID, "item", "%s is not an item of file %s",
+			       c->item ? c->item : "(none)", m->id);
+	if (!it->idx || it->access < 1)
+		return at_fail(err, 403, "item_not_searchable", "item",
+			       "item %s of file %s is not searchable under business %s", c->item,
+			       m->id, d->business);
+	if (it->enc && c->match != DOOR_EXACT)
+		return at_fail(err, 400, AT_E_INVALID, "match",
+			       "item %s is stored encrypted and can only be searched by exact value",
+			       c->item);
+	json_t *jv;
+	if (!strcmp(it->type, "integer")) {
+		char *end;
+		long long n = strtoll(c->value, &end, 10);
+		if (*end)
+			return at_fail(err, 400, AT_E_INVALID, "value",
+				       "value must be an integer for item %s", c->item);
+		jv = json_integer(n);
+	} else {
+		jv = json_string(c->value);
+	}
+	int rc = (c->match == DOOR_EXACT && validate_value(it, jv, err)) ||
+		 index_key(d, m->id, it, jv, &k->key, err) ? -1 : 0;
+	json_decref(jv);
+	/* Prefix match as a range on the index: [key, key || 0xFF). */
+	sb_add(&k->hi, k->key.buf, k->key.len);
+	sb_addch(&k->hi, (char)0xFF);
+	return rc;
+}
+
+int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
+		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err)
 {
 	*out = NULL;
+	if (truncated)
+		*truncated = false;
 	if (limit < 1 || limit > DOOR_FIND_MAX)
 		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be between 1 and %d",
 			       DOOR_FIND_MAX);
-	if (text_check(value, "value", 200, false, 0, err))
-		return -1;
+	if (n < 1 || n > DOOR_SEARCH_MAX_CRITERIA)
+		return at_fail(err, 400, AT_E_INVALID, "criteria",
+			       "a search takes 1 to %d criteria", DOOR_SEARCH_MAX_CRITERIA);
 	store_spine_enter(d->s);
 	int rc = -1;
 	json_t *arr = json_array();
 	int64_t *ids = NULL;
+	size_t found = 0;
+	crit_key keys[DOOR_SEARCH_MAX_CRITERIA];
+	size_t nk = 0;
+	strbuf sql = STRBUF_INIT, items_list = STRBUF_INIT;
+	sb_init(&sql);
+	sb_init(&items_list);
 	file_meta *m = load_meta(d, file, err);
 	if (!m || need_access(d, m, 1, err))
 		goto out;
-	const item_meta *it = item ? find_item(m, item) : NULL;
-	if (!it) {
-		at_fail(err, 400, AT_E_INVALID, "item", "%s is not an item of file %s",
-			item ? item : "(none)", file);
-		goto out;
-	}
-	if (!it->idx || it->access < 1) {
-		at_fail(err, 403, "item_not_searchable", "item",
-			"item %s of file %s is not searchable under business %s", item, file, d->business);
-		goto out;
-	}
-	if (it->enc && match != DOOR_EXACT) {
-		at_fail(err, 400, AT_E_INVALID, "match",
-			"item %s is stored encrypted and can only be searched by exact value", item);
-		goto out;
-	}
-	json_t *jv = NULL;
-	if (!strcmp(it->type, "integer")) {
-		char *end;
-		long long n = strtoll(value, &end, 10);
-		if (*end) {
-			at_fail(err, 400, AT_E_INVALID, "value", "value must be an integer for item %s", item);
-			goto out;
+	/* Exact criteria first: the first criterion drives the index scan and
+	 * the others are checked per candidate, so the narrowest should lead. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			if ((crit[i].match == DOOR_EXACT) != (pass == 0))
+				continue;
+			if (resolve_criterion(d, m, &crit[i], &keys[nk++], err))
+				goto out;
+			if (items_list.len)
+				sb_addch(&items_list, ',');
+			sb_adds(&items_list, crit[i].item);
 		}
-		jv = json_integer(n);
-	} else {
-		jv = json_string(value);
-	}
-	if (match == DOOR_EXACT && validate_value(it, jv, err)) {
-		json_decref(jv);
-		goto out;
-	}
-	strbuf key = STRBUF_INIT, hi = STRBUF_INIT;
-	sb_init(&key);
-	sb_init(&hi);
-	int kr = index_key(d, file, it, jv, &key, err);
-	json_decref(jv);
-	if (kr) {
-		sb_release(&key);
-		sb_release(&hi);
-		goto out;
-	}
-	/* Prefix match as a range on the index: [key, key || 0xFF). */
-	sb_add(&hi, key.buf, key.len);
-	sb_addch(&hi, (char)0xFF);
-	store_stmt *st = store_prepare(d->s, match == DOOR_EXACT
-		? "SELECT record_id FROM sp_index WHERE file_id = ? AND item_id = ? AND key = ?"
-		  " ORDER BY record_id LIMIT ?"
-		: "SELECT record_id FROM sp_index WHERE file_id = ? AND item_id = ? AND key >= ?"
-		  " AND key < ? ORDER BY key, record_id LIMIT ?", err);
-	size_t n = 0;
-	if (st) {
-		ids = calloc((size_t)limit, sizeof *ids);
-		if (!ids)
-			abort();
-		store_bind_text(st, 1, file);
-		store_bind_text(st, 2, item);
-		store_bind_text(st, 3, key.buf);
-		if (match == DOOR_EXACT) {
-			store_bind_int(st, 4, limit);
-		} else {
-			/* As text: SQLite orders every TEXT value below every BLOB,
-			 * so a blob bound made the range unbounded above. */
-			store_bind_text(st, 4, hi.buf);
-			store_bind_int(st, 5, limit);
-		}
-		while (n < (size_t)limit && store_step(st, err) == STORE_ROW)
-			ids[n++] = store_col_int(st, 0);
-		store_done(st);
-	}
-	sb_release(&key);
-	sb_release(&hi);
+	/* The intersection is done by SQLite, so only the records returned are
+	 * loaded, decrypted and logged as seen. */
+	sb_adds(&sql, "SELECT i0.record_id FROM sp_index i0 JOIN sp_record r ON r.id = i0.record_id"
+		      " WHERE i0.file_id = ? AND i0.item_id = ? AND ");
+	sb_adds(&sql, keys[0].match == DOOR_EXACT ? "i0.key = ?" : "i0.key >= ? AND i0.key < ?");
+	sb_adds(&sql, include_removed ? " AND r.state IN ('active', 'removed')"
+				      : " AND r.state = 'active'");
+	for (size_t k = 1; k < nk; k++)
+		sb_addf(&sql, " AND EXISTS (SELECT 1 FROM sp_index x WHERE x.file_id = i0.file_id"
+			      " AND x.item_id = ? AND %s AND x.record_id = i0.record_id)",
+			keys[k].match == DOOR_EXACT ? "x.key = ?" : "x.key >= ? AND x.key < ?");
+	sb_adds(&sql, " ORDER BY i0.key, i0.record_id LIMIT ?");
+	store_stmt *st = store_prepare(d->s, sql.buf, err);
 	if (!st)
+		goto out;
+	int b = 1;
+	store_bind_text(st, b++, file);
+	for (size_t k = 0; k < nk; k++) {
+		store_bind_text(st, b++, keys[k].item);
+		store_bind_text(st, b++, keys[k].key.buf);
+		/* As text: SQLite orders every TEXT value below every BLOB, so a
+		 * blob bound would leave the range unbounded above. */
+		if (keys[k].match != DOOR_EXACT)
+			store_bind_text(st, b++, keys[k].hi.buf);
+	}
+	store_bind_int(st, b, limit + 1);   /* one more, to know a result was cut */
+	ids = calloc((size_t)limit, sizeof *ids);
+	if (!ids)
+		abort();
+	int step;
+	while ((step = store_step(st, err)) == STORE_ROW) {
+		if (found == (size_t)limit) {
+			if (truncated)
+				*truncated = true;
+			break;
+		}
+		ids[found++] = store_col_int(st, 0);
+	}
+	store_done(st);
+	if (step < 0)
 		goto out;
 	/* A search that finds several people shows no My Number at all (issue:
 	 * many-person results carry basic facts only). */
-	bool include_mn = n == 1;
+	bool include_mn = found == 1;
 	char det[240];
-	snprintf(det, sizeof det, "%s item=%s match=%s results=%zu", file, item,
-		 match == DOOR_EXACT ? "exact" : "prefix", n);
-	if (note(d, "search", AUDIT_OK, "", item, det, err))
+	snprintf(det, sizeof det, "%s criteria=%s results=%zu%s", file, items_list.buf, found,
+		 include_removed ? " incl. removed" : "");
+	if (note(d, "search", AUDIT_OK, "", items_list.buf, det, err))
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < found; i++) {
 		rec r;
 		if (load_rec(d, file, ids[i], 0, &r, err))
 			goto out;
@@ -1225,10 +1264,23 @@ int door_find(door *d, const char *file, const char *item, const char *value, do
 	arr = NULL;
 	rc = 0;
 out:
+	for (size_t k = 0; k < nk; k++) {
+		sb_release(&keys[k].key);
+		sb_release(&keys[k].hi);
+	}
+	sb_release(&sql);
+	sb_release(&items_list);
 	free(ids);
 	json_decref(arr);
 	store_spine_leave(d->s);
 	return rc;
+}
+
+int door_find(door *d, const char *file, const char *item, const char *value, door_match match,
+	      int limit, json_t **out, at_error *err)
+{
+	door_criterion c = {.item = item, .value = value, .match = match};
+	return door_search(d, file, &c, 1, true, limit, out, NULL, err);
 }
 
 /* ---- Four-eyes ---- */

@@ -130,6 +130,20 @@ int door_set_support_measure(door *d, const char *file, int64_t record_id, bool 
 int door_find(door *d, const char *file, const char *item, const char *value, door_match match,
 	      int limit, json_t **out, at_error *err);
 
+/* Search by several indexed items at once; SQLite intersects them, so only
+ * the records returned are loaded and logged as seen. Removed records (除票)
+ * only with include_removed. *truncated (may be NULL) says more matched than
+ * limit. Same result shape and My Number rule as door_find, which is
+ * door_search with one criterion and include_removed. */
+#define DOOR_SEARCH_MAX_CRITERIA 8
+typedef struct door_criterion {
+	const char *item;
+	const char *value;
+	door_match match;
+} door_criterion;
+int door_search(door *d, const char *file, const door_criterion *criteria, size_t n,
+		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err);
+
 /* ---- Four-eyes -------------------------------------------------------- */
 /* Pending changes of files the business may update, oldest first. */
 int door_pending_list(door *d, json_t **out, at_error *err);

@@ -560,15 +560,9 @@ int registry_household(door *d, const char *household_no, json_t **out, at_error
 }
 
 /* ---- Search -------------------------------------------------------------- *
- * Criteria intersect. The most selective criterion given (in the order of
- * the table) is asked of the door; the records it returns are then kept only
- * if they meet every other criterion, compared the way the door's index
- * compares (exact text; prefix; the kana search key for name_kana). That is
- * the intersection of one door_find per criterion, without pulling through
- * the door — and logging as seen — everyone who matches only a broad
- * criterion such as an address prefix. A My Number criterion that cannot be
- * compared locally (a many-person first result carries no My Number) is
- * intersected by record id with its own door_find. */
+ * Criteria intersect; the door does the intersection in its index
+ * (door_search), exact criteria leading, so only the people returned are
+ * read and logged as seen. */
 
 typedef struct criterion {
 	const char *key;       /* body key = item id */
@@ -581,35 +575,6 @@ static const criterion criteria_order[] = {
 	{"name_kana", DOOR_PREFIX}, {"address", DOOR_PREFIX},
 };
 #define N_CRITERIA (sizeof criteria_order / sizeof criteria_order[0])
-
-static bool has_prefix(const char *s, const char *p)
-{
-	return !strncmp(s, p, strlen(p));
-}
-
-/* Does record r meet criterion c with value v? -1 when it cannot be told
- * from the record (item not returned). */
-static int meets(json_t *r, const criterion *c, const char *v, at_error *err)
-{
-	json_t *items = json_object_get(r, "items");
-	json_t *iv = json_object_get(items, c->key);
-	if (!json_is_string(iv))
-		return !strcmp(c->key, "my_number") ? -1 : 0;
-	const char *s = json_string_value(iv);
-	if (c->match == DOOR_EXACT)
-		return !strcmp(s, v);
-	if (strcmp(c->key, "name_kana"))
-		return has_prefix(s, v);
-	strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-	sb_init(&a);
-	sb_init(&b);
-	int rc = -2;
-	if (kana_search_key(s, &a, err) == 0 && kana_search_key(v, &b, err) == 0)
-		rc = has_prefix(a.buf, b.buf);
-	sb_release(&a);
-	sb_release(&b);
-	return rc == -2 ? -2 : rc;
-}
 
 int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 {
@@ -649,62 +614,21 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 		return at_fail(err, 400, AT_E_MISSING, "",
 			       "give at least one criterion: name, name_kana, birth_date, address,"
 			       " household_no, addressee_no, my_number or resident_code");
-	json_t *found = NULL, *mn_found = NULL;
-	if (door_find(d, REGISTRY_FILE, criteria_order[first].key, vals[first],
-		      criteria_order[first].match, DOOR_FIND_MAX, &found, err))
+	/* The door intersects the criteria in the index, so only the people
+	 * returned are read and logged as seen (not every candidate). */
+	door_criterion crits[N_CRITERIA];
+	size_t n = 0;
+	for (size_t i = 0; i < N_CRITERIA; i++)
+		if (vals[i])
+			crits[n++] = (door_criterion){.item = criteria_order[i].key, .value = vals[i],
+						      .match = criteria_order[i].match};
+	json_t *records = NULL;
+	bool truncated = false;
+	if (door_search(d, REGISTRY_FILE, crits, n, include_removed, (int)limit, &records,
+			&truncated, err))
 		return -1;
-	bool truncated = json_array_size(found) >= DOOR_FIND_MAX;
-	json_t *records = json_array();
-	size_t i;
-	json_t *r;
-	int rc = -1;
-	json_array_foreach(found, i, r) {
-		if (!include_removed && strcmp(reg_state(r), "active"))
-			continue;
-		bool keep = true;
-		/* The door's own criterion is checked again too: cheap, and the
-		 * result then never depends on how the index compares. */
-		for (size_t k = (size_t)first; k < N_CRITERIA && keep; k++) {
-			if (!vals[k] || (k == (size_t)first && !strcmp(criteria_order[k].key, "my_number")))
-				continue;
-			int m = meets(r, &criteria_order[k], vals[k], err);
-			if (m == -2)
-				goto out;
-			if (m == -1) {
-				/* My Number not in this record's view: intersect by id. */
-				if (!mn_found && door_find(d, REGISTRY_FILE, "my_number", vals[k],
-							   DOOR_EXACT, DOOR_FIND_MAX, &mn_found, err))
-					goto out;
-				m = 0;
-				size_t j;
-				json_t *x;
-				json_array_foreach(mn_found, j, x)
-					if (json_equal(json_object_get(x, "record_id"),
-						       json_object_get(r, "record_id")))
-						m = 1;
-			}
-			keep = m == 1;
-		}
-		if (!keep)
-			continue;
-		if ((int64_t)json_array_size(records) >= limit) {
-			truncated = true;
-			break;
-		}
-		json_array_append(records, r);
-	}
-	/* A result of several people shows no My Number (the door's rule, kept
-	 * after filtering too). */
-	if (json_array_size(records) > 1)
-		json_array_foreach(records, i, r)
-			json_object_del(json_object_get(r, "items"), "my_number");
-	*out = json_pack("{s:O,s:b}", "records", records, "truncated", truncated);
-	rc = 0;
-out:
-	json_decref(records);
-	json_decref(found);
-	json_decref(mn_found);
-	return rc;
+	*out = json_pack("{s:o,s:b}", "records", records, "truncated", truncated);
+	return 0;
 }
 
 /* ---- Support measures ----------------------------------------------------- */

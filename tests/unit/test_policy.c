@@ -726,6 +726,47 @@ static void test_kana_search(void)
 	CHECK(door_commit(d, &e) == 0);
 }
 
+/* Several criteria intersect in the index; only the records returned are
+ * logged as seen; removed records only on request; a cut result says so. */
+static void test_door_search_multi(void)
+{
+	at_error e = {0};
+	door *d;
+	json_t *res = NULL;
+	bool cut = false;
+	door_ctx c = ctx("clerk1", "test_business", "本人確認");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	/* メグロ matches 目黒 一郎 and 目黒 和子; with the birth date only 和子 */
+	door_criterion two[] = {{"name_kana", "めぐろ", DOOR_PREFIX}, {"birth_date", "1961-09-03", DOOR_EXACT}};
+	CHECK(door_search(d, "test_file", two, 2, false, 10, &res, &cut, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(res, 0), "items"), "name")), "目黒 和子");
+	CHECK(!cut);
+	json_decref(res);
+	int64_t seen_before = count_events("search_result", NULL);
+	CHECK(door_search(d, "test_file", two, 1, false, 1, &res, &cut, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	CHECK(cut);   /* two matched, one asked for */
+	json_decref(res);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(count_events("search_result", NULL) - seen_before, 1);   /* not two */
+	/* A removed record (鈴木 美咲, removed by test_four_eyes) only with include_removed */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	door_criterion one[] = {{"name", "鈴木 美咲", DOOR_EXACT}};
+	CHECK(door_search(d, "test_file", one, 1, false, 10, &res, NULL, &e) == 0);
+	CHECK_INT(json_array_size(res), 0);
+	json_decref(res);
+	CHECK(door_search(d, "test_file", one, 1, true, 10, &res, NULL, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	json_decref(res);
+	door_criterion bad[] = {{"sex", "1", DOOR_EXACT}};
+	CHECK(door_search(d, "test_file", bad, 1, true, 10, &res, NULL, &e) == -1);
+	CHECK_STR(e.code, "item_not_searchable");
+	CHECK(door_search(d, "test_file", one, 0, true, 10, &res, NULL, &e) == -1);
+	CHECK_STR(e.field, "criteria");
+	CHECK(door_commit(d, &e) == 0);
+}
+
 /* 支援措置: every view of a protected record raises an alert event. */
 static void test_support_measure(void)
 {
@@ -851,6 +892,7 @@ int main(void)
 	RUN(test_four_eyes);
 	RUN(test_basis_and_ex_officio_entry);
 	RUN(test_kana_search);
+	RUN(test_door_search_multi);
 	RUN(test_support_measure);
 	RUN(test_business_cannot_reach_declared_data);
 	RUN(test_key_rotation);
