@@ -740,3 +740,33 @@ int registry_pending_decide(door *d, int64_t pending_id, bool approve, const cha
 		return sync_householder_name(d, ano, event_id, type, date, err);
 	return 0;
 }
+
+int reg_foreign_rules(json_t *items, const char *path, at_date on, at_error *err)
+{
+	const char *cat = reg_str(items, "article_30_45_category");
+	bool permanent = !strcmp(reg_str(items, "residence_status"), "永住者");
+	static const char *const need1[] = {"residence_status", "period_of_stay",
+		"period_of_stay_expiry", "residence_card_no", NULL};
+	static const char *const need2[] = {"residence_card_no", NULL};
+	const char *const *need = cat[0] == '1' ? need1 : cat[0] == '2' ? need2 : NULL;
+	char f[200];
+	for (; need && *need; need++) {
+		if (*reg_str(items, *need) || (permanent && !strcmp(*need, "period_of_stay_expiry")))
+			continue;
+		snprintf(f, sizeof f, "%s.%s", path, *need);
+		return at_fail(err, 400, AT_E_MISSING, f, "%s is required for a %s (住基法30条の45 表)",
+			       f, cat[0] == '1' ? "中長期在留者 (category 1)" : "特別永住者 (category 2)");
+	}
+	at_date exp;
+	at_error ignored;
+	if (cat[0] == '1' && *reg_str(items, "period_of_stay_expiry") &&
+	    date_parse(reg_str(items, "period_of_stay_expiry"), &exp, "x", &ignored) == 0 &&
+	    date_cmp(exp, on) < 0) {
+		snprintf(f, sizeof f, "%s.period_of_stay_expiry", path);
+		return at_fail(err, 400, AT_E_INVALID, f,
+			       "%s %s is before %04d-%02d-%02d: a person whose period of stay has ended"
+			       " is not a foreign resident (住基法30条の45)", f,
+			       reg_str(items, "period_of_stay_expiry"), on.year, on.month, on.day);
+	}
+	return 0;
+}

@@ -690,34 +690,8 @@ static int parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_
 		at_fail(err, 400, AT_E_MISSING, fp, "%s is required (国籍等, 住基法30条の45)", fp);
 		goto out;
 	}
-	/* 住基法30条の45 表: a 中長期在留者 is recorded with the status, period and
-	 * expiry of stay and the residence card number; a 特別永住者 with the
-	 * number of the 特別永住者証明書. */
-	static const char *const need1[] = {"residence_status", "period_of_stay",
-		"period_of_stay_expiry", "residence_card_no", NULL};
-	static const char *const need2[] = {"residence_card_no", NULL};
-	const char *const *need = cat[0] == '1' ? need1 : cat[0] == '2' ? need2 : NULL;
-	for (; need && *need; need++) {
-		if (*reg_str(after, *need))
-			continue;
-		snprintf(fp, sizeof fp, "%s.%s", path, *need);
-		at_fail(err, 400, AT_E_MISSING, fp, "%s is required for a %s (住基法30条の45 表)", fp,
-			cat[0] == '1' ? "中長期在留者 (category 1)" : "特別永住者 (category 2)");
+	if (reg_foreign_rules(after, path, e->date, err))
 		goto out;
-	}
-	if (cat[0] == '1') {
-		at_date exp;
-		at_error e2;
-		if (date_parse(reg_str(after, "period_of_stay_expiry"), &exp, "x", &e2) == 0 &&
-		    date_cmp(exp, e->date) < 0) {
-			snprintf(fp, sizeof fp, "%s.period_of_stay_expiry", path);
-			at_fail(err, 400, AT_E_INVALID, fp,
-				"%s %s is before the event date: a person whose period of stay has"
-				" ended is not a foreign resident (住基法30条の45)", fp,
-				reg_str(after, "period_of_stay_expiry"));
-			goto out;
-		}
-	}
 	/* 通称履歴 (住基法施行令30条の27): each entry and deletion of the alias,
 	 * with its date. */
 	const char *old_alias = current ? reg_str(current, "foreign_alias") : "";

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/date.h"
 #include "core/error.h"
 #include "core/wareki.h"
 #include "policy/door.h"
@@ -70,6 +71,13 @@ int reg_counter_next(store *s, const char *name, int64_t *out, at_error *err);
 int reg_map_person(store *s, const char *addressee_no, int64_t record_id, at_error *err);
 int reg_outbox_add(store *s, int64_t event_id, const char *type, const char *addressee_no,
 		   const char *household_no, const char *event_date, at_error *err);
+
+/* 住基法30条の45 表: the items a foreign resident's category must record (a
+ * 中長期在留者: status, period and expiry of stay, residence card number —
+ * except a 永住者, whose period is 無期限 (入管法施行規則 別表第二); a
+ * 特別永住者: the certificate number), and an expiry not before `on` (a person
+ * whose stay has ended is not a foreign resident). Errors name path.item. */
+int reg_foreign_rules(json_t *items, const char *path, at_date on, at_error *err);
 
 /* "令和8年11月22日" for an ISO date, "" when it is not one. */
 void reg_wareki(const char *iso, char out[WAREKI_MAX]);

@@ -698,7 +698,7 @@ typedef struct listen_addr {
 	struct sockaddr_storage ss;
 	bool v6;
 	uint16_t port;
-	char host[64];
+	char host[72];   /* as printed: the parsed host (< 64) plus brackets */
 } listen_addr;
 
 /* "HOST:PORT" with a numeric IPv4 host, "localhost", or "[IPv6]:PORT". */

@@ -54,7 +54,7 @@ int h_record_create(req *r, at_error *err)
 {
 	static const char *const keys[] = {"subject", "items", NULL};
 	const char *subject;
-	json_t *items;
+	json_t *items = NULL;
 	if (jv_no_unknown(r->json, "", keys, err) ||
 	    jv_string(r->json, "", "subject", true, 64, &subject, err) || items_arg(r, &items, err))
 		return -1;
@@ -123,7 +123,7 @@ static int changed_reply(req *r, door *d, int rc, int64_t pending_id, at_error *
 int h_record_update(req *r, at_error *err)
 {
 	static const char *const keys[] = {"items", NULL};
-	json_t *items;
+	json_t *items = NULL;
 	if (jv_no_unknown(r->json, "", keys, err) || items_arg(r, &items, err))
 		return -1;
 	door *d;

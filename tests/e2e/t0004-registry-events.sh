@@ -53,6 +53,16 @@ api POST "$R/events/foreign_status_change" "$(jq -nc --arg a "$AF" '{event_date:
   notification_date:"2026-05-03", addressee_no:$a, foreign:{article_30_45_category:"9"}}')"
 expect_eq "an unknown 30条の45 category is refused" "$STATUS" 400
 
+# ---- a permanent resident (永住者) has no period of stay to expire (入管法施行規則 別表第二)
+api POST "$R/events/move_in" "$(jq -nc '{event_date:"2026-04-05", notification_date:"2026-04-06",
+  household:{new:true}, address:{address:"東京都目黒区大橋一丁目3番8号"},
+  previous:{municipality_code:"131130", address:"東京都渋谷区神南一丁目1番"},
+  persons:[{name:"LI WEI", name_kana:"リ ウェイ", birth_date:"1975-08-20", sex:"2",
+    relationship:"世帯主", householder:true, resident_code:"72234567890", my_number:"'"$(mynumber 72234567890)"'",
+    foreign:{nationality:"中国", article_30_45_category:"1", residence_status:"永住者",
+      period_of_stay:"無期限", residence_card_no:"CD98765432EF"}}]}')"
+expect_eq "a 永住者 moves in without an expiry date" "$STATUS" 201
+
 # ---- a Japanese household for the number changes and 転出取消
 MN=$(mynumber 81234567890)
 api POST "$R/events/move_in" "$(jq -nc --arg m "$MN" '{event_date:"2026-04-01", notification_date:"2026-04-01",

@@ -1,0 +1,572 @@
+/*
+ * Migration (移行) of the resident register: registry_import (registry.h).
+ *
+ * How a municipality fills Atena on day one: the records of its previous
+ * register system, item by item, household by household — current records
+ * and removed ones (除票), with the numbers and dates the old system gave
+ * them. Nothing the source gives is assigned anew (household_no and
+ * addressee_no included), and nothing bypasses the door: every record is a
+ * door_create_as(..., "migration", DOOR_NOTIFIED) — audited, encrypted,
+ * indexed like any entry — and gets its outbox row like any event.
+ *
+ * Like registry_event, a batch is parsed and checked completely before the
+ * first write, and any refusal returns -1 with the field named
+ * ("households[3].members[1].my_number"): the caller aborts the door and
+ * nothing of the batch stays. The caller opens one door per batch (a few
+ * hundred households) and commits it; uniqueness is checked in memory within
+ * the batch and through the door against the register (which, inside the
+ * same door, also sees earlier batches of the same migration once committed).
+ *
+ * The rules are move_in's (registry_events.c), applied to items rather than
+ * to a notification's body, with the registry's own item checks
+ * (reg_check_value, registry_int.h): required items (name, name_kana,
+ * birth_date, sex, relationship, resident_code, address — 住基法7条), exactly
+ * one 世帯主 among a household's current members, one address per household,
+ * no current resident twice (same My Number or resident record code on an
+ * active record: seed 001 §1.5), 本籍 only for Japanese nationals and the
+ * 住基法30条の45 items for foreign residents. One difference, on purpose: a
+ * 永住者 has no period of stay to expire (入管法施行規則 別表第二: 無期限), so
+ * a category 1 record of status 永住者 needs no period_of_stay_expiry.
+ *
+ * A removed record (除票, state "removed") is written as two versions: the
+ * record as it stood, then its removal (door_remove_with) carrying the
+ * removal items and the last change (除票区分 転出 / 死亡 / 職権消除, 除票日,
+ * 転出確定住所 ...), so its history reads like a removal made here. A removed
+ * record may share a My Number with a current one (a person who left and
+ * came back keeps the number) but never an addressee number.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "core/date.h"
+#include "core/json.h"
+#include "policy/platform.h"
+#include "registry_int.h"
+
+#define IMPORT_EVENT "migration"   /* the door event and the outbox type */
+
+/* Items that belong to a removal (除票): written in the removal's version,
+ * refused on a current record. */
+static const char *const removal_items[] = {"removal_type", "removal_date",
+	"removal_notification_date", "removal_notification_date_2", "removal_notification_reason",
+	"confirmed_municipality_code", "confirmed_postcode", "confirmed_address",
+	"confirmed_address_supplement", "confirmed_householder", NULL};
+/* The last change: on a removed record it is the removal, so it goes with it. */
+static const char *const last_change_items[] = {"change_reason", "change_date",
+	"notification_date", NULL};
+/* 住基法30条の45: the items that make a record a foreign resident's. */
+static const char *const foreign_items[] = {"article_30_45_category", "nationality",
+	"nationality_code", "residence_card_no", "residence_status", "residence_status_code",
+	"period_of_stay", "period_of_stay_expiry", "foreign_name", "foreign_name_kana",
+	"foreign_alias", "foreign_alias_kana", "foreign_parallel_name",
+	"foreign_parallel_name_kana", NULL};
+/* 本籍・筆頭者 (住基法7条5号): Japanese nationals only. */
+static const char *const domicile_items[] = {"domicile", "family_register_head",
+	"domicile_municipality_code", "domicile_postcode", NULL};
+/* 除票区分 (removal_type) the register writes. */
+static const char *const removal_types[] = {"転出", "死亡", "職権消除", NULL};
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
+typedef struct imp_person {
+	json_t *items;      /* owned: the record's items (the first version) */
+	json_t *removal;    /* owned: the removal's items, NULL for a current record */
+	char path[80];      /* households[i].members[j] */
+	char ano[11];
+	size_t household;   /* index into the batch */
+} imp_person;
+
+typedef struct imp {
+	door *d;
+	store *s;
+	char muni[7];
+	at_date today;
+	char today_s[11];
+	imp_person *p;
+	size_t n, cap;
+	json_t *seen_ano, *seen_mn, *seen_rc, *seen_hno;   /* value -> path, within the batch */
+	size_t households, removed;
+} imp;
+
+static void imp_free(imp *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		json_decref(m->p[i].items);
+		json_decref(m->p[i].removal);
+	}
+	free(m->p);
+	json_decref(m->seen_ano);
+	json_decref(m->seen_mn);
+	json_decref(m->seen_rc);
+	json_decref(m->seen_hno);
+}
+
+static imp_person *imp_add(imp *m)
+{
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 256;
+		m->p = realloc(m->p, m->cap * sizeof *m->p);
+		if (!m->p)
+			abort();
+	}
+	imp_person *p = &m->p[m->n++];
+	memset(p, 0, sizeof *p);
+	return p;
+}
+
+/* Within the batch, value may appear once in `set`; errors name path.key. */
+static int once(json_t *set, const char *value, const char *path, const char *key,
+		at_error *err)
+{
+	json_t *prev = json_object_get(set, value);
+	if (prev) {
+		char f[200];
+		snprintf(f, sizeof f, "%s.%s", path, key);
+		return at_fail(err, 400, AT_E_INVALID, f, "%s is the same as %s's", f,
+			       json_string_value(prev));
+	}
+	json_object_set_new(set, value, json_string(path));
+	return 0;
+}
+
+/* A date item of items: 0 absent, 1 present (*d set). Values were checked. */
+static int item_date(json_t *items, const char *id, at_date *d)
+{
+	const char *v = reg_str(items, id);
+	at_error ignored;
+	return *v && date_parse(v, d, id, &ignored) == 0;
+}
+
+/* An error naming path.item; fmt has exactly two %s: that field, then detail. */
+static int fail_item(at_error *err, int status, const char *code, const char *path,
+		     const char *item, const char *fmt, const char *detail)
+{
+	char f[200];
+	snprintf(f, sizeof f, "%s.%s", path, item);
+	return at_fail(err, status, code, f, fmt, f, detail);
+}
+
+/* 住基法30条の45 and its 表: the foreign resident's items (move_in's
+ * parse_foreign, on items). */
+static int check_foreign(imp *m, json_t *items, const char *path, bool current, at_error *err)
+{
+	const char *cat = reg_str(items, "article_30_45_category");
+	if (!*cat)
+		return fail_item(err, 400, AT_E_MISSING, path, "article_30_45_category",
+				 "%s is required for a foreign resident%s", ": the 住基法30条の45 category"
+				 " (1 中長期在留者 … 6 国籍喪失による経過滞在者)");
+	if (strlen(cat) != 1 || cat[0] < '1' || cat[0] > '6')
+		return fail_item(err, 400, AT_E_INVALID, path, "article_30_45_category",
+				 "%s must be \"1\" to \"6\"%s", " (1 中長期在留者, 2 特別永住者, 3 一時庇護"
+				 "許可者, 4 仮滞在許可者, 5 出生による経過滞在者, 6 国籍喪失による経過滞在者)");
+	if (!*reg_str(items, "nationality"))
+		return fail_item(err, 400, AT_E_MISSING, path, "nationality",
+				 "%s is required%s", " (国籍等, 住基法30条の45)");
+	for (const char *const *k = domicile_items; *k; k++)
+		if (json_object_get(items, *k))
+			return fail_item(err, 400, AT_E_INVALID, path, *k,
+					 "%s: a foreign resident has no 本籍%s",
+					 " (住基法30条の45 replaces 7条5号)");
+	/* A record whose stay has already ended is not imported as current. */
+	at_date far = {1868, 1, 1};
+	if (reg_foreign_rules(items, path, current ? m->today : far, err))
+		return -1;
+	/* As a move-in records them: the name and birth date as on the card. */
+	if (!json_object_get(items, "foreign_name"))
+		json_object_set(items, "foreign_name", json_object_get(items, "name"));
+	if (!json_object_get(items, "foreign_name_kana"))
+		json_object_set(items, "foreign_name_kana", json_object_get(items, "name_kana"));
+	if (!json_object_get(items, "foreign_birth_date"))
+		json_object_set(items, "foreign_birth_date", json_object_get(items, "birth_date"));
+	return 0;
+}
+
+/* One member of a household: its items checked one by one, then together. */
+static int parse_member(imp *m, json_t *mem, const char *path, const char *hno, at_error *err)
+{
+	if (!json_is_object(mem))
+		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object of register items",
+			       path);
+	imp_person *p = imp_add(m);
+	snprintf(p->path, sizeof p->path, "%s", path);
+	p->household = m->households;
+	p->items = json_object();
+	bool removed = false;
+	const char *k;
+	json_t *v;
+	json_object_foreach(mem, k, v) {
+		char f[200];
+		snprintf(f, sizeof f, "%s.%s", path, k);
+		if (!strcmp(k, "state")) {
+			const char *st = json_is_string(v) ? json_string_value(v) : "";
+			if (strcmp(st, "active") && strcmp(st, "removed"))
+				return at_fail(err, 400, AT_E_INVALID, f,
+					       "%s must be \"active\" (a current record) or \"removed\""
+					       " (除票)", f);
+			removed = !strcmp(st, "removed");
+			continue;
+		}
+		if (json_is_null(v))
+			continue;   /* an empty column of the old system */
+		if (reg_check_value(k, v, f, err))
+			return -1;
+		json_object_set(p->items, k, v);
+	}
+	json_t *it = p->items;
+	/* 住基法7条: what every resident record holds. */
+	static const char *const required[] = {"addressee_no", "name", "name_kana", "birth_date",
+		"sex", "relationship", "resident_code", "address", NULL};
+	for (const char *const *r = required; *r; r++)
+		if (!json_object_get(it, *r))
+			return fail_item(err, 400, AT_E_MISSING, path, *r, "%s is required%s",
+					 !strcmp(*r, "resident_code")
+						 ? " (住民票コード, 住基法7条13号)" : "");
+	snprintf(p->ano, sizeof p->ano, "%s", reg_str(it, "addressee_no"));
+	/* The household's number is the household's (one per batch entry). */
+	const char *own = reg_str(it, "household_no");
+	if (*own && strcmp(own, hno))
+		return fail_item(err, 400, AT_E_INVALID, path, "household_no",
+				 "%s differs from the household's household_no%s", "");
+	json_object_set_new(it, "household_no", json_string(hno));
+	const char *mc = reg_str(it, "municipality_code");
+	if (*mc && strcmp(mc, m->muni))
+		return fail_item(err, 400, AT_E_INVALID, path, "municipality_code",
+				 "%s is another municipality's; this register is %s's", m->muni);
+	json_object_set_new(it, "municipality_code", json_string(m->muni));
+	at_date birth, d;
+	item_date(it, "birth_date", &birth);
+	if (date_cmp(birth, m->today) > 0)
+		return fail_item(err, 400, AT_E_INVALID, path, "birth_date",
+				 "%s is after the migration date %s", m->today_s);
+	if (item_date(it, "residence_date", &d) && (date_cmp(d, birth) < 0 || date_cmp(d, m->today) > 0))
+		return fail_item(err, 400, AT_E_INVALID, path, "residence_date",
+				 "%s must be between the birth date and the migration date%s", "");
+	bool foreign = false;
+	for (const char *const *f = foreign_items; *f && !foreign; f++)
+		foreign = json_object_get(it, *f) != NULL;
+	if (foreign && check_foreign(m, it, path, !removed, err))
+		return -1;
+	if (!removed) {
+		for (const char *const *r = removal_items; *r; r++)
+			if (json_object_get(it, *r))
+				return fail_item(err, 400, AT_E_INVALID, path, *r,
+						 "%s belongs to a removed record (除票); give state"
+						 " \"removed\" or leave it out%s", "");
+		return 0;
+	}
+	/* 除票: what was removed, when and why. */
+	m->removed++;
+	const char *rt = reg_str(it, "removal_type");
+	if (!*rt)
+		return fail_item(err, 400, AT_E_MISSING, path, "removal_type",
+				 "%s is required for a removed record (除票区分: 転出, 死亡 or"
+				 " 職権消除)%s", "");
+	if (!in_list(removal_types, rt))
+		return fail_item(err, 400, AT_E_INVALID, path, "removal_type",
+				 "%s must be 転出, 死亡 or 職権消除%s", "");
+	if (!item_date(it, "removal_date", &d))
+		return fail_item(err, 400, AT_E_MISSING, path, "removal_date",
+				 "%s is required for a removed record%s", "");
+	if (date_cmp(d, birth) < 0 || date_cmp(d, m->today) > 0)
+		return fail_item(err, 400, AT_E_INVALID, path, "removal_date",
+				 "%s must be between the birth date and the migration date%s", "");
+	/* The removal is the record's last change (異動事由, 異動日), as a death or
+	 * a 転出 recorded here writes it; the old system's own values win. */
+	if (!json_object_get(it, "change_reason"))
+		json_object_set(it, "change_reason", json_object_get(it, "removal_type"));
+	if (!json_object_get(it, "change_date"))
+		json_object_set(it, "change_date", json_object_get(it, "removal_date"));
+	p->removal = json_object();
+	for (int g = 0; g < 2; g++)
+		for (const char *const *r = g ? last_change_items : removal_items; *r; r++) {
+			json_t *x = json_object_get(it, *r);
+			if (!x)
+				continue;
+			json_object_set(p->removal, *r, x);
+			json_object_del(it, *r);
+		}
+	return 0;
+}
+
+/* One household: its members, then the household's own rules. */
+static int parse_household(imp *m, json_t *h, const char *path, at_error *err)
+{
+	static const char *const keys[] = {"household_no", "members", NULL};
+	if (!json_is_object(h))
+		return at_fail(err, 400, AT_E_INVALID, path,
+			       "%s must be {\"household_no\", \"members\": [...]}", path);
+	if (jv_no_unknown(h, path, keys, err))
+		return -1;
+	const char *hno = NULL;
+	if (reg_field(h, path, "household_no", "household_no", true, &hno, err) < 0)
+		return -1;
+	char f[200];
+	snprintf(f, sizeof f, "%s.members", path);
+	json_t *ms = json_object_get(h, "members");
+	if (!json_is_array(ms) || json_array_size(ms) == 0 ||
+	    json_array_size(ms) > REGISTRY_IMPORT_MAX_MEMBERS)
+		return at_fail(err, 400, ms ? AT_E_INVALID : AT_E_MISSING, f,
+			       "%s must be an array of 1 to %d records", f, REGISTRY_IMPORT_MAX_MEMBERS);
+	if (once(m->seen_hno, hno, path, "household_no", err))
+		return -1;
+	size_t first = m->n;
+	for (size_t j = 0; j < json_array_size(ms); j++) {
+		char mp[80];
+		snprintf(mp, sizeof mp, "%s.members[%zu]", path, j);
+		if (parse_member(m, json_array_get(ms, j), mp, hno, err))
+			return -1;
+	}
+	/* The current members: one 世帯主 (住基法7条4号), one address. */
+	imp_person *head = NULL, *any = NULL;
+	size_t current = 0;
+	for (size_t i = first; i < m->n; i++) {
+		imp_person *p = &m->p[i];
+		if (p->removal)
+			continue;
+		current++;
+		if (strcmp(reg_str(p->items, "relationship"), REG_HOUSEHOLDER))
+			continue;
+		if (head)
+			return fail_item(err, 400, AT_E_INVALID, p->path, "relationship",
+					 "%s: a household has one householder (世帯主); %s is already"
+					 " one", head->path);
+		head = p;
+	}
+	if (current && !head)
+		return at_fail(err, 400, AT_E_INVALID, f,
+			       "%s: the household's current members need exactly one householder"
+			       " (relationship 世帯主, 住基法7条4号)", f);
+	for (size_t i = first; i < m->n; i++) {
+		imp_person *p = &m->p[i];
+		if (!p->removal) {
+			if (strcmp(reg_str(p->items, "address"), reg_str(head->items, "address")) ||
+			    strcmp(reg_str(p->items, "address_supplement"),
+				   reg_str(head->items, "address_supplement")))
+				return fail_item(err, 400, AT_E_INVALID, p->path, "address",
+						 "%s is not the householder's: a household lives at one"
+						 " address (%s)", head->path);
+		} else if (!any && !strcmp(reg_str(p->items, "relationship"), REG_HOUSEHOLDER)) {
+			any = p;   /* a removed householder, for removed members' 世帯主氏名 */
+		}
+	}
+	/* 世帯主氏名 is on every member's record: given, it must be the
+	 * householder's; absent, it is copied. A removed record keeps what the
+	 * old system had (the householder when it was removed). */
+	imp_person *src = head ? head : any;
+	static const char *const hn[][2] = {{"householder_name", "name"},
+		{"householder_name_kana", "name_kana"}};
+	for (size_t i = first; i < m->n && src; i++) {
+		imp_person *p = &m->p[i];
+		for (size_t k = 0; k < 2; k++) {
+			json_t *given = json_object_get(p->items, hn[k][0]);
+			json_t *want = json_object_get(src->items, hn[k][1]);
+			if (!given)
+				json_object_set(p->items, hn[k][0], want);
+			else if (!p->removal && head && !json_equal(given, want))
+				return fail_item(err, 400, AT_E_INVALID, p->path, hn[k][0],
+						 "%s is not the householder's %s", hn[k][1]);
+		}
+	}
+	m->households++;
+	return 0;
+}
+
+/* ---- Checks against the register ------------------------------------------ */
+
+/* Is value of `item` on an active record? 409 naming field if so. */
+static int not_current(imp *m, const char *item, const char *value, const char *field,
+		       at_error *err)
+{
+	json_t *found = NULL;
+	int r = reg_any_record(m->d, item, value, &found, err);
+	if (r <= 0)
+		return r;
+	size_t i;
+	json_t *rec;
+	char who[16] = "";
+	json_array_foreach(found, i, rec)
+		if (!strcmp(reg_state(rec), "active"))
+			snprintf(who, sizeof who, "%s", reg_str(rec, "subject"));
+	json_decref(found);
+	if (*who)
+		return at_fail(err, 409, "already_resident", field,
+			       "%s: this person is already a resident (addressee number %s); a"
+			       " migration of a current resident is refused (seed 001 §1.5)", field, who);
+	return 0;
+}
+
+static int check_register(imp *m, at_error *err)
+{
+	char f[200];
+	/* A household with current members is a new one: its number is free. */
+	size_t h = (size_t)-1;
+	for (size_t i = 0; i < m->n; i++) {
+		imp_person *p = &m->p[i];
+		if (p->household != h && !p->removal) {
+			h = p->household;
+			const char *hno = reg_str(p->items, "household_no");
+			json_t *members = NULL;
+			if (reg_household(m->d, hno, &members, err))
+				return -1;
+			size_t nm = json_array_size(members);
+			json_decref(members);
+			if (nm) {
+				snprintf(f, sizeof f, "households[%zu].household_no", h);
+				return at_fail(err, 409, AT_E_CONFLICT, f,
+					       "%s: household number %s is already in use", f, hno);
+			}
+		}
+		int64_t rid;
+		int r = reg_record_id(m->d, p->ano, &rid, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			snprintf(f, sizeof f, "%s.addressee_no", p->path);
+			return at_fail(err, 409, AT_E_CONFLICT, f,
+				       "%s: addressee number %s already belongs to a record", f, p->ano);
+		}
+		if (p->removal)
+			continue;
+		static const char *const uniq[] = {"my_number", "resident_code"};
+		for (size_t k = 0; k < 2; k++) {
+			const char *v = reg_str(p->items, uniq[k]);
+			snprintf(f, sizeof f, "%s.%s", p->path, uniq[k]);
+			if (*v && not_current(m, uniq[k], v, f, err))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- Writing ------------------------------------------------------------- */
+
+/* Keep a counter ahead of the numbers the old system gave, so the next one
+ * Atena assigns follows them (registry_events.c does the same for a load). */
+static int counter_at_least(store *s, const char *name, int64_t v, at_error *err)
+{
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
+		" SET value = CASE WHEN value < excluded.value THEN excluded.value ELSE value END", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, name);
+	store_bind_int(st, 2, v);
+	int r = store_step(st, err);
+	store_done(st);
+	return r == STORE_DONE ? 0 : -1;
+}
+
+static int write_all(imp *m, json_t **result, at_error *err)
+{
+	store *s = m->s;
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO registry_event_log(type, event_date, notification_date, flags, status,"
+		" persons, created_at) VALUES(?, ?, '', '', 'applied', ?, ?)", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, IMPORT_EVENT);
+	store_bind_text(st, 2, m->today_s);
+	store_bind_int(st, 3, (int64_t)m->n);
+	store_bind_int(st, 4, time_now());
+	int r = store_step(st, err);
+	store_done(st);
+	if (r != STORE_DONE)
+		return -1;
+	int64_t event_id = store_last_id(s), max_ano = 0, max_hno = 0;
+	json_t *records = json_array();
+	int rc = -1;
+	for (size_t i = 0; i < m->n; i++) {
+		imp_person *p = &m->p[i];
+		const char *hno = reg_str(p->items, "household_no");
+		int64_t rid = 0, pid = 0;
+		if (door_create_as(m->d, REGISTRY_FILE, p->ano, p->items, IMPORT_EVENT, DOOR_NOTIFIED,
+				   &rid, &pid, err) ||
+		    reg_map_person(s, p->ano, rid, err))
+			goto out;
+		/* A notified removal is applied at once (only ex officio acts are held). */
+		if (p->removal &&
+		    door_remove_with(m->d, REGISTRY_FILE, rid, p->removal,
+				     reg_str(p->removal, "removal_type"), IMPORT_EVENT, DOOR_NOTIFIED,
+				     &pid, err))
+			goto out;
+		if (reg_outbox_add(s, event_id, IMPORT_EVENT, p->ano, hno, m->today_s, err))
+			goto out;
+		int64_t a = atoll(p->ano), h = atoll(hno);
+		max_ano = a > max_ano ? a : max_ano;
+		max_hno = h > max_hno ? h : max_hno;
+		json_array_append_new(records, json_pack("{s:s,s:I}", "addressee_no", p->ano,
+							 "record_id", (json_int_t)rid));
+	}
+	if (counter_at_least(s, "addressee_no", max_ano, err) ||
+	    counter_at_least(s, "household_no", max_hno, err))
+		goto out;
+	/* One line ties the batch to who loaded it (the audit row carries the
+	 * staff, terminal and reason); no personal data in the detail. */
+	char det[200];
+	snprintf(det, sizeof det, "event_id=%lld type=%s households=%zu persons=%zu removed=%zu",
+		 (long long)event_id, IMPORT_EVENT, m->households, m->n, m->removed);
+	if (door_note(m->d, "registry_event", AUDIT_OK, "", det, err))
+		goto out;
+	*result = json_pack("{s:I,s:s,s:I,s:I,s:I,s:O}", "event_id", (json_int_t)event_id, "type",
+			    IMPORT_EVENT, "households", (json_int_t)m->households, "persons",
+			    (json_int_t)m->n, "removed", (json_int_t)m->removed, "records", records);
+	rc = 0;
+out:
+	json_decref(records);
+	return rc;
+}
+
+int registry_import(door *d, json_t *batch, json_t **result, at_error *err)
+{
+	*result = NULL;
+	static const char *const keys[] = {"households", NULL};
+	if (!json_is_object(batch))
+		return at_fail(err, 400, AT_E_INVALID, "", "the migration batch must be a JSON object"
+			       " {\"households\": [...]}");
+	if (jv_no_unknown(batch, "", keys, err))
+		return -1;
+	json_t *hs = json_object_get(batch, "households");
+	if (!json_is_array(hs) || json_array_size(hs) == 0 ||
+	    json_array_size(hs) > REGISTRY_IMPORT_MAX_HOUSEHOLDS)
+		return at_fail(err, 400, hs ? AT_E_INVALID : AT_E_MISSING, "households",
+			       "households must be an array of 1 to %d households",
+			       REGISTRY_IMPORT_MAX_HOUSEHOLDS);
+	imp m = {.d = d, .s = door_store(d), .today = date_today(), .seen_ano = json_object(),
+		 .seen_mn = json_object(), .seen_rc = json_object(), .seen_hno = json_object()};
+	date_format(m.today, m.today_s);
+	int rc = -1;
+	if (platform_municipality(m.s, m.muni, err))
+		goto out;
+	for (size_t i = 0; i < json_array_size(hs); i++) {
+		char path[40];
+		snprintf(path, sizeof path, "households[%zu]", i);
+		if (parse_household(&m, json_array_get(hs, i), path, err))
+			goto out;
+	}
+	/* Distinct people within the batch: an addressee number once; a My Number
+	 * and a resident record code once among the current records. */
+	for (size_t i = 0; i < m.n; i++) {
+		imp_person *p = &m.p[i];
+		if (once(m.seen_ano, p->ano, p->path, "addressee_no", err))
+			goto out;
+		if (p->removal)
+			continue;
+		const char *mn = reg_str(p->items, "my_number");
+		if ((*mn && once(m.seen_mn, mn, p->path, "my_number", err)) ||
+		    once(m.seen_rc, reg_str(p->items, "resident_code"), p->path, "resident_code", err))
+			goto out;
+	}
+	if (check_register(&m, err) == 0)
+		rc = write_all(&m, result, err);
+out:
+	imp_free(&m);
+	return rc;
+}
