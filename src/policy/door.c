@@ -874,6 +874,21 @@ out:
 	return rc;
 }
 
+/* The stored form of checked items (sealed where declared encrypted), into out. */
+static int encode_items(door *d, const file_meta *m, int64_t rid, json_t *items, json_t *out,
+			at_error *err)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(items, k, v) {
+		json_t *enc = encode_value(d, m->id, rid, find_item(m, k), v, err);
+		if (!enc)
+			return -1;
+		json_object_set_new(out, k, enc);
+	}
+	return 0;
+}
+
 /* ---- Changes ---- */
 
 /* Apply encoded changes (stored form; null clears) as a new version. */
@@ -1000,14 +1015,8 @@ int door_change(door *d, const char *file, int64_t record_id, json_t *items, con
 			"record %lld is removed (除票); a removed record is not changed", (long long)r.id);
 		goto out;
 	}
-	const char *k;
-	json_t *v;
-	json_object_foreach(items, k, v) {
-		json_t *enc = encode_value(d, file, r.id, find_item(m, k), v, err);
-		if (!enc)
-			goto out;
-		json_object_set_new(changes, k, enc);
-	}
+	if (encode_items(d, m, r.id, items, changes, err))
+		goto out;
 	if (basis == DOOR_EX_OFFICIO && m->fe_correct) {
 		/* Declared four-eyes: an ex officio correction waits for a second person. */
 		rc = hold(d, m, &r, "correct", event, changes, NULL, pending_id, err) ? -1 : 1;
@@ -1067,16 +1076,8 @@ int door_remove_with(door *d, const char *file, int64_t record_id, json_t *items
 	}
 	/* The removal's own items (除票区分, 除票異動日 ...) go into the removed
 	 * version itself, so a held removal carries them to its approval. */
-	if (items) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(items, k, v) {
-			json_t *enc = encode_value(d, file, r.id, find_item(m, k), v, err);
-			if (!enc)
-				goto out;
-			json_object_set_new(changes, k, enc);
-		}
-	}
+	if (items && encode_items(d, m, r.id, items, changes, err))
+		goto out;
 	if (basis == DOOR_EX_OFFICIO && m->fe_remove) {
 		rc = hold(d, m, &r, "remove", event, changes, removal_reason, pending_id, err) ? -1 : 1;
 		goto out;
