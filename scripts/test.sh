@@ -26,5 +26,6 @@ test -x build/release/atena || { echo "release build failed"; status=1; }
 
 run_suite gcc gcc || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
 	run_suite clang-sanitize clang -DATENA_SANITIZE=ON || status=1
 exit $status
