@@ -16,6 +16,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_mynumber(int argc, char **argv);
 int cmd_declarations(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
+int cmd_tax(int argc, char **argv);
 
 /* "atena CMD: message [code, field F]" on stderr. */
 void cli_error(const char *cmd, const at_error *err);

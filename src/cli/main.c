@@ -31,6 +31,7 @@ static const struct command {
 	{"mynumber", cmd_mynumber, "check a My Number's check digit"},
 	{"declarations", cmd_declarations, "print the declared businesses, files and items"},
 	{"registry", cmd_registry, "the resident register: events, views, search, certificates"},
+	{"tax", cmd_tax, "the individual resident tax: compute, intake, assess, notices"},
 	{NULL, NULL, NULL},
 };
 

@@ -7,6 +7,7 @@
 
 #include "documents/certificate.h"
 #include "documents/form.h"
+#include "documents/tax_notice.h"
 
 typedef int (*build_fn)(const json_t *doc, const char *kind, form *f, at_error *err);
 
@@ -17,6 +18,11 @@ static const struct {
 	{"juminhyo", certificate_build},
 	{"joshu", certificate_build},
 	{"kisai_jiko", certificate_build},
+	/* the individual resident tax (documents/tax_notice.h) */
+	{"tax_decision", tax_notice_build},
+	{"special_collection_employer", tax_notice_build},
+	{"special_collection_employee", tax_notice_build},
+	{"tax_certificate", tax_notice_build},
 };
 
 static build_fn builder(const char *kind)
@@ -45,7 +51,9 @@ static int build(const json_t *doc, form *f, at_error *err)
 	build_fn b = builder(kind);
 	if (!b)
 		return at_fail(err, 400, AT_E_INVALID, "kind",
-			       "kind must be one of juminhyo, joshu, kisai_jiko");
+			       "kind must be one of juminhyo, joshu, kisai_jiko, tax_decision, "
+			       "special_collection_employer, special_collection_employee, "
+			       "tax_certificate");
 	return b(doc, kind, f, err);
 }
 

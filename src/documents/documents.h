@@ -21,6 +21,9 @@
  * registry_certificate returns, plus "whole_household"). Optional items are
  * printed when present; a value of the wrong type or a key the document does
  * not know is refused with an error naming the field ("persons[2].sex").
+ * The individual resident tax's documents — "tax_decision",
+ * "special_collection_employer", "special_collection_employee",
+ * "tax_certificate" — take the shapes described in documents/tax_notice.h.
  *
  * Thread safety: calls may run concurrently on different threads (pango
  * keeps one font map per thread).

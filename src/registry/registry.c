@@ -770,3 +770,56 @@ int reg_foreign_rules(json_t *items, const char *path, at_date on, at_error *err
 	}
 	return 0;
 }
+
+/* ---- The roll ------------------------------------------------------------ */
+
+int registry_roll(door *d, const char *after, int limit, registry_roll_cb cb, void *arg,
+		  char last[16], at_error *err)
+{
+	if (limit < 1 || limit > 10000)
+		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be 1..10000");
+	/* Collect the page's ids first: the door's reads use the same connection. */
+	int64_t *ids = calloc((size_t)limit, sizeof *ids);
+	char (*anos)[16] = calloc((size_t)limit, sizeof *anos);
+	if (!ids || !anos) {
+		free(ids);
+		free(anos);
+		return at_fail(err, 500, AT_E_INTERNAL, "", "out of memory");
+	}
+	store_stmt *st = store_prepare(door_store(d),
+		"SELECT addressee_no, record_id FROM registry_person_record"
+		" WHERE addressee_no > ? ORDER BY addressee_no LIMIT ?", err);
+	int n = 0, r = 0;
+	if (!st) {
+		r = -1;
+		goto out;
+	}
+	store_bind_text(st, 1, after ? after : "");
+	store_bind_int(st, 2, limit);
+	while ((r = store_step(st, err)) == STORE_ROW) {
+		snprintf(anos[n], sizeof anos[n], "%s", store_col_text(st, 0));
+		ids[n++] = store_col_int(st, 1);
+	}
+	store_done(st);
+	if (r < 0)
+		goto out;
+	r = 0;
+	for (int i = 0; i < n; i++) {
+		json_t *rec = NULL;
+		if (door_read(d, REGISTRY_FILE, ids[i], &rec, err)) {
+			r = -1;
+			goto out;
+		}
+		int c = cb(arg, rec);
+		json_decref(rec);
+		snprintf(last, 16, "%s", anos[i]);
+		if (c) {
+			r = -1;
+			goto out;
+		}
+	}
+out:
+	free(ids);
+	free(anos);
+	return r ? r : n;
+}

@@ -149,6 +149,20 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err);
 #define REGISTRY_IMPORT_MAX_MEMBERS 50        /* records in one household */
 int registry_import(door *d, json_t *batch, json_t **result, at_error *err);
 
+/* ---- The roll for other businesses (庁内連携) -----------------------------
+ * Every person the register holds (active and removed), in addressee-number
+ * order after `after` ("" for the start), at most `limit`: each record read
+ * through the door as door_read gives it — so only the items the door's
+ * business may view, and each read audited under that business (how the
+ * resident tax takes its list of persons to tax, seed 000 §1.1, seed 004
+ * §1). Calls cb for each; cb returns 0 to go on, or -1 (having filled the
+ * caller's error) to stop, and registry_roll then returns -1.
+ * *last is set to the last addressee number visited (for the next page);
+ * returns the number of records visited, or -1. */
+typedef int (*registry_roll_cb)(void *arg, const json_t *record);
+int registry_roll(door *d, const char *after, int limit, registry_roll_cb cb, void *arg,
+		  char last[16], at_error *err);
+
 /* ---- Outbox --------------------------------------------------------------
  * Change notifications after after_seq, oldest first, at most limit:
  * [{"seq","event_id","type","addressee_no","household_no","event_date","created_at"}].

@@ -28,6 +28,7 @@
 #include "documents/documents.h"
 #include "policy/platform.h"
 #include "registry/registry.h"
+#include "tax/tax.h"
 
 #define CONNECTION_LIMIT 256             /* bounds body memory to 256 MiB worst case */
 #define CONNECTION_MEMORY (64 * 1024)    /* per-connection header/read buffer */
@@ -75,6 +76,11 @@ static const char *const reg_search_params[] = {
 	"my_number", "resident_code", "include_removed", "limit", NULL};
 static const char *const reg_cert_params[] = {"format", NULL};
 static const char *const reg_outbox_params[] = {"after", "limit", NULL};
+static const char *const tax_fy_params[] = {"fiscal_year", NULL};
+static const char *const tax_sched_params[] = {"method", "annual", "fiscal_year",
+					       "previous_annual", NULL};
+static const char *const tax_doc_params[] = {"fiscal_year", "kind", "format", NULL};
+static const char *const tax_emp_params[] = {"fiscal_year", "format", NULL};
 
 static const route routes[] = {
 	{"GET", "/healthz", R_PUBLIC, h_healthz, NULL},
@@ -104,6 +110,22 @@ static const route routes[] = {
 	{"GET", "/registry/search", R_PURPOSE, h_reg_search, reg_search_params},
 	{"POST", "/registry/certificates", R_PURPOSE | R_BODY, h_reg_certificate, reg_cert_params},
 	{"GET", "/registry/outbox", R_PURPOSE, h_reg_outbox, reg_outbox_params},
+	/* The individual resident tax (server_tax.c). */
+	{"GET", "/tax/law", R_PURPOSE, h_tax_law, NULL},
+	{"POST", "/tax/compute", R_PURPOSE | R_BODY, h_tax_compute, NULL},
+	{"GET", "/tax/schedule", R_PURPOSE, h_tax_schedule, tax_sched_params},
+	{"POST", "/tax/roll", R_PURPOSE, h_tax_roll, tax_fy_params},
+	{"POST", "/tax/intake", R_PURPOSE | R_BODY, h_tax_intake, NULL},
+	{"GET", "/tax/holds", R_PURPOSE, h_tax_holds, tax_fy_params},
+	{"POST", "/tax/holds/{id}/decision", R_PURPOSE | R_BODY, h_tax_hold_decide, NULL},
+	{"GET", "/tax/forwarding", R_PURPOSE, h_tax_forwarding, tax_fy_params},
+	{"GET", "/tax/double-dependants", R_PURPOSE, h_tax_double, tax_fy_params},
+	{"POST", "/tax/assess", R_PURPOSE, h_tax_assess, tax_fy_params},
+	{"POST", "/tax/reassess", R_PURPOSE, h_tax_reassess, tax_fy_params},
+	{"GET", "/tax/persons/{addressee_no}", R_PURPOSE, h_tax_person, tax_fy_params},
+	{"GET", "/tax/persons/{addressee_no}/document", R_PURPOSE, h_tax_document, tax_doc_params},
+	{"GET", "/tax/employers/{payer_id}/notice", R_PURPOSE, h_tax_employer_notice,
+	 tax_emp_params},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -824,7 +846,7 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 		return -1;
 	}
 	/* Business modules' own tables, once, before any worker serves them. */
-	if (registry_migrate(srv->ckpt_store, err)) {
+	if (registry_migrate(srv->ckpt_store, err) || tax_migrate(srv->ckpt_store, err)) {
 		free_server(srv);
 		return -1;
 	}

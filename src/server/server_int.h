@@ -115,6 +115,21 @@ int h_reg_search(req *r, at_error *err);
 int h_reg_support_measure(req *r, at_error *err);
 int h_reg_certificate(req *r, at_error *err);
 int h_reg_outbox(req *r, at_error *err);
+/* server_tax.c: the individual resident tax (/tax/...). */
+int h_tax_law(req *r, at_error *err);
+int h_tax_compute(req *r, at_error *err);
+int h_tax_schedule(req *r, at_error *err);
+int h_tax_roll(req *r, at_error *err);
+int h_tax_intake(req *r, at_error *err);
+int h_tax_holds(req *r, at_error *err);
+int h_tax_hold_decide(req *r, at_error *err);
+int h_tax_forwarding(req *r, at_error *err);
+int h_tax_double(req *r, at_error *err);
+int h_tax_assess(req *r, at_error *err);
+int h_tax_reassess(req *r, at_error *err);
+int h_tax_person(req *r, at_error *err);
+int h_tax_document(req *r, at_error *err);
+int h_tax_employer_notice(req *r, at_error *err);
 
 /* ---- Session and purpose (server_auth.c) ------------------------------- */
 /* Resolve the bearer token into r->who (401 when absent, malformed or over). */
