@@ -26,6 +26,9 @@
 #include "registry/registry.h"
 #include "server/server.h"
 #include "synth.h"
+#include "synth_tax.h"
+#include "tax/law.h"
+#include "tax/tax.h"
 #include "synth_migration.h"
 
 /* The web UI lives in web/ beside the binary's source tree or install prefix. */
@@ -130,6 +133,7 @@ static const struct demo_staff demo_staff[] = {
 	 {{"test_business", "update"}, {"resident_register", "update"}, {NULL, NULL}}},
 	{"viewer", "閲覧 三郎", "税務課", false, {{"test_viewer", "view"}, {NULL, NULL}}},
 	{"auditor", "監査 四郎", "監査事務局", false, {{"audit_review", "view"}, {NULL, NULL}}},
+	{"tax1", "税務 一郎", "税務課", false, {{"individual_resident_tax", "update"}, {NULL, NULL}}},
 };
 
 static const struct {
@@ -224,6 +228,89 @@ static int demo_load_ward(store *s, const keyring *kr, const demo_ward *w, at_er
 	return 0;
 }
 
+/* A synthetic tax year (令和7年度, 賦課期日 2025-01-01) for the ward: the roll
+ * taken from the register through the door, the documents of bench/synth_tax
+ * in their real layouts loaded and matched, the annual batch — as tax1. */
+static int demo_tax_year(store *s, const keyring *kr, const demo_ward *w, at_error *err)
+{
+	const int fy = 2025;
+	door_ctx ctx = {.staff_id = "tax1", .department = "税務課", .terminal_id = cli_terminal(),
+			.business = TAX_BUSINESS, .reason = "令和7年度当初課税 (demo)"};
+	tax_law *law = NULL;
+	synth *g = NULL;
+	synth_tax *tg = NULL;
+	synth_config cfg = {.seed = w->seed, .households = w->households};
+	synth_tax_config tcfg;
+	synth_tax_config_defaults(&tcfg);
+	tcfg.seed = w->seed;
+	tcfg.fiscal_year = fy;
+	strbuf docs[4];
+	for (int k = 0; k < 4; k++)
+		sb_init(&docs[k]);
+	int rc = -1;
+	double t0 = demo_clock();
+	door *d = NULL;
+	json_t *sum = NULL;
+	if (tax_migrate(s, err) || tax_law_load_builtin(&law, err) || synth_new(&cfg, &g, err) ||
+	    synth_tax_new(&tcfg, &tg, err))
+		goto out;
+	printf("A synthetic tax year (令和7年度): the roll of 2025-01-01 from the register, ...\n");
+	fflush(stdout);
+	if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
+		goto out;
+	if (tax_roll_build(d, kr, fy, &sum, err)) {
+		door_abort(d);
+		goto out;
+	}
+	if (door_commit(d, err))
+		goto out;
+	printf("  roll: %lld residents\n", (long long)json_integer_value(json_object_get(sum, "residents")));
+	json_decref(sum);
+	sum = NULL;
+	synth_household h;
+	while (synth_next_household(g, &h))
+		if (synth_tax_household(tg, &h, &docs[0], &docs[1], &docs[2], &docs[3], err))
+			goto out;
+	static const tax_doc_kind kinds[4] = {TAX_DOC_SALARY, TAX_DOC_PENSION, TAX_DOC_RETURN,
+					      TAX_DOC_ONESTOP};
+	for (int k = 0; k < 4; k++) {
+		if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
+			goto out;
+		if (tax_intake(d, kr, fy, kinds[k], docs[k].buf ? docs[k].buf : "", docs[k].len, &sum,
+			       err)) {
+			door_abort(d);
+			goto out;
+		}
+		if (door_commit(d, err))
+			goto out;
+		printf("  intake %-8s %6lld records: %lld matched, %lld held for identity checks\n",
+		       tax_doc_kind_name(kinds[k]),
+		       (long long)json_integer_value(json_object_get(sum, "records")),
+		       (long long)json_integer_value(json_object_get(sum, "matched")),
+		       (long long)json_integer_value(json_object_get(sum, "held")));
+		json_decref(sum);
+		sum = NULL;
+	}
+	if (tax_assess(s, kr, &ctx, law, fy, 2000, &sum, err))
+		goto out;
+	printf("  assessed %lld persons (%lld taxable, %lld special / %lld ordinary / %lld pension"
+	       " collection) in %.1f s\n\n",
+	       (long long)json_integer_value(json_object_get(sum, "assessed")),
+	       (long long)json_integer_value(json_object_get(sum, "taxable")),
+	       (long long)json_integer_value(json_object_get(sum, "special")),
+	       (long long)json_integer_value(json_object_get(sum, "ordinary")),
+	       (long long)json_integer_value(json_object_get(sum, "pension")), demo_clock() - t0);
+	rc = 0;
+out:
+	json_decref(sum);
+	for (int k = 0; k < 4; k++)
+		sb_release(&docs[k]);
+	synth_tax_free(tg);
+	synth_free(g);
+	tax_law_free(law);
+	return rc;
+}
+
 static int demo_create(const char *dir, const demo_ward *w, at_error *err)
 {
 	if (platform_init(dir, "131105", err))
@@ -281,14 +368,16 @@ static int demo_create(const char *dir, const demo_ward *w, at_error *err)
 			goto out;
 		}
 	}
-	if (door_commit(d, err) || demo_load_ward(s, kr, w, err))
+	if (door_commit(d, err) || demo_load_ward(s, kr, w, err) || demo_tax_year(s, kr, w, err))
 		goto out;
 	printf("Every password must be changed at first login (send new_password with the login).\n"
 	       "One-time codes: oathtool --totp=sha256 -b SECRET\n"
 	       "Grants: clerk1, clerk2 update resident_register and test_business; viewer views\n"
-	       "test_viewer (My Number masked); auditor views audit_review. These credentials are\n"
+	       "test_viewer (My Number masked); auditor views audit_review; tax1 updates\n"
+	       "individual_resident_tax. These credentials are\n"
 	       "shown once.\n"
-	       "Try (as clerk1, business resident_register): GET /api/v1/registry/search?name_kana=サトウ\n\n");
+	       "Try (as clerk1, business resident_register): GET /api/v1/registry/search?name_kana=サトウ\n"
+	       "     (as tax1, business individual_resident_tax): GET /api/v1/tax/holds?fiscal_year=2025\n\n");
 	rc = 0;
 out:
 	store_close(s);

@@ -96,7 +96,7 @@ typedef int (*tax_door_fn)(req *r, door *d, int fy, json_t **out, at_error *err)
 
 static int in_door(req *r, door_mode mode, tax_door_fn fn, const char *subject, at_error *err)
 {
-	int fy;
+	int fy = 0;
 	if (fiscal_year_q(r, &fy, err))
 		return -1;
 	door *d;
@@ -145,7 +145,7 @@ int h_tax_schedule(req *r, at_error *err)
 	const tax_law *law = law_get(err);
 	if (!law)
 		return -1;
-	int fy;
+	int fy = 0;
 	int64_t annual = 0, prev = 0;
 	const char *method = srv_query(r, "method");
 	if (fiscal_year_q(r, &fy, err))
@@ -299,7 +299,7 @@ int h_tax_double(req *r, at_error *err)
 int h_tax_assess(req *r, at_error *err)
 {
 	const tax_law *law = law_get(err);
-	int fy;
+	int fy = 0;
 	if (!law || fiscal_year_q(r, &fy, err))
 		return -1;
 	if (strcmp(r->ctx.business, TAX_BUSINESS))
@@ -315,7 +315,7 @@ int h_tax_assess(req *r, at_error *err)
 int h_tax_reassess(req *r, at_error *err)
 {
 	const tax_law *law = law_get(err);
-	int fy;
+	int fy = 0;
 	if (!law || fiscal_year_q(r, &fy, err))
 		return -1;
 	if (strcmp(r->ctx.business, TAX_BUSINESS))
@@ -392,7 +392,7 @@ static int document_reply(req *r, int fy, const char *kind, bool employer, at_er
 
 int h_tax_document(req *r, at_error *err)
 {
-	int fy;
+	int fy = 0;
 	if (fiscal_year_q(r, &fy, err))
 		return -1;
 	const char *kind = srv_query(r, "kind");
@@ -404,7 +404,7 @@ int h_tax_document(req *r, at_error *err)
 
 int h_tax_employer_notice(req *r, at_error *err)
 {
-	int fy;
+	int fy = 0;
 	if (fiscal_year_q(r, &fy, err))
 		return -1;
 	size_t n = strlen(r->param);

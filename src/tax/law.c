@@ -59,7 +59,7 @@ static int lfail(ld *l, const char *code, const char *path, const char *fmt, ...
 static int keys(ld *l, json_t *o, const char *p, const char *const *allowed)
 {
 	const char *key;
-	json_t *v;
+	json_t *v = NULL;
 	json_object_foreach(o, key, v) {
 		bool ok = false;
 		for (const char *const *a = allowed; *a; a++)
@@ -164,7 +164,7 @@ static int bound(ld *l, json_t *o, const char *p, const char *key, int64_t *out)
 
 static int age(ld *l, json_t *o, const char *p, const char *key, int *out)
 {
-	int64_t v;
+	int64_t v = 0;
 	if (amt(l, o, p, key, 0, &v))
 		return -1;
 	if (v > 999) {
@@ -427,7 +427,7 @@ static const char *const BASIS_NOTE[] = {"basis", "note", NULL};
 static int cite(ld *l, json_t *d, const char *p, const char *key, char **out)
 {
 	char q[PATH_MAX_LEN];
-	json_t *s;
+	json_t *s = NULL;
 	if (obj(l, d, p, key, &s, q) || keys(l, s, q, BASIS_NOTE) || basis(l, s, q, out))
 		return -1;
 	return 0;
@@ -491,7 +491,7 @@ static int load_deductions(ld *l, law_year *y, json_t *d, const char *p)
 					      "small_business_mutual_aid", "life_insurance",
 					      "earthquake_insurance", "medical_expenses", NULL};
 	char q[PATH_MAX_LEN];
-	json_t *s;
+	json_t *s = NULL;
 	if (keys(l, d, p, allowed) ||
 	    amt(l, d, p, "relative_income_limit", 0, &y->relative_income_limit))
 		return -1;
@@ -588,7 +588,7 @@ static int load_non_taxable(ld *l, law_year *y, json_t *d, const char *p)
 	static const char *const allowed[] = {"note", "public_assistance", "limited_persons",
 					      "per_capita", "income_levy", NULL};
 	char q[PATH_MAX_LEN];
-	json_t *s;
+	json_t *s = NULL;
 	if (keys(l, d, p, allowed) || cite(l, d, p, "public_assistance", &y->basis[LB_NT_ASSIST]))
 		return -1;
 	static const char *const lp_k[] = {"basis", "note", "income_limit", "minor_age", NULL};
@@ -599,7 +599,7 @@ static int load_non_taxable(ld *l, law_year *y, json_t *d, const char *p)
 		return -1;
 	static const char *const pc_k[] = {"basis", "note", "grades", NULL};
 	static const char *const lim_k[] = {"per_person", "base", "dependants_add", "basis", "note", NULL};
-	json_t *g;
+	json_t *g = NULL;
 	if (obj(l, d, p, "per_capita", &s, q) || keys(l, s, q, pc_k) ||
 	    basis(l, s, q, &y->basis[LB_NT_PER_CAPITA]))
 		return -1;
@@ -611,7 +611,7 @@ static int load_non_taxable(ld *l, law_year *y, json_t *d, const char *p)
 		return -1;
 	for (int i = 0; i < 3; i++) {
 		char qi[PATH_MAX_LEN];
-		json_t *r;
+		json_t *r = NULL;
 		if (obj(l, g, qg, grade_keys[i], &r, qi) || keys(l, r, qi, lim_k) ||
 		    amt(l, r, qi, "per_person", 0, &y->pc_per_person[i]) ||
 		    amt(l, r, qi, "base", 0, &y->pc_base[i]) ||
@@ -632,7 +632,7 @@ static int load_adjustment_credit(ld *l, law_year *y, json_t *s, const char *p)
 	static const char *const allowed[] = {"basis", "note", "threshold", "minimum_base",
 					      "income_limit", "differences", NULL};
 	char q[PATH_MAX_LEN];
-	json_t *d;
+	json_t *d = NULL;
 	if (keys(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_ADJ_CREDIT]) ||
 	    amt(l, s, p, "threshold", 0, &y->ac_threshold) ||
 	    amt(l, s, p, "minimum_base", 0, &y->ac_min_base) ||
@@ -714,7 +714,7 @@ static int load_kinds(ld *l, law_year *y, json_t *s, const char *p)
 					     "income_levy_share"};
 	for (int k = 0; k < LAW_KIND_COUNT; k++) {
 		char q[PATH_MAX_LEN];
-		json_t *o;
+		json_t *o = NULL;
 		if (obj(l, s, p, names[k], &o, q) || keys(l, o, q, kk))
 			return -1;
 		law_kind *K = &y->kinds[k];
@@ -723,7 +723,7 @@ static int load_kinds(ld *l, law_year *y, json_t *s, const char *p)
 				  K->income_levy_share};
 		for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
 			char qf[PATH_MAX_LEN];
-			json_t *pair;
+			json_t *pair = NULL;
 			if (obj(l, o, q, fields[f], &pair, qf) || keys(l, pair, qf, mp) ||
 			    rate(l, pair, qf, "municipal", &dst[f][LAW_M]) ||
 			    rate(l, pair, qf, "prefectural", &dst[f][LAW_P]))
@@ -749,8 +749,8 @@ static int load_year(ld *l, json_t *root, law_year *y)
 					      "housing_loan_credit", "donation_credit", "fixed_cut",
 					      "forest_environment_tax", "municipality_kinds", NULL};
 	char q[PATH_MAX_LEN];
-	json_t *s;
-	int64_t fy, iy;
+	json_t *s = NULL;
+	int64_t fy = 0, iy = 0;
 	char *top_basis = NULL;
 	if (keys(l, root, "", allowed) || amt(l, root, "", "fiscal_year", 2000, &fy) ||
 	    amt(l, root, "", "income_year", 1999, &iy) || str(l, root, "", "name", true, &y->name) ||
@@ -828,7 +828,7 @@ static int load_muni(ld *l, json_t *root, law_muni *m, const char *expect_code)
 					      "basis", "income_levy_rates", "per_capita",
 					      "installment", NULL};
 	char q[PATH_MAX_LEN];
-	json_t *s;
+	json_t *s = NULL;
 	char *code = NULL, *kind = NULL, *top = NULL;
 	int rc = -1;
 	if (keys(l, root, "", allowed) || str(l, root, "", "code", true, &code) ||
@@ -856,7 +856,7 @@ static int load_muni(ld *l, json_t *root, law_muni *m, const char *expect_code)
 		goto out;
 	}
 	static const char *const gk[] = {"class", "basis", "note", NULL};
-	int64_t grade;
+	int64_t grade = 0;
 	if (obj(l, root, "", "grade", &s, q) || keys(l, s, q, gk) ||
 	    amt(l, s, q, "class", 1, &grade) || str(l, s, q, "basis", true, &m->basis_grade))
 		goto out;

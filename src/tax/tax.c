@@ -327,7 +327,7 @@ static int roll_lookup(door *d, const keyring *kr, int fiscal_year, const tax_do
 	memset(h, 0, sizeof *h);
 	store_stmt *st = store_prepare(door_store(d),
 		"SELECT addressee_no, status, name_bidx, kana_bidx, birth_date, elsewhere"
-		" FROM tax_roll WHERE fiscal_year = ? AND my_number_bidx = ?"
+		" FROM tax_roll INDEXED BY tax_roll_mn WHERE fiscal_year = ? AND my_number_bidx = ?"
 		" ORDER BY status = 'resident' DESC LIMIT 1", err);
 	if (!st)
 		return -1;
@@ -457,7 +457,8 @@ static int attach(door *d, const keyring *kr, int fiscal_year, const tax_doc *do
 	 * never superseded; a later return replaces an earlier one). */
 	if (doc->kind != TAX_DOC_ONESTOP) {
 		store_stmt *st = store_prepare(s,
-			"UPDATE tax_doc SET status = 'superseded' WHERE fiscal_year = ? AND kind = ?"
+			"UPDATE tax_doc INDEXED BY tax_doc_person SET status = 'superseded'"
+			" WHERE fiscal_year = ? AND kind = ?"
 			" AND addressee_no = ? AND payer_id = ? AND status = 'matched' AND doc_id <> ?",
 			err);
 		if (!st)
