@@ -1700,7 +1700,7 @@ static int parse_return_json(json_t *root, tax_doc *d, at_error *err)
 			return at_fail(err, 400, AT_E_INVALID, "dependants",
 				       "at most %d dependants", TAX_MAX_DEPENDANTS);
 		for (size_t i = 0; i < json_array_size(deps); i++) {
-			char path[32];
+			char path[48];
 			snprintf(path, sizeof path, "dependants[%zu]", i);
 			if (j_relative(json_array_get(deps, i), path, &b->dependants[i],
 				       &d->dependant_ids[i], err))
