@@ -271,21 +271,6 @@ static int run_support(const sub *sc, const args *a, door *d, const char *cmd,
 			    err);
 }
 
-/* All of buf to fd. */
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int run_certificate(const sub *sc, const args *a, door *d, const char *cmd,
 			   at_error *err)
@@ -320,7 +305,7 @@ static int run_certificate(const sub *sc, const args *a, door *d, const char *cm
 		json_decref(summary);
 		return -2;
 	}
-	int wr = write_all(P.out_fd, pdf.buf, pdf.len);
+	int wr = cli_write_all(P.out_fd, pdf.buf, pdf.len);
 	int e = errno;
 	if (fsync(P.out_fd) && !wr) {
 		wr = -1;

@@ -257,20 +257,6 @@ typedef int (*tax_fn)(tax_env *e, at_error *err);
 /* A unit of work in one door: run fn(e, d, &out), commit, print. */
 typedef int (*door_fn)(tax_env *e, door *d, json_t **out, at_error *err);
 
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int in_door(tax_env *e, door_mode mode, door_fn fn, at_error *err)
 {
@@ -307,7 +293,7 @@ static int in_door(tax_env *e, door_mode mode, door_fn fn, at_error *err)
 		return -1;
 	}
 	if (e->out_fd >= 0) {
-		int wr = write_all(e->out_fd, pdf.buf, pdf.len);
+		int wr = cli_write_all(e->out_fd, pdf.buf, pdf.len);
 		if (close(e->out_fd))
 			wr = -1;
 		e->out_fd = -1;
@@ -427,10 +413,7 @@ static int run_assess(tax_env *e, at_error *err)
 static int run_reassess(tax_env *e, at_error *err)
 {
 	json_t *out = NULL;
-	at_date today = date_from_days(time_now() / 86400 + 0);
-	/* Japan Standard Time decides which day it is (UTC+9). */
-	today = date_from_days((time_now() + 9 * 3600) / 86400);
-	if (tax_reassess(e->s, e->kr, &e->ctx, e->law, e->fiscal_year, today, &out, err))
+	if (tax_reassess(e->s, e->kr, &e->ctx, e->law, e->fiscal_year, date_today(), &out, err))
 		return -1;
 	print_json(out);
 	json_decref(out);

@@ -5,6 +5,7 @@
  * operation was refused or failed (the message says why), 2 a usage error;
  * `mynumber check` and `audit verify` document their own.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,4 +68,20 @@ int main(int argc, char **argv)
 	fprintf(stderr, "atena: unknown command %s\n\n", argv[1]);
 	usage(stderr);
 	return 2;
+}
+
+/* All of buf to fd, through short writes and EINTR. */
+int cli_write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -823,3 +823,16 @@ out:
 	free(anos);
 	return r ? r : n;
 }
+
+int registry_addressee_in_use(door *d, const char *addressee_no, bool *in_use, at_error *err)
+{
+	store_stmt *st = store_prepare(door_store(d),
+		"SELECT 1 FROM registry_person_record WHERE addressee_no = ?", err);
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, addressee_no);
+	int r = store_step(st, err);
+	store_done(st);
+	*in_use = r == STORE_ROW;
+	return r < 0 ? -1 : 0;
+}

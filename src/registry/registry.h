@@ -163,6 +163,12 @@ typedef int (*registry_roll_cb)(void *arg, const json_t *record);
 int registry_roll(door *d, const char *after, int limit, registry_roll_cb cb, void *arg,
 		  char last[16], at_error *err);
 
+/* Is the addressee number in use by the register (any state)? Reads only the
+ * register's own number map (no personal data, nothing to audit): for other
+ * modules that hand out numbers of their own, such as the resident tax's
+ * non-resident taxpayers (住登外者), until the addressee hub owns them. */
+int registry_addressee_in_use(door *d, const char *addressee_no, bool *in_use, at_error *err);
+
 /* ---- Outbox --------------------------------------------------------------
  * Change notifications after after_seq, oldest first, at most limit:
  * [{"seq","event_id","type","addressee_no","household_no","event_date","created_at"}].

@@ -87,6 +87,35 @@ int srv_audit_now(req *r, const char *outcome, const char *detail, at_error *err
 	return 0;
 }
 
+/* Write a refusal to the log in its own transaction (the door's unit of work
+ * was rolled back with whatever it had noted). A failure to log is reported
+ * on stderr; the caller still answers with the original refusal. */
+void srv_audit_refusal(req *r, const char *subject, const char *outcome, const at_error *e)
+{
+	char op[240], detail[200];
+	srv_operation(r, op, sizeof op);
+	/* Code and field only: a message may quote input, and details carry no
+	 * personal data (audit.h). */
+	snprintf(detail, sizeof detail, "%s %s", e->code, e->field);
+	audit_event ev = {
+		.staff_id = r->who.id,
+		.department = r->who.department,
+		.terminal_id = r->who.terminal_id,
+		.business = r->ctx.business,
+		.reason = r->ctx.reason,
+		.case_id = r->ctx.case_id,
+		.subject = subject ? subject : "",
+		.items = "",
+		.operation = op,
+		.outcome = outcome,
+		.detail = detail,
+	};
+	at_error le;
+	at_error_clear(&le);
+	if (audit_append_now(r->s, &ev, &le))
+		fprintf(stderr, "atena: could not audit %s (%s): %s\n", op, outcome, le.message);
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -141,6 +141,11 @@ int srv_purpose(req *r, at_error *err);
  * before or outside a door, and admin reads that have no door. A failure to
  * log is also reported on stderr. */
 int srv_audit_now(req *r, const char *outcome, const char *detail, at_error *err);
+/* Write a refusal naming the person (subject, "" when none) to the log in a
+ * transaction of its own, after the door's unit of work was rolled back:
+ * a refused look at a resident is as accountable as a granted one. Code and
+ * field only in the detail. A failure to log is reported on stderr. */
+void srv_audit_refusal(req *r, const char *subject, const char *outcome, const at_error *e);
 /* "METHOD /api/v1/path" for the audit log; the route pattern when the path
  * itself is not clean text. */
 void srv_operation(req *r, char *out, size_t n);

@@ -35,35 +35,6 @@ static const char *const event_types[] = {
 #define OUTBOX_DEFAULT 100
 #define OUTBOX_MAX 1000
 
-/* Write a refusal to the log in its own transaction (the door's unit of work
- * was rolled back with whatever it had noted). A failure to log is reported
- * on stderr; the caller still answers with the original refusal. */
-static void audit_refusal(req *r, const char *subject, const char *outcome, const at_error *e)
-{
-	char op[240], detail[200];
-	srv_operation(r, op, sizeof op);
-	/* Code and field only: a message may quote input, and details carry no
-	 * personal data (audit.h). */
-	snprintf(detail, sizeof detail, "%s %s", e->code, e->field);
-	audit_event ev = {
-		.staff_id = r->who.id,
-		.department = r->who.department,
-		.terminal_id = r->who.terminal_id,
-		.business = r->ctx.business,
-		.reason = r->ctx.reason,
-		.case_id = r->ctx.case_id,
-		.subject = subject ? subject : "",
-		.items = "",
-		.operation = op,
-		.outcome = outcome,
-		.detail = detail,
-	};
-	at_error le;
-	at_error_clear(&le);
-	if (audit_append_now(r->s, &ev, &le))
-		fprintf(stderr, "atena: could not audit %s (%s): %s\n", op, outcome, le.message);
-}
-
 /* After an operation inside an open door failed: roll back, log a refusal
  * (4xx) with the subject, return -1 with err unchanged. */
 static int refused(req *r, door *d, const char *subject, at_error *err)
@@ -74,7 +45,7 @@ static int refused(req *r, door *d, const char *subject, at_error *err)
 	 * so that both survive the abort (door_note_refusal). */
 	if (err->status >= 400 && err->status < 500 && err->status != 401 &&
 	    strcmp(err->code, "support_measure"))
-		audit_refusal(r, subject, err->status == 403 ? AUDIT_DENIED : AUDIT_INVALID, err);
+		srv_audit_refusal(r, subject, err->status == 403 ? AUDIT_DENIED : AUDIT_INVALID, err);
 	return -1;
 }
 
@@ -85,7 +56,7 @@ static int reg_open(req *r, door_mode mode, door **d, at_error *err)
 	if (strcmp(r->ctx.business, REGISTRY_BUSINESS)) {
 		at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
 			"the resident register is used only under business " REGISTRY_BUSINESS);
-		audit_refusal(r, "", AUDIT_DENIED, err);
+		srv_audit_refusal(r, "", AUDIT_DENIED, err);
 		return -1;
 	}
 	return srv_open_door(r, mode, d, err);

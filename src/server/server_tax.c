@@ -48,34 +48,28 @@ static const tax_law *law_get(at_error *err)
 	return g_law;
 }
 
+/* A client refusal (4xx, not 401) is logged with the person it was about. */
 static void audit_refusal(req *r, const char *subject, const at_error *e)
 {
-	if (e->status < 400 || e->status >= 500 || e->status == 401)
-		return;
-	char op[240], detail[200];
-	srv_operation(r, op, sizeof op);
-	snprintf(detail, sizeof detail, "%s %s", e->code, e->field);
-	audit_event ev = {
-		.staff_id = r->who.id, .department = r->who.department,
-		.terminal_id = r->who.terminal_id, .business = r->ctx.business,
-		.reason = r->ctx.reason, .case_id = r->ctx.case_id,
-		.subject = subject ? subject : "", .items = "", .operation = op,
-		.outcome = e->status == 403 ? AUDIT_DENIED : AUDIT_INVALID, .detail = detail,
-	};
-	at_error le;
-	if (audit_append_now(r->s, &ev, &le))
-		fprintf(stderr, "atena: could not audit %s: %s\n", op, le.message);
+	if (e->status >= 400 && e->status < 500 && e->status != 401)
+		srv_audit_refusal(r, subject, e->status == 403 ? AUDIT_DENIED : AUDIT_INVALID, e);
+}
+
+/* Every tax route acts under business individual_resident_tax only; any
+ * other is refused here (audited). */
+static int require_tax(req *r, at_error *err)
+{
+	if (!strcmp(r->ctx.business, TAX_BUSINESS))
+		return 0;
+	at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
+		"the resident tax is used only under business " TAX_BUSINESS);
+	audit_refusal(r, "", err);
+	return -1;
 }
 
 static int tax_open(req *r, door_mode mode, door **d, at_error *err)
 {
-	if (strcmp(r->ctx.business, TAX_BUSINESS)) {
-		at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
-			"the resident tax is used only under business " TAX_BUSINESS);
-		audit_refusal(r, "", err);
-		return -1;
-	}
-	return srv_open_door(r, mode, d, err);
+	return require_tax(r, err) ? -1 : srv_open_door(r, mode, d, err);
 }
 
 static int fiscal_year_q(req *r, int *fy, at_error *err)
@@ -123,12 +117,8 @@ int h_tax_compute(req *r, at_error *err)
 	const tax_law *law = law_get(err);
 	if (!law)
 		return -1;
-	if (strcmp(r->ctx.business, TAX_BUSINESS)) {
-		at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
-			"the resident tax is used only under business " TAX_BUSINESS);
-		audit_refusal(r, "", err);
+	if (require_tax(r, err))
 		return -1;
-	}
 	tax_case c;
 	tax_result res;
 	if (tax_case_from_json(r->json, &c, err) || tax_compute(law, &c, &res, err))
@@ -302,8 +292,8 @@ int h_tax_assess(req *r, at_error *err)
 	int fy = 0;
 	if (!law || fiscal_year_q(r, &fy, err))
 		return -1;
-	if (strcmp(r->ctx.business, TAX_BUSINESS))
-		return tax_open(r, DOOR_WRITE, NULL, err);
+	if (require_tax(r, err))
+		return -1;
 	json_t *out = NULL;
 	if (tax_assess(r->s, r->kr, &r->ctx, law, fy, 2000, &out, err)) {
 		audit_refusal(r, "", err);
@@ -318,10 +308,10 @@ int h_tax_reassess(req *r, at_error *err)
 	int fy = 0;
 	if (!law || fiscal_year_q(r, &fy, err))
 		return -1;
-	if (strcmp(r->ctx.business, TAX_BUSINESS))
-		return tax_open(r, DOOR_WRITE, NULL, err);
+	if (require_tax(r, err))
+		return -1;
 	json_t *out = NULL;
-	at_date today = date_from_days((time_now() + 9 * 3600) / 86400);   /* JST */
+	at_date today = date_today();
 	if (tax_reassess(r->s, r->kr, &r->ctx, law, fy, today, &out, err)) {
 		audit_refusal(r, "", err);
 		return -1;

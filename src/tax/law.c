@@ -745,7 +745,7 @@ static int load_year(ld *l, json_t *root, law_year *y)
 	static const char *const allowed[] = {"fiscal_year", "income_year", "name", "note", "basis",
 					      "salary_income", "public_pension", "income_adjustment",
 					      "income_totals", "deductions", "non_taxable", "rounding",
-					      "adjustment_credit", "dividend_credit",
+					      "collection", "adjustment_credit", "dividend_credit",
 					      "housing_loan_credit", "donation_credit", "fixed_cut",
 					      "forest_environment_tax", "municipality_kinds", NULL};
 	char q[PATH_MAX_LEN];
@@ -776,6 +776,15 @@ static int load_year(ld *l, json_t *root, law_year *y)
 	    basis(l, s, q, &y->basis[LB_ROUNDING]) ||
 	    amt(l, s, q, "taxable_income_unit", 1, &y->taxable_unit) ||
 	    amt(l, s, q, "levy_unit", 1, &y->levy_unit))
+		return -1;
+	static const char *const ck[] = {"basis", "note", "pension_special_min_age",
+					 "pension_special_min_revenue", "correction_period_years",
+					 NULL};
+	if (obj(l, root, "", "collection", &s, q) || keys(l, s, q, ck) ||
+	    basis(l, s, q, &y->basis[LB_COLLECTION]) ||
+	    amt(l, s, q, "pension_special_min_age", 1, &y->pension_special_age) ||
+	    amt(l, s, q, "pension_special_min_revenue", 0, &y->pension_special_min_revenue) ||
+	    amt(l, s, q, "correction_period_years", 1, &y->correction_years))
 		return -1;
 	if (obj(l, root, "", "adjustment_credit", &s, q) || load_adjustment_credit(l, y, s, q))
 		return -1;
@@ -1176,6 +1185,17 @@ const char *tax_law_municipality_name(const tax_law *law, const char *code)
 {
 	const law_muni *m = law ? law_find_muni(law, code) : NULL;
 	return m ? m->name : NULL;
+}
+
+int tax_law_collection(const tax_law *law, int fiscal_year, tax_collection_law *out)
+{
+	const law_year *y = law ? law_find_year(law, fiscal_year) : NULL;
+	if (!y)
+		return -1;
+	out->pension_special_min_age = (int)y->pension_special_age;
+	out->pension_special_min_revenue = y->pension_special_min_revenue;
+	out->correction_period_years = (int)y->correction_years;
+	return 0;
 }
 
 int64_t tax_law_installment_unit(const tax_law *law, const char *code)

@@ -38,6 +38,18 @@ const char *tax_law_municipality_name(const tax_law *law, const char *code);
  * the remainder goes to the first installment (地方税法 20条の4の2第6項).
  * 0 when the municipality is not in the data. */
 int64_t tax_law_installment_unit(const tax_law *law, const char *code);
+/* The collection rules of a fiscal year (section "collection" of its file):
+ * pension special collection applies from this age on April 1 and this
+ * yearly pension revenue (地方税法321条の7の2第1項); corrections are possible
+ * for this many years from the statutory due date (17条の5第1項).
+ * -1 when the year is not in the data. */
+typedef struct tax_collection_law {
+	int pension_special_min_age;
+	int64_t pension_special_min_revenue;
+	int correction_period_years;
+} tax_collection_law;
+int tax_law_collection(const tax_law *law, int fiscal_year, tax_collection_law *out);
+
 /* {"years":[...], "municipalities":[...]} for `atena tax law`. */
 json_t *tax_law_describe(const tax_law *law);
 

@@ -85,7 +85,7 @@ enum {
 	LB_DEPENDANTS, LB_SPECIFIED_RELATIVE, LB_DISABILITY, LB_WIDOW, LB_SINGLE_PARENT,
 	LB_WORKING_STUDENT, LB_SOCIAL_INSURANCE, LB_SMALL_BUSINESS, LB_LIFE, LB_EARTHQUAKE,
 	LB_MEDICAL, LB_NT_ASSIST, LB_NT_LIMITED, LB_NT_PER_CAPITA, LB_NT_INCOME, LB_ROUNDING,
-	LB_ADJ_CREDIT, LB_DIVIDEND, LB_HOUSING, LB_DONATION, LB_FIXED_CUT, LB_FOREST,
+	LB_ADJ_CREDIT, LB_DIVIDEND, LB_HOUSING, LB_DONATION, LB_FIXED_CUT, LB_FOREST, LB_COLLECTION,
 	LB_KINDS, LB_INCOME_TOTALS, LB_COUNT
 };
 
@@ -97,6 +97,8 @@ typedef struct law_year {
 	size_t n_salary;
 
 	int pension_age;                            /* 65 on December 31 */
+	/* collection (徴収): pension special collection, the period for corrections */
+	int64_t pension_special_age, pension_special_min_revenue, correction_years;
 	law_rate_band pension_young[LAW_MAX_BANDS], pension_old[LAW_MAX_BANDS];
 	size_t n_pension_young, n_pension_old;
 	law_step pension_reduce[LAW_MAX_BANDS];     /* by other income: deduction reduced by */

@@ -153,12 +153,15 @@ static int check_year(int fiscal_year, at_error *err)
 	return 0;
 }
 
-bool tax_correctable(int fiscal_year, at_date today)
+bool tax_correctable(const tax_law *law, int fiscal_year, at_date today)
 {
-	/* 地方税法17条の5第1項: 更正 within 5 years from the 法定納期限; the
-	 * first statutory due date of a fiscal year's resident tax is the end of
-	 * June of that year (地方税法320条 普通徴収の納期). */
-	at_date limit = {fiscal_year + 5, 6, 30};
+	/* 地方税法17条の5第1項: 更正 within the years of the law data from the
+	 * 法定納期限; the first statutory due date of a fiscal year's resident
+	 * tax is the end of June of that year (地方税法320条 普通徴収の納期). */
+	tax_collection_law cl;
+	if (tax_law_collection(law, fiscal_year, &cl))
+		return false;
+	at_date limit = {fiscal_year + cl.correction_period_years, 6, 30};
 	return date_cmp(today, limit) <= 0;
 }
 
@@ -591,7 +594,7 @@ int tax_intake(door *d, const keyring *kr, int fiscal_year, tax_doc_kind kind,
 	*summary = NULL;
 	if (check_year(fiscal_year, err))
 		return -1;
-	if (!tax_doc_kind_name(kind))
+	if (kind < TAX_DOC_SALARY || kind > TAX_DOC_ONESTOP)
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be salary, pension, return or onestop");
 	char muni[8];
@@ -702,6 +705,31 @@ int tax_holds(door *d, int fiscal_year, json_t **out, at_error *err)
 	return 0;
 }
 
+static int nonresident_number(door *d, int64_t doc_id, char out[24], at_error *err)
+{
+	for (long long cand = 9000000000LL + doc_id; cand <= 9999999999LL; cand++) {
+		snprintf(out, 24, "%010lld", cand);
+		bool in_register;
+		if (registry_addressee_in_use(d, out, &in_register, err))
+			return -1;
+		if (in_register)
+			continue;
+		store_stmt *st = store_prepare(door_store(d),
+			"SELECT 1 FROM tax_roll WHERE addressee_no = ? LIMIT 1", err);
+		if (!st)
+			return -1;
+		store_bind_text(st, 1, out);
+		int r = store_step(st, err);
+		store_done(st);
+		if (r < 0)
+			return -1;
+		if (r != STORE_ROW)
+			return 0;
+	}
+	return at_fail(err, 409, AT_E_CONFLICT, "addressee_no",
+		       "no free addressee number for a non-resident taxpayer");
+}
+
 int tax_hold_decide(door *d, const keyring *kr, int64_t doc_id, json_t *decision,
 		    json_t **result, at_error *err)
 {
@@ -730,7 +758,7 @@ int tax_hold_decide(door *d, const keyring *kr, int64_t doc_id, json_t *decision
 					    "no held document %lld", (long long)doc_id);
 	}
 	int fy = (int)store_col_int(st, 0), kind = (int)store_col_int(st, 1);
-	char record_id[72], nano[16], *sealed = strdup(store_col_text(st, 3));
+	char record_id[72], nano[24], *sealed = strdup(store_col_text(st, 3));
 	char mnb[80];
 	snprintf(record_id, sizeof record_id, "%s", store_col_text(st, 2));
 	snprintf(mnb, sizeof mnb, "%s", store_col_text(st, 4));
@@ -776,9 +804,10 @@ int tax_hold_decide(door *d, const keyring *kr, int64_t doc_id, json_t *decision
 				"a non-resident gets an addressee number of its own; leave it out");
 			goto out;
 		}
-		/* 住登外者宛名番号: 9 + the document id, zero-padded (the register's
-		 * numbers never start with 9: registry.h). */
-		snprintf(nano, sizeof nano, "9%09lld", (long long)doc_id);
+		/* 住登外者宛名番号: from 9000000000 + the document id upwards, the
+		 * first number neither the register nor the tax roll uses. */
+		if (nonresident_number(d, doc_id, nano, err))
+			goto out;
 		ano = nano;
 		st = store_prepare(s,
 			"INSERT INTO tax_roll(fiscal_year, addressee_no, status, my_number_bidx,"

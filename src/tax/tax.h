@@ -153,9 +153,9 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
 int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
 			const char *payer_id, json_t **out, at_error *err);
 
-/* Statutory period for corrections (地方税法17条の5第1項: 5 years from the
- * statutory due date). A fiscal year Y's resident tax can be corrected until
- * the end of fiscal year Y+5's May (the first due date is in June of Y). */
-bool tax_correctable(int fiscal_year, at_date today);
+/* Statutory period for corrections (地方税法17条の5第1項: the years of the
+ * law data's "collection" section from the statutory due date, the end of
+ * June of Y). false for a year without law data. */
+bool tax_correctable(const tax_law *law, int fiscal_year, at_date today);
 
 #endif

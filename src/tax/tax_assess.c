@@ -17,12 +17,6 @@
 #include "tax/tax.h"
 #include "tax_int.h"
 
-/* Pension special collection applies to those 65 or over on April 1 of the
- * fiscal year who receive at least 180,000 yen of 老齢等年金給付 a year
- * (地方税法321条の7の2第1項, 施行令48条の9の8 / 321条の7の2第3項). */
-#define PENSION_SPECIAL_AGE 65
-#define PENSION_SPECIAL_MIN_REVENUE 180000
-
 /* ---- Merging documents (名寄せ・一本化) ---------------------------------- */
 
 typedef struct person_docs {
@@ -179,15 +173,22 @@ static int add_inst(plan *p, const tax_installment *in, size_t n)
 	return 0;
 }
 
+static int previous_pension_part(store *s, int fiscal_year, const char *ano, int64_t *out,
+				 at_error *err);
+
 /* Decide who collects what (徴収区分, seed 000 §1.7; seed 004 §1.6):
  *  - the tax on public-pension income of a pensioner 65+ by pension special
  *    collection (地方税法321条の7の2), with the per-capita levy when no
  *    salary special collection takes it;
  *  - the rest by the employer's special collection when a salary report
  *    asks for it (地方税法321条の3: 給与所得者は特別徴収が原則);
- *  - otherwise ordinary collection (地方税法319条の2). */
-static int make_plan(const merged *m, const tax_result *r, bool house_only, int fiscal_year,
-		     int64_t unit, int64_t previous_pension, plan *p, at_error *err)
+ *  - otherwise ordinary collection (地方税法319条の2).
+ * The age and revenue thresholds are the year's law data (tax_law_collection);
+ * last year's pension part (the provisional base) is read only for those
+ * whom pension special collection concerns. */
+static int make_plan(store *s, const char *ano, const tax_collection_law *cl, const merged *m,
+		     const tax_result *r, bool house_only, int fiscal_year, int64_t unit, plan *p,
+		     at_error *err)
 {
 	memset(p, 0, sizeof *p);
 	int64_t annual = r->annual_tax;
@@ -198,8 +199,8 @@ static int make_plan(const merged *m, const tax_result *r, bool house_only, int 
 	at_date apr1 = {fiscal_year, 4, 1};
 	int64_t rest = annual;
 	bool special = m->special_payer[0] && !house_only;
-	if (!house_only && age_on(m->c.birth_date, apr1) >= PENSION_SPECIAL_AGE &&
-	    m->c.income.public_pension_revenue >= PENSION_SPECIAL_MIN_REVENUE &&
+	if (!house_only && age_on(m->c.birth_date, apr1) >= cl->pension_special_min_age &&
+	    m->c.income.public_pension_revenue >= cl->pension_special_min_revenue &&
 	    r->pension_income > 0 && r->total_income_amount > 0) {
 		/* 公的年金等に係る所得に係る所得割額: the income levy in proportion
 		 * of the pension income to all income, rounded down to 100 yen. */
@@ -212,6 +213,9 @@ static int make_plan(const merged *m, const tax_result *r, bool house_only, int 
 		share = share / 100 * 100;
 		if (share > rest)
 			share = rest;
+		int64_t previous_pension = 0;
+		if (share > 0 && previous_pension_part(s, fiscal_year, ano, &previous_pension, err))
+			return -1;
 		if (share > 0) {
 			tax_installment pi[6];
 			size_t n = 0;
@@ -380,6 +384,10 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
 			       "no tax data for municipality %s", muni);
 	if (chunk < 1 || chunk > 100000)
 		return at_fail(err, 400, AT_E_INVALID, "chunk", "chunk must be 1..100000");
+	tax_collection_law cl;
+	if (tax_law_collection(law, fiscal_year, &cl))
+		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
+			       "no tax law data for fiscal year %d", fiscal_year);
 	int64_t unit = tax_law_installment_unit(law, muni);
 	int64_t assessed = 0, taxable = 0, nontax = 0, n_special = 0, n_ordinary = 0,
 		n_pension = 0, total = 0;
@@ -487,10 +495,9 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
 			bool house = !strcmp(rows[i].status, TAX_ROLL_HOUSE);
 			if (house)
 				house_only_result(&res);
-			int64_t prev = 0;
 			plan p;
-			if (previous_pension_part(ds, fiscal_year, rows[i].addressee_no, &prev, err) ||
-			    make_plan(&m, &res, house, fiscal_year, unit, prev, &p, err) ||
+			if (make_plan(ds, rows[i].addressee_no, &cl, &m, &res, house, fiscal_year, unit,
+				      &p, err) ||
 			    insert_version(ds, fiscal_year, rows[i].addressee_no, 1, "initial", &res, &p,
 					   res.annual_tax, 0, &m.c, err))
 				goto fail_chunk;
@@ -597,10 +604,14 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 	if (!tax_law_has_year(law, fiscal_year))
 		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
 			       "no tax law data for fiscal year %d", fiscal_year);
-	if (!tax_correctable(fiscal_year, today))
+	tax_collection_law cl;
+	if (tax_law_collection(law, fiscal_year, &cl))
+		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
+			       "no tax law data for fiscal year %d", fiscal_year);
+	if (!tax_correctable(law, fiscal_year, today))
 		return at_fail(err, 409, "period_expired", "fiscal_year",
-			       "fiscal year %d can no longer be corrected: 地方税法17条の5 allows 5 years"
-			       " from the statutory due date", fiscal_year);
+			       "fiscal year %d can no longer be corrected: 地方税法17条の5 allows %d years"
+			       " from the statutory due date", fiscal_year, cl.correction_period_years);
 	int64_t unit = tax_law_installment_unit(law, muni);
 	door *d = NULL;
 	if (door_open(s, kr, ctx, DOOR_WRITE, &d, err))
@@ -676,9 +687,8 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 		bool house = !strcmp(x->row.status, TAX_ROLL_HOUSE);
 		if (house)
 			house_only_result(&res);
-		int64_t prev = 0;
-		rc = previous_pension_part(ds, fiscal_year, x->row.addressee_no, &prev, err) ||
-		     make_plan(&m, &res, house, fiscal_year, unit, prev, &p, err);
+		rc = make_plan(ds, x->row.addressee_no, &cl, &m, &res, house, fiscal_year, unit, &p,
+			       err);
 		if (rc)
 			break;
 		/* The method stays as notified for this year (the employer and the

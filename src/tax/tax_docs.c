@@ -101,7 +101,18 @@ static int identity(door *d, const keyring *kr, int fy, const char *ano, json_t 
 		    at_error *err)
 {
 	*out = NULL;
-	if (ano[0] != '9') {
+	store_stmt *st = store_prepare(door_store(d),
+		"SELECT status FROM tax_roll WHERE fiscal_year = ? AND addressee_no = ?", err);
+	if (!st)
+		return -1;
+	store_bind_int(st, 1, fy);
+	store_bind_text(st, 2, ano);
+	int r = store_step(st, err);
+	bool nonresident = r == STORE_ROW && !strncmp(store_col_text(st, 0), "nonresident", 11);
+	store_done(st);
+	if (r < 0)
+		return -1;
+	if (!nonresident) {
 		json_t *p = NULL;
 		if (registry_person(d, ano, &p, err))
 			return -1;
@@ -113,14 +124,14 @@ static int identity(door *d, const keyring *kr, int fy, const char *ano, json_t 
 		json_decref(p);
 		return 0;
 	}
-	store_stmt *st = store_prepare(door_store(d),
+	st = store_prepare(door_store(d),
 		"SELECT kind, record_id, sealed FROM tax_doc WHERE fiscal_year = ? AND addressee_no = ?"
 		" AND status = 'matched' ORDER BY doc_id LIMIT 1", err);
 	if (!st)
 		return -1;
 	store_bind_int(st, 1, fy);
 	store_bind_text(st, 2, ano);
-	int r = store_step(st, err);
+	r = store_step(st, err);
 	tax_doc doc;
 	int rc = -1;
 	if (r == STORE_ROW && !tax_doc_load(kr, fy, (int)store_col_int(st, 0),
@@ -231,7 +242,7 @@ static json_t *doc_top(door *d, const tax_law *law, const char *kind, int fy, at
 	tax_names(muni, name ? name : "", &mt, &pt);
 	char issuer[96], today[11];
 	snprintf(issuer, sizeof issuer, "%s長", name ? name : muni);
-	date_format(date_from_days((time_now() + 9 * 3600) / 86400), today);
+	date_format(date_today(), today);
 	return json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "kind", kind, "fiscal_year", fy,
 			 "municipality", name ? name : muni, "issuer", issuer, "issued_date", today,
 			 "municipal_tax_name", mt, "prefectural_tax_name", pt);

@@ -121,6 +121,19 @@ expect_eq "two held documents" "$(jq '.held | length' <<<"$BODY")" 2
 HOLD_BD=$(jq -r '.held[] | select(.reason=="birth_date_mismatch") | .doc_id' <<<"$BODY")
 HOLD_NF=$(jq -r '.held[] | select(.reason=="not_found") | .doc_id' <<<"$BODY")
 expect_eq "the mismatch names the person" "$(jq -r '.held[] | select(.reason=="birth_date_mismatch") | .addressee_no' <<<"$BODY")" "$A1"
+# Bad decisions are refused, naming the field, and leave the document held.
+api POST "/api/v1/tax/holds/$HOLD_BD/decision" '{"action":"merge"}'
+expect_eq "unknown action" "$STATUS|$(jq -r .error.field <<<"$BODY")" "400|action"
+api POST "/api/v1/tax/holds/$HOLD_BD/decision" '{"action":"confirm"}'
+expect_eq "confirm without a person" "$STATUS|$(jq -r .error.field <<<"$BODY")" "400|addressee_no"
+api POST "/api/v1/tax/holds/$HOLD_BD/decision" "$(jq -nc --arg a "$A4" '{action:"confirm", addressee_no:$a}')"
+expect_eq "confirm to someone not taxed here" "$STATUS|$(jq -r .error.field <<<"$BODY")" "409|addressee_no"
+api POST "/api/v1/tax/holds/$HOLD_BD/decision" '{"action":"nonresident","kind":"villa"}'
+expect_eq "unknown non-resident kind" "$STATUS|$(jq -r .error.field <<<"$BODY")" "400|kind"
+api POST "/api/v1/tax/holds/$HOLD_BD/decision" '{"action":"forward","destination":"13112"}'
+expect_eq "bad destination" "$STATUS|$(jq -r .error.field <<<"$BODY")" "400|destination"
+api GET "/api/v1/tax/holds?fiscal_year=$FY"
+expect_eq "still held after the refusals" "$(jq '[.held[] | select(.doc_id=='"$HOLD_BD"')] | length' <<<"$BODY")" 1
 # Identity confirmed by staff (本人確認): the second employer's report is his.
 api POST "/api/v1/tax/holds/$HOLD_BD/decision" "$(jq -nc --arg a "$A1" '{action:"confirm", addressee_no:$a}')"
 expect_eq "confirm after identity check" "$STATUS" 200
@@ -129,6 +142,20 @@ api POST "/api/v1/tax/holds/$HOLD_NF/decision" '{"action":"forward","destination
 expect_eq "forward after inquiry" "$STATUS" 200
 api POST "/api/v1/tax/holds/$HOLD_NF/decision" '{"action":"reject"}'
 expect_eq "a forwarded document is gone" "$STATUS" 404
+# A non-resident who owns a house here (住登外, 地方税法294条1項2号): per-capita levy only.
+MN8=$(mynumber 82345678901)
+RET8=$(jq -nc --arg m "$MN8" '{return_type:"resident", fiscal_year:2026, addressed_to:"131105",
+  my_number:$m, name:"横浜 八郎", name_kana:"ヨコハマ ハチロウ", birth_date:"1970-08-08", sex:"male",
+  address:"神奈川県横浜市中区日本大通1番地", taxpayer:{income:{business:6000000}}}')
+api POST /api/v1/tax/intake "$(jq -nc --arg d "$RET8" '{fiscal_year:2026, kind:"return", data:$d}')"
+expect_eq "unknown number held" "$(jq .held <<<"$BODY")" 1
+api GET "/api/v1/tax/holds?fiscal_year=$FY"
+HOLD_H=$(jq -r '.held[-1].doc_id' <<<"$BODY")
+api POST "/api/v1/tax/holds/$HOLD_H/decision" '{"action":"nonresident","kind":"house"}'
+expect_eq "registered as 住登外 (house)" "$STATUS" 200
+A8=$(jq -r .addressee_no <<<"$BODY")
+check "an addressee number of its own" test "${#A8}" -eq 10
+check "not one of the register's" test "$A8" != "$A1" -a "$A8" != "$A2" -a "$A8" != "$A3" -a "$A8" != "$A4"
 api GET "/api/v1/tax/forwarding?fiscal_year=$FY"
 expect_eq "forwarding log: two" "$(jq '.forwarded | length' <<<"$BODY")" 2
 check "the log keeps no document" bash -c "! grep -q '世田谷' <<<'$BODY'"
@@ -142,7 +169,7 @@ unset AS BIZ REASON
 ATENA_TAX_STOP_AFTER_CHUNKS=1 expect_rc "the batch stops after one chunk (simulated crash)" 1 \
 	tax tax1 assess "${T[@]}" --chunk 1
 expect_rc "the batch continues" 0 tax tax1 assess "${T[@]}" --chunk 1
-expect_eq "the rest assessed, none twice" "$(jq .assessed "$WORK/out")" 2
+expect_eq "the rest assessed, none twice" "$(jq .assessed "$WORK/out")" 3
 expect_rc "a third run does nothing" 0 tax tax1 assess "${T[@]}"
 expect_eq "nothing left" "$(jq .assessed "$WORK/out")" 0
 
@@ -168,6 +195,13 @@ expect_eq "her installments sum to her tax" "$(jq '[.versions[0].schedule[].amou
 	"$(jq '.versions[0].annual_tax' "$WORK/out")"
 expect_rc "the child" 0 tax tax2 person "$A3" --fiscal-year $FY --as tax2 --reason 税額照会
 expect_eq "the child owes nothing" "$(jq '.versions[0].annual_tax' "$WORK/out")" 0
+expect_rc "the 住登外 taxpayer" 0 tax tax2 person "$A8" --fiscal-year $FY --as tax2 --reason 税額照会
+# 294条1項2号: 均等割 only (特別区民税 3,000 + 都民税 1,000); the 森林環境税 is paid where he lives.
+expect_eq "per-capita levy only" "$(jq '.versions[0].annual_tax' "$WORK/out")" 4000
+expect_eq "by ordinary collection" "$(jq -r '.versions[0].method' "$WORK/out")" ordinary
+expect_rc "his certificate names him from his return" 0 tax tax1 document tax_decision "$A8" \
+	--fiscal-year $FY --as tax1 --reason 納税通知書の作成
+expect_eq "name from the sealed return" "$(jq -r .taxpayer.name "$WORK/out")" "横浜 八郎"
 expect_rc "not resident on Jan 1: no assessment" 1 tax tax2 person "$A4" --fiscal-year $FY --as tax2 --reason 税額照会
 
 # ---- A correction (更正): the employer sends an amended report

@@ -42,6 +42,13 @@ static void test_builtin_loads(void)
 	CHECK(!tax_law_has_municipality(l, "999999"));
 	CHECK(!tax_law_has_municipality(l, "13110"));
 	CHECK(tax_law_municipality_name(l, "999999") == NULL);
+	/* 地方税法321条の7の2第1項 (65歳以上, 年額18万円以上), 17条の5第1項 (5年) */
+	tax_collection_law cl;
+	CHECK(tax_law_collection(l, 2026, &cl) == 0);
+	CHECK_INT(cl.pension_special_min_age, 65);
+	CHECK_INT(cl.pension_special_min_revenue, 180000);
+	CHECK_INT(cl.correction_period_years, 5);
+	CHECK(tax_law_collection(l, 2023, &cl) == -1);
 	CHECK_INT(tax_law_installment_unit(l, "999999"), 0);
 	json_t *d = tax_law_describe(l);
 	CHECK_INT(json_array_size(json_object_get(d, "years")), 3);
@@ -136,6 +143,10 @@ static void test_missing_key(void)
 	fresh_copy();
 	edit("municipalities/131105.json", "\"unit\": 1000,", "");
 	expect_error("municipalities/131105.json", "installment.unit", "missing_field");
+	/* the collection rules: a missing threshold is an error, not a zero */
+	fresh_copy();
+	edit("law/fy2026.json", "\"pension_special_min_revenue\": 180000,", "");
+	expect_error("law/fy2026.json", "collection.pension_special_min_revenue", "missing_field");
 }
 
 static void test_wrong_values(void)
