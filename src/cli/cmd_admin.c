@@ -36,15 +36,6 @@ const char *cli_terminal(void)
 	return term;
 }
 
-static void print_json(json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (s) {
-		puts(s);
-		free(s);
-	}
-}
-
 /* ---- init ---- */
 
 int cmd_init(int argc, char **argv)
@@ -250,7 +241,7 @@ int cmd_grants(int argc, char **argv)
 		store_close(s);
 		return 1;
 	}
-	print_json(out);
+	cli_print_json(out);
 	json_decref(out);
 	store_close(s);
 	return 0;
@@ -288,7 +279,7 @@ int cmd_keys(int argc, char **argv)
 		cli_error("keys", &err);
 		return 1;
 	}
-	print_json(st);
+	cli_print_json(st);
 	json_decref(st);
 	return 0;
 }
@@ -338,7 +329,7 @@ int cmd_declarations(int argc, char **argv)
 		store_close(s);
 		return 1;
 	}
-	print_json(out);
+	cli_print_json(out);
 	json_decref(out);
 	store_close(s);
 	return 0;

@@ -1,18 +1,15 @@
 /*
- * server_registry.c — the resident register's routes (/registry/...):
- * change events, person and household views, search, support measures,
- * certificates (JSON or PDF) and the change-notification outbox.
+ * registry_routes.c — the resident register's routes (/registry/...): change
+ * events, person and household views, search, support measures, certificates
+ * (JSON or PDF), the change-notification outbox and the event-type list.
  *
- * Every route acts under business resident_register only, as one door unit
- * of work: open, call registry.h, commit; any failure after the open aborts
- * it. A refusal by the register (bad input, a rule) rolls back everything the
- * door did, so it is written to the audit log afterwards in a transaction of
- * its own, naming the person when the request did: a refused look at a
- * resident (a probe for addressee numbers, say) is as accountable as a
- * granted one (DESIGN.md principle 4).
+ * Every route's entry says it acts under business resident_register and in
+ * which door mode; the dispatcher has refused any other business (audited).
+ * Each handler reads its input, then runs one unit of work with srv_unit
+ * (server/route.h): the door, registry.h, commit — or abort, with the refusal
+ * audited naming the person when the request did (module/unit.h), the same
+ * rule as `atena registry` on the console.
  */
-#include "server/server_int.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,136 +20,128 @@
 #include "core/text.h"
 #include "documents/documents.h"
 #include "registry/registry.h"
+#include "registry/registry_module.h"
+#include "server/route.h"
 
-/* The event types of registry.h, in its order. */
-static const char *const event_types[] = {
-	"move_in", "move_out_planned", "move_out_confirmed", "move_out_cancelled",
-	"in_ward_move", "birth", "death", "household_change", "ex_officio_entry",
-	"ex_officio_removal", "ex_officio_correction", "resident_code_change",
-	"my_number_change", "foreign_status_change", NULL,
-};
-
-#define OUTBOX_DEFAULT 100
-#define OUTBOX_MAX 1000
-
-/* After an operation inside an open door failed: roll back, log a refusal
- * (4xx) with the subject, return -1 with err unchanged. */
-static int refused(req *r, door *d, const char *subject, at_error *err)
+/* The person a request names in its body ("addressee_no"), "" when none. */
+static const char *body_subject(req *r)
 {
-	door_abort(d);
-	/* A certificate refused for a support measure is already in the log: the
-	 * register notes that refusal, and the door the alert its read raised,
-	 * so that both survive the abort (door_note_refusal). */
-	if (err->status >= 400 && err->status < 500 && err->status != 401 &&
-	    strcmp(err->code, "support_measure"))
-		srv_audit_refusal(r, subject, err->status == 403 ? AUDIT_DENIED : AUDIT_INVALID, err);
-	return -1;
-}
-
-/* Open the door under resident_register; any other business is refused here
- * (audited) since the register's rules are written for that business. */
-static int reg_open(req *r, door_mode mode, door **d, at_error *err)
-{
-	if (strcmp(r->ctx.business, REGISTRY_BUSINESS)) {
-		at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
-			"the resident register is used only under business " REGISTRY_BUSINESS);
-		srv_audit_refusal(r, "", AUDIT_DENIED, err);
-		return -1;
-	}
-	return srv_open_door(r, mode, d, err);
-}
-
-/* Commit and answer with out (owned); nothing is answered if the commit fails. */
-static int commit_reply(req *r, door *d, int status, json_t *out, at_error *err)
-{
-	if (door_commit(d, err)) {
-		json_decref(out);
-		return -1;
-	}
-	return srv_reply(r, status, out, err);
+	json_t *an = json_object_get(r->json, "addressee_no");
+	if (json_is_string(an) && text_is_digits(json_string_value(an), 10))
+		return json_string_value(an);
+	return "";
 }
 
 /* ---- Change events -------------------------------------------------------- */
 
-static bool event_type_known(const char *t)
+typedef struct event_unit {
+	const char *type;
+	json_t *body;
+	json_t *out;
+	int rc;   /* registry_event's: 0 applied, 1 held */
+} event_unit;
+
+static int f_event(door *d, void *arg, at_error *err)
 {
-	for (size_t i = 0; event_types[i]; i++)
-		if (!strcmp(event_types[i], t))
-			return true;
-	return false;
+	event_unit *e = arg;
+	e->rc = registry_event(d, e->type, e->body, &e->out, err);
+	return e->rc < 0 ? -1 : 0;
 }
 
-int h_reg_event(req *r, at_error *err)
+static int h_event(req *r, at_error *err)
 {
-	if (!event_type_known(r->param))
-		return at_fail(err, 400, AT_E_INVALID, "type",
-			       "path parameter type must be an event type: move_in, move_out_planned, "
-			       "move_out_confirmed, move_out_cancelled, in_ward_move, birth, death, "
-			       "household_change, ex_officio_entry, ex_officio_removal, "
-			       "ex_officio_correction, resident_code_change, my_number_change or "
-			       "foreign_status_change");
-	const char *subject = "";
-	json_t *an = json_object_get(r->json, "addressee_no");
-	if (json_is_string(an) && text_is_digits(json_string_value(an), 10))
-		subject = json_string_value(an);
-	door *d;
-	if (reg_open(r, DOOR_WRITE, &d, err))
+	if (!registry_event_type_find(r->param)) {
+		strbuf names = STRBUF_INIT;
+		sb_init(&names);
+		registry_event_type_names(&names);
+		at_fail(err, 400, AT_E_INVALID, "type", "path parameter type must be an event type: %s",
+			names.buf);
+		sb_release(&names);
 		return -1;
-	json_t *result = NULL;
-	int rc = registry_event(d, r->param, r->json, &result, err);
-	if (rc < 0) {
-		json_decref(result);
-		return refused(r, d, subject, err);
 	}
-	if (rc == 0) {
+	event_unit e = {r->param, r->json, NULL, 0};
+	if (srv_unit(r, body_subject(r), f_event, &e, err)) {
+		json_decref(e.out);
+		return -1;
+	}
+	if (e.rc == 0) {
 		/* 201 points at the (first) person the event recorded. */
-		json_t *rec0 = json_array_get(json_object_get(result, "records"), 0);
+		json_t *rec0 = json_array_get(json_object_get(e.out, "records"), 0);
 		const char *no = json_string_value(json_object_get(rec0, "addressee_no"));
 		if (no && text_is_digits(no, 10))
 			snprintf(r->location, sizeof r->location, SRV_PREFIX "/registry/persons/%s",
 				 no);
 	}
-	return commit_reply(r, d, rc == 1 ? 202 : 201, result, err);
+	return srv_reply(r, e.rc == 1 ? 202 : 201, e.out, err);
+}
+
+static int h_event_types(req *r, at_error *err)
+{
+	/* The list is the register's own, not personal data: no door. */
+	json_t *list = json_array();
+	for (const registry_event_type *t = registry_event_types; list && t->name; t++)
+		json_array_append_new(list, json_pack("{s:s,s:s}", "type", t->name, "label", t->label));
+	return srv_reply(r, 200, list ? json_pack("{s:o}", "event_types", list) : NULL, err);
 }
 
 /* ---- Views ------------------------------------------------------------------ */
 
 typedef int (*view_fn)(door *d, const char *key, json_t **out, at_error *err);
 
-static int view(req *r, view_fn fn, const char *subject, at_error *err)
+typedef struct view_unit {
+	view_fn fn;
+	const char *key;
+	json_t *out;
+} view_unit;
+
+static int f_view(door *d, void *arg, at_error *err)
 {
-	door *d;
-	if (reg_open(r, DOOR_READ, &d, err))
-		return -1;
-	json_t *out = NULL;
-	if (fn(d, r->param, &out, err)) {
-		json_decref(out);
-		return refused(r, d, subject, err);
-	}
-	/* door_history's documented shape is a list; answer an object either way. */
-	if (json_is_array(out))
-		out = json_pack("{s:o}", "versions", out);
-	return commit_reply(r, d, 200, out, err);
+	view_unit *v = arg;
+	return v->fn(d, v->key, &v->out, err);
 }
 
-int h_reg_person(req *r, at_error *err)
+static int view(req *r, view_fn fn, const char *subject, at_error *err)
+{
+	view_unit v = {fn, r->param, NULL};
+	if (srv_unit(r, subject, f_view, &v, err)) {
+		json_decref(v.out);
+		return -1;
+	}
+	/* door_history's documented shape is a list; answer an object either way. */
+	if (json_is_array(v.out))
+		v.out = json_pack("{s:o}", "versions", v.out);
+	return srv_reply(r, 200, v.out, err);
+}
+
+static int h_person(req *r, at_error *err)
 {
 	return view(r, registry_person, r->param, err);
 }
 
-int h_reg_history(req *r, at_error *err)
+static int h_history(req *r, at_error *err)
 {
 	return view(r, registry_person_history, r->param, err);
 }
 
-int h_reg_household(req *r, at_error *err)
+static int h_household(req *r, at_error *err)
 {
 	return view(r, registry_household, "", err);
 }
 
 /* ---- Search ------------------------------------------------------------------ */
 
-int h_reg_search(req *r, at_error *err)
+typedef struct search_unit {
+	json_t *crit;
+	json_t *out;
+} search_unit;
+
+static int f_search(door *d, void *arg, at_error *err)
+{
+	search_unit *q = arg;
+	return registry_search(d, q->crit, &q->out, err);
+}
+
+static int h_search(req *r, at_error *err)
 {
 	static const char *const text_keys[] = {"name", "name_kana", "birth_date", "address",
 						"household_no", "addressee_no", "my_number",
@@ -193,35 +182,37 @@ int h_reg_search(req *r, at_error *err)
 		json_object_set_new(crit, "limit", json_integer((json_int_t)limit));
 	}
 	const char *subject = srv_query(r, "addressee_no");
-	door *d;
-	if (reg_open(r, DOOR_READ, &d, err)) {
-		json_decref(crit);
-		return -1;
-	}
-	json_t *out = NULL;
-	int rc = registry_search(d, crit, &out, err);
+	search_unit q = {crit, NULL};
+	int rc = srv_unit(r, subject && text_is_digits(subject, 10) ? subject : "", f_search, &q,
+			  err);
 	json_decref(crit);
 	if (rc) {
-		json_decref(out);
-		return refused(r, d, subject && text_is_digits(subject, 10) ? subject : "", err);
+		json_decref(q.out);
+		return -1;
 	}
-	return commit_reply(r, d, 200, out, err);
+	return srv_reply(r, 200, q.out, err);
 }
 
 /* ---- Support measures -------------------------------------------------------- */
 
-int h_reg_support_measure(req *r, at_error *err)
+typedef struct support_unit {
+	const char *addressee_no;
+	bool on;
+} support_unit;
+
+static int f_support(door *d, void *arg, at_error *err)
+{
+	support_unit *u = arg;
+	return registry_support_measure(d, u->addressee_no, u->on, err);
+}
+
+static int h_support_measure(req *r, at_error *err)
 {
 	static const char *const keys[] = {"on", NULL};
-	bool on = false;
-	if (jv_no_unknown(r->json, "", keys, err) || jv_bool(r->json, "", "on", true, &on, err))
+	support_unit u = {r->param, false};
+	if (jv_no_unknown(r->json, "", keys, err) || jv_bool(r->json, "", "on", true, &u.on, err))
 		return -1;
-	door *d;
-	if (reg_open(r, DOOR_WRITE, &d, err))
-		return -1;
-	if (registry_support_measure(d, r->param, on, err))
-		return refused(r, d, r->param, err);
-	if (door_commit(d, err))
+	if (srv_unit(r, r->param, f_support, &u, err))
 		return -1;
 	return srv_reply(r, 204, NULL, err);
 }
@@ -240,8 +231,7 @@ static int want_pdf(req *r, bool *pdf, at_error *err)
 		*pdf = !strcmp(f, "pdf");
 		return 0;
 	}
-	const char *acc = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_ACCEPT);
+	const char *acc = srv_header(r, "Accept");
 	static const char want[] = "application/pdf";
 	*pdf = false;
 	for (const char *p = acc; p && *p && !*pdf; p++)
@@ -274,73 +264,91 @@ static void cert_disposition(const json_t *cert, char *out, size_t n)
 	snprintf(out, n, "inline; filename=\"%s-%s.pdf\"", kind, serial[0] ? serial : "certificate");
 }
 
-int h_reg_certificate(req *r, at_error *err)
+typedef struct cert_unit {
+	json_t *request;
+	bool pdf;
+	json_t *cert;
+	strbuf body;   /* the PDF, when asked for */
+} cert_unit;
+
+static int f_certificate(door *d, void *arg, at_error *err)
 {
-	bool pdf = false;
-	if (want_pdf(r, &pdf, err))
+	cert_unit *c = arg;
+	if (registry_certificate(d, c->request, &c->cert, err))
 		return -1;
-	const char *subject = "";
-	json_t *an = json_object_get(r->json, "addressee_no");
-	if (json_is_string(an) && text_is_digits(json_string_value(an), 10))
-		subject = json_string_value(an);
-	door *d;
-	if (reg_open(r, DOOR_READ, &d, err))
-		return -1;
-	json_t *cert = NULL;
-	if (registry_certificate(d, r->json, &cert, err)) {
-		json_decref(cert);
-		return refused(r, d, subject, err);
-	}
-	if (!pdf)
-		return commit_reply(r, d, 200, cert, err);
 	/* Rendered before the commit: a certificate that could not be produced
 	 * is not recorded as issued. */
-	strbuf body = STRBUF_INIT;
-	sb_init(&body);
-	if (document_render_pdf(cert, &body, err)) {
-		json_decref(cert);
-		sb_release(&body);
-		door_abort(d);
+	return c->pdf ? document_render_pdf(c->cert, &c->body, err) : 0;
+}
+
+static int h_certificate(req *r, at_error *err)
+{
+	cert_unit c = {r->json, false, NULL, STRBUF_INIT};
+	sb_init(&c.body);
+	if (want_pdf(r, &c.pdf, err))
+		return -1;
+	if (srv_unit(r, body_subject(r), f_certificate, &c, err)) {
+		json_decref(c.cert);
+		sb_release(&c.body);
 		return -1;
 	}
+	if (!c.pdf)
+		return srv_reply(r, 200, c.cert, err);
 	char disp[128];
-	cert_disposition(cert, disp, sizeof disp);
-	json_decref(cert);
-	if (door_commit(d, err)) {
-		sb_release(&body);
-		return -1;
-	}
-	return srv_reply_bytes(r, 200, "application/pdf", disp, &body, err);
+	cert_disposition(c.cert, disp, sizeof disp);
+	json_decref(c.cert);
+	return srv_reply_bytes(r, 200, "application/pdf", disp, &c.body, err);
 }
 
 /* ---- Outbox -------------------------------------------------------------------- */
 
-int h_reg_outbox(req *r, at_error *err)
+typedef struct outbox_unit {
+	int64_t after, limit;
+	json_t *out;
+} outbox_unit;
+
+static int f_outbox(door *d, void *arg, at_error *err)
+{
+	outbox_unit *o = arg;
+	return registry_outbox_page(d, o->after, o->limit, &o->out, err);
+}
+
+static int h_outbox(req *r, at_error *err)
 {
 	const char *after_s = srv_query(r, "after"), *limit_s = srv_query(r, "limit");
-	int64_t after = 0, limit = OUTBOX_DEFAULT;
-	if ((after_s && srv_parse_int(after_s, 0, SRV_MAX_ID, "after", &after, err)) ||
-	    (limit_s && srv_parse_int(limit_s, 1, OUTBOX_MAX, "limit", &limit, err)))
+	outbox_unit o = {0, REGISTRY_OUTBOX_DEFAULT, NULL};
+	if ((after_s && srv_parse_int(after_s, 0, SRV_MAX_ID, "after", &o.after, err)) ||
+	    (limit_s && srv_parse_int(limit_s, 1, REGISTRY_OUTBOX_MAX, "limit", &o.limit, err)))
 		return -1;
-	/* The door checks the view grant and carries the audit event; the
-	 * outbox itself is the register's own table on the same connection. */
-	door *d;
-	if (reg_open(r, DOOR_READ, &d, err))
-		return -1;
-	json_t *list = NULL;
-	if (registry_outbox(door_store(d), after, (int)limit, &list, err)) {
-		json_decref(list);
-		return refused(r, d, "", err);
-	}
-	char detail[96];
-	snprintf(detail, sizeof detail, "registry_outbox after=%lld limit=%lld", (long long)after,
-		 (long long)limit);
-	if (door_note(d, "registry_outbox", AUDIT_OK, "", detail, err)) {
-		json_decref(list);
-		door_abort(d);
+	if (srv_unit(r, "", f_outbox, &o, err)) {
+		json_decref(o.out);
 		return -1;
 	}
-	if (json_is_array(list))
-		list = json_pack("{s:o}", "notifications", list);
-	return commit_reply(r, d, 200, list, err);
+	return srv_reply(r, 200, o.out, err);
 }
+
+/* ---- The register's entries of the route table ---------------------------------- */
+
+static const char *const search_params[] = {
+	"name", "name_kana", "birth_date", "address", "household_no", "addressee_no",
+	"my_number", "resident_code", "include_removed", "limit", NULL};
+static const char *const cert_params[] = {"format", NULL};
+static const char *const outbox_params[] = {"after", "limit", NULL};
+
+#define RB REGISTRY_BUSINESS
+const route registry_routes[] = {
+	{"GET", "/registry/event-types", R_PURPOSE, RB, 0, h_event_types, NULL},
+	{"POST", "/registry/events/{type}", R_PURPOSE | R_BODY, RB, DOOR_WRITE, h_event, NULL},
+	{"GET", "/registry/persons/{addressee_no}", R_PURPOSE, RB, DOOR_READ, h_person, NULL},
+	{"GET", "/registry/persons/{addressee_no}/history", R_PURPOSE, RB, DOOR_READ, h_history,
+	 NULL},
+	{"POST", "/registry/persons/{addressee_no}/support-measure", R_PURPOSE | R_BODY, RB,
+	 DOOR_WRITE, h_support_measure, NULL},
+	{"GET", "/registry/households/{household_no}", R_PURPOSE, RB, DOOR_READ, h_household,
+	 NULL},
+	{"GET", "/registry/search", R_PURPOSE, RB, DOOR_READ, h_search, search_params},
+	{"POST", "/registry/certificates", R_PURPOSE | R_BODY, RB, DOOR_READ, h_certificate,
+	 cert_params},
+	{"GET", "/registry/outbox", R_PURPOSE, RB, DOOR_READ, h_outbox, outbox_params},
+	{NULL, NULL, 0, NULL, 0, NULL, NULL},
+};

@@ -17,13 +17,7 @@ int srv_open_door(req *r, door_mode mode, door **d, at_error *err)
 {
 	if (door_open(r->s, r->kr, &r->ctx, mode, d, err) == 0)
 		return 0;
-	/* The door names its context fields; over HTTP they are the headers. */
-	if (!strcmp(err->field, "business"))
-		snprintf(err->field, sizeof err->field, "X-Atena-Business");
-	else if (!strcmp(err->field, "reason"))
-		snprintf(err->field, sizeof err->field, "X-Atena-Reason");
-	else if (!strcmp(err->field, "case"))
-		snprintf(err->field, sizeof err->field, "X-Atena-Case");
+	srv_header_fields(err);
 	return -1;
 }
 

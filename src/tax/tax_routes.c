@@ -1,17 +1,20 @@
 /*
- * server_tax.c — the individual resident tax's routes (/tax/...): the single
+ * tax_routes.c — the individual resident tax's routes (/tax/...): the single
  * computation, schedules, the roll, intake and matching, holds, forwarding,
  * 二重扶養, the annual batch, corrections, a person's assessment and the
  * notices and certificates (JSON or PDF).
  *
- * Every route acts under business individual_resident_tax only. Bulk intake
- * travels as JSON ({"fiscal_year","kind","data"}: the file's lines as one
- * string) within the 1 MiB body limit, a few thousand records per request;
- * a whole spring's files go through `atena tax intake`.
+ * Every route's entry says it acts under business individual_resident_tax
+ * and in which door mode; the dispatcher has refused any other business
+ * (audited). A handler reads its input and runs one unit of work with
+ * srv_unit (server/route.h), whose refusals are audited by the same rule as
+ * `atena tax` on the console (module/unit.h). The batch routes (assess,
+ * reassess) open a door per chunk themselves; their refusals go through
+ * srv_refused. Bulk intake travels as JSON ({"fiscal_year","kind","data"}:
+ * the file's lines as one string) within the 1 MiB body limit, a few
+ * thousand records per request; a whole spring's files go through
+ * `atena tax intake`.
  */
-#include "server/server_int.h"
-
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,55 +25,12 @@
 #include "core/text.h"
 #include "documents/documents.h"
 #include "policy/platform.h"
+#include "server/route.h"
 #include "tax/engine.h"
 #include "tax/law.h"
 #include "tax/schedule.h"
 #include "tax/tax.h"
-
-/* The law is read-only once loaded: one copy for every thread. */
-static tax_law *g_law;
-static at_error g_law_err;
-static pthread_once_t g_law_once = PTHREAD_ONCE_INIT;
-
-static void load_law(void)
-{
-	if (tax_law_load_builtin(&g_law, &g_law_err))
-		g_law = NULL;
-}
-
-static const tax_law *law_get(at_error *err)
-{
-	pthread_once(&g_law_once, load_law);
-	if (!g_law) {
-		*err = g_law_err;
-		return NULL;
-	}
-	return g_law;
-}
-
-/* A client refusal (4xx, not 401) is logged with the person it was about. */
-static void audit_refusal(req *r, const char *subject, const at_error *e)
-{
-	if (e->status >= 400 && e->status < 500 && e->status != 401)
-		srv_audit_refusal(r, subject, e->status == 403 ? AUDIT_DENIED : AUDIT_INVALID, e);
-}
-
-/* Every tax route acts under business individual_resident_tax only; any
- * other is refused here (audited). */
-static int require_tax(req *r, at_error *err)
-{
-	if (!strcmp(r->ctx.business, TAX_BUSINESS))
-		return 0;
-	at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
-		"the resident tax is used only under business " TAX_BUSINESS);
-	audit_refusal(r, "", err);
-	return -1;
-}
-
-static int tax_open(req *r, door_mode mode, door **d, at_error *err)
-{
-	return require_tax(r, err) ? -1 : srv_open_door(r, mode, d, err);
-}
+#include "tax/tax_module.h"
 
 static int fiscal_year_q(req *r, int *fy, at_error *err)
 {
@@ -85,39 +45,44 @@ static int fiscal_year_q(req *r, int *fy, at_error *err)
 	return 0;
 }
 
-/* A unit of work under one door: fn fills *out; commit; reply. */
-typedef int (*tax_door_fn)(req *r, door *d, int fy, json_t **out, at_error *err);
+/* One unit of work in the door: fn fills out. */
+typedef struct tax_unit tax_unit;
+typedef int (*tax_fn)(tax_unit *u, door *d, at_error *err);
+struct tax_unit {
+	req *r;
+	tax_fn fn;
+	const tax_law *law;
+	int fy;
+	const char *kind;     /* a document's kind */
+	json_t *in;           /* a decision, or intake's data */
+	json_t *out;
+};
 
-static int in_door(req *r, door_mode mode, tax_door_fn fn, const char *subject, at_error *err)
+static int f_unit(door *d, void *arg, at_error *err)
 {
-	int fy = 0;
-	if (fiscal_year_q(r, &fy, err))
+	tax_unit *u = arg;
+	return u->fn(u, d, err);
+}
+
+/* ?fiscal_year, the unit, the answer. */
+static int in_door(req *r, tax_fn fn, const char *subject, at_error *err)
+{
+	tax_unit u = {.r = r, .fn = fn};
+	if (fiscal_year_q(r, &u.fy, err) || !(u.law = tax_law_shared(err)))
 		return -1;
-	door *d;
-	if (tax_open(r, mode, &d, err))
-		return -1;
-	json_t *out = NULL;
-	if (fn(r, d, fy, &out, err)) {
-		json_decref(out);
-		door_abort(d);
-		audit_refusal(r, subject, err);
-		return -1;
-	}
-	if (door_commit(d, err)) {
-		json_decref(out);
+	if (srv_unit(r, subject, f_unit, &u, err)) {
+		json_decref(u.out);
 		return -1;
 	}
-	return srv_reply(r, 200, out, err);
+	return srv_reply(r, 200, u.out, err);
 }
 
 /* ---- Computation ----------------------------------------------------------- */
 
-int h_tax_compute(req *r, at_error *err)
+static int h_compute(req *r, at_error *err)
 {
-	const tax_law *law = law_get(err);
+	const tax_law *law = tax_law_shared(err);
 	if (!law)
-		return -1;
-	if (require_tax(r, err))
 		return -1;
 	tax_case c;
 	tax_result res;
@@ -130,47 +95,32 @@ int h_tax_compute(req *r, at_error *err)
 	return srv_reply(r, 200, tax_result_to_json(law, &c, &res), err);
 }
 
-int h_tax_schedule(req *r, at_error *err)
+static int h_schedule(req *r, at_error *err)
 {
-	const tax_law *law = law_get(err);
+	const tax_law *law = tax_law_shared(err);
 	if (!law)
 		return -1;
 	int fy = 0;
 	int64_t annual = 0, prev = 0;
-	const char *method = srv_query(r, "method");
+	const char *a = srv_query(r, "annual"), *p = srv_query(r, "previous_annual");
 	if (fiscal_year_q(r, &fy, err))
 		return -1;
-	if (!method || (strcmp(method, "special") && strcmp(method, "ordinary") &&
-			strcmp(method, "pension")))
-		return at_fail(err, 400, AT_E_INVALID, "method",
-			       "method must be special, ordinary or pension");
-	const char *a = srv_query(r, "annual"), *p = srv_query(r, "previous_annual");
 	if (!a)
 		return at_fail(err, 400, AT_E_MISSING, "annual", "query parameter annual is required");
 	if (srv_parse_int(a, 0, TAX_ANNUAL_MAX, "annual", &annual, err) ||
 	    (p && srv_parse_int(p, 0, TAX_ANNUAL_MAX, "previous_annual", &prev, err)))
 		return -1;
 	char muni[8];
-	if (platform_municipality(r->s, muni, err))
+	json_t *inst = NULL;
+	if (platform_municipality(r->s, muni, err) ||
+	    tax_schedule_for(law, srv_query(r, "method"), annual, prev, fy, muni, &inst, err))
 		return -1;
-	if (!tax_law_has_year(law, fy))
-		return at_fail(err, 400, AT_E_INVALID, "fiscal_year", "no tax law data for %d", fy);
-	int64_t unit = tax_law_installment_unit(law, muni), excess = 0;
-	tax_installment inst[TAX_SCHEDULE_MAX];
-	size_t n = !strcmp(method, "special") ? 12 : 4;
-	int rc = !strcmp(method, "special")    ? tax_schedule_special(annual, fy, inst, err)
-		 : !strcmp(method, "ordinary") ? tax_schedule_ordinary(annual, fy, unit, inst, err)
-					       : tax_schedule_pension(annual, prev, fy, unit, inst, &n,
-								      &excess, err);
-	if (rc)
-		return -1;
-	return srv_reply(r, 200, json_pack("{s:o}", "installments", tax_schedule_to_json(inst, n)),
-			 err);
+	return srv_reply(r, 200, json_pack("{s:o}", "installments", inst), err);
 }
 
-int h_tax_law(req *r, at_error *err)
+static int h_law(req *r, at_error *err)
 {
-	const tax_law *law = law_get(err);
+	const tax_law *law = tax_law_shared(err);
 	if (!law)
 		return -1;
 	return srv_reply(r, 200, tax_law_describe(law), err);
@@ -178,17 +128,31 @@ int h_tax_law(req *r, at_error *err)
 
 /* ---- Roll, intake, holds ---------------------------------------------------- */
 
-static int f_roll(req *r, door *d, int fy, json_t **out, at_error *err)
+static int f_roll(tax_unit *u, door *d, at_error *err)
 {
-	return tax_roll_build(d, r->kr, fy, out, err);
+	return tax_roll_build(d, u->r->kr, u->fy, &u->out, err);
 }
 
-int h_tax_roll(req *r, at_error *err)
+static int h_roll(req *r, at_error *err)
 {
-	return in_door(r, DOOR_WRITE, f_roll, "", err);
+	return in_door(r, f_roll, "", err);
 }
 
-int h_tax_intake(req *r, at_error *err)
+typedef struct intake_unit {
+	req *r;
+	int fy;
+	tax_doc_kind kind;
+	const char *data;
+	json_t *out;
+} intake_unit;
+
+static int f_intake(door *d, void *arg, at_error *err)
+{
+	intake_unit *u = arg;
+	return tax_intake(d, u->r->kr, u->fy, u->kind, u->data, strlen(u->data), &u->out, err);
+}
+
+static int h_intake(req *r, at_error *err)
 {
 	static const char *const keys[] = {"fiscal_year", "kind", "data", NULL};
 	const char *kind_s = NULL, *data = NULL;
@@ -198,189 +162,163 @@ int h_tax_intake(req *r, at_error *err)
 	    jv_string(r->json, "", "kind", true, 16, &kind_s, err) ||
 	    jv_string(r->json, "", "data", true, JV_MAX_BODY, &data, err))
 		return -1;
-	tax_doc_kind k = tax_doc_kind_parse(kind_s);
-	if (!k)
+	intake_unit u = {r, (int)fy, tax_doc_kind_parse(kind_s), data, NULL};
+	if (!u.kind)
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be salary, pension, return or onestop");
-	door *d;
-	if (tax_open(r, DOOR_WRITE, &d, err))
-		return -1;
-	json_t *out = NULL;
-	if (tax_intake(d, r->kr, (int)fy, k, data, strlen(data), &out, err)) {
-		door_abort(d);
-		audit_refusal(r, "", err);
+	if (srv_unit(r, "", f_intake, &u, err)) {
+		json_decref(u.out);
 		return -1;
 	}
-	if (door_commit(d, err)) {
-		json_decref(out);
-		return -1;
-	}
-	return srv_reply(r, 200, out, err);
+	return srv_reply(r, 200, u.out, err);
 }
 
-static int f_holds(req *r, door *d, int fy, json_t **out, at_error *err)
+static int f_holds(tax_unit *u, door *d, at_error *err)
 {
-	(void)r;
 	json_t *l = NULL;
-	if (tax_holds(d, fy, &l, err))
+	if (tax_holds(d, u->fy, &l, err))
 		return -1;
-	*out = json_pack("{s:o}", "held", l);
+	u->out = json_pack("{s:o}", "held", l);
 	return 0;
 }
 
-int h_tax_holds(req *r, at_error *err)
+static int h_holds(req *r, at_error *err)
 {
-	return in_door(r, DOOR_READ, f_holds, "", err);
+	return in_door(r, f_holds, "", err);
 }
 
-int h_tax_hold_decide(req *r, at_error *err)
+static int f_hold_decide(door *d, void *arg, at_error *err)
 {
-	door *d;
-	if (tax_open(r, DOOR_WRITE, &d, err))
-		return -1;
-	json_t *out = NULL;
-	if (tax_hold_decide(d, r->kr, r->id, r->json, &out, err)) {
-		door_abort(d);
-		audit_refusal(r, "", err);
-		return -1;
-	}
-	if (door_commit(d, err)) {
-		json_decref(out);
-		return -1;
-	}
-	return srv_reply(r, 200, out, err);
+	tax_unit *u = arg;
+	return tax_hold_decide(d, u->r->kr, u->r->id, u->r->json, &u->out, err);
 }
 
-static int f_forwarding(req *r, door *d, int fy, json_t **out, at_error *err)
+static int h_hold_decide(req *r, at_error *err)
 {
-	(void)r;
+	tax_unit u = {.r = r};
+	if (srv_unit(r, "", f_hold_decide, &u, err)) {
+		json_decref(u.out);
+		return -1;
+	}
+	return srv_reply(r, 200, u.out, err);
+}
+
+static int f_forwarding(tax_unit *u, door *d, at_error *err)
+{
 	json_t *l = NULL;
-	if (tax_forwarding(d, fy, &l, err))
+	if (tax_forwarding(d, u->fy, &l, err))
 		return -1;
-	*out = json_pack("{s:o}", "forwarded", l);
+	u->out = json_pack("{s:o}", "forwarded", l);
 	return 0;
 }
 
-int h_tax_forwarding(req *r, at_error *err)
+static int h_forwarding(req *r, at_error *err)
 {
-	return in_door(r, DOOR_READ, f_forwarding, "", err);
+	return in_door(r, f_forwarding, "", err);
 }
 
-static int f_double(req *r, door *d, int fy, json_t **out, at_error *err)
+static int f_double(tax_unit *u, door *d, at_error *err)
 {
-	(void)r;
 	json_t *l = NULL;
-	if (tax_double_dependants(d, fy, &l, err) ||
+	if (tax_double_dependants(d, u->fy, &l, err) ||
 	    door_note(d, "tax.double_dependants", AUDIT_OK, "", "list", err)) {
 		json_decref(l);
 		return -1;
 	}
-	*out = json_pack("{s:o}", "double_dependants", l);
+	u->out = json_pack("{s:o}", "double_dependants", l);
 	return 0;
 }
 
-int h_tax_double(req *r, at_error *err)
+static int h_double(req *r, at_error *err)
 {
-	return in_door(r, DOOR_READ, f_double, "", err);
+	return in_door(r, f_double, "", err);
 }
 
 /* ---- Batch and corrections --------------------------------------------------- */
 
-int h_tax_assess(req *r, at_error *err)
+static int h_assess(req *r, at_error *err)
 {
-	const tax_law *law = law_get(err);
+	const tax_law *law = tax_law_shared(err);
 	int fy = 0;
 	if (!law || fiscal_year_q(r, &fy, err))
 		return -1;
-	if (require_tax(r, err))
-		return -1;
 	json_t *out = NULL;
-	if (tax_assess(r->s, r->kr, &r->ctx, law, fy, 2000, &out, err)) {
-		audit_refusal(r, "", err);
-		return -1;
-	}
+	if (tax_assess(r->s, r->kr, &r->ctx, law, fy, TAX_ASSESS_CHUNK, &out, err))
+		return srv_refused(r, "", err);
 	return srv_reply(r, 200, out, err);
 }
 
-int h_tax_reassess(req *r, at_error *err)
+static int h_reassess(req *r, at_error *err)
 {
-	const tax_law *law = law_get(err);
+	const tax_law *law = tax_law_shared(err);
 	int fy = 0;
 	if (!law || fiscal_year_q(r, &fy, err))
 		return -1;
-	if (require_tax(r, err))
-		return -1;
 	json_t *out = NULL;
-	at_date today = date_today();
-	if (tax_reassess(r->s, r->kr, &r->ctx, law, fy, today, &out, err)) {
-		audit_refusal(r, "", err);
-		return -1;
-	}
+	if (tax_reassess(r->s, r->kr, &r->ctx, law, fy, date_today(), &out, err))
+		return srv_refused(r, "", err);
 	return srv_reply(r, 200, out, err);
 }
 
 /* ---- A person, documents --------------------------------------------------------- */
 
-static int f_person(req *r, door *d, int fy, json_t **out, at_error *err)
+static int f_person(tax_unit *u, door *d, at_error *err)
 {
-	const tax_law *law = law_get(err);
-	return law ? tax_person(d, r->kr, law, fy, r->param, out, err) : -1;
+	return tax_person(d, u->r->kr, u->law, u->fy, u->r->param, &u->out, err);
 }
 
-int h_tax_person(req *r, at_error *err)
+static int h_person(req *r, at_error *err)
 {
-	return in_door(r, DOOR_READ, f_person, r->param, err);
+	return in_door(r, f_person, r->param, err);
+}
+
+typedef struct doc_unit {
+	tax_unit t;
+	bool employer, pdf;
+	strbuf body;
+} doc_unit;
+
+static int f_document(door *d, void *arg, at_error *err)
+{
+	doc_unit *u = arg;
+	req *r = u->t.r;
+	int rc = u->employer
+			 ? tax_employer_notice(d, r->kr, u->t.law, u->t.fy, r->param, &u->t.out, err)
+			 : tax_document(d, r->kr, u->t.law, u->t.fy, r->param, u->t.kind, &u->t.out,
+					err);
+	if (rc)
+		return -1;
+	/* Rendered before the commit: a notice that could not be produced is
+	 * not recorded as issued. */
+	return u->pdf ? document_render_pdf(u->t.out, &u->body, err) : 0;
 }
 
 /* JSON, or the rendered PDF with ?format=pdf. */
-static int document_reply(req *r, int fy, const char *kind, bool employer, at_error *err)
+static int document_reply(req *r, const char *kind, bool employer, at_error *err)
 {
-	const tax_law *law = law_get(err);
-	if (!law)
+	doc_unit u = {.t = {.r = r, .kind = kind}, .employer = employer};
+	if (fiscal_year_q(r, &u.t.fy, err) || !(u.t.law = tax_law_shared(err)))
 		return -1;
 	const char *fmt = srv_query(r, "format");
 	if (fmt && strcmp(fmt, "pdf") && strcmp(fmt, "json"))
 		return at_fail(err, 400, AT_E_INVALID, "format", "format must be json or pdf");
-	bool pdf = fmt && !strcmp(fmt, "pdf");
-	door *d;
-	if (tax_open(r, DOOR_READ, &d, err))
-		return -1;
-	json_t *doc = NULL;
-	int rc = employer ? tax_employer_notice(d, r->kr, law, fy, r->param, &doc, err)
-			  : tax_document(d, r->kr, law, fy, r->param, kind, &doc, err);
-	if (rc) {
-		json_decref(doc);
-		door_abort(d);
-		audit_refusal(r, employer ? "" : r->param, err);
+	u.pdf = fmt && !strcmp(fmt, "pdf");
+	sb_init(&u.body);
+	if (srv_unit(r, employer ? "" : r->param, f_document, &u, err)) {
+		json_decref(u.t.out);
+		sb_release(&u.body);
 		return -1;
 	}
-	if (!pdf) {
-		if (door_commit(d, err)) {
-			json_decref(doc);
-			return -1;
-		}
-		return srv_reply(r, 200, doc, err);
-	}
-	strbuf body = STRBUF_INIT;
-	sb_init(&body);
-	if (document_render_pdf(doc, &body, err)) {
-		json_decref(doc);
-		sb_release(&body);
-		door_abort(d);
-		return -1;
-	}
-	json_decref(doc);
-	if (door_commit(d, err)) {
-		sb_release(&body);
-		return -1;
-	}
+	if (!u.pdf)
+		return srv_reply(r, 200, u.t.out, err);
+	json_decref(u.t.out);
 	char disp[128];
 	snprintf(disp, sizeof disp, "inline; filename=\"%s-%d.pdf\"", employer ? "employer" : kind,
-		 fy);
-	return srv_reply_bytes(r, 200, "application/pdf", disp, &body, err);
+		 u.t.fy);
+	return srv_reply_bytes(r, 200, "application/pdf", disp, &u.body, err);
 }
 
-int h_tax_document(req *r, at_error *err)
+static int h_document(req *r, at_error *err)
 {
 	int fy = 0;
 	if (fiscal_year_q(r, &fy, err))
@@ -389,10 +327,10 @@ int h_tax_document(req *r, at_error *err)
 	if (!kind || !srv_is_ident(kind))
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be tax_decision, special_collection_employee or tax_certificate");
-	return document_reply(r, fy, kind, false, err);
+	return document_reply(r, kind, false, err);
 }
 
-int h_tax_employer_notice(req *r, at_error *err)
+static int h_employer_notice(req *r, at_error *err)
 {
 	int fy = 0;
 	if (fiscal_year_q(r, &fy, err))
@@ -405,5 +343,35 @@ int h_tax_employer_notice(req *r, at_error *err)
 	if (!ok)
 		return at_fail(err, 400, AT_E_INVALID, "payer_id",
 			       "path parameter payer_id must be 1 to 31 digits, capitals or -");
-	return document_reply(r, fy, "special_collection_employer", true, err);
+	return document_reply(r, "special_collection_employer", true, err);
 }
+
+/* ---- The tax module's entries of the route table ------------------------------------ */
+
+static const char *const fy_params[] = {"fiscal_year", NULL};
+static const char *const sched_params[] = {"method", "annual", "fiscal_year", "previous_annual",
+					   NULL};
+static const char *const doc_params[] = {"fiscal_year", "kind", "format", NULL};
+static const char *const emp_params[] = {"fiscal_year", "format", NULL};
+
+#define TB TAX_BUSINESS
+const route tax_routes[] = {
+	{"GET", "/tax/law", R_PURPOSE, TB, 0, h_law, NULL},
+	{"POST", "/tax/compute", R_PURPOSE | R_BODY, TB, 0, h_compute, NULL},
+	{"GET", "/tax/schedule", R_PURPOSE, TB, 0, h_schedule, sched_params},
+	{"POST", "/tax/roll", R_PURPOSE, TB, DOOR_WRITE, h_roll, fy_params},
+	{"POST", "/tax/intake", R_PURPOSE | R_BODY, TB, DOOR_WRITE, h_intake, NULL},
+	{"GET", "/tax/holds", R_PURPOSE, TB, DOOR_READ, h_holds, fy_params},
+	{"POST", "/tax/holds/{id}/decision", R_PURPOSE | R_BODY, TB, DOOR_WRITE, h_hold_decide,
+	 NULL},
+	{"GET", "/tax/forwarding", R_PURPOSE, TB, DOOR_READ, h_forwarding, fy_params},
+	{"GET", "/tax/double-dependants", R_PURPOSE, TB, DOOR_READ, h_double, fy_params},
+	{"POST", "/tax/assess", R_PURPOSE, TB, 0, h_assess, fy_params},
+	{"POST", "/tax/reassess", R_PURPOSE, TB, 0, h_reassess, fy_params},
+	{"GET", "/tax/persons/{addressee_no}", R_PURPOSE, TB, DOOR_READ, h_person, fy_params},
+	{"GET", "/tax/persons/{addressee_no}/document", R_PURPOSE, TB, DOOR_READ, h_document,
+	 doc_params},
+	{"GET", "/tax/employers/{payer_id}/notice", R_PURPOSE, TB, DOOR_READ, h_employer_notice,
+	 emp_params},
+	{NULL, NULL, 0, NULL, 0, NULL, NULL},
+};
