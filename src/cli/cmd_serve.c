@@ -3,7 +3,7 @@
  *
  * demo: the first start makes a data directory a newcomer can explore — the
  * platform's demo staff and every module's (their credentials printed once),
- * a few test_file records, and then each module's demo step in the order of
+ * and then each module's demo step in the order of
  * src/modules.c (the register migrates a synthetic ward of 目黒区 from
  * src/sandbox through the door; the tax module assesses a tax year of it).
  * The ward is seeded (--seed, default 42), so every newcomer sees the same
@@ -14,12 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "cli.h"
-#include "core/mynumber.h"
 #include "core/strbuf.h"
 #include "module/module.h"
 #include "policy/door.h"
@@ -120,21 +118,7 @@ static const struct {
 	const char *business, *access;   /* one grant, or NULL */
 } demo_staff[] = {
 	{"admin", "管理 太郎", "情報政策課", true, NULL, NULL},
-	{"clerk1", "窓口 花子", "区民課", false, "test_business", "update"},
-	{"clerk2", "確認 次郎", "区民課", false, "test_business", "update"},
-	{"viewer", "閲覧 三郎", "税務課", false, "test_viewer", "view"},
 	{"auditor", "監査 四郎", "監査事務局", false, "audit_review", "view"},
-};
-
-static const struct {
-	const char *name, *kana, *birth, *sex, *address;
-} demo_people[] = {
-	{"目黒 一郎", "メグロ イチロウ", "1958-04-12", "男", "東京都目黒区中目黒一丁目1番1号"},
-	{"目黒 和子", "メグロ カズコ", "1961-09-03", "女", "東京都目黒区中目黒一丁目1番1号"},
-	{"佐藤 健", "サトウ ケン", "1985-01-23", "男", "東京都目黒区自由が丘二丁目3番5号"},
-	{"鈴木 美咲", "スズキ ミサキ", "1992-07-30", "女", "東京都目黒区八雲三丁目12番8号"},
-	{"高橋 大翔", "タカハシ ヒロト", "2016-11-02", "男", "東京都目黒区碑文谷四丁目20番1号"},
-	{"田中 陽子", "タナカ ヨウコ", "1947-02-14", "女", "東京都目黒区祐天寺一丁目7番3号"},
 };
 
 typedef struct demo_ward {
@@ -195,30 +179,7 @@ static int demo_create(const char *dir, const demo_ward *w, at_error *err)
 				goto out;
 	printf("\n");
 	fflush(stdout);
-	/* A few people in the test file, entered by clerk1 through the door. */
-	door_ctx ctx = {.staff_id = "clerk1", .terminal_id = cli_terminal(),
-			.business = "test_business", .reason = "demo data"};
-	door *d;
-	if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
-		goto out;
-	for (size_t i = 0; i < sizeof demo_people / sizeof demo_people[0]; i++) {
-		char mn[13], subject[16];
-		snprintf(mn, sizeof mn, "1310500%04zu", i * 37 + 11);
-		mn[11] = (char)('0' + mynumber_check_digit(mn));
-		mn[12] = '\0';
-		snprintf(subject, sizeof subject, "%010zu", 1000 + i);
-		json_t *items = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "my_number", mn, "name",
-					  demo_people[i].name, "name_kana", demo_people[i].kana,
-					  "birth_date", demo_people[i].birth, "sex", demo_people[i].sex,
-					  "address", demo_people[i].address);
-		int r = door_create(d, "test_file", subject, items, NULL, err);
-		json_decref(items);
-		if (r) {
-			door_abort(d);
-			goto out;
-		}
-	}
-	if (door_commit(d, err) || modules_init(err) || modules_migrate(s, err))
+	if (modules_init(err) || modules_migrate(s, err))
 		goto out;
 	/* Each module's demo step, in the list's order (tax reads the register). */
 	module_demo dm = {.seed = w->seed, .households = w->households, .terminal = cli_terminal()};
@@ -227,12 +188,19 @@ static int demo_create(const char *dir, const demo_ward *w, at_error *err)
 			goto out;
 	printf("Every password must be changed at first login (send new_password with the login).\n"
 	       "One-time codes: oathtool --totp=sha256 -b SECRET\n"
-	       "Grants: clerk1, clerk2 update resident_register and test_business; viewer views\n"
-	       "test_viewer (My Number masked); auditor views audit_review; tax1 updates\n"
-	       "individual_resident_tax. These credentials are\n"
-	       "shown once.\n"
-	       "Try (as clerk1, business resident_register): GET /api/v1/registry/search?name_kana=サトウ\n"
-	       "     (as tax1, business individual_resident_tax): GET /api/v1/tax/holds?fiscal_year=2025\n\n");
+	       "These credentials are shown once. Grants:\n");
+	for (size_t i = 0; i < sizeof demo_staff / sizeof demo_staff[0]; i++)
+		if (demo_staff[i].business)
+			printf("  %-8s %-6s %s\n", demo_staff[i].id, demo_staff[i].access,
+			       demo_staff[i].business);
+	for (const module *const *m = atena_modules; *m; m++)
+		for (const module_demo_staff *st = (*m)->demo_staff; st && st->id; st++)
+			printf("  %-8s %-6s %s\n", st->id, st->access, st->business);
+	printf("Try:\n");
+	for (const module *const *m = atena_modules; *m; m++)
+		if ((*m)->demo_hint)
+			printf("  %s\n", (*m)->demo_hint);
+	printf("\n");
 	rc = 0;
 out:
 	store_close(s);
@@ -252,7 +220,7 @@ int cmd_demo(int argc, char **argv)
 		printf("usage: atena demo [--data DIR] [--listen HOST:PORT] [--no-serve]\n"
 		       "                  [--households N | --ward meguro] [--seed S]\n\n"
 		       "The first time, creates DIR for a demo municipality (目黒区, 131105) with demo staff\n"
-		       "(their passwords and TOTP secrets are printed once), a few test_file records, and a\n"
+		       "(their passwords and TOTP secrets are printed once) and a\n"
 		       "synthetic ward migrated into the resident register through the door (every record\n"
 		       "audited), with progress lines, and a tax year of it; then serves it.\n"
 		       "The ward: --households N (default %d: about 38,400 residents, loaded in well\n"

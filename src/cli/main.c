@@ -52,6 +52,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	at_error err;
+	if (modules_init(&err)) {   /* the modules' owner handles (door.h) */
+		fprintf(stderr, "atena: %s\n", err.message);
+		return 1;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;

@@ -113,6 +113,7 @@ typedef struct module {
 	/* Fills a new demo municipality (after the demo staff exist); may be NULL. */
 	int (*demo)(store *s, const keyring *kr, const module_demo *dm, at_error *err);
 	const module_demo_staff *demo_staff;   /* NULL-id-terminated; may be NULL */
+	const char *demo_hint;   /* one line the demo prints: something to try; may be NULL */
 } module;
 
 /* ---- The list (src/modules.c) --------------------------------------------- */

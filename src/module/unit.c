@@ -40,10 +40,9 @@ void unit_refused(const unit *u, const at_error *e)
 int unit_run(const unit *u, unit_fn fn, void *arg, at_error *err)
 {
 	door *d = NULL;
-	/* owner: door_open_owner(u->s, u->kr, u->ctx, u->mode, u->owner, &d, err) once
-	 * policy/door.h has owner handles (H3); until then every module opens the
-	 * plain door and u->owner is carried unused. */
-	if (door_open(u->s, u->kr, u->ctx, u->mode, &d, err))
+	/* The module's own handle: only through it may the module's files be
+	 * written (door.h owner handles). */
+	if (door_open_owner(u->s, u->kr, u->ctx, u->mode, u->owner, &d, err))
 		return UNIT_OPEN_REFUSED;
 	if (fn(d, arg, err)) {
 		door_abort(d);   /* nothing the door did stays ... */

@@ -29,6 +29,7 @@ struct door {
 	store *s;
 	const keyring *kr;
 	door_mode mode;
+	const door_owner *owner;   /* the module acting, or NULL (door_open_owner) */
 	bool number_using;
 	char staff[65], dept[257], terminal[65], business[65], reason[801], case_id[65];
 	json_t *sticky;   /* events that must survive an abort: [[op, outcome, subject, items, detail]] */
@@ -48,6 +49,8 @@ typedef struct item_meta {
 
 struct file_meta {
 	char id[65];
+	char owner[65];    /* owner module, "" for a file no module owns */
+	bool own_tables;   /* the owner keeps the data in its own tables: no door records */
 	bool fe_create, fe_correct, fe_remove;
 	int max_access;
 	size_t n;
@@ -105,6 +108,39 @@ store *door_store(door *d)
 
 static void free_meta(door *d);
 
+/* ---- Owner modules ---- */
+
+/* Registered at startup (door_register_owner), read by every door after. */
+static const door_owner *owners[DOOR_MAX_OWNERS];
+static size_t n_owners;
+
+static const door_owner *registered_owner(const char *module)
+{
+	for (size_t i = 0; i < n_owners; i++)
+		if (!strcmp(owners[i]->module, module))
+			return owners[i];
+	return NULL;
+}
+
+int door_register_owner(const door_owner *o, at_error *err)
+{
+	if (!o || !policy_id_ok(o->module))
+		return at_fail(err, 400, AT_E_INVALID, "module",
+			       "an owner handle names its module as an identifier ([a-z][a-z0-9_]*)");
+	const door_owner *have = registered_owner(o->module);
+	if (have == o)
+		return 0;
+	if (have)
+		return at_fail(err, 409, AT_E_CONFLICT, "module",
+			       "module %s already registered its owner handle; a second one is refused",
+			       o->module);
+	if (n_owners == DOOR_MAX_OWNERS)
+		return at_fail(err, 500, AT_E_INTERNAL, "module", "more than %d owner modules",
+			       DOOR_MAX_OWNERS);
+	owners[n_owners++] = o;
+	return 0;
+}
+
 /* ---- Opening ---- */
 
 static void copy(char *dst, size_t n, const char *src)
@@ -133,7 +169,18 @@ static int refuse(store *s, const door_ctx *c, const char *outcome, at_error *er
 int door_open(store *s, const keyring *kr, const door_ctx *c, door_mode mode, door **out,
 	      at_error *err)
 {
+	return door_open_owner(s, kr, c, mode, NULL, out, err);
+}
+
+int door_open_owner(store *s, const keyring *kr, const door_ctx *c, door_mode mode,
+		    const door_owner *owner, door **out, at_error *err)
+{
 	*out = NULL;
+	/* Only the registered instance is the handle: a look-alike struct is not. */
+	if (owner && (!owner->module || registered_owner(owner->module) != owner))
+		return at_fail(err, 500, AT_E_INTERNAL, "owner",
+			       "module %s opened the door with a handle it did not register",
+			       owner->module ? owner->module : "(unnamed)");
 	if (!c->staff_id || !*c->staff_id || !c->terminal_id || !*c->terminal_id)
 		return at_fail(err, 401, AT_E_AUTH, "", "no staff session: staff and terminal are required");
 	if (!c->business || !*c->business) {
@@ -179,6 +226,7 @@ int door_open(store *s, const keyring *kr, const door_ctx *c, door_mode mode, do
 	d->s = s;
 	d->kr = kr;
 	d->mode = mode;
+	d->owner = owner;
 	d->number_using = decl_business_number_using(s, c->business);
 	copy(d->staff, sizeof d->staff, c->staff_id);
 	copy(d->dept, sizeof d->dept, c->department && *c->department ? c->department : who.department);
@@ -245,7 +293,8 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 		abort();
 	copy(m->id, sizeof m->id, file);
 	store_stmt *st = store_prepare(d->s,
-		"SELECT four_eyes_correct, four_eyes_remove, four_eyes_create FROM sp_file WHERE id = ?", err);
+		"SELECT four_eyes_correct, four_eyes_remove, four_eyes_create, owner, own_tables"
+		" FROM sp_file WHERE id = ?", err);
 	if (!st)
 		goto fail;
 	store_bind_text(st, 1, file);
@@ -254,6 +303,8 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 		m->fe_correct = store_col_int(st, 0) != 0;
 		m->fe_remove = store_col_int(st, 1) != 0;
 		m->fe_create = store_col_int(st, 2) != 0;
+		copy(m->owner, sizeof m->owner, store_col_text(st, 3));
+		m->own_tables = store_col_int(st, 4) != 0;
 	}
 	store_done(st);
 	if (r != STORE_ROW) {
@@ -309,10 +360,30 @@ static const item_meta *find_item(const file_meta *m, const char *id)
 
 static int need_access(door *d, const file_meta *m, int level, at_error *err)
 {
+	if (m->own_tables)
+		return at_fail(err, 403, "owner_tables", "file",
+			       "file %s is kept by module %s in its own tables; the door holds no"
+			       " records of it", m->id, m->owner);
 	if (m->max_access >= level)
 		return 0;
 	return at_fail(err, 403, "file_not_permitted", "file", "business %s may not %s file %s",
 		       d->business, level == 2 ? "update" : "view", m->id);
+}
+
+/* A write of an owned file through a door its owner did not open: refused,
+ * and the refusal reaches the log even though the caller will abort. */
+static int need_owner(door *d, const file_meta *m, const char *op, const char *subject,
+		      at_error *err)
+{
+	if (!*m->owner || (d->owner && registered_owner(m->owner) == d->owner))
+		return 0;
+	char det[200];
+	snprintf(det, sizeof det, "%s: %s is written only by module %s", op, m->id, m->owner);
+	at_error e;
+	note_sticky(d, op, AUDIT_DENIED, subject, "", det, &e);
+	return at_fail(err, 403, "not_owner", "file",
+		       "file %s is written only by its owner module %s (through its own operations),"
+		       " not by %s", m->id, m->owner, d->owner ? d->owner->module : "the generic records API");
 }
 
 /* ---- Values ---- */
@@ -528,7 +599,8 @@ static int write_index(door *d, const file_meta *m, int64_t rid, const char *ite
 		return -1;
 	}
 	st = store_prepare(d->s,
-		"INSERT OR IGNORE INTO sp_index(file_id, item_id, key, record_id) VALUES(?, ?, ?, ?)", err);
+		"INSERT INTO sp_index(file_id, item_id, key, record_id) VALUES(?, ?, ?, ?)"
+		" ON CONFLICT DO NOTHING", err);
 	if (st) {
 		store_bind_text(st, 1, m->id);
 		store_bind_text(st, 2, item);
@@ -731,7 +803,8 @@ int door_create_as(door *d, const char *file, const char *subject, json_t *items
 	int rc = -1;
 	json_t *doc = NULL;
 	file_meta *m = load_meta(d, file, err);
-	if (!m || need_access(d, m, 2, err) || check_items(d, m, items, false, err))
+	if (!m || need_access(d, m, 2, err) || need_owner(d, m, event, subject, err) ||
+	    check_items(d, m, items, false, err))
 		goto out;
 	int64_t now = time_now();
 	/* An ex officio entry of a file declared four-eyes waits as "pending". */
@@ -1008,7 +1081,7 @@ int door_change(door *d, const char *file, int64_t record_id, json_t *items, con
 	json_t *changes = json_object();
 	file_meta *m = load_meta(d, file, err);
 	if (!m || need_access(d, m, 2, err) || check_items(d, m, items, true, err) ||
-	    load_rec(d, file, record_id, 0, &r, err))
+	    load_rec(d, file, record_id, 0, &r, err) || need_owner(d, m, event, r.subject, err))
 		goto out;
 	if (strcmp(r.state, "active")) {
 		at_fail(err, 409, AT_E_CONFLICT, "record_id",
@@ -1067,7 +1140,7 @@ int door_remove_with(door *d, const char *file, int64_t record_id, json_t *items
 	file_meta *m = load_meta(d, file, err);
 	if (!m || need_access(d, m, 2, err) ||
 	    (items && check_items(d, m, items, true, err)) ||
-	    load_rec(d, file, record_id, 0, &r, err))
+	    load_rec(d, file, record_id, 0, &r, err) || need_owner(d, m, event, r.subject, err))
 		goto out;
 	if (strcmp(r.state, "active")) {
 		at_fail(err, 409, AT_E_CONFLICT, "record_id", "record %lld is already removed",
@@ -1394,7 +1467,8 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 			d->staff, (long long)pending_id);
 		goto out;
 	}
-	if (load_rec(d, file, rid, 0, &r, err))
+	if (load_rec(d, file, rid, 0, &r, err) ||
+	    need_owner(d, m, approve ? "approve" : "reject", r.subject, err))
 		goto out;
 	char det[400];
 	bool is_create = !strcmp(op, "create");
@@ -1456,7 +1530,8 @@ int door_set_support_measure(door *d, const char *file, int64_t record_id, bool 
 	int rc = -1;
 	rec r = {0};
 	file_meta *m = load_meta(d, file, err);
-	if (!m || need_access(d, m, 2, err) || load_rec(d, file, record_id, 0, &r, err))
+	if (!m || need_access(d, m, 2, err) || load_rec(d, file, record_id, 0, &r, err) ||
+	    need_owner(d, m, on ? "support_measure_set" : "support_measure_clear", r.subject, err))
 		goto out;
 	store_stmt *st = store_prepare(d->s,
 		"UPDATE sp_record SET support_measure = ?, updated_at = ? WHERE id = ?", err);

@@ -58,9 +58,38 @@ typedef enum { DOOR_EXACT = 1, DOOR_PREFIX = 2 } door_match;
 
 typedef struct door door;
 
+/* ---- Owner modules ---------------------------------------------------- */
+/* Every declared file names its owner module (decl.h "owner"); only a door
+ * opened with that module's handle may create, change or remove its records,
+ * set a support measure on them or decide their held changes (DESIGN.md
+ * principle 8: only the owner writes it, through the door). A file whose
+ * owner keeps the data in its own tables ("own_tables") has no door records
+ * at all: every record operation on it is refused. A refusal is 403, audited,
+ * and changes nothing.
+ *
+ * The handle is the address of one static instance per module, defined in the
+ * module's folder as `const door_owner <module>_owner` (src/registry,
+ * src/tax) and registered at startup; a struct with the same name elsewhere
+ * is not the handle. tests/lint/owner_handles.sh keeps other folders from
+ * naming it. */
+typedef struct door_owner {
+	const char *module;   /* the module name files declare as "owner" */
+} door_owner;
+/* At startup, before any door is opened with it. Registering the same handle
+ * again is a no-op; a second, different handle for the same module name is
+ * refused (409), as is a name that is not an identifier (400). */
+#define DOOR_MAX_OWNERS 32
+int door_register_owner(const door_owner *o, at_error *err);
+
 /* ---- Unit of work ---------------------------------------------------- */
 /* Checks ctx and the grant (view for DOOR_READ, update for DOOR_WRITE) and
- * begins the transaction. A refusal is audited and returned (400/403). */
+ * begins the transaction. A refusal is audited and returned (400/403).
+ * owner: the handle of the module acting (NULL: no module — the generic
+ * records routes, which may write only files no module owns); a handle that
+ * was never registered is refused (500). */
+int door_open_owner(store *s, const keyring *kr, const door_ctx *ctx, door_mode mode,
+		    const door_owner *owner, door **out, at_error *err);
+/* door_open_owner(..., NULL, ...). */
 int door_open(store *s, const keyring *kr, const door_ctx *ctx, door_mode mode, door **out,
 	      at_error *err);
 int door_commit(door *d, at_error *err);     /* commits and frees */

@@ -77,6 +77,14 @@ static const store_migration migrations[] = {
 	 " status TEXT NOT NULL CHECK(status IN ('pending','approved','rejected')),"
 	 " checker TEXT, decided_at INTEGER, note TEXT);"
 	 "CREATE INDEX sp_pending_status ON sp_pending(status, file_id);"},
+	{2,
+	 /* Owner modules (door.h): only the owner writes a file; own_tables = the
+	  * owner keeps the data in its own tables and the door holds no records. */
+	 "ALTER TABLE sp_file ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+	 "ALTER TABLE sp_file ADD COLUMN own_tables INTEGER NOT NULL DEFAULT 0;"
+	 /* Item value rules (decl.h "codes", "check", "pattern", "min",
+	  * "not_future") as a JSON object, '' for none; enforced by the door. */
+	 "ALTER TABLE sp_item ADD COLUMN rules TEXT NOT NULL DEFAULT '';"},
 };
 
 int policy_migrate(store *s, at_error *err)

@@ -39,6 +39,12 @@
  * after platform_open; idempotent. */
 int registry_migrate(store *s, at_error *err);
 
+/* The register's owner handle (door.h: only it writes REGISTRY_FILE), defined
+ * in registry_owner.c. registry_init registers it; call once at startup
+ * before any door is opened with it (idempotent). */
+extern const door_owner registry_owner;
+int registry_init(at_error *err);
+
 /* ---- Change events (異動) ---------------------------------------------
  * The event types, once (registry_event_types.c): name and Japanese label,
  * in the order below, terminated by a NULL name. The dispatcher, the

@@ -31,8 +31,7 @@ static int import_batch(store *s, const keyring *kr, const module_demo *dm, json
 			.business = REGISTRY_BUSINESS, .reason = "住民記録システム移行 (demo)"};
 	door *d;
 	json_t *res = NULL;
-	/* owner: door_open_owner(..., registry_module.owner, ...) with owner handles */
-	if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
+	if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &registry_owner, &d, err))
 		return -1;
 	if (registry_import(d, batch, &res, err)) {
 		door_abort(d);

@@ -40,11 +40,12 @@ const module registry_module = {
 	.name = "registry",
 	.summary = "the resident register (住民基本台帳): events, views, search, certificates",
 	.businesses = businesses,
-	.owner = NULL,   /* owner: &registry_owner once policy/door.h has owner handles */
-	.init = NULL,    /* owner: registry_init */
+	.owner = &registry_owner,
+	.init = registry_init,
 	.migrate = registry_migrate,
 	.routes = registry_routes,
 	.commands = registry_commands,
 	.demo = registry_demo,
 	.demo_staff = demo_staff,
+	.demo_hint = "as clerk1, business resident_register: GET /api/v1/registry/search?name_kana=サトウ",
 };

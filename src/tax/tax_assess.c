@@ -406,7 +406,7 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
 #endif
 	for (;;) {
 		door *d = NULL;
-		if (door_open(s, kr, ctx, DOOR_WRITE, &d, err))
+		if (door_open_owner(s, kr, ctx, DOOR_WRITE, &tax_owner, &d, err))
 			goto out;
 		store *ds = door_store(d);
 		char cursor[16] = "";
@@ -614,7 +614,7 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 			       " from the statutory due date", fiscal_year, cl.correction_period_years);
 	int64_t unit = tax_law_installment_unit(law, muni);
 	door *d = NULL;
-	if (door_open(s, kr, ctx, DOOR_WRITE, &d, err))
+	if (door_open_owner(s, kr, ctx, DOOR_WRITE, &tax_owner, &d, err))
 		return -1;
 	store *ds = door_store(d);
 	json_t *employers = json_array(), *persons = json_array();

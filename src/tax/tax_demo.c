@@ -46,8 +46,7 @@ int tax_demo(store *s, const keyring *kr, const module_demo *dm, at_error *err)
 		goto out;
 	printf("A synthetic tax year (令和7年度): the roll of 2025-01-01 from the register, ...\n");
 	fflush(stdout);
-	/* owner: door_open_owner(..., tax_module.owner, ...) with owner handles */
-	if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
+	if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &tax_owner, &d, err))
 		goto out;
 	if (tax_roll_build(d, kr, fy, &sum, err)) {
 		door_abort(d);
@@ -65,7 +64,7 @@ int tax_demo(store *s, const keyring *kr, const module_demo *dm, at_error *err)
 	static const tax_doc_kind kinds[4] = {TAX_DOC_SALARY, TAX_DOC_PENSION, TAX_DOC_RETURN,
 					      TAX_DOC_ONESTOP};
 	for (int k = 0; k < 4; k++) {
-		if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
+		if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &tax_owner, &d, err))
 			goto out;
 		if (tax_intake(d, kr, fy, kinds[k], docs[k].buf ? docs[k].buf : "", docs[k].len, &sum,
 			       err)) {

@@ -57,9 +57,11 @@ int tax_schedule_for(const tax_law *law, const char *method, int64_t annual, int
 
 static const char *const businesses[] = {TAX_BUSINESS, NULL};
 
-/* The tax section's staff of the demo ward (税務課). */
+/* The tax section's staff of the demo ward (税務課): one who assesses, one
+ * who may only look. */
 static const module_demo_staff demo_staff[] = {
 	{"tax1", "税務 一郎", "税務課", TAX_BUSINESS, "update"},
+	{"viewer", "閲覧 三郎", "税務課", TAX_BUSINESS, "view"},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -67,11 +69,12 @@ const module tax_module = {
 	.name = "tax",
 	.summary = "the individual resident tax (個人住民税): compute, intake, assess, notices",
 	.businesses = businesses,
-	.owner = NULL,   /* owner: &tax_owner once policy/door.h has owner handles */
-	.init = NULL,    /* owner: tax_init */
+	.owner = &tax_owner,
+	.init = tax_init,
 	.migrate = tax_migrate,
 	.routes = tax_routes,
 	.commands = tax_commands,
 	.demo = tax_demo,
 	.demo_staff = demo_staff,
+	.demo_hint = "as tax1, business individual_resident_tax: GET /api/v1/tax/holds?fiscal_year=2025",
 };

@@ -170,7 +170,7 @@ static void test_declarations_loaded(void)
 			tf = f;
 	CHECK(tf != NULL);
 	json_t *items = json_object_get(tf, "items");
-	CHECK_INT(json_array_size(items), 8);
+	CHECK_INT(json_array_size(items), 13);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(items, 0), "name_ja")), "個人番号");
 	json_decref(all);
 	/* Reloading is idempotent. */
@@ -183,7 +183,7 @@ static void test_declaration_validation(void)
 	/* My Number not encrypted */
 	const char *bad1 = "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"permissions\":[],"
 			   "\"files\":[{\"id\":\"f\",\"name_ja\":\"F\",\"business\":\"test_business\","
-			   "\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+			   "\"owner\":null,\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
 			   "\"items\":[{\"id\":\"mn\",\"name_ja\":\"個人番号\",\"type\":\"my_number\","
 			   "\"class\":\"my_number\",\"encrypted\":false}]}]}";
 	CHECK(decl_validate(bad1, "bad1", &e) == -1);
@@ -191,7 +191,7 @@ static void test_declaration_validation(void)
 	/* Unknown type */
 	const char *bad2 = "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"permissions\":[],"
 			   "\"files\":[{\"id\":\"f\",\"name_ja\":\"F\",\"business\":\"test_business\","
-			   "\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+			   "\"owner\":null,\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
 			   "\"items\":[{\"id\":\"a\",\"name_ja\":\"A\",\"type\":\"money\","
 			   "\"class\":\"general\",\"encrypted\":false}]}]}";
 	CHECK(decl_validate(bad2, "bad2", &e) == -1);
@@ -873,6 +873,262 @@ static void test_key_rotation(void)
 	CHECK(rep.ok);
 }
 
+/* ---- owner modules (door.h) ---- */
+
+/* A module's handle, as a module defines it in its own folder. */
+static const door_owner owner_a = {.module = "ownertest"};
+static const door_owner lookalike = {.module = "ownertest"};
+static const door_owner other_mod = {.module = "othermod"};
+
+static const char owned_decl[] =
+	"{\"module\":\"ownertest\",\"version\":1,\"businesses\":[],"
+	"\"files\":[{\"id\":\"owned_file\",\"name_ja\":\"所有ファイル\",\"business\":\"test_business\","
+	"\"owner\":\"ownertest\",\"description\":\"d\",\"four_eyes\":[\"correct\"],"
+	"\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+	"\"items\":[{\"id\":\"name\",\"name_ja\":\"氏名\",\"type\":\"text\",\"class\":\"basic4\","
+	"\"encrypted\":false,\"indexed\":true}]},"
+	"{\"id\":\"kept_file\",\"name_ja\":\"独自管理ファイル\",\"business\":\"test_business\","
+	"\"owner\":\"ownertest\",\"own_tables\":true,\"description\":\"d\","
+	"\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+	"\"items\":[{\"id\":\"name\",\"name_ja\":\"氏名\",\"type\":\"text\",\"class\":\"basic4\","
+	"\"encrypted\":false,\"indexed\":true}]}],"
+	"\"permissions\":[{\"business\":\"test_business\",\"file\":\"owned_file\",\"access\":\"update\",\"items\":\"*\"},"
+	"{\"business\":\"test_business\",\"file\":\"kept_file\",\"access\":\"update\",\"items\":\"*\"}]}";
+
+static size_t owned_count(const char *name)
+{
+	door_ctx c = ctx("clerk1", "test_business", "確認");
+	door *d;
+	at_error e;
+	json_t *res = NULL;
+	size_t n = 999;
+	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+		return n;
+	if (door_find(d, "owned_file", "name", name, DOOR_EXACT, 50, &res, &e) == 0)
+		n = json_array_size(res);
+	json_decref(res);
+	door_commit(d, &e);
+	return n;
+}
+
+static void test_owner_handles(void)
+{
+	at_error e = {0};
+	CHECK(door_register_owner(&owner_a, &e) == 0);
+	CHECK(door_register_owner(&owner_a, &e) == 0);        /* the same handle again: fine */
+	CHECK(door_register_owner(&lookalike, &e) == -1);     /* a second handle for the module */
+	CHECK_INT(e.status, 409);
+	CHECK(door_register_owner(&other_mod, &e) == 0);
+	CHECK(decl_load(S, owned_decl, "ownertest.json", &e) == 0);
+
+	door_ctx c = ctx("clerk1", "test_business", "登録");
+	door *d = NULL;
+	/* A handle that was never registered is not a handle. */
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &lookalike, &d, &e) == -1);
+	CHECK_INT(e.status, 500);
+
+	/* The generic door (no owner) may not create in an owned file: 403,
+	 * audited after the abort, nothing stored. */
+	int64_t denied0 = count_events("create", AUDIT_DENIED);
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	json_t *items = json_pack("{s:s}", "name", "所有 太郎");
+	int64_t id = 0;
+	CHECK(door_create(d, "owned_file", "0000000501", items, &id, &e) == -1);
+	CHECK_INT(e.status, 403);
+	CHECK_STR(e.code, "not_owner");
+	door_abort(d);
+	CHECK_INT(count_events("create", AUDIT_DENIED), denied0 + 1);
+	CHECK_INT(owned_count("所有 太郎"), 0);
+	/* Another module's handle is refused the same way. */
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &other_mod, &d, &e) == 0);
+	CHECK(door_create(d, "owned_file", "0000000501", items, &id, &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	door_abort(d);
+	CHECK_INT(owned_count("所有 太郎"), 0);
+
+	/* The owner writes. */
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &owner_a, &d, &e) == 0);
+	CHECK(door_create(d, "owned_file", "0000000501", items, &id, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(items);
+	CHECK_INT(owned_count("所有 太郎"), 1);
+
+	/* change, remove, support measure through the generic door: refused. */
+	json_t *ch = json_pack("{s:s}", "name", "所有 次郎");
+	int64_t pid = 0;
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_change(d, "owned_file", id, ch, "change", DOOR_NOTIFIED, &pid, &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	CHECK(door_remove(d, "owned_file", id, "転出", &pid, &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	CHECK(door_set_support_measure(d, "owned_file", id, true, &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	door_abort(d);
+	CHECK_INT(owned_count("所有 太郎"), 1);
+	CHECK_INT(owned_count("所有 次郎"), 0);
+	/* Reads stay open to the business: the generic routes serve reads. */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	json_t *rec = NULL;
+	CHECK(door_read(d, "owned_file", id, &rec, &e) == 0);
+	json_decref(rec);
+	door_commit(d, &e);
+
+	/* A held correction is decided only through the owner's door. */
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &owner_a, &d, &e) == 0);
+	CHECK(door_update(d, "owned_file", id, ch, &pid, &e) == 1);
+	CHECK(door_commit(d, &e) == 0);
+	door_ctx c2 = ctx("clerk2", "test_business", "確認");
+	int64_t denied_a = count_events("approve", AUDIT_DENIED);
+	CHECK(door_open(S, KR, &c2, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, true, "ok", &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	door_abort(d);
+	CHECK_INT(count_events("approve", AUDIT_DENIED), denied_a + 1);
+	CHECK_INT(owned_count("所有 次郎"), 0);
+	CHECK(door_open_owner(S, KR, &c2, DOOR_WRITE, &owner_a, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, true, "ok", &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(owned_count("所有 次郎"), 1);
+	json_decref(ch);
+
+	/* A file kept in its owner's own tables has no door records at all. */
+	items = json_pack("{s:s}", "name", "独自 花子");
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &owner_a, &d, &e) == 0);
+	CHECK(door_create(d, "kept_file", "0000000502", items, &id, &e) == -1);
+	CHECK_INT(e.status, 403);
+	CHECK_STR(e.code, "owner_tables");
+	door_abort(d);
+	json_decref(items);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	json_t *res = NULL;
+	CHECK(door_find(d, "kept_file", "name", "独自 花子", DOOR_EXACT, 5, &res, &e) == -1);
+	CHECK_STR(e.code, "owner_tables");
+	door_abort(d);
+
+	/* The declaration says who owns what. */
+	json_t *all = NULL;
+	CHECK(decl_export(S, &all, &e) == 0);
+	size_t i;
+	json_t *f;
+	int seen = 0;
+	json_array_foreach(json_object_get(all, "files"), i, f) {
+		const char *fid = json_string_value(json_object_get(f, "id"));
+		if (!strcmp(fid, "kept_file")) {
+			CHECK_STR(json_string_value(json_object_get(f, "owner")), "ownertest");
+			CHECK(json_is_true(json_object_get(f, "own_tables")));
+			seen++;
+		} else if (!strcmp(fid, "test_file")) {
+			CHECK(json_is_null(json_object_get(f, "owner")));
+			CHECK(json_is_false(json_object_get(f, "own_tables")));
+			seen++;
+		}
+	}
+	CHECK_INT(seen, 2);
+	json_decref(all);
+}
+
+/* A one-file declaration around the given items JSON and extra file keys. */
+static char *one_file_decl(const char *file_extra, const char *items)
+{
+	strbuf b = STRBUF_INIT;
+	sb_init(&b);
+	sb_addf(&b, "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"permissions\":[],"
+		    "\"files\":[{\"id\":\"f\",\"name_ja\":\"F\",\"business\":\"test_business\","
+		    "%s\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+		    "\"items\":[%s]}]}", file_extra, items);
+	return b.buf;
+}
+
+static void test_owner_declared(void)
+{
+	at_error e = {0};
+	static const char item[] = "{\"id\":\"a\",\"name_ja\":\"A\",\"type\":\"text\","
+				   "\"class\":\"general\",\"encrypted\":false}";
+	char *doc = one_file_decl("", item);   /* no owner at all */
+	CHECK(decl_validate(doc, "x.json", &e) == -1);
+	CHECK_STR(e.field, "files[0].owner");
+	free(doc);
+	doc = one_file_decl("\"owner\":\"Reg istry\",", item);
+	CHECK(decl_validate(doc, "x.json", &e) == -1);
+	CHECK_STR(e.field, "files[0].owner");
+	free(doc);
+	doc = one_file_decl("\"owner\":null,\"own_tables\":true,", item);
+	CHECK(decl_validate(doc, "x.json", &e) == -1);
+	CHECK_STR(e.field, "files[0].owner");
+	free(doc);
+	doc = one_file_decl("\"owner\":\"x\",\"own_table\":true,", item);
+	CHECK(decl_validate(doc, "x.json", &e) == -1);
+	CHECK_STR(e.code, "unknown_field");
+	free(doc);
+	doc = one_file_decl("\"owner\":\"x\",\"own_tables\":true,", item);
+	CHECK(decl_validate(doc, "x.json", &e) == 0);
+	free(doc);
+}
+
+/* The door holds 256 items of a file: a larger declaration is refused at
+ * load, naming the file and the limit, and nothing of it is stored. */
+static void test_item_cap(void)
+{
+	at_error e = {0};
+	strbuf items = STRBUF_INIT;
+	sb_init(&items);
+	for (int i = 0; i < 257; i++)
+		sb_addf(&items, "%s{\"id\":\"i%d\",\"name_ja\":\"項目%d\",\"type\":\"text\","
+				"\"class\":\"general\",\"encrypted\":false}", i ? "," : "", i, i);
+	char *doc = one_file_decl("\"owner\":null,", items.buf);
+	/* id "f" is unused by every other test: give it a name of its own */
+	CHECK(decl_load(S, doc, "big.json", &e) == -1);
+	CHECK_STR(e.field, "files[0]");
+	CHECK(strstr(e.message, "big.json") != NULL);
+	CHECK(strstr(e.message, "257 items") != NULL);
+	CHECK(strstr(e.message, "at most 256") != NULL);
+	CHECK(!decl_file_exists(S, "f"));
+	free(doc);
+	/* 256 is the limit, not one less. */
+	sb_reset(&items);
+	for (int i = 0; i < 256; i++)
+		sb_addf(&items, "%s{\"id\":\"i%d\",\"name_ja\":\"項目%d\",\"type\":\"text\","
+				"\"class\":\"general\",\"encrypted\":false}", i ? "," : "", i, i);
+	doc = one_file_decl("\"owner\":null,", items.buf);
+	CHECK(decl_validate(doc, "big.json", &e) == 0);
+	free(doc);
+	sb_release(&items);
+}
+
+/* test.json is a test declaration: a database made without the test
+ * variable (as every production build is) has the real files only. */
+static void test_test_declarations_not_built_in(void)
+{
+	char d2[600];
+	const char *tmp = getenv("ATENA_TEST_TMP");
+	snprintf(d2, sizeof d2, "%s/policy2-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(d2)) {
+		CHECK(0);
+		return;
+	}
+	strcat(d2, "/data");
+	char *saved = getenv("ATENA_TEST_DECLARATIONS") ? strdup(getenv("ATENA_TEST_DECLARATIONS")) : NULL;
+	unsetenv("ATENA_TEST_DECLARATIONS");
+	at_error e = {0};
+	store *s2 = NULL;
+	keyring *k2 = NULL;
+	CHECK(platform_init(d2, "131105", &e) == 0);
+	CHECK(platform_open(d2, &s2, &k2, &e) == 0);
+	if (s2) {
+		CHECK(!decl_business_exists(s2, "test_business"));
+		CHECK(!decl_file_exists(s2, "test_file"));
+		CHECK(decl_file_exists(s2, "resident_register"));
+		CHECK(decl_file_exists(s2, "individual_resident_tax"));
+		store_close(s2);
+	}
+	keyring_free(k2);
+	if (saved) {
+		setenv("ATENA_TEST_DECLARATIONS", saved, 1);
+		free(saved);
+	}
+	CHECK(decl_business_exists(S, "test_business"));   /* the test database has it */
+}
+
 int main(void)
 {
 	at_error e;
@@ -896,6 +1152,10 @@ int main(void)
 	RUN(test_support_measure);
 	RUN(test_business_cannot_reach_declared_data);
 	RUN(test_key_rotation);
+	RUN(test_owner_handles);
+	RUN(test_owner_declared);
+	RUN(test_item_cap);
+	RUN(test_test_declarations_not_built_in);
 	store_close(S);
 	keyring_free(KR);
 	return test_report();

@@ -73,7 +73,7 @@ static int event_as(const char *staff, const char *type, json_t *body, json_t **
 	door_ctx c = ctx(staff, "異動届の受付");
 	door *d;
 	*res = NULL;
-	if (door_open(S, KR, &c, DOOR_WRITE, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_event(d, type, body, res, e);
 	json_decref(body);
@@ -112,7 +112,7 @@ static json_t *person(const char *ano)
 	door *d;
 	at_error e;
 	json_t *out = NULL;
-	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e))
 		return NULL;
 	if (registry_person(d, ano, &out, &e))
 		fprintf(stderr, "person %s: %s\n", ano, e.message);
@@ -132,7 +132,7 @@ static json_t *search(json_t *criteria)
 	door *d;
 	at_error e;
 	json_t *out = NULL;
-	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e))
 		return NULL;
 	if (registry_search(d, criteria, &out, &e))
 		fprintf(stderr, "search: %s: %s\n", e.field, e.message);
@@ -206,7 +206,7 @@ static void setup(void)
 	setenv("ATENA_FAKE_NOW", "1780282800", 1);   /* 2026-06-01 12:00 JST */
 	at_error e = {0};
 	if (platform_init(dir, "131075", &e) || platform_open(dir, &S, &KR, &e) ||
-	    registry_migrate(S, &e)) {
+	    registry_migrate(S, &e) || registry_init(&e)) {
 		fprintf(stderr, "setup: %s\n", e.message);
 		exit(1);
 	}
@@ -341,7 +341,7 @@ static void test_move_in(void)
 	door_ctx c = ctx("clerk1", "世帯の確認");
 	door *d;
 	json_t *hh = NULL;
-	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
 	CHECK(registry_household(d, "0000000001", &hh, &e) == 0);
 	json_t *members = json_object_get(hh, "members");
 	CHECK_INT(json_array_size(members), 3);
@@ -410,7 +410,7 @@ static void test_search(void)
 	door *d;
 	at_error e;
 	json_t *out = NULL;
-	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
 	json_t *q = J("{}");
 	CHECK(registry_search(d, q, &out, &e) == -1);
 	json_decref(q);
@@ -701,7 +701,7 @@ static void test_history(void)
 	door *d;
 	at_error e;
 	json_t *h = NULL;
-	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
 	CHECK(registry_person_history(d, "0000000004", &h, &e) == 0);
 	json_t *v = json_object_get(h, "versions");
 	/* move_in, in_ward_move (押上), in_ward_move (into household 3), death of 佐藤. */
@@ -924,7 +924,7 @@ static int decide(const char *staff, int64_t pid, bool approve, at_error *e)
 {
 	door_ctx c = ctx(staff, "職権記載の確認");
 	door *d;
-	if (door_open(S, KR, &c, DOOR_WRITE, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_pending_decide(d, pid, approve, "確認済み", e);
 	if (rc) {
@@ -1111,7 +1111,7 @@ static int certificate(json_t *req, json_t **out, at_error *e)
 	door_ctx c = ctx("clerk1", "住民票の写しの交付");
 	door *d;
 	*out = NULL;
-	if (door_open(S, KR, &c, DOOR_READ, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_certificate(d, req, out, e);
 	json_decref(req);
@@ -1259,7 +1259,7 @@ static void test_support_measure(void)
 	door_ctx c = ctx("clerk1", "支援措置の申出");
 	door *d;
 	/* 鈴木 一郎 (0000000004) asks for a support measure. */
-	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e) == 0);
 	CHECK(registry_support_measure(d, "0000000004", true, &e) == 0);
 	CHECK(door_commit(d, &e) == 0);
 	/* A view raises the alert. */
@@ -1287,7 +1287,7 @@ static void test_support_measure(void)
 	CHECK_INT(rc, 0);
 	json_decref(cert);
 	/* Cleared: the third party may have the basic facts again. */
-	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e) == 0);
 	CHECK(registry_support_measure(d, "0000000004", false, &e) == 0);
 	CHECK(door_commit(d, &e) == 0);
 	rc = certificate(J("{'kind':'juminhyo','addressee_no':'0000000006',"
@@ -1411,7 +1411,7 @@ static void test_move_in_join(void)
 	door_ctx c = ctx("clerk1", "検索");
 	door *d;
 	json_t *found = NULL;
-	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
 	CHECK(door_find(d, REGISTRY_FILE, "name_kana", "いとう", DOOR_PREFIX, 50, &found, &e) == 0);
 	CHECK_INT(json_array_size(found), 2);
 	json_decref(found);
