@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "policy/staff.h"
 
 void unit_refused(const unit *u, const at_error *e)
 {
@@ -44,6 +45,10 @@ int unit_run(const unit *u, unit_fn fn, void *arg, at_error *err)
 	 * written (door.h owner handles). */
 	if (door_open_owner(u->s, u->kr, u->ctx, u->mode, u->owner, &d, err))
 		return UNIT_OPEN_REFUSED;
+	if (u->session && staff_session_touch(u->s, u->session, err)) {
+		door_abort(d);
+		return -1;
+	}
 	if (fn(d, arg, err)) {
 		door_abort(d);   /* nothing the door did stays ... */
 		unit_refused(u, err);   /* ... but the refusal does */

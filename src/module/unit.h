@@ -45,6 +45,9 @@ typedef struct unit {
 	const struct door_owner *owner;   /* the module's handle (module.h); NULL: none */
 	const char *operation;            /* "GET /api/v1/registry/persons/…", "cli tax person" */
 	const char *subject;              /* whom it is about; "" or NULL when nobody */
+	const char *session;              /* a session token whose idle clock the unit
+					   * refreshes in its own transaction (one durable
+					   * commit per request); NULL: none */
 } unit;
 
 /* The module's part, inside the open door: 0 done (the unit commits), -1

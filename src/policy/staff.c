@@ -531,7 +531,11 @@ leave:
 
 /* ---- Sessions ---- */
 
-int staff_session(store *s, const char *token, staff_info *who, at_error *err)
+/* Resolve token; end it when over (committed, audited). touch: also
+ * refresh its idle clock in the same commit; otherwise nothing is written
+ * for a live session (the caller touches it in its own unit of work). */
+static int session_resolve(store *s, const char *token, bool touch, staff_info *who,
+			   at_error *err)
 {
 	if (!token || !*token || strlen(token) > 128)
 		return at_fail(err, 401, AT_E_AUTH, "Authorization",
@@ -567,6 +571,10 @@ int staff_session(store *s, const char *token, staff_info *who, at_error *err)
 	}
 	int64_t now = time_now();
 	bool over = locked || now - seen > STAFF_IDLE_TIMEOUT || now - created > STAFF_SESSION_MAX;
+	if (!over && !touch) {
+		store_rollback(s);   /* only read: nothing to make durable */
+		goto found;
+	}
 	st = store_prepare(s, over ? "UPDATE sp_session SET ended_at = ? WHERE token_hash = ?"
 				   : "UPDATE sp_session SET last_seen = ? WHERE token_hash = ?", err);
 	if (!st)
@@ -592,6 +600,7 @@ int staff_session(store *s, const char *token, staff_info *who, at_error *err)
 			STAFF_IDLE_TIMEOUT / 60);
 		goto leave;
 	}
+found:
 	if (staff_get(s, id, who, err))
 		goto leave;
 	snprintf(who->terminal_id, sizeof who->terminal_id, "%s", term);
@@ -599,6 +608,44 @@ int staff_session(store *s, const char *token, staff_info *who, at_error *err)
 	goto leave;
 rollback:
 	store_rollback(s);
+leave:
+	store_spine_leave(s);
+	return rc;
+}
+
+int staff_session(store *s, const char *token, staff_info *who, at_error *err)
+{
+	return session_resolve(s, token, true, who, err);
+}
+
+int staff_session_peek(store *s, const char *token, staff_info *who, at_error *err)
+{
+	return session_resolve(s, token, false, who, err);
+}
+
+int staff_session_touch(store *s, const char *token, at_error *err)
+{
+	unsigned char th[CRYPTO_HASH_BYTES];
+	crypto_digest(token, strlen(token), th);
+	bool own = !store_in_tx(s);
+	store_spine_enter(s);
+	int rc = -1;
+	if (own && store_begin(s, err))
+		goto leave;
+	store_stmt *st = store_prepare(s,
+		"UPDATE sp_session SET last_seen = ? WHERE token_hash = ? AND ended_at IS NULL", err);
+	if (st) {
+		store_bind_int(st, 1, time_now());
+		store_bind_blob(st, 2, th, sizeof th);
+		rc = store_step(st, err) == STORE_DONE ? 0 : -1;
+		store_done(st);
+	}
+	if (own) {
+		if (rc == 0)
+			rc = store_commit(s, err);
+		else
+			store_rollback(s);
+	}
 leave:
 	store_spine_leave(s);
 	return rc;

@@ -62,6 +62,7 @@ struct req {
 
 	/* Session and purpose. */
 	const char *token;        /* bearer token (MHD-owned header memory) */
+	bool touched;             /* its idle clock was refreshed inside the request's unit of work */
 	staff_info who;
 	door_ctx ctx;
 	strbuf business, reason, case_id;   /* decoded purpose headers */

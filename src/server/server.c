@@ -378,6 +378,14 @@ static enum MHD_Result finish(req *r)
 	at_error err;
 	at_error_clear(&err);
 	int rc = run(r, &err);
+	/* A request that opened no door (or whose unit was rolled back) still
+	 * refreshes its session's idle clock, in a commit of its own. */
+	if (r->token && r->who.id[0] && !r->touched && !(r->s && store_in_tx(r->s))) {
+		at_error te;
+		at_error_clear(&te);
+		if (staff_session_touch(r->s, r->token, &te))
+			fprintf(stderr, "atena: could not refresh a session: %s\n", te.message);
+	}
 	if (r->s && store_in_tx(r->s)) {
 		/* A handler must commit or abort its door; this only guards against a
 		 * bug leaving half a unit of work open on a pooled connection. */

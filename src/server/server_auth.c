@@ -47,7 +47,9 @@ int srv_session(req *r, at_error *err)
 		return at_fail(err, 401, AT_E_AUTH, "Authorization",
 			       "the bearer token is malformed");
 	r->token = tok;
-	return staff_session(r->s, tok, &r->who, err);
+	/* The idle clock is refreshed inside the request's unit of work
+	 * (srv_unit), or after the handler when it had none (server.c). */
+	return staff_session_peek(r->s, tok, &r->who, err);
 }
 
 /* ---- Purpose -------------------------------------------------------------- */
@@ -101,6 +103,7 @@ static unit request_unit(req *r, const char *subject, char *op, size_t n)
 		.owner = r->mod ? r->mod->owner : NULL,
 		.operation = op,
 		.subject = subject ? subject : "",
+		.session = r->touched ? NULL : r->token,
 	};
 }
 
@@ -122,6 +125,8 @@ int srv_unit(req *r, const char *subject, unit_fn fn, void *arg, at_error *err)
 	int rc = unit_run(&u, fn, arg, err);
 	if (rc == UNIT_OPEN_REFUSED)
 		srv_header_fields(err);
+	if (rc == 0 && u.session)
+		r->touched = true;
 	return rc ? -1 : 0;
 }
 
@@ -262,6 +267,7 @@ int h_login(req *r, at_error *err)
 
 int h_logout(req *r, at_error *err)
 {
+	r->touched = true;   /* the session ends: nothing to refresh */
 	if (staff_logout(r->s, r->token, err))
 		return -1;
 	return srv_reply(r, 204, NULL, err);
