@@ -198,7 +198,8 @@ static void session_close(cli_call *c)
 
 static void module_help(const module *m, FILE *f)
 {
-	fprintf(f, "usage: atena %s COMMAND [arguments]\n\n%s. Commands:\n", m->name, m->summary);
+	fprintf(f, "usage: atena %s COMMAND [arguments]\n\natena %s: %s.\n\nCommands:\n", m->name,
+		m->name, m->summary);
 	bool session = false;
 	for (const module_command *k = m->commands; k && k->name; k++) {
 		fprintf(f, "  %-18s %s%s\n", k->name, k->summary, k->business ? "" : " (no login)");
@@ -209,6 +210,8 @@ static void module_help(const module *m, FILE *f)
 			   "$ATENA_PASSWORD, $ATENA_TOTP (see atena %s COMMAND --help).\n", m->name);
 	else
 		fprintf(f, "\nSee atena %s COMMAND --help.\n", m->name);
+	if (m->example)
+		fprintf(f, "\nexample: %s\n", m->example);
 }
 
 static int run_call(cli_call *c, at_error *err)

@@ -104,6 +104,7 @@ struct door_owner;   /* policy/door.h (the owner handle; see docs/modules.md) */
 typedef struct module {
 	const char *name;                   /* folder and CLI command: "registry" */
 	const char *summary;                /* one line for `atena --help` */
+	const char *example;                /* a command line for `atena <name> --help` */
 	const char *const *businesses;      /* the businesses it acts under, NULL-terminated */
 	const struct door_owner *owner;     /* the handle its doors are opened with; NULL: none yet */
 	int (*init)(at_error *err);         /* once per process: registers the owner handle; may be NULL */

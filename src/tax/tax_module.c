@@ -68,6 +68,9 @@ static const module_demo_staff demo_staff[] = {
 const module tax_module = {
 	.name = "tax",
 	.summary = "the individual resident tax (個人住民税): compute, intake, assess, notices",
+	.example = "atena tax compute < case.json\n"
+		   "         ATENA_PASSWORD=... ATENA_TOTP=... atena tax person 0000012345 \\\n"
+		   "           --fiscal-year 2025 --as tax1 --reason '税額の照会'",
 	.businesses = businesses,
 	.owner = &tax_owner,
 	.init = tax_init,
