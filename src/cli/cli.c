@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "documents/documents.h"
 #include "policy/platform.h"
 
 void cli_error(const char *cmd, const at_error *err)
@@ -108,6 +109,31 @@ void cli_out_discard(cli_out *o)
 	close(o->fd);
 	unlink(o->path);
 	o->fd = -1;
+}
+
+int cli_out_render(const cli_out *o, const json_t *doc, strbuf *pdf, at_error *err)
+{
+	if (o->fd < 0)
+		return 0;
+	int rc = document_render_pdf(doc, pdf, err);
+	documents_shutdown();
+	return rc;
+}
+
+int cli_out_print(cli_out *o, json_t **doc, const strbuf *pdf, at_error *err)
+{
+	if (o->fd >= 0) {
+		json_t *summary = json_pack("{s:s,s:I,s:O*,s:O*}", "file", o->path, "bytes",
+					    (json_int_t)pdf->len, "kind",
+					    json_object_get(*doc, "kind"), "serial",
+					    json_object_get(*doc, "serial"));
+		json_decref(*doc);
+		*doc = summary;
+		if (cli_out_finish(o, pdf, err))
+			return -1;
+	}
+	cli_print_json(*doc);
+	return 0;
 }
 
 /* ---- The unit of work ------------------------------------------------------ */

@@ -70,6 +70,13 @@ int cli_out_open(cli_out *o, const char *cmd, const char *path);
 int cli_out_finish(cli_out *o, const strbuf *data, at_error *err);
 /* Close and remove a file nothing was written to. */
 void cli_out_discard(cli_out *o);
+/* Inside the unit that issues doc: with --out, render it as PDF into pdf
+ * (so a document that could not be produced is not recorded as issued);
+ * without, nothing. One document per process: the renderer is released. */
+int cli_out_render(const cli_out *o, const json_t *doc, strbuf *pdf, at_error *err);
+/* After that unit committed: with --out, write pdf and replace *doc by a
+ * summary {file, bytes, kind, serial}; then print *doc. 0, or -1 with err. */
+int cli_out_print(cli_out *o, json_t **doc, const strbuf *pdf, at_error *err);
 
 /* ---- Module commands ---------------------------------------------------- */
 

@@ -1,15 +1,14 @@
 /*
- * atena — the one binary: administrator commands and the server.
+ * atena — the one binary: the platform's commands (administration, the
+ * server, the demo) and one command per business module of the list in
+ * src/modules.c (`atena registry ...`, `atena tax ...`; cli/cli.h).
  *
  * Every command has --help with an example. Exit status: 0 done, 1 the
  * operation was refused or failed (the message says why), 2 a usage error;
  * `mynumber check` and `audit verify` document their own.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "args.h"
 #include "cli.h"

@@ -18,7 +18,6 @@
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "core/text.h"
-#include "documents/documents.h"
 #include "registry/registry.h"
 #include "registry/registry_module.h"
 
@@ -214,14 +213,7 @@ static int f_certificate(door *d, void *arg, at_error *err)
 	cert_unit *u = arg;
 	if (registry_certificate(d, P.body, &u->cert, err))
 		return -1;
-	if (P.out.fd < 0)
-		return 0;
-	/* Rendered before the commit: a certificate that could not be produced
-	 * is not recorded as issued. One document per process: the renderer's
-	 * fonts and caches are released at once. */
-	int rendered = document_render_pdf(u->cert, &u->pdf, err);
-	documents_shutdown();
-	return rendered;
+	return cli_out_render(&P.out, u->cert, &u->pdf, err);
 }
 
 static int run_certificate(cli_call *c, at_error *err)
@@ -229,17 +221,8 @@ static int run_certificate(cli_call *c, at_error *err)
 	cert_unit u = {NULL, STRBUF_INIT};
 	sb_init(&u.pdf);
 	int rc = cli_unit(c, body_subject(), f_certificate, &u, err);
-	if (rc == 0 && P.out.fd >= 0) {
-		json_t *summary = json_pack("{s:s,s:I,s:O*,s:O*}", "file", P.out.path, "bytes",
-					    (json_int_t)u.pdf.len, "kind",
-					    json_object_get(u.cert, "kind"), "serial",
-					    json_object_get(u.cert, "serial"));
-		json_decref(u.cert);
-		u.cert = summary;
-		rc = cli_out_finish(&P.out, &u.pdf, err);
-	}
 	if (rc == 0)
-		cli_print_json(u.cert);
+		rc = cli_out_print(&P.out, &u.cert, &u.pdf, err);
 	json_decref(u.cert);
 	sb_release(&u.pdf);
 	return rc;

@@ -1,8 +1,9 @@
 /*
  * registry_event_types.c — the register's change-event types (異動の種類),
- * the one list (registry.h). Labels are the names the seeds and the counter
+ * the one list (registry.h). Labels are the names a 住民票 and the counter
  * use (seed 001 §1.5; 住基法 22–25条, 30条の4, 30条の46–51; 番号法 7条2項;
- * 住基法施行令 12条 for the ex officio acts).
+ * 住基法施行令 12条 for the ex officio acts), the same as the certificate's
+ * 異動事由 (documents/certificate.c, EVENT_JA, which should iterate this).
  */
 #include <string.h>
 
@@ -10,8 +11,8 @@
 
 const registry_event_type registry_event_types[] = {
 	{"move_in", "転入"},
-	{"move_out_planned", "転出"},
-	{"move_out_confirmed", "転出確定"},
+	{"move_out_planned", "転出届"},   /* the notification (住基法24条); the record stays */
+	{"move_out_confirmed", "転出"},   /* the removal, as a 住民票 names it */
 	{"move_out_cancelled", "転出取消"},
 	{"in_ward_move", "転居"},
 	{"birth", "出生"},

@@ -25,7 +25,6 @@
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "core/text.h"
-#include "documents/documents.h"
 #include "tax/engine.h"
 #include "tax/law.h"
 #include "tax/schedule.h"
@@ -237,11 +236,7 @@ static int f_unit(door *d, void *arg, at_error *err)
 	tax_unit *u = arg;
 	if (u->fn(u, d, err))
 		return -1;
-	if (T.out.fd < 0)
-		return 0;
-	int rendered = document_render_pdf(u->out, &u->pdf, err);
-	documents_shutdown();   /* one document per process */
-	return rendered;
+	return cli_out_render(&T.out, u->out, &u->pdf, err);
 }
 
 static int in_door(cli_call *c, tax_fn fn, const char *subject, at_error *err)
@@ -251,16 +246,8 @@ static int in_door(cli_call *c, tax_fn fn, const char *subject, at_error *err)
 	if (!(u.law = tax_law_shared(err)))
 		return -1;
 	int rc = cli_unit(c, subject, f_unit, &u, err);
-	if (rc == 0 && T.out.fd >= 0) {
-		json_t *summary = json_pack("{s:s,s:I,s:O*}", "file", T.out.path, "bytes",
-					    (json_int_t)u.pdf.len, "kind",
-					    json_object_get(u.out, "kind"));
-		json_decref(u.out);
-		u.out = summary;
-		rc = cli_out_finish(&T.out, &u.pdf, err);
-	}
 	if (rc == 0)
-		cli_print_json(u.out);
+		rc = cli_out_print(&T.out, &u.out, &u.pdf, err);
 	json_decref(u.out);
 	sb_release(&u.pdf);
 	return rc;
