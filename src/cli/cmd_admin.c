@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/mynumber.h"
 #include "core/strbuf.h"
+#include "module/module.h"
 #include "policy/decl.h"
 #include "policy/grant.h"
 #include "policy/keys.h"
@@ -56,7 +57,15 @@ int cmd_init(int argc, char **argv)
 		return 2;
 	const char *dir = platform_default_dir(args_get(&a, "data"));
 	at_error err = {0};
-	if (platform_init(dir, code, &err)) {
+	store *s = NULL;
+	keyring *k = NULL;
+	/* The platform's tables, then every module's (src/modules.c), so a new
+	 * directory is complete before anything serves it. */
+	int rc = platform_init(dir, code, &err) || platform_open(dir, &s, &k, &err) ||
+		 modules_migrate(s, &err);
+	store_close(s);
+	keyring_free(k);
+	if (rc) {
 		cli_error("init", &err);
 		return 1;
 	}
