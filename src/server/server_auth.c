@@ -214,7 +214,10 @@ int srv_purpose(req *r, at_error *err)
 		goto refuse;
 	if (rc == 0)
 		r->ctx.case_id = r->case_id.buf;
-	if (!decl_business_exists(r->s, r->ctx.business)) {
+	/* Checked once: a route that names its business compares with it
+	 * (srv_route_business), and its door checks the declaration again in
+	 * its own snapshot; only the platform's routes check it here. */
+	if (!(r->rt && r->rt->business) && !decl_business_exists(r->s, r->ctx.business)) {
 		at_fail(err, 400, AT_E_INVALID, "X-Atena-Business",
 			"X-Atena-Business names no declared business");
 		goto refuse;
