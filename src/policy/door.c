@@ -5,6 +5,7 @@
  */
 #include "policy/door.h"
 
+#include <regex.h>
 #include <sodium/utils.h>  /* sodium_memzero */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 #include "policy_internal.h"
 #include "store_spine.h"
 
-#define MAX_ITEMS 256
+#define MAX_ITEMS POLICY_MAX_ITEMS
 
 struct door {
 	store *s;
@@ -45,6 +46,7 @@ typedef struct item_meta {
 	bool enc, idx;
 	bool kana;    /* indexed under its kana search key */
 	int access;   /* 0 none, 1 view, 2 update — for the door's business */
+	json_t *rules;   /* declared value rules (decl.h), NULL for none */
 } item_meta;
 
 struct file_meta {
@@ -278,6 +280,15 @@ void door_abort(door *d)
 
 /* ---- Declarations of one file, as seen by the door's business ---- */
 
+static void free_meta_one(file_meta *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		json_decref(m->items[i].rules);
+	free(m);
+}
+
 static file_meta *load_meta(door *d, const char *file, at_error *err)
 {
 	if (!file || !policy_id_ok(file)) {
@@ -314,14 +325,22 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 	}
 	st = store_prepare(d->s,
 		"SELECT i.id, i.type, i.max_len, i.class, i.encrypted, i.indexed,"
-		" COALESCE(p.access, 0), i.search FROM sp_item i LEFT JOIN sp_permission p"
+		" COALESCE(p.access, 0), i.search, i.rules FROM sp_item i LEFT JOIN sp_permission p"
 		" ON p.file_id = i.file_id AND p.item_id = i.id AND p.business = ?"
 		" WHERE i.file_id = ? ORDER BY i.ord", err);
 	if (!st)
 		goto fail;
 	store_bind_text(st, 1, d->business);
 	store_bind_text(st, 2, file);
-	while (store_step(st, err) == STORE_ROW && m->n < MAX_ITEMS) {
+	int step;
+	while ((step = store_step(st, err)) == STORE_ROW) {
+		/* decl.c refuses larger declarations; never cut one silently. */
+		if (m->n == MAX_ITEMS) {
+			at_fail(err, 500, AT_E_INTERNAL, "file",
+				"file %s has more than the %d items the door supports", file, MAX_ITEMS);
+			step = -1;
+			break;
+		}
 		item_meta *it = &m->items[m->n++];
 		copy(it->id, sizeof it->id, store_col_text(st, 0));
 		copy(it->type, sizeof it->type, store_col_text(st, 1));
@@ -331,12 +350,20 @@ static file_meta *load_meta(door *d, const char *file, at_error *err)
 		it->idx = store_col_int(st, 5) != 0;
 		it->access = (int)store_col_int(st, 6);
 		it->kana = !strcmp(store_col_text(st, 7), "kana");
+		if (*store_col_text(st, 8)) {
+			json_error_t je;
+			it->rules = json_loads(store_col_text(st, 8), 0, &je);
+		}
 		if (it->access > m->max_access)
 			m->max_access = it->access;
 	}
 	store_done(st);
+	if (step < 0) {
+		free_meta_one(m);
+		return NULL;
+	}
 	unsigned slot = d->meta_next++ % 4;
-	free(d->meta[slot]);
+	free_meta_one(d->meta[slot]);
 	d->meta[slot] = m;
 	return m;
 fail:
@@ -347,7 +374,7 @@ fail:
 static void free_meta(door *d)
 {
 	for (unsigned i = 0; i < 4; i++)
-		free(d->meta[i]);
+		free_meta_one(d->meta[i]);
 }
 
 static const item_meta *find_item(const file_meta *m, const char *id)
@@ -412,10 +439,83 @@ static bool kana_ok(const char *s)
 	return true;
 }
 
+static int check_type(const item_meta *it, json_t *v, const char *f, at_error *err);
+
+/* The value rules declared with the item (decl.h), after its type held:
+ * the code list, the municipality code's check digit, the pattern, the
+ * minimum length, no future date. */
+static int check_rules(const item_meta *it, json_t *v, const char *f, at_error *err)
+{
+	json_t *r = it->rules;
+	if (!r)
+		return 0;
+	char num[32];
+	const char *s = json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+		s = num;
+	}
+	if (!s)
+		return 0;
+	json_t *codes = json_object_get(r, "codes");
+	if (codes && !json_object_get(codes, s)) {
+		strbuf list = STRBUF_INIT;
+		sb_init(&list);
+		const char *k;
+		json_t *label;
+		json_object_foreach(codes, k, label) {
+			if (list.len)
+				sb_adds(&list, ", ");
+			sb_addf(&list, "%s (%s)", k, json_string_value(label));
+		}
+		at_fail(err, 400, AT_E_INVALID, f, "%s must be one of the declared codes: %s; got %s",
+			f, list.buf, s);
+		sb_release(&list);
+		return -1;
+	}
+	const char *check = json_string_value(json_object_get(r, "check"));
+	/* 全国地方公共団体コード: 5 digits and a check digit (JIS X 0402). */
+	if (check && !strcmp(check, "municipality_code") && municipality_code_validate(s, f, err))
+		return -1;
+	const char *pattern = json_string_value(json_object_get(r, "pattern"));
+	if (pattern) {
+		regex_t re;
+		if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
+			return at_fail(err, 500, AT_E_INTERNAL, f, "the declared pattern of %s does not compile", f);
+		int m = regexec(&re, s, 0, NULL, 0);
+		regfree(&re);
+		if (m)
+			return at_fail(err, 400, AT_E_INVALID, f, "%s must match the declared pattern %s",
+				       f, pattern);
+	}
+	json_int_t min = json_integer_value(json_object_get(r, "min"));
+	if (min > 0 && text_utf8_len(s) < (size_t)min)
+		return at_fail(err, 400, AT_E_INVALID, f, "%s must be at least %lld characters", f,
+			       (long long)min);
+	if (json_is_true(json_object_get(r, "not_future"))) {
+		at_date dt, today = date_today();
+		at_error ignored;
+		if (date_parse(s, &dt, f, &ignored) == 0 && date_cmp(dt, today) > 0) {
+			char t[11];
+			date_format(today, t);
+			return at_fail(err, 400, AT_E_INVALID, f, "%s must not be after today (%s)", f, t);
+		}
+	}
+	return 0;
+}
+
 static int validate_value(const item_meta *it, json_t *v, at_error *err)
 {
 	char f[96];
 	snprintf(f, sizeof f, "items.%s", it->id);
+	if (check_type(it, v, f, err))
+		return -1;
+	return json_is_null(v) ? 0 : check_rules(it, v, f, err);
+}
+
+/* The item's declared type (decl.h). */
+static int check_type(const item_meta *it, json_t *v, const char *f, at_error *err)
+{
 	if (json_is_null(v))
 		return 0;  /* clears the item */
 	const char *t = it->type;
@@ -1080,8 +1180,9 @@ int door_change(door *d, const char *file, int64_t record_id, json_t *items, con
 	rec r = {0};
 	json_t *changes = json_object();
 	file_meta *m = load_meta(d, file, err);
-	if (!m || need_access(d, m, 2, err) || check_items(d, m, items, true, err) ||
-	    load_rec(d, file, record_id, 0, &r, err) || need_owner(d, m, event, r.subject, err))
+	/* Who may write comes before what is written. */
+	if (!m || need_access(d, m, 2, err) || load_rec(d, file, record_id, 0, &r, err) ||
+	    need_owner(d, m, event, r.subject, err) || check_items(d, m, items, true, err))
 		goto out;
 	if (strcmp(r.state, "active")) {
 		at_fail(err, 409, AT_E_CONFLICT, "record_id",
@@ -1138,9 +1239,9 @@ int door_remove_with(door *d, const char *file, int64_t record_id, json_t *items
 	rec r = {0};
 	json_t *changes = json_object();
 	file_meta *m = load_meta(d, file, err);
-	if (!m || need_access(d, m, 2, err) ||
-	    (items && check_items(d, m, items, true, err)) ||
-	    load_rec(d, file, record_id, 0, &r, err) || need_owner(d, m, event, r.subject, err))
+	if (!m || need_access(d, m, 2, err) || load_rec(d, file, record_id, 0, &r, err) ||
+	    need_owner(d, m, event, r.subject, err) ||
+	    (items && check_items(d, m, items, true, err)))
 		goto out;
 	if (strcmp(r.state, "active")) {
 		at_fail(err, 409, AT_E_CONFLICT, "record_id", "record %lld is already removed",
