@@ -783,16 +783,46 @@ static int load_rec(door *d, const char *file, int64_t rid, int64_t version, rec
 	return 0;
 }
 
-/* Visible, decoded items of a stored document. include_mn=false drops the
- * my_number class entirely (many-person results). `seen` collects the ids. */
+static bool in_projection(const char *const *proj, const char *id)
+{
+	if (!proj)
+		return true;   /* every item the business may view */
+	for (; *proj; proj++)
+		if (!strcmp(*proj, id))
+			return true;
+	return false;
+}
+
+/* A projection names declared items of the file, at least one. */
+static int check_projection(const file_meta *m, const char *const *proj, at_error *err)
+{
+	if (!proj)
+		return 0;
+	if (!*proj)
+		return at_fail(err, 400, AT_E_INVALID, "items", "a projection names at least one item");
+	for (size_t i = 0; proj[i]; i++)
+		if (!find_item(m, proj[i])) {
+			char f[32];
+			snprintf(f, sizeof f, "items[%zu]", i);
+			return at_fail(err, 400, AT_E_UNKNOWN, f, "%s is not an item of file %s",
+				       proj[i], m->id);
+		}
+	return 0;
+}
+
+/* Visible, decoded items of a stored document: those of the projection
+ * (NULL: all) the business may view; only these are decrypted. include_mn=false
+ * drops the my_number class entirely (many-person results). `seen` collects
+ * the ids, for the audit event. */
 static json_t *visible_items(door *d, const file_meta *m, int64_t rid, json_t *doc,
-			     bool include_mn, strbuf *seen, at_error *err)
+			     bool include_mn, const char *const *proj, strbuf *seen,
+			     at_error *err)
 {
 	json_t *out = json_object();
 	for (size_t i = 0; i < m->n; i++) {
 		const item_meta *it = &m->items[i];
 		json_t *stored = json_object_get(doc, it->id);
-		if (!stored || it->access < 1)
+		if (!stored || it->access < 1 || !in_projection(proj, it->id))
 			continue;
 		bool is_mn = !strcmp(it->cls, "my_number");
 		if (is_mn && !include_mn)
@@ -966,16 +996,23 @@ out:
 
 int door_read(door *d, const char *file, int64_t record_id, json_t **out, at_error *err)
 {
+	return door_read_items(d, file, record_id, NULL, out, err);
+}
+
+int door_read_items(door *d, const char *file, int64_t record_id, const char *const *proj,
+		    json_t **out, at_error *err)
+{
 	*out = NULL;
 	store_spine_enter(d->s);
 	int rc = -1;
 	rec r = {0};
 	file_meta *m = load_meta(d, file, err);
-	if (!m || need_access(d, m, 1, err) || load_rec(d, file, record_id, 0, &r, err))
+	if (!m || need_access(d, m, 1, err) || check_projection(m, proj, err) ||
+	    load_rec(d, file, record_id, 0, &r, err))
 		goto out;
 	strbuf seen = STRBUF_INIT;
 	sb_init(&seen);
-	json_t *items = visible_items(d, m, r.id, r.doc, true, &seen, err);
+	json_t *items = visible_items(d, m, r.id, r.doc, true, proj, &seen, err);
 	if (items) {
 		char det[160];
 		detail_of(det, sizeof det, file, r.id, r.version);
@@ -1014,7 +1051,7 @@ int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_
 	while ((s = store_step(st, err)) == STORE_ROW) {
 		json_error_t je;
 		json_t *doc = json_loads(store_col_text(st, 1), 0, &je);
-		json_t *items = doc ? visible_items(d, m, r.id, doc, true, NULL, err) : NULL;
+		json_t *items = doc ? visible_items(d, m, r.id, doc, true, NULL, NULL, err) : NULL;
 		json_decref(doc);
 		if (!items) {
 			s = -1;
@@ -1329,6 +1366,14 @@ static int resolve_criterion(door *d, const file_meta *m, const door_criterion *
 int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
 		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err)
 {
+	return door_search_items(d, file, crit, n, include_removed, limit, NULL, out, truncated,
+				 err);
+}
+
+int door_search_items(door *d, const char *file, const door_criterion *crit, size_t n,
+		      bool include_removed, int limit, const char *const *proj, json_t **out,
+		      bool *truncated, at_error *err)
+{
 	*out = NULL;
 	if (truncated)
 		*truncated = false;
@@ -1349,7 +1394,7 @@ int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
 	sb_init(&sql);
 	sb_init(&items_list);
 	file_meta *m = load_meta(d, file, err);
-	if (!m || need_access(d, m, 1, err))
+	if (!m || need_access(d, m, 1, err) || check_projection(m, proj, err))
 		goto out;
 	/* Exact criteria first: the first criterion drives the index scan and
 	 * the others are checked per candidate, so the narrowest should lead. */
@@ -1418,7 +1463,7 @@ int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
 			goto out;
 		strbuf seen = STRBUF_INIT;
 		sb_init(&seen);
-		json_t *items = visible_items(d, m, r.id, r.doc, include_mn, &seen, err);
+		json_t *items = visible_items(d, m, r.id, r.doc, include_mn, proj, &seen, err);
 		char rd[160];
 		detail_of(rd, sizeof rd, file, r.id, r.version);
 		/* Each person shown in a result list has been seen: the resident's
@@ -1483,7 +1528,7 @@ int door_pending_list(door *d, json_t **out, at_error *err)
 		file_meta *m = load_meta(d, file, err);
 		json_error_t je;
 		json_t *doc = json_loads(store_col_text(st, 5), 0, &je);
-		json_t *items = m && doc ? visible_items(d, m, rid, doc, true, NULL, err) : NULL;
+		json_t *items = m && doc ? visible_items(d, m, rid, doc, true, NULL, NULL, err) : NULL;
 		json_decref(doc);
 		if (!items) {
 			s = -1;

@@ -1260,6 +1260,95 @@ static void test_rule_declarations(void)
 	free(doc);
 }
 
+/* ---- item projection (door_read_items, door_search_items) ---- */
+
+/* The items of the last event about subject. */
+static char *last_items(const char *subject, const char *op)
+{
+	audit_filter f = {.subject = subject, .limit = 1000};
+	json_t *evs = NULL;
+	at_error e;
+	char *out = NULL;
+	if (audit_query(S, &f, &evs, &e))
+		return NULL;
+	size_t i;
+	json_t *ev;
+	json_array_foreach(evs, i, ev)
+		if (!strcmp(json_string_value(json_object_get(ev, "operation")), op)) {
+			free(out);
+			out = strdup(json_string_value(json_object_get(ev, "items")));
+		}
+	json_decref(evs);
+	return out;
+}
+
+static void test_projection(void)
+{
+	at_error e = {0};
+	int64_t id = create_person("0000000701", "72345678901", "射影 一郎", "シャエイ イチロウ",
+				   "1970-01-01");
+	CHECK(id > 0);
+	door_ctx c = ctx("clerk1", "test_business", "本人確認");
+	door *d;
+	json_t *r = NULL;
+	static const char *const two[] = {"name", "birth_date", NULL};
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, two, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *items = json_object_get(r, "items");
+	CHECK_INT(json_object_size(items), 2);
+	CHECK_STR(json_string_value(json_object_get(items, "name")), "射影 一郎");
+	CHECK(json_object_get(items, "my_number") == NULL);
+	CHECK(json_object_get(items, "special_note") == NULL);   /* not even decrypted */
+	json_decref(r);
+	char *seen = last_items("0000000701", "read");
+	CHECK_STR(seen, "name,birth_date");
+	free(seen);
+	/* An item the business may not view is neither returned nor logged. */
+	static const char *const with_note[] = {"name", "special_note", NULL};
+	door_ctx cv = ctx("viewer", "test_viewer", "確認");
+	CHECK(door_open(S, KR, &cv, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, with_note, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(json_object_size(json_object_get(r, "items")), 1);
+	json_decref(r);
+	seen = last_items("0000000701", "read");
+	CHECK_STR(seen, "name");
+	free(seen);
+	/* A search result carries and logs only the projection. */
+	door_criterion cr = {.item = "name", .value = "射影 一郎", .match = DOOR_EXACT};
+	static const char *const kana[] = {"name_kana", NULL};
+	json_t *res = NULL;
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_search_items(d, "test_file", &cr, 1, false, 10, kana, &res, NULL, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	items = json_object_get(json_array_get(res, 0), "items");
+	CHECK_INT(json_object_size(items), 1);
+	CHECK_STR(json_string_value(json_object_get(items, "name_kana")), "シャエイ イチロウ");
+	json_decref(res);
+	seen = last_items("0000000701", "search_result");
+	CHECK_STR(seen, "name_kana");
+	free(seen);
+	/* A projection names declared items, at least one. */
+	static const char *const none[] = {NULL};
+	static const char *const unknown[] = {"name", "shoe_size", NULL};
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, none, &r, &e) == -1);
+	CHECK_INT(e.status, 400);
+	CHECK(door_read_items(d, "test_file", id, unknown, &r, &e) == -1);
+	CHECK_STR(e.field, "items[1]");
+	CHECK(door_search_items(d, "test_file", &cr, 1, false, 10, unknown, &res, NULL, &e) == -1);
+	CHECK_STR(e.field, "items[1]");
+	door_abort(d);
+	/* NULL is every item the business may view, as door_read. */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, NULL, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(json_object_get(json_object_get(r, "items"), "special_note") != NULL);
+	json_decref(r);
+}
+
 int main(void)
 {
 	at_error e;
@@ -1287,6 +1376,7 @@ int main(void)
 	RUN(test_owner_declared);
 	RUN(test_item_cap);
 	RUN(test_value_rules);
+	RUN(test_projection);
 	RUN(test_rule_declarations);
 	RUN(test_test_declarations_not_built_in);
 	store_close(S);
