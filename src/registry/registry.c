@@ -549,36 +549,37 @@ int registry_person(door *d, const char *addressee_no, json_t **out, at_error *e
 	return 0;
 }
 
-int registry_identity(door *d, const char *addressee_no, const char *const *items, json_t **out,
-		      at_error *err)
+/* The record id of the resident with addressee_no (400 malformed, 404 none). */
+static int resident_record_id(door *d, const char *addressee_no, int64_t *rid, at_error *err)
 {
-	*out = NULL;
 	if (!reg_is_addressee_no(addressee_no))
 		return at_fail(err, 400, AT_E_INVALID, "addressee_no",
 			       "addressee_no must be an addressee number (宛名番号) of exactly 10 digits");
-	int64_t rid = 0;
-	int r = reg_record_id(d, addressee_no, &rid, err);
+	int r = reg_record_id(d, addressee_no, rid, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return at_fail(err, 404, AT_E_NOT_FOUND, "addressee_no",
 			       "no resident record has addressee number %s", addressee_no);
+	return 0;
+}
+
+int registry_identity(door *d, const char *addressee_no, const char *const *items, json_t **out,
+		      at_error *err)
+{
+	*out = NULL;
+	int64_t rid = 0;
+	if (resident_record_id(d, addressee_no, &rid, err))
+		return -1;
 	return door_read_items(d, REGISTRY_FILE, rid, items ? items : identity_items, out, err);
 }
 
 int registry_person_history(door *d, const char *addressee_no, json_t **out, at_error *err)
 {
 	*out = NULL;
-	if (!reg_is_addressee_no(addressee_no))
-		return at_fail(err, 400, AT_E_INVALID, "addressee_no",
-			       "addressee_no must be an addressee number (宛名番号) of exactly 10 digits");
 	int64_t rid = 0;
-	int r = reg_record_id(d, addressee_no, &rid, err);
-	if (r < 0)
+	if (resident_record_id(d, addressee_no, &rid, err))
 		return -1;
-	if (r == 1)
-		return at_fail(err, 404, AT_E_NOT_FOUND, "addressee_no",
-			       "no resident record has addressee number %s", addressee_no);
 	return door_history(d, REGISTRY_FILE, rid, out, err);
 }
 
@@ -676,16 +677,9 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 
 int registry_support_measure(door *d, const char *addressee_no, bool on, at_error *err)
 {
-	if (!reg_is_addressee_no(addressee_no))
-		return at_fail(err, 400, AT_E_INVALID, "addressee_no",
-			       "addressee_no must be an addressee number (宛名番号) of exactly 10 digits");
 	int64_t rid = 0;
-	int r = reg_record_id(d, addressee_no, &rid, err);
-	if (r < 0)
+	if (resident_record_id(d, addressee_no, &rid, err))
 		return -1;
-	if (r == 1)
-		return at_fail(err, 404, AT_E_NOT_FOUND, "addressee_no",
-			       "no resident record has addressee number %s", addressee_no);
 	return door_set_support_measure(d, REGISTRY_FILE, rid, on, err);
 }
 
