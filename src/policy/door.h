@@ -132,6 +132,10 @@ int door_read_items(door *d, const char *file, int64_t record_id, const char *co
 /* The record as door_read gives it (items empty) plus "versions": every
  * version, oldest first, {"version","op","made_by","made_at","approved_by","items"}. */
 int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);
+/* door_history with an item projection (as door_read_items). The "history"
+ * event names every item any returned version showed. */
+int door_history_items(door *d, const char *file, int64_t record_id, const char *const *items,
+		       json_t **out, at_error *err);
 
 /* Change items of an active record (null clears an item). Returns 0 when
  * applied, 1 when held for four-eyes (*pending_id set), -1 on error. */

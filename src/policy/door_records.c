@@ -290,13 +290,22 @@ out:
 
 int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_error *err)
 {
+	return door_history_items(d, file, record_id, NULL, out, err);
+}
+
+int door_history_items(door *d, const char *file, int64_t record_id, const char *const *proj,
+		       json_t **out, at_error *err)
+{
 	*out = NULL;
 	store_spine_enter(d->s);
 	int rc = -1;
 	rec r = {0};
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *shown = json_object();
+	strbuf seen = STRBUF_INIT;
+	sb_init(&seen);
 	file_meta *m = dr_load_meta(d, file, err);
-	if (!m || dr_need_access(d, m, 1, err) || dr_load_rec(d, file, record_id, 0, &r, err))
+	if (!m || dr_need_access(d, m, 1, err) || dr_check_projection(m, proj, err) ||
+	    dr_load_rec(d, file, record_id, 0, &r, err))
 		goto out;
 	store_stmt *st = store_prepare(d->s,
 		"SELECT version, doc, op, made_by, made_at, approved_by FROM sp_record_version"
@@ -308,12 +317,13 @@ int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_
 	while ((s = store_step(st, err)) == STORE_ROW) {
 		json_error_t je;
 		json_t *doc = json_loads(store_col_text(st, 1), 0, &je);
-		json_t *items = doc ? dr_visible_items(d, m, r.id, doc, true, NULL, NULL, err) : NULL;
+		json_t *items = doc ? dr_visible_items(d, m, r.id, doc, true, proj, NULL, err) : NULL;
 		json_decref(doc);
 		if (!items) {
 			s = -1;
 			break;
 		}
+		json_object_update_missing(shown, items);
 		char at[21];
 		time_format(store_col_int(st, 4), at);
 		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "version",
@@ -324,9 +334,16 @@ int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_
 	store_done(st);
 	if (s < 0)
 		goto out;
+	/* The log names every item any version showed, in declared order. */
+	for (size_t i = 0; i < m->n; i++)
+		if (json_object_get(shown, m->items[i].id)) {
+			if (seen.len)
+				sb_addch(&seen, ',');
+			sb_adds(&seen, m->items[i].id);
+		}
 	char det[160];
 	dr_detail_of(det, sizeof det, file, r.id, r.version);
-	if (dr_note(d, "history", AUDIT_OK, r.subject, "", det, err) ||
+	if (dr_note(d, "history", AUDIT_OK, r.subject, seen.buf, det, err) ||
 	    dr_alert_if_protected(d, &r, "history", err))
 		goto out;
 	json_t *o = dr_rec_json(&r, json_object());
@@ -336,6 +353,8 @@ int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_
 	rc = 0;
 out:
 	json_decref(arr);
+	json_decref(shown);
+	sb_release(&seen);
 	json_decref(r.doc);
 	store_spine_leave(d->s);
 	return rc;

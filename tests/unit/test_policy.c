@@ -1341,6 +1341,24 @@ static void test_projection(void)
 	CHECK(door_search_items(d, "test_file", &cr, 1, false, 10, unknown, &res, NULL, &e) == -1);
 	CHECK_STR(e.field, "items[1]");
 	door_abort(d);
+	/* History: each version with only the projection; the log names it. */
+	json_t *h = NULL;
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_history_items(d, "test_file", id, two, &h, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *v1 = json_array_get(json_object_get(h, "versions"), 0);
+	CHECK_INT(json_object_size(json_object_get(v1, "items")), 2);
+	json_decref(h);
+	seen = last_items("0000000701", "history");
+	CHECK_STR(seen, "name,birth_date");
+	free(seen);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_history(d, "test_file", id, &h, &e) == 0);   /* all: the log says so too */
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(h);
+	seen = last_items("0000000701", "history");
+	CHECK(seen && strstr(seen, "special_note") && strstr(seen, "my_number"));
+	free(seen);
 	/* NULL is every item the business may view, as door_read. */
 	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
 	CHECK(door_read_items(d, "test_file", id, NULL, &r, &e) == 0);
