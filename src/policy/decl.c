@@ -165,16 +165,17 @@ static char *rules_text(json_t *it)
 
 static int validate_item(json_t *it, const char *path, const char *source, at_error *err)
 {
-	static const char *const keys[] = {"id", "name_ja", "type", "max", "class", "encrypted",
+	static const char *const keys[] = {"id", "name_ja", "label_ja", "type", "max", "class", "encrypted",
 					   "indexed", "search", "retention_years", "note", "codes",
 					   "check", "pattern", "min", "not_future", NULL};
-	const char *id, *name, *type, *cls, *note = NULL, *search = NULL;
+	const char *id, *name, *type, *cls, *note = NULL, *search = NULL, *label = NULL;
 	bool enc = false, idx = false;
 	int64_t max = 0, ry = 0;
 	if (!json_is_object(it))
 		return fail_at(err, source, path, "must be an object%s", "");
 	if (jv_no_unknown(it, path, keys, err) || check_id(it, path, source, &id, err) ||
 	    jv_string(it, path, "name_ja", true, 200, &name, err) ||
+	    jv_string(it, path, "label_ja", false, 100, &label, err) ||
 	    jv_string(it, path, "type", true, 32, &type, err) ||
 	    jv_string(it, path, "class", true, 32, &cls, err) ||
 	    jv_bool(it, path, "encrypted", true, &enc, err) ||
@@ -454,25 +455,28 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 			json_t *ry = json_object_get(it, "retention_years");
 			const char *note = json_string_value(json_object_get(it, "note"));
 			const char *search = json_string_value(json_object_get(it, "search"));
+			const char *label = json_string_value(json_object_get(it, "label_ja"));
 			int64_t ints[] = {(int64_t)k, max, json_is_true(json_object_get(it, "encrypted")),
 					  json_is_true(json_object_get(it, "indexed")),
 					  ry ? json_integer_value(ry) : -1};
 			char *rules = rules_text(it);
 			int x = exec1(s,
 				  "INSERT INTO sp_item(file_id, id, ord, name_ja, type, max_len, class,"
-				  " encrypted, indexed, retention_years, note, search, rules)"
-				  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, ?)"
+				  " encrypted, indexed, retention_years, note, search, rules, label_ja)"
+				  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?, ?, ?)"
 				  " ON CONFLICT(file_id, id) DO UPDATE SET ord = excluded.ord,"
 				  " name_ja = excluded.name_ja, type = excluded.type,"
 				  " max_len = excluded.max_len, class = excluded.class,"
 				  " encrypted = excluded.encrypted, indexed = excluded.indexed,"
 				  " retention_years = excluded.retention_years, note = excluded.note,"
-				  " search = excluded.search, rules = excluded.rules",
+				  " search = excluded.search, rules = excluded.rules,"
+				  " label_ja = excluded.label_ja",
 				  (const char *[]){fid, json_string_value(json_object_get(it, "id")),
 						   json_string_value(json_object_get(it, "name_ja")), type,
 						   json_string_value(json_object_get(it, "class")),
-						   note ? note : "", search ? search : "", rules ? rules : ""},
-				  ints, "ttittitiiittt", err);
+						   note ? note : "", search ? search : "", rules ? rules : "",
+						   label ? label : ""},
+				  ints, "ttittitiiitttt", err);
 			free(rules);
 			if (x)
 				return -1;
@@ -702,7 +706,7 @@ int decl_export(store *s, json_t **out, at_error *err)
 	store_done(st);
 	st = store_prepare(s,
 		"SELECT file_id, id, name_ja, type, max_len, class, encrypted, indexed,"
-		" retention_years, note, search, rules FROM sp_item ORDER BY file_id, ord", err);
+		" retention_years, note, search, rules, label_ja FROM sp_item ORDER BY file_id, ord", err);
 	if (!st)
 		goto out;
 	while (store_step(st, err) == STORE_ROW) {
@@ -729,6 +733,8 @@ int decl_export(store *s, json_t **out, at_error *err)
 			if (rules)
 				json_object_update(it, rules);
 			json_decref(rules);
+			if (*store_col_text(st, 12))
+				json_object_set_new(it, "label_ja", json_string(store_col_text(st, 12)));
 			json_array_append_new(json_object_get(f, "items"), it);
 		}
 	}

@@ -14,7 +14,7 @@
  *    "files": [{"id", "name_ja", "business", "owner": "registry" | null, "own_tables",
  *               "description", "four_eyes": ["correct","remove"],
  *               "retention": {"live": "...", "removed_years": N, "citation": "..."},
- *               "items": [{"id", "name_ja", "type", "class", "encrypted", "indexed",
+ *               "items": [{"id", "name_ja", "label_ja", "type", "class", "encrypted", "indexed",
  *                          "search": "kana", "retention_years", "note",
  *                          "codes", "check", "pattern", "min", "not_future"}]}],
  *    "permissions": [{"business", "file", "access": "view"|"update",
@@ -29,6 +29,8 @@
  * door (door.h owner modules), null for a file no module owns (the generic
  * records API writes it); "own_tables": true says the owner keeps the data in
  * its own tables, so the door holds no records of it for anyone.
+ * "label_ja" is the shorter name a screen shows (web/labels.js reads it from
+ * GET /api/v1/declarations), name_ja when absent.
  * Value rules, enforced by the door on every write and exact search:
  *   "codes": {"1": "男", "2": "女"}  the value is one of the codes (labels for screens)
  *   "check": "municipality_code"      6 digits with the JIS X 0402 check digit

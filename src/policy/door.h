@@ -121,9 +121,21 @@ int door_create_as(door *d, const char *file, const char *subject, json_t *items
 /* {"record_id","file","subject","state","version","updated_at","support_measure",
  *  "items":{...}}; state is active, removed (除票), pending or rejected. */
 int door_read(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);
+/* Item projection (DESIGN.md principle 9: the log records what was actually
+ * returned). door_read with `items` a NULL-terminated list of item ids: only
+ * those the business may view are decrypted, returned and logged as seen (the
+ * audit event's items). NULL means every item the business may view
+ * (door_read, the generic routes); an empty list or an undeclared item is
+ * refused (400). A view asks for exactly what it shows. */
+int door_read_items(door *d, const char *file, int64_t record_id, const char *const *items,
+		    json_t **out, at_error *err);
 /* The record as door_read gives it (items empty) plus "versions": every
  * version, oldest first, {"version","op","made_by","made_at","approved_by","items"}. */
 int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);
+/* door_history with an item projection (as door_read_items). The "history"
+ * event names every item any returned version showed. */
+int door_history_items(door *d, const char *file, int64_t record_id, const char *const *items,
+		       json_t **out, at_error *err);
 
 /* Change items of an active record (null clears an item). Returns 0 when
  * applied, 1 when held for four-eyes (*pending_id set), -1 on error. */
@@ -172,6 +184,11 @@ typedef struct door_criterion {
 } door_criterion;
 int door_search(door *d, const char *file, const door_criterion *criteria, size_t n,
 		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err);
+/* door_search with an item projection (as door_read_items): each result
+ * carries, and its "search_result" event logs, only the projected items. */
+int door_search_items(door *d, const char *file, const door_criterion *criteria, size_t n,
+		      bool include_removed, int limit, const char *const *items, json_t **out,
+		      bool *truncated, at_error *err);
 
 /* ---- Four-eyes -------------------------------------------------------- */
 /* Pending changes of files the business may update, oldest first. */

@@ -84,7 +84,9 @@ static const store_migration migrations[] = {
 	 "ALTER TABLE sp_file ADD COLUMN own_tables INTEGER NOT NULL DEFAULT 0;"
 	 /* Item value rules (decl.h "codes", "check", "pattern", "min",
 	  * "not_future") as a JSON object, '' for none; enforced by the door. */
-	 "ALTER TABLE sp_item ADD COLUMN rules TEXT NOT NULL DEFAULT '';"},
+	 "ALTER TABLE sp_item ADD COLUMN rules TEXT NOT NULL DEFAULT '';"
+	 /* The shorter name a screen shows (decl.h "label_ja"), '' for name_ja. */
+	 "ALTER TABLE sp_item ADD COLUMN label_ja TEXT NOT NULL DEFAULT '';"},
 };
 
 int policy_migrate(store *s, at_error *err)

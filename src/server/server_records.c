@@ -102,7 +102,7 @@ int h_record_history(req *r, at_error *err)
 		door_abort(d);
 		return -1;
 	}
-	/* door.h describes a list of versions; door.c gives the record with a
+	/* door.h describes a list of versions; door_records.c gives the record with a
 	 * "versions" member. Answer the object shape either way. */
 	if (json_is_array(versions))
 		versions = json_pack("{s:o}", "versions", versions);

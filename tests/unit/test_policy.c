@@ -1129,6 +1129,244 @@ static void test_test_declarations_not_built_in(void)
 	CHECK(decl_business_exists(S, "test_business"));   /* the test database has it */
 }
 
+/* ---- value rules declared with the item (decl.h) ---- */
+
+/* Create a test_file record with items (JSON text); 0 or the error's field. */
+static const char *try_create(const char *json, at_error *e)
+{
+	door_ctx c = ctx("clerk1", "test_business", "登録");
+	door *d;
+	json_error_t je;
+	json_t *items = json_loads(json, 0, &je);
+	int64_t id = 0;
+	if (!items || door_open(S, KR, &c, DOOR_WRITE, &d, e))
+		return "(setup)";
+	int rc = door_create(d, "test_file", "0000000601", items, &id, e);
+	json_decref(items);
+	if (rc) {
+		door_abort(d);
+		return e->field;
+	}
+	return door_commit(d, e) ? "(commit)" : NULL;
+}
+
+static void test_value_rules(void)
+{
+	at_error e = {0};
+	int64_t made0 = count_events("create", AUDIT_OK);
+	/* A code list: sex "1"/"2" only. */
+	CHECK_STR(try_create("{\"name\":\"規則 一\",\"sex_code\":\"9\"}", &e), "items.sex_code");
+	CHECK_INT(e.status, 400);
+	CHECK(strstr(e.message, "1 (男), 2 (女)") != NULL);
+	CHECK(try_create("{\"name\":\"規則 一\",\"sex_code\":\"2\"}", &e) == NULL);
+	/* An integer code list. */
+	CHECK_STR(try_create("{\"name\":\"規則 二\",\"rank\":3}", &e), "items.rank");
+	CHECK(try_create("{\"name\":\"規則 二\",\"rank\":1}", &e) == NULL);
+	/* The municipality code's check digit (131105 目黒区; 131106 is not one). */
+	CHECK_STR(try_create("{\"name\":\"規則 三\",\"municipality_code\":\"131106\"}", &e),
+		  "items.municipality_code");
+	CHECK(try_create("{\"name\":\"規則 三\",\"municipality_code\":\"131105\"}", &e) == NULL);
+	/* A pattern. */
+	CHECK_STR(try_create("{\"name\":\"規則 四\",\"postcode\":\"1530061\"}", &e), "items.postcode");
+	CHECK(strstr(e.message, "pattern") != NULL);
+	CHECK(try_create("{\"name\":\"規則 四\",\"postcode\":\"153-0061\"}", &e) == NULL);
+	/* A minimum length, counted in characters, not bytes. */
+	CHECK_STR(try_create("{\"name\":\"規則 五\",\"nickname\":\"太\"}", &e), "items.nickname");
+	CHECK(try_create("{\"name\":\"規則 五\",\"nickname\":\"太郎\"}", &e) == NULL);
+	/* No future birth date: today (JST) is fine, tomorrow is not. */
+	at_date today = date_today();
+	char t[11], tm[11], j[200];
+	date_format(today, t);
+	date_format(date_from_days(date_to_days(today) + 1), tm);
+	snprintf(j, sizeof j, "{\"name\":\"規則 六\",\"birth_date\":\"%s\"}", tm);
+	CHECK_STR(try_create(j, &e), "items.birth_date");
+	snprintf(j, sizeof j, "{\"name\":\"規則 六\",\"birth_date\":\"%s\"}", t);
+	CHECK(try_create(j, &e) == NULL);
+	/* Exactly the six good ones were made. */
+	CHECK_INT(count_events("create", AUDIT_OK), made0 + 6);
+	/* A change is held to the same rules (null still clears). */
+	int64_t id = find_one("name", "規則 一");
+	door_ctx c = ctx("clerk1", "test_business", "届出");
+	door *d;
+	int64_t pid = 0;
+	json_t *ch = json_pack("{s:s}", "sex_code", "3");
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_change(d, "test_file", id, ch, "change", DOOR_NOTIFIED, &pid, &e) == -1);
+	CHECK_STR(e.field, "items.sex_code");
+	json_decref(ch);
+	ch = json_pack("{s:n}", "sex_code");
+	CHECK(door_change(d, "test_file", id, ch, "change", DOOR_NOTIFIED, &pid, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(ch);
+	/* The declarations API gives the rules (the screens' code lists). */
+	json_t *all = NULL;
+	CHECK(decl_export(S, &all, &e) == 0);
+	size_t i, k;
+	json_t *f, *it;
+	const char *label = NULL, *check = NULL;
+	json_array_foreach(json_object_get(all, "files"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "id")), "test_file"))
+			continue;
+		json_array_foreach(json_object_get(f, "items"), k, it) {
+			const char *iid = json_string_value(json_object_get(it, "id"));
+			if (!strcmp(iid, "sex_code"))
+				label = json_string_value(json_object_get(json_object_get(it, "codes"), "2"));
+			if (!strcmp(iid, "municipality_code"))
+				check = json_string_value(json_object_get(it, "check"));
+		}
+	}
+	CHECK_STR(label, "女");
+	CHECK_STR(check, "municipality_code");
+	json_decref(all);
+}
+
+/* A rule that could never hold, or never apply, is refused at load. */
+static void test_rule_declarations(void)
+{
+	static const struct {
+		const char *item, *field;
+	} bad[] = {
+		{"\"type\":\"digits:1\",\"codes\":{\"12\":\"x\"}", "files[0].items[0].codes"},
+		{"\"type\":\"digits:1\",\"codes\":{}", "files[0].items[0].codes"},
+		{"\"type\":\"text\",\"codes\":{\"1\":\"\"}", "files[0].items[0].codes"},
+		{"\"type\":\"integer\",\"codes\":{\"a\":\"x\"}", "files[0].items[0].codes"},
+		{"\"type\":\"date\",\"codes\":{\"1\":\"x\"}", "files[0].items[0].codes"},
+		{"\"type\":\"digits:5\",\"check\":\"municipality_code\"", "files[0].items[0].check"},
+		{"\"type\":\"digits:6\",\"check\":\"luhn\"", "files[0].items[0].check"},
+		{"\"type\":\"text\",\"pattern\":\"[a-\"", "files[0].items[0].pattern"},
+		{"\"type\":\"boolean\",\"pattern\":\"x\"", "files[0].items[0].pattern"},
+		{"\"type\":\"text\",\"max\":5,\"min\":6", "files[0].items[0].min"},
+		{"\"type\":\"integer\",\"min\":2", "files[0].items[0].min"},
+		{"\"type\":\"text\",\"not_future\":true", "files[0].items[0].not_future"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char item[300];
+		snprintf(item, sizeof item, "{\"id\":\"a\",\"name_ja\":\"A\",%s,\"class\":\"general\","
+					    "\"encrypted\":false}", bad[i].item);
+		char *doc = one_file_decl("\"owner\":null,", item);
+		at_error e = {0};
+		CHECK_INT(decl_validate(doc, "rules.json", &e), -1);
+		CHECK_STR(e.field, bad[i].field);
+		free(doc);
+	}
+	/* and each kind, well declared, loads */
+	char *doc = one_file_decl("\"owner\":null,",
+		"{\"id\":\"a\",\"name_ja\":\"A\",\"type\":\"digits:6\",\"check\":\"municipality_code\","
+		"\"codes\":{\"131105\":\"目黒区\"},\"pattern\":\"^13\",\"class\":\"general\",\"encrypted\":false},"
+		"{\"id\":\"b\",\"name_ja\":\"B\",\"type\":\"kana\",\"min\":2,\"class\":\"general\",\"encrypted\":false},"
+		"{\"id\":\"c\",\"name_ja\":\"C\",\"type\":\"date\",\"not_future\":true,\"class\":\"general\",\"encrypted\":false}");
+	at_error e = {0};
+	CHECK(decl_validate(doc, "rules.json", &e) == 0);
+	free(doc);
+}
+
+/* ---- item projection (door_read_items, door_search_items) ---- */
+
+/* The items of the last event about subject. */
+static char *last_items(const char *subject, const char *op)
+{
+	audit_filter f = {.subject = subject, .limit = 1000};
+	json_t *evs = NULL;
+	at_error e;
+	char *out = NULL;
+	if (audit_query(S, &f, &evs, &e))
+		return NULL;
+	size_t i;
+	json_t *ev;
+	json_array_foreach(evs, i, ev)
+		if (!strcmp(json_string_value(json_object_get(ev, "operation")), op)) {
+			free(out);
+			out = strdup(json_string_value(json_object_get(ev, "items")));
+		}
+	json_decref(evs);
+	return out;
+}
+
+static void test_projection(void)
+{
+	at_error e = {0};
+	int64_t id = create_person("0000000701", "72345678901", "射影 一郎", "シャエイ イチロウ",
+				   "1970-01-01");
+	CHECK(id > 0);
+	door_ctx c = ctx("clerk1", "test_business", "本人確認");
+	door *d;
+	json_t *r = NULL;
+	static const char *const two[] = {"name", "birth_date", NULL};
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, two, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *items = json_object_get(r, "items");
+	CHECK_INT(json_object_size(items), 2);
+	CHECK_STR(json_string_value(json_object_get(items, "name")), "射影 一郎");
+	CHECK(json_object_get(items, "my_number") == NULL);
+	CHECK(json_object_get(items, "special_note") == NULL);   /* not even decrypted */
+	json_decref(r);
+	char *seen = last_items("0000000701", "read");
+	CHECK_STR(seen, "name,birth_date");
+	free(seen);
+	/* An item the business may not view is neither returned nor logged. */
+	static const char *const with_note[] = {"name", "special_note", NULL};
+	door_ctx cv = ctx("viewer", "test_viewer", "確認");
+	CHECK(door_open(S, KR, &cv, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, with_note, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(json_object_size(json_object_get(r, "items")), 1);
+	json_decref(r);
+	seen = last_items("0000000701", "read");
+	CHECK_STR(seen, "name");
+	free(seen);
+	/* A search result carries and logs only the projection. */
+	door_criterion cr = {.item = "name", .value = "射影 一郎", .match = DOOR_EXACT};
+	static const char *const kana[] = {"name_kana", NULL};
+	json_t *res = NULL;
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_search_items(d, "test_file", &cr, 1, false, 10, kana, &res, NULL, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	items = json_object_get(json_array_get(res, 0), "items");
+	CHECK_INT(json_object_size(items), 1);
+	CHECK_STR(json_string_value(json_object_get(items, "name_kana")), "シャエイ イチロウ");
+	json_decref(res);
+	seen = last_items("0000000701", "search_result");
+	CHECK_STR(seen, "name_kana");
+	free(seen);
+	/* A projection names declared items, at least one. */
+	static const char *const none[] = {NULL};
+	static const char *const unknown[] = {"name", "shoe_size", NULL};
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, none, &r, &e) == -1);
+	CHECK_INT(e.status, 400);
+	CHECK(door_read_items(d, "test_file", id, unknown, &r, &e) == -1);
+	CHECK_STR(e.field, "items[1]");
+	CHECK(door_search_items(d, "test_file", &cr, 1, false, 10, unknown, &res, NULL, &e) == -1);
+	CHECK_STR(e.field, "items[1]");
+	door_abort(d);
+	/* History: each version with only the projection; the log names it. */
+	json_t *h = NULL;
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_history_items(d, "test_file", id, two, &h, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *v1 = json_array_get(json_object_get(h, "versions"), 0);
+	CHECK_INT(json_object_size(json_object_get(v1, "items")), 2);
+	json_decref(h);
+	seen = last_items("0000000701", "history");
+	CHECK_STR(seen, "name,birth_date");
+	free(seen);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_history(d, "test_file", id, &h, &e) == 0);   /* all: the log says so too */
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(h);
+	seen = last_items("0000000701", "history");
+	CHECK(seen && strstr(seen, "special_note") && strstr(seen, "my_number"));
+	free(seen);
+	/* NULL is every item the business may view, as door_read. */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, NULL, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(json_object_get(json_object_get(r, "items"), "special_note") != NULL);
+	json_decref(r);
+}
+
 int main(void)
 {
 	at_error e;
@@ -1155,6 +1393,9 @@ int main(void)
 	RUN(test_owner_handles);
 	RUN(test_owner_declared);
 	RUN(test_item_cap);
+	RUN(test_value_rules);
+	RUN(test_projection);
+	RUN(test_rule_declarations);
 	RUN(test_test_declarations_not_built_in);
 	store_close(S);
 	keyring_free(KR);

@@ -1450,6 +1450,36 @@ static void test_outbox_durable(void)
 	json_decref(after);
 }
 
+/* The register's value rules are declared (declarations/registry.json) and
+ * held by the door, so even a write straight through the owner's door cannot
+ * store sex "9", a municipality code with a wrong check digit or a birth date
+ * in the future (issue 8 §6). */
+static void test_declared_rules_at_door(void)
+{
+	static const char *const bad[][2] = {
+		{"{\"name\":\"規則 太郎\",\"sex\":\"9\"}", "items.sex"},
+		{"{\"name\":\"規則 太郎\",\"municipality_code\":\"131106\"}", "items.municipality_code"},
+		{"{\"name\":\"規則 太郎\",\"previous_municipality_code\":\"131107\"}",
+		 "items.previous_municipality_code"},
+		{"{\"name\":\"規則 太郎\",\"birth_date\":\"2099-01-01\"}", "items.birth_date"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		door_ctx c = ctx("clerk1", "規則の確認");
+		door *d;
+		at_error e = {0};
+		json_error_t je;
+		json_t *items = json_loads(bad[i][0], 0, &je);
+		int64_t id = 0, pid = 0;
+		CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e) == 0);
+		CHECK_INT(door_create_as(d, REGISTRY_FILE, "0000099901", items, "create", DOOR_NOTIFIED,
+					 &id, &pid, &e), -1);
+		CHECK_INT(e.status, 400);
+		CHECK_STR(e.field, bad[i][1]);
+		door_abort(d);
+		json_decref(items);
+	}
+}
+
 int main(void)
 {
 	setup();
@@ -1471,6 +1501,7 @@ int main(void)
 	RUN(test_householder_moves_out);
 	RUN(test_move_in_join);
 	RUN(test_outbox_durable);
+	RUN(test_declared_rules_at_door);
 	store_close(S);
 	keyring_free(KR);
 	documents_shutdown();   /* font caches, for LeakSanitizer */
