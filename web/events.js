@@ -4,11 +4,11 @@
  * server will check (so a slip is named before sending), builds the body of
  * POST /api/v1/registry/events/{type} in the shapes documented at the top of
  * src/registry/registry_events.c, and shows the server's refusal next to the
- * field it names. The event types' Japanese names come from the register's
- * one table on the server (GET /api/v1/registry/event-types), not a copy here.
+ * field it names. The event types' names are the register's one table on the
+ * server (labels.js eventTypeLabel), not a copy here.
  */
 import * as api from './api.js';
-import { FLAGS } from './labels.js';
+import { FLAGS, eventTypeLabel } from './labels.js';
 import {
 	$, $$, h, state, nav, clearErrors, showProblems, showServerError, busy, prepareDates, bindWhen,
 	applyWhen, val, personName, addresseeNo, fmtDate,
@@ -19,16 +19,6 @@ import { householdMembers, reload as reloadPerson } from './person.js';
 /* The events this screen has forms for (the register knows more). */
 export const TYPES = ['move_in', 'in_ward_move', 'move_out_planned', 'birth', 'death'];
 
-/* type → Japanese name, from the server's table; fetched once, when first
- * needed (a request needs the task's reason). */
-let eventLabels = null;
-export async function eventTypeLabels() {
-	if (!eventLabels) {
-		const { data } = await api.request('GET', '/registry/event-types');
-		eventLabels = Object.fromEntries((data.event_types || []).map((t) => [t.type, t.label]));
-	}
-	return eventLabels;
-}
 const HOUSEHOLDER = '世帯主';
 
 export function init() {
@@ -503,9 +493,7 @@ async function submit(ev, type) {
 	let done = false;
 	try {
 		const { status, data } = await api.request('POST', `/registry/events/${type}`, { body });
-		/* The event was applied: a missing label must not hide that. */
-		const labels = await eventTypeLabels().catch(() => ({}));
-		renderResult(type, labels[type] || type, out, status, data || {});
+		renderResult(type, out, status, data || {});
 		done = true;
 		if (state.person && type !== 'move_in') await reloadPerson();
 	} catch (err) {
@@ -519,7 +507,8 @@ async function submit(ev, type) {
 	}
 }
 
-function renderResult(type, name, out, status, data) {
+function renderResult(type, out, status, data) {
+	const name = eventTypeLabel(type) || type;
 	const box = h('div', { class: 'card result' });
 	if (status === 202) {
 		box.append(h('h3', { tabindex: '-1' }, `${name}を承認待ちに登録しました`),
