@@ -318,20 +318,46 @@ refuse:
 	return srv_send_error(r, &err);
 }
 
+/* The name of the route's one other parameter ("{type}" → "type"), "" when
+ * it has none. */
+static void other_param(const char *pattern, char *name, size_t n)
+{
+	name[0] = '\0';
+	for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{')) {
+		size_t len = strcspn(p + 1, "}");
+		if ((len == 4 && !strncmp(p + 1, "file", 4)) || (len == 2 && !strncmp(p + 1, "id", 2)))
+			continue;
+		snprintf(name, n, "%.*s", (int)len, p + 1);
+		return;
+	}
+}
+
+static bool param_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
 static int validate_path_params(req *r, at_error *err)
 {
-	/* Addressee and household numbers are exactly 10 digits (registry.h). */
-	static const char *const ten_digit[] = {"addressee_no", "household_no"};
-	for (size_t i = 0; i < sizeof ten_digit / sizeof ten_digit[0]; i++) {
-		char pat[32];
-		snprintf(pat, sizeof pat, "{%s}", ten_digit[i]);
-		if (strstr(r->rt->pattern, pat) && !text_is_digits(r->raw_param, 10))
-			return at_fail(err, 400, AT_E_INVALID, ten_digit[i],
-				       "path parameter %s must be exactly 10 digits", ten_digit[i]);
+	char name[32];
+	other_param(r->rt->pattern, name, sizeof name);
+	if (name[0]) {
+		/* Addressee and household numbers, the platform's keys of a person
+		 * and a household, are exactly 10 digits (registry.h); any other
+		 * parameter is plain text the module checks further. */
+		size_t n = strlen(r->raw_param);
+		bool ok = n >= 1 && n <= 64;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = param_char(r->raw_param[i]);
+		if ((!strcmp(name, "addressee_no") || !strcmp(name, "household_no")) &&
+		    !text_is_digits(r->raw_param, 10))
+			return at_fail(err, 400, AT_E_INVALID, name,
+				       "path parameter %s must be exactly 10 digits", name);
+		if (!ok)
+			return at_fail(err, 400, AT_E_INVALID, name,
+				       "path parameter %s must be 1 to 64 letters, digits, _ or -", name);
 	}
-	if (strstr(r->rt->pattern, "{type}") && !srv_is_ident(r->raw_param))
-		return at_fail(err, 400, AT_E_INVALID, "type",
-			       "path parameter type must be an event type (a-z and _)");
 	r->param = r->raw_param;
 	if (strstr(r->rt->pattern, "{file}") && !srv_is_ident(r->raw_file))
 		return at_fail(err, 400, AT_E_INVALID, "file",
