@@ -14,6 +14,8 @@ pkgs=(
 )
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(
+    libclang-rt-14-dev                           # clang's ASan/UBSan runtime (only a Recommends of clang)
+    libcurl4-openssl-dev                         # test_server drives the real server with libcurl
     poppler-utils                                # tests read the PDFs back (pdftotext)
     curl jq oathtool                             # end-to-end tests: HTTP client, JSON, independent TOTP
     chromium                                     # browser test of the web UI (tests/browser)
