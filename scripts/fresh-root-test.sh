@@ -14,6 +14,7 @@
 #
 # Only committed work is tested (a clone, not the work tree). Needs root,
 # mmdebstrap (apt-get install mmdebstrap) and network access for apt and npm.
+# Takes about 10 minutes on 2 cores (most of it the two test suites).
 # Exit status is that of .ci/run in the root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=1 ;;
 	--variant) variant=${2:?--variant needs a value}; shift ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "fresh-root-test: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -72,9 +73,16 @@ mmdebstrap --mode=root --variant="$variant" --quiet bookworm "$root" \
 	"deb $mirror bookworm-updates main" \
 	"deb $security bookworm-security main"
 
-# Name resolution for apt and npm inside the root.
+# The root shares the host's network: its resolver, and the extra CA a host
+# behind a TLS-re-signing proxy gives node (NODE_EXTRA_CA_CERTS), without which
+# npm ci fails with SELF_SIGNED_CERT_IN_CHAIN. Nothing else of the host's.
 rm -f "$root/etc/resolv.conf"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+extra_env=()
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+	cp -L "$NODE_EXTRA_CA_CERTS" "$root/etc/host-extra-ca.pem"
+	extra_env+=(NODE_EXTRA_CA_CERTS=/etc/host-extra-ca.pem)
+fi
 
 echo "== clone $(git -C "$repo" rev-parse --short HEAD) ($(git -C "$repo" rev-parse --abbrev-ref HEAD)) into the root"
 git clone --quiet --no-hardlinks "$repo" "$root/root/atena"
@@ -92,7 +100,7 @@ echo "== bash .ci/run inside the root"
 start=$(date +%s)
 set +e
 chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${extra_env[@]}" \
 	bash -c 'cd /root/atena && bash .ci/run'
 rc=$?
 set -e

@@ -59,7 +59,7 @@ while IFS=$'\x1f' read -r status p ess prov deps; do
 		v=${v%%(*}; v=${v//[[:space:]]/}
 		[ -n "$v" ] && [ -z "${PROVIDER[$v]:-}" ] && PROVIDER[$v]=$p
 	done
-done < <(dpkg-query -W -f=$'${db:Status-Abbrev}\x1f${Package}\x1f${Essential}\x1f${Provides}\x1f${Pre-Depends}, ${Depends}\n')
+done <<<"$(dpkg-query -W -f=$'${db:Status-Abbrev}\x1f${Package}\x1f${Essential}\x1f${Provides}\x1f${Pre-Depends}, ${Depends}\n')"
 # One level of dependencies of what is listed or Essential: apt installs
 # those with it (the first alternative of each, or the installed provider of
 # a virtual name).
@@ -158,7 +158,7 @@ while IFS=$'\t' read -r where cmd mods; do
 	done
 	[ "$cmd" = pkg_search_module ] && [ "$found" = 0 ] &&
 		fail "pkg_search_module ($where): pkg-config finds none of ${list[*]}"
-done < <(required_modules)
+done <<<"$(required_modules)"
 [ "$nmod" -gt 0 ] || fail "no REQUIRED pkg_check_modules found under $root: the parser or the build changed"
 
 # ---- clang's sanitizer runtime ----------------------------------------------------
