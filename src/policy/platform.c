@@ -111,7 +111,7 @@ int platform_connect(const char *dir, store **out, at_error *err)
 	int rc = store_open(db.buf, false, out, err);
 	if (rc) {
 		/* at_fail writes err->message, so the store's reason is copied out
-		 * first: formatting a buffer into itself is undefined (C17 7.21.6.6). */
+		 * first: formatting a buffer into itself is undefined (C17 7.21.6.5). */
 		char cause[sizeof err->message] = "";
 		if (err)
 			snprintf(cause, sizeof cause, "%s", err->message);
