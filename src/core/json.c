@@ -119,10 +119,12 @@ int jr_value(const jr *r, json_t *o, const char *path, const char *key, unsigned
 }
 
 int jr_object(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
-	      json_t **out)
+	      json_t **out, char q[JR_PATH])
 {
 	char f[JR_PATH];
 	jr_path(f, path, key);
+	if (q)
+		memcpy(q, f, JR_PATH);
 	json_t *v;
 	if (present(r, o, f, key, flags, &v))
 		return -1;
@@ -135,10 +137,12 @@ int jr_object(const jr *r, json_t *o, const char *path, const char *key, unsigne
 }
 
 int jr_array(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
-	     size_t min, size_t max, json_t **out, size_t *n)
+	     size_t min, size_t max, json_t **out, size_t *n, char q[JR_PATH])
 {
 	char f[JR_PATH];
 	jr_path(f, path, key);
+	if (q)
+		memcpy(q, f, JR_PATH);
 	json_t *v;
 	if (present(r, o, f, key, flags, &v))
 		return -1;

@@ -19,14 +19,14 @@
  *
  *     jr r = JR_REQUEST(err);
  *     static const char *const keys[] = {"name", "birth_date", "persons", NULL};
- *     json_t *ps; size_t n; char q[JR_PATH];
+ *     json_t *ps; size_t n; char pp[JR_PATH], q[JR_PATH];
  *     if (jr_known(&r, body, "", keys) ||
  *         jr_string(&r, body, "", "name", JR_REQ, 100, &name) ||
- *         jr_array(&r, body, "", "persons", JR_REQ, 1, 20, &ps, &n))
+ *         jr_array(&r, body, "", "persons", JR_REQ, 1, 20, &ps, &n, pp))
  *             return -1;
  *     for (size_t i = 0; i < n; i++) {
  *         json_t *p;
- *         if (jr_elem_object(&r, ps, "persons", i, &p, q) ||
+ *         if (jr_elem_object(&r, ps, pp, i, &p, q) ||
  *             jr_date(&r, p, q, "birth_date", JR_REQ, &bd[i]))   // "persons[0].birth_date"
  *                 return -1;
  *     }
@@ -85,11 +85,13 @@ int jr_known(const jr *r, json_t *o, const char *path, const char *const *allowe
  * otherwise *out is NULL when absent. For fields where null means something. */
 int jr_value(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
 	     json_t **out);
+/* An object. q (may be NULL) receives its path "path.key", to read inside it. */
 int jr_object(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
-	      json_t **out);
-/* An array of min..max elements; *out and *n are left alone when optional and absent. */
+	      json_t **out, char q[JR_PATH]);
+/* An array of min..max elements; *out and *n are left alone when optional and
+ * absent. q (may be NULL) receives its path, for jr_elem_*. */
 int jr_array(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
-	     size_t min, size_t max, json_t **out, size_t *n);
+	     size_t min, size_t max, json_t **out, size_t *n, char q[JR_PATH]);
 /* Valid UTF-8 text without control characters, at most max_chars characters;
  * a required string must not be empty. Points into o (borrowed). */
 int jr_string(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,

@@ -428,11 +428,12 @@ static void test_jr_paths_and_kinds(void)
 	char q[JR_PATH];
 	at_date d = {0};
 
-	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 1, 5, &ps, &n), 0);
+	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 1, 5, &ps, &n, q), 0);
 	CHECK_INT(n, 2);
-	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 1, 1, &ps, &n), -1);
+	CHECK_STR(q, "persons");
+	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 1, 1, &ps, &n, NULL), -1);
 	CHECK_STR(err.field, "persons");
-	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 3, 5, &ps, &n), -1);
+	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 3, 5, &ps, &n, NULL), -1);
 
 	/* an impossible date inside an array element: persons[0].birth_date */
 	CHECK_INT(jr_elem_object(&r, ps, "persons", 0, &p, q), 0);
@@ -460,7 +461,7 @@ static void test_jr_paths_and_kinds(void)
 	CHECK_INT(jr_string(&r, p, q, "name", JR_NONEMPTY, 10, &s), -1);
 	/* an element that is not an object */
 	json_t *bands = NULL;
-	CHECK_INT(jr_array(&r, root, "", "bands", JR_REQ, 1, 5, &bands, &n), 0);
+	CHECK_INT(jr_array(&r, root, "", "bands", JR_REQ, 1, 5, &bands, &n, NULL), 0);
 	CHECK_INT(jr_elem_object(&r, bands, "bands", 0, &p, q), -1);
 	CHECK_STR(err.field, "bands[0]");
 	int64_t v = 0;
@@ -472,7 +473,7 @@ static void test_jr_paths_and_kinds(void)
 	CHECK(strstr(err.message, "between 5 and 9") != NULL);
 
 	/* yen: negative refused with the yen rule; nested path */
-	CHECK_INT(jr_object(&r, root, "", "income", JR_REQ, &inc), 0);
+	CHECK_INT(jr_object(&r, root, "", "income", JR_REQ, &inc, NULL), 0);
 	CHECK_INT(jr_yen(&r, inc, "income", "salary", JR_OPT, 0, 1000000, &v), -1);
 	CHECK_STR(err.field, "income.salary");
 	CHECK(strstr(err.message, "negative") != NULL);
@@ -485,7 +486,7 @@ static void test_jr_paths_and_kinds(void)
 	CHECK_INT(jr_yen(&r, inc, "income", "absent", JR_REQ, 0, 2000, &v), -1);
 	CHECK_STR(err.code, AT_E_MISSING);
 	CHECK_STR(err.field, "income.absent");
-	CHECK_INT(jr_object(&r, root, "", "kind", JR_REQ, &inc), -1);
+	CHECK_INT(jr_object(&r, root, "", "kind", JR_REQ, &inc, NULL), -1);
 	CHECK_STR(err.field, "kind");
 
 	/* choice, bool, raw value */
@@ -517,9 +518,11 @@ static void test_jr_data_source(void)
 		return;
 	json_t *d = NULL, *basic = NULL;
 	static const char *const bk[] = {"amount", NULL};
-	CHECK_INT(jr_object(&r, root, "", "deductions", JR_REQ, &d), 0);
-	CHECK_INT(jr_object(&r, d, "deductions", "basic", JR_REQ, &basic), 0);
-	CHECK_INT(jr_known(&r, basic, "deductions.basic", bk), -1);
+	char q[JR_PATH], q2[JR_PATH];
+	CHECK_INT(jr_object(&r, root, "", "deductions", JR_REQ, &d, q), 0);
+	CHECK_INT(jr_object(&r, d, q, "basic", JR_REQ, &basic, q2), 0);
+	CHECK_STR(q2, "deductions.basic");
+	CHECK_INT(jr_known(&r, basic, q2, bk), -1);
 	CHECK_INT(err.status, 500);
 	CHECK_STR(err.field, "deductions.basic.amout");
 	CHECK(strncmp(err.message, "law/fy2025.json: deductions.basic.amout", 39) == 0);
@@ -539,7 +542,7 @@ static void test_jr_data_source(void)
 	CHECK(jr_parse_object(&r, "{", 1) == NULL);
 	CHECK_INT(err.status, 500);
 	/* long paths are cut, never overflow */
-	char q[JR_PATH], long_key[300];
+	char long_key[300];
 	memset(long_key, 'k', sizeof long_key - 1);
 	long_key[sizeof long_key - 1] = '\0';
 	jr_path(q, long_key, long_key);
