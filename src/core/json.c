@@ -77,13 +77,7 @@ int jr_known(const jr *r, json_t *o, const char *path, const char *const *allowe
 	const char *key;
 	json_t *v;
 	json_object_foreach(o, key, v) {
-		bool ok = false;
-		for (const char *const *a = allowed; *a; a++)
-			if (!strcmp(*a, key)) {
-				ok = true;
-				break;
-			}
-		if (!ok) {
+		if (!text_in_list(allowed, key)) {
 			char f[JR_PATH];
 			jr_path(f, path, key);
 			return jr_fail(r, AT_E_UNKNOWN, f, "is not a known field (unknown key: a misspelling?)");
@@ -271,7 +265,7 @@ int jr_choice(const jr *r, json_t *o, const char *path, const char *key, unsigne
 	if (!v)
 		return 0;
 	if (json_is_string(v))
-		for (int i = 0; names[i]; i++)
+		for (int i = 0; names[i]; i++)   /* the index is the answer: not text_in_list */
 			if (!strcmp(names[i], json_string_value(v))) {
 				*out = i;
 				return 0;

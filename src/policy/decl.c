@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "core/json.h"
 #include "core/strbuf.h"
+#include "core/text.h"
 #include "crypto/crypto.h"
 #include "policy/decl_builtin.h"
 #include "policy_internal.h"
@@ -18,14 +19,6 @@
 static const char *const item_types[] = {"text", "kana", "date", "integer", "boolean",
 					 "my_number", NULL};
 static const char *const item_classes[] = {"my_number", "basic4", "sensitive", "general", NULL};
-
-static bool in_list(const char *v, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(v, *list))
-			return true;
-	return false;
-}
 
 /* "digits:N" with 1 <= N <= 32 is a type too. */
 static bool digits_type(const char *t, int *n)
@@ -99,12 +92,12 @@ static int validate_item(json_t *it, const char *path, const char *source, at_er
 				       "a kana search key needs an indexed item that is not encrypted%s", "");
 	}
 	snprintf(f, sizeof f, "%s.type", path);
-	if (!in_list(type, item_types) && !digits_type(type, NULL))
+	if (!text_in_list(item_types, type) && !digits_type(type, NULL))
 		return fail_at(err, source, f,
 			       "unknown type %s (text, kana, date, integer, boolean, my_number, digits:N)",
 			       type);
 	snprintf(f, sizeof f, "%s.class", path);
-	if (!in_list(cls, item_classes))
+	if (!text_in_list(item_classes, cls))
 		return fail_at(err, source, f,
 			       "unknown class %s (my_number, basic4, sensitive, general)", cls);
 	/* A My Number is always its own class and always encrypted at rest (番号法 12条

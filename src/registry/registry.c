@@ -247,30 +247,6 @@ const reg_item *reg_item_find(const char *id)
 	return NULL;
 }
 
-/* Katakana, hiragana, the long-vowel mark, middle dots, half-width kana and
- * spaces: the door's rule for "kana" items, checked here first so the error
- * names the body's field. */
-static bool kana_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		if (*p < 0x80) {
-			if (*p != ' ')
-				return false;
-			p++;
-			continue;
-		}
-		if ((*p & 0xF0) != 0xE0 || !p[1] || !p[2])
-			return false;
-		unsigned cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) |
-			      (p[2] & 0x3Fu);
-		if (!((cp >= 0x3041 && cp <= 0x30FF) || cp == 0x3000 || (cp >= 0xFF65 && cp <= 0xFF9F)))
-			return false;
-		p += 3;
-	}
-	return true;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -321,7 +297,9 @@ int reg_check_value(const char *id, json_t *v, const char *field, at_error *err)
 	case RT_KANA:
 		if (text_check(s, field, (size_t)it->max, false, 0, err))
 			return -1;
-		if (it->type == RT_KANA && !kana_ok(s))
+		/* the door's rule for "kana" items, checked here first so the error
+		 * names the body's field */
+		if (it->type == RT_KANA && !kana_reading_ok(s, KANA_READING_ANY))
 			return at_fail(err, 400, AT_E_INVALID, field, "%s must be written in kana", field);
 		return 0;
 	case RT_BOOL:

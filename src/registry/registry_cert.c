@@ -49,6 +49,7 @@
 #include "core/date.h"
 #include "core/json.h"
 #include "core/strbuf.h"
+#include "core/text.h"
 #include "policy/platform.h"
 #include "registry_int.h"
 
@@ -67,14 +68,6 @@ static const char *const base_items[] = {"name", "name_kana", "birth_date", "sex
 	NULL};
 static const char *const extra_items[] = {"household", "relationship", "domicile",
 	"former_name", "foreign", "change_history", "removal", NULL};
-
-static bool in_list(const char *const *l, const char *s)
-{
-	for (; *l; l++)
-		if (!strcmp(*l, s))
-			return true;
-	return false;
-}
 
 typedef struct creq {
 	const char *kind, *ano, *relation, *req_name, *req_ano, *purpose;
@@ -96,7 +89,7 @@ static bool want(const creq *q, const char *item)
 		return false;
 	if (!strcmp(q->kind, "joshu") && !strcmp(item, "removal"))
 		return true;
-	return in_list(base_items, item);
+	return text_in_list(base_items, item);
 }
 
 static int parse_request(json_t *r, creq *q, at_error *err)
@@ -150,8 +143,8 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 		json_array_foreach(it, i, v) {
 			char f[32];
 			snprintf(f, sizeof f, "items[%zu]", i);
-			if (!json_is_string(v) || (!in_list(base_items, json_string_value(v)) &&
-						   !in_list(extra_items, json_string_value(v))))
+			if (!json_is_string(v) || (!text_in_list(base_items, json_string_value(v)) &&
+						   !text_in_list(extra_items, json_string_value(v))))
 				return at_fail(err, 400, AT_E_INVALID, f,
 					       "%s must be one of name, name_kana, birth_date, sex, address,"
 					       " became_resident_date, residence_date, notification_date,"

@@ -42,6 +42,7 @@
 #include "audit/audit.h"
 #include "core/date.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "policy/platform.h"
 #include "registry_int.h"
 
@@ -67,14 +68,6 @@ static const char *const domicile_items[] = {"domicile", "family_register_head",
 	"domicile_municipality_code", "domicile_postcode", NULL};
 /* 除票区分 (removal_type) the register writes. */
 static const char *const removal_types[] = {"転出", "死亡", "職権消除", NULL};
-
-static bool in_list(const char *const *list, const char *s)
-{
-	for (; *list; list++)
-		if (!strcmp(*list, s))
-			return true;
-	return false;
-}
 
 typedef struct imp_person {
 	json_t *items;      /* owned: the record's items (the first version) */
@@ -269,7 +262,7 @@ static int parse_member(imp *m, json_t *mem, const char *path, const char *hno, 
 		return fail_item(err, 400, AT_E_MISSING, path, "removal_type",
 				 "%s is required for a removed record (除票区分: 転出, 死亡 or"
 				 " 職権消除)%s", "");
-	if (!in_list(removal_types, rt))
+	if (!text_in_list(removal_types, rt))
 		return fail_item(err, 400, AT_E_INVALID, path, "removal_type",
 				 "%s must be 転出, 死亡 or 職権消除%s", "");
 	if (!item_date(it, "removal_date", &d))

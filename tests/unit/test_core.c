@@ -551,6 +551,37 @@ static void test_jr_data_source(void)
 	CHECK(strlen(q) < JR_PATH);
 }
 
+
+/* One rule for a reading: hiragana or katakana, or katakana only for file layouts. */
+static void test_kana_reading(void)
+{
+	CHECK(kana_reading_ok("ヤマダ タロウ", KANA_READING_ANY));
+	CHECK(kana_reading_ok("やまだ　たろう", KANA_READING_ANY));      /* ideographic space */
+	CHECK(kana_reading_ok("ﾔﾏﾀﾞ ﾀﾛｳ", KANA_READING_ANY));           /* half-width */
+	CHECK(kana_reading_ok("ジョン・スミス", KANA_READING_ANY));      /* ・ and ー */
+	CHECK(kana_reading_ok("コーヒー", KANA_READING_KATAKANA));
+	CHECK(kana_reading_ok("", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("やまだ", KANA_READING_KATAKANA));        /* hiragana: not in a カナ column */
+	CHECK(!kana_reading_ok("山田", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("Yamada", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("ヤマダ1", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("ﾔﾏﾀﾞ｡", KANA_READING_ANY));             /* half-width punctuation */
+	CHECK(!kana_reading_ok("\xE3\x82", KANA_READING_ANY));          /* cut UTF-8: never read past */
+	CHECK(!kana_reading_ok("\xE3", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("\xF0\x9F\x98\x80", KANA_READING_ANY));  /* emoji */
+}
+
+static void test_text_in_list(void)
+{
+	static const char *const l[] = {"転出", "死亡", NULL};
+	CHECK(text_in_list(l, "死亡"));
+	CHECK(!text_in_list(l, "死"));
+	CHECK(!text_in_list(l, ""));
+	CHECK(!text_in_list(l, NULL));
+	static const char *const empty[] = {NULL};
+	CHECK(!text_in_list(empty, "x"));
+}
+
 static void test_jv_no_unknown(void)
 {
 	json_t *root = parse("{\"name\":\"x\",\"addr\":{\"zip\":\"1\",\"zpi\":\"2\"},\"nmae\":\"y\"}");
@@ -754,6 +785,8 @@ int main(void)
 	RUN(test_jv_no_unknown);
 	RUN(test_jr_paths_and_kinds);
 	RUN(test_jr_data_source);
+	RUN(test_kana_reading);
+	RUN(test_text_in_list);
 	RUN(test_jv_parse_object);
 	RUN(test_jv_dump_and_error_body);
 	RUN(test_strbuf);
