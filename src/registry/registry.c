@@ -308,25 +308,15 @@ int reg_check_value(const char *id, json_t *v, const char *field, at_error *err)
 	return 0;
 }
 
-static void join_path(char *out, size_t n, const char *path, const char *key)
-{
-	if (path && *path)
-		snprintf(out, n, "%s.%s", path, key);
-	else
-		snprintf(out, n, "%s", key);
-}
-
 int reg_field(json_t *obj, const char *path, const char *key, const char *item, bool required,
 	      const char **out, at_error *err)
 {
-	char f[96];
-	join_path(f, sizeof f, path, key);
+	jr r = JR_REQUEST(err);
+	char f[JR_PATH];
+	jr_path(f, path, key);
 	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v)) {
-		if (required)
-			return at_fail(err, 400, AT_E_MISSING, f, "%s is required", f);
-		return 0;
-	}
+	if (!v || json_is_null(v))
+		return required ? jr_fail(&r, AT_E_MISSING, f, "is required") : 0;
 	if (reg_check_value(item, v, f, err))
 		return -1;
 	*out = json_string_value(v);
@@ -340,8 +330,8 @@ int reg_date_field(json_t *obj, const char *path, const char *key, bool required
 	int r = reg_field(obj, path, key, "change_date", required, &v, err);
 	if (r <= 0)
 		return r;
-	char f[96];
-	join_path(f, sizeof f, path, key);
+	char f[JR_PATH];
+	jr_path(f, path, key);
 	if (date_parse(v, d, f, err))
 		return -1;
 	date_format(*d, s);

@@ -293,27 +293,23 @@ static int parse_member(imp *m, json_t *mem, const char *path, const char *hno, 
 static int parse_household(imp *m, json_t *h, const char *path, at_error *err)
 {
 	static const char *const keys[] = {"household_no", "members", NULL};
-	if (!json_is_object(h))
-		return at_fail(err, 400, AT_E_INVALID, path,
-			       "%s must be {\"household_no\", \"members\": [...]}", path);
-	if (jv_no_unknown(h, path, keys, err))
+	jr r = JR_REQUEST(err);
+	if (jr_known(&r, h, path, keys))
 		return -1;
 	const char *hno = NULL;
 	if (reg_field(h, path, "household_no", "household_no", true, &hno, err) < 0)
 		return -1;
-	char f[200];
-	snprintf(f, sizeof f, "%s.members", path);
-	json_t *ms = json_object_get(h, "members");
-	if (!json_is_array(ms) || json_array_size(ms) == 0 ||
-	    json_array_size(ms) > REGISTRY_IMPORT_MAX_MEMBERS)
-		return at_fail(err, 400, ms ? AT_E_INVALID : AT_E_MISSING, f,
-			       "%s must be an array of 1 to %d records", f, REGISTRY_IMPORT_MAX_MEMBERS);
+	char f[JR_PATH];
+	json_t *ms = NULL;
+	size_t n = 0;
+	if (jr_array(&r, h, path, "members", JR_REQ, 1, REGISTRY_IMPORT_MAX_MEMBERS, &ms, &n, f))
+		return -1;
 	if (once(m->seen_hno, hno, path, "household_no", err))
 		return -1;
 	size_t first = m->n;
-	for (size_t j = 0; j < json_array_size(ms); j++) {
-		char mp[80];
-		snprintf(mp, sizeof mp, "%s.members[%zu]", path, j);
+	for (size_t j = 0; j < n; j++) {
+		char mp[JR_PATH];
+		jr_path_index(mp, f, j);
 		if (parse_member(m, json_array_get(ms, j), mp, hno, err))
 			return -1;
 	}
@@ -524,24 +520,24 @@ int registry_import(door *d, json_t *batch, json_t **result, at_error *err)
 	if (!json_is_object(batch))
 		return at_fail(err, 400, AT_E_INVALID, "", "the migration batch must be a JSON object"
 			       " {\"households\": [...]}");
-	if (jv_no_unknown(batch, "", keys, err))
+	jr r = JR_REQUEST(err);
+	json_t *hs = NULL;
+	size_t n_hs = 0;
+	if (jr_known(&r, batch, "", keys) ||
+	    jr_array(&r, batch, "", "households", JR_REQ, 1, REGISTRY_IMPORT_MAX_HOUSEHOLDS, &hs,
+		     &n_hs, NULL))
 		return -1;
-	json_t *hs = json_object_get(batch, "households");
-	if (!json_is_array(hs) || json_array_size(hs) == 0 ||
-	    json_array_size(hs) > REGISTRY_IMPORT_MAX_HOUSEHOLDS)
-		return at_fail(err, 400, hs ? AT_E_INVALID : AT_E_MISSING, "households",
-			       "households must be an array of 1 to %d households",
-			       REGISTRY_IMPORT_MAX_HOUSEHOLDS);
 	imp m = {.d = d, .s = door_store(d), .today = date_today(), .seen_ano = json_object(),
 		 .seen_mn = json_object(), .seen_rc = json_object(), .seen_hno = json_object()};
 	date_format(m.today, m.today_s);
 	int rc = -1;
 	if (platform_municipality(m.s, m.muni, err))
 		goto out;
-	for (size_t i = 0; i < json_array_size(hs); i++) {
-		char path[40];
-		snprintf(path, sizeof path, "households[%zu]", i);
-		if (parse_household(&m, json_array_get(hs, i), path, err))
+	for (size_t i = 0; i < n_hs; i++) {
+		char path[JR_PATH];
+		json_t *h = NULL;
+		if (jr_elem_object(&r, hs, "households", i, &h, path) ||
+		    parse_household(&m, h, path, err))
 			goto out;
 	}
 	/* Distinct people within the batch: an addressee number once; a My Number
