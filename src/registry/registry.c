@@ -47,17 +47,25 @@ static const store_migration migrations[] = {
 	  * pension and the CS (seed 001 §1.2). Append-only. */
 	 "CREATE TABLE registry_outbox(seq INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,"
 	 " type TEXT NOT NULL, addressee_no TEXT NOT NULL, household_no TEXT NOT NULL,"
-	 " event_date TEXT NOT NULL, created_at INTEGER NOT NULL);"
-	 "CREATE TRIGGER registry_outbox_no_update BEFORE UPDATE ON registry_outbox"
-	 " BEGIN SELECT RAISE(ABORT, 'registry_outbox is append-only'); END;"
-	 "CREATE TRIGGER registry_outbox_no_delete BEFORE DELETE ON registry_outbox"
-	 " BEGIN SELECT RAISE(ABORT, 'registry_outbox is append-only'); END;"},
+	 " event_date TEXT NOT NULL, created_at INTEGER NOT NULL);"},
+	/* The outbox's guard through the store's dialect layer (portable SQL,
+	 * §9); it replaces the SQLite triggers of the same names that migration 1
+	 * made in databases created before. */
+	{2, NULL},
 };
+
+static int guard_outbox(store *s, at_error *err)
+{
+	return store_append_only(s, "registry_outbox", STORE_NO_UPDATE | STORE_NO_DELETE, NULL,
+				 "registry_outbox is append-only", err);
+}
+
+static const store_migration_step steps[] = {{2, guard_outbox}};
 
 int registry_migrate(store *s, at_error *err)
 {
-	return store_migrate(s, "registry", migrations, sizeof migrations / sizeof migrations[0],
-			     err);
+	return store_migrate_steps(s, "registry", migrations, sizeof migrations / sizeof migrations[0],
+				   steps, sizeof steps / sizeof steps[0], err);
 }
 
 int reg_counter_next(store *s, const char *name, int64_t *out, at_error *err)
