@@ -103,6 +103,14 @@ const char TAX_SQL_SUPERSEDE[] =
 	" WHERE fiscal_year = ? AND kind = ?"
 	" AND addressee_no = ? AND payer_id = ? AND status = 'matched' AND doc_id <> ?";
 
+/* 二重扶養: every claim on a relative claimed more than once, one row per claim
+ * in order of the relative (portable: no group_concat). */
+const char TAX_SQL_DOUBLE_CLAIMS[] =
+	"SELECT c.dependant_bidx, c.addressee_no FROM tax_dependant_claim c"
+	" WHERE c.fiscal_year = ? AND c.dependant_bidx IN (SELECT dependant_bidx"
+	" FROM tax_dependant_claim WHERE fiscal_year = ? GROUP BY dependant_bidx"
+	" HAVING count(*) > 1) ORDER BY c.dependant_bidx, c.addressee_no";
+
 /* ---- Helpers ---------------------------------------------------------------- */
 
 void tax_bidx_my_number(const keyring *kr, const char *my_number, strbuf *out)
@@ -953,26 +961,31 @@ int tax_double_dependants(door *d, int fiscal_year, json_t **out, at_error *err)
 	/* 二重扶養 (seed 004 §1.6): one relative claimed by two taxpayers. The
 	 * key shown is a prefix of the blind index: enough to tell cases apart,
 	 * useless outside this installation. */
-	store_stmt *st = store_prepare(door_store(d),
-		"SELECT dependant_bidx, group_concat(addressee_no) FROM tax_dependant_claim"
-		" WHERE fiscal_year = ? GROUP BY dependant_bidx HAVING count(*) > 1"
-		" ORDER BY dependant_bidx", err);
+	store_stmt *st = store_prepare(door_store(d), TAX_SQL_DOUBLE_CLAIMS, err);
 	if (!st)
 		return -1;
 	store_bind_int(st, 1, fiscal_year);
+	store_bind_int(st, 2, fiscal_year);
 	json_t *list = json_array();
+	json_t *cl = NULL;   /* the claimants of the relative being read */
+	strbuf prev = STRBUF_INIT;   /* the relative's whole blind index */
+	sb_init(&prev);
 	int r;
+	/* One row per claim, in order of the relative: a new relative starts an entry. */
 	while ((r = store_step(st, err)) == STORE_ROW) {
-		json_t *cl = json_array();
-		char *all = strdup(store_col_text(st, 1));
-		for (char *save = NULL, *t = all ? strtok_r(all, ",", &save) : NULL; t;
-		     t = strtok_r(NULL, ",", &save))
-			json_array_append_new(cl, json_string(t));
-		free(all);
-		char key[17];
-		snprintf(key, sizeof key, "%.16s", store_col_text(st, 0));
-		json_array_append_new(list, json_pack("{s:s,s:o}", "dependant_key", key, "claimants", cl));
+		const char *bidx = store_col_text(st, 0);
+		if (!cl || strcmp(prev.buf ? prev.buf : "", bidx)) {
+			sb_reset(&prev);
+			sb_adds(&prev, bidx);
+			char key[17];
+			snprintf(key, sizeof key, "%.16s", bidx);
+			cl = json_array();
+			json_array_append_new(list, json_pack("{s:s,s:o}", "dependant_key", key,
+							      "claimants", cl));
+		}
+		json_array_append_new(cl, json_string(store_col_text(st, 1)));
 	}
+	sb_release(&prev);
 	store_done(st);
 	if (r < 0) {
 		json_decref(list);

@@ -31,5 +31,6 @@ int tax_note(door *d, const char *operation, const char *subject, int fiscal_yea
  * with the engine's plan that they use their index (no index hints: §9). */
 extern const char TAX_SQL_ROLL_MATCH[];   /* ? fiscal year, ? fiscal year, ? My Number index */
 extern const char TAX_SQL_SUPERSEDE[];
+extern const char TAX_SQL_DOUBLE_CLAIMS[];   /* ? fiscal year, ? fiscal year */
 
 #endif

@@ -96,6 +96,44 @@ static void test_supersede_uses_the_person_index(void)
 	gone(s);
 }
 
+/* 二重扶養 without group_concat: one row per claim, only relatives claimed
+ * twice, grouped by relative, only the year asked. */
+static void test_double_claims(void)
+{
+	store *s = fresh();
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	at_error err = {0};
+	static const char ins[] =
+		"INSERT INTO tax_dependant_claim(fiscal_year, dependant_bidx, addressee_no)"
+		" VALUES(?, ?, ?) ON CONFLICT DO NOTHING";
+	static const struct { int fy; const char *rel, *ano; } claims[] = {
+		{2026, "rel-b", "0000000009"}, {2026, "rel-a", "0000000002"}, {2026, "rel-b", "0000000001"},
+		{2026, "rel-a", "0000000001"}, {2026, "rel-c", "0000000001"}, {2025, "rel-c", "0000000005"},
+		{2026, "rel-a", "0000000002"},   /* the same claim again: ignored */
+	};
+	for (size_t i = 0; i < sizeof claims / sizeof claims[0]; i++)
+		CHECK_INT(store_run(s, ins, STORE_ARGS(STORE_INT(claims[i].fy), STORE_TEXT(claims[i].rel),
+						       STORE_TEXT(claims[i].ano)), &err), 0);
+	store_stmt *st = store_prepare(s, TAX_SQL_DOUBLE_CLAIMS, &err);
+	CHECK(st != NULL);
+	if (!st) {
+		gone(s);
+		return;
+	}
+	store_bind_int(st, 1, 2026);
+	store_bind_int(st, 2, 2026);
+	char got[256] = "";
+	size_t used = 0;
+	while (store_step(st, &err) == STORE_ROW && used < sizeof got)
+		used += (size_t)snprintf(got + used, sizeof got - used, "%s:%s ", store_col_text(st, 0),
+					 store_col_text(st, 1));
+	store_done(st);
+	CHECK_STR(got, "rel-a:0000000001 rel-a:0000000002 rel-b:0000000001 rel-b:0000000009 ");
+	gone(s);
+}
+
 /* The assessment table is guarded through the dialect layer (migration 2). */
 static void test_assessment_is_insert_only(void)
 {
@@ -120,6 +158,7 @@ int main(void)
 {
 	RUN(test_roll_match_uses_the_my_number_index);
 	RUN(test_supersede_uses_the_person_index);
+	RUN(test_double_claims);
 	RUN(test_assessment_is_insert_only);
 	return test_report();
 }
