@@ -112,34 +112,20 @@ int policy_migrate(store *s, at_error *err)
 int policy_setting_get(store *s, const char *key, char *out, size_t cap)
 {
 	at_error e;
-	int rc = -1;
 	store_spine_enter(s);
-	store_stmt *st = store_prepare(s, "SELECT value FROM sp_setting WHERE key = ?", &e);
-	if (st) {
-		store_bind_text(st, 1, key);
-		if (store_step(st, &e) == STORE_ROW) {
-			snprintf(out, cap, "%s", store_col_text(st, 0));
-			rc = 0;
-		}
-		store_done(st);
-	}
+	int r = store_query_text(s, "SELECT value FROM sp_setting WHERE key = ?",
+				 STORE_ARGS(STORE_TEXT(key)), out, cap, &e);
 	store_spine_leave(s);
-	return rc;
+	return r == 1 ? 0 : -1;
 }
 
 int policy_setting_set(store *s, const char *key, const char *value, at_error *err)
 {
 	store_spine_enter(s);
-	int rc = -1;
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO sp_setting(key, value) VALUES(?, ?)"
-		" ON CONFLICT(key) DO UPDATE SET value = excluded.value", err);
-	if (st) {
-		store_bind_text(st, 1, key);
-		store_bind_text(st, 2, value);
-		rc = store_step(st, err) == STORE_DONE ? 0 : -1;
-		store_done(st);
-	}
+	int rc = store_run(s,
+			   "INSERT INTO sp_setting(key, value) VALUES(?, ?)"
+			   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			   STORE_ARGS(STORE_TEXT(key), STORE_TEXT(value)), err);
 	store_spine_leave(s);
 	return rc;
 }

@@ -70,57 +70,40 @@ int registry_migrate(store *s, at_error *err)
 
 int reg_counter_next(store *s, const char *name, int64_t *out, at_error *err)
 {
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_counter(name, value) VALUES(?, 1)"
-		" ON CONFLICT(name) DO UPDATE SET value = value + 1", err);
-	if (!st)
+	if (store_run(s,
+		      "INSERT INTO registry_counter(name, value) VALUES(?, 1)"
+		      " ON CONFLICT(name) DO UPDATE SET value = value + 1",
+		      STORE_ARGS(STORE_TEXT(name)), err))
 		return -1;
-	store_bind_text(st, 1, name);
-	int r = store_step(st, err);
-	store_done(st);
-	if (r != STORE_DONE)
-		return -1;
-	st = store_prepare(s, "SELECT value FROM registry_counter WHERE name = ?", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, name);
-	r = store_step(st, err);
-	if (r == STORE_ROW)
-		*out = store_col_int(st, 0);
-	store_done(st);
-	return r == STORE_ROW ? 0 : -1;
+	int r = store_query_int(s, "SELECT value FROM registry_counter WHERE name = ?",
+				STORE_ARGS(STORE_TEXT(name)), out, err);
+	return r == 1 ? 0 : -1;
+}
+
+int reg_counter_at_least(store *s, const char *name, int64_t v, at_error *err)
+{
+	return store_run(s,
+			 "INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
+			 " SET value = CASE WHEN value < excluded.value THEN excluded.value ELSE value END",
+			 STORE_ARGS(STORE_TEXT(name), STORE_INT(v)), err);
 }
 
 int reg_map_person(store *s, const char *addressee_no, int64_t record_id, at_error *err)
 {
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_person_record(addressee_no, record_id) VALUES(?, ?)", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, addressee_no);
-	store_bind_int(st, 2, record_id);
-	int r = store_step(st, err);
-	store_done(st);
-	return r == STORE_DONE ? 0 : -1;
+	return store_run(s, "INSERT INTO registry_person_record(addressee_no, record_id) VALUES(?, ?)",
+			 STORE_ARGS(STORE_TEXT(addressee_no), STORE_INT(record_id)), err);
 }
 
 int reg_outbox_add(store *s, int64_t event_id, const char *type, const char *addressee_no,
 		   const char *household_no, const char *event_date, at_error *err)
 {
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_outbox(event_id, type, addressee_no, household_no, event_date,"
-		" created_at) VALUES(?, ?, ?, ?, ?, ?)", err);
-	if (!st)
-		return -1;
-	store_bind_int(st, 1, event_id);
-	store_bind_text(st, 2, type);
-	store_bind_text(st, 3, addressee_no);
-	store_bind_text(st, 4, household_no ? household_no : "");
-	store_bind_text(st, 5, event_date);
-	store_bind_int(st, 6, time_now());
-	int r = store_step(st, err);
-	store_done(st);
-	return r == STORE_DONE ? 0 : -1;
+	return store_run(s,
+			 "INSERT INTO registry_outbox(event_id, type, addressee_no, household_no, event_date,"
+			 " created_at) VALUES(?, ?, ?, ?, ?, ?)",
+			 STORE_ARGS(STORE_INT(event_id), STORE_TEXT(type), STORE_TEXT(addressee_no),
+				    STORE_TEXT(household_no ? household_no : ""), STORE_TEXT(event_date),
+				    STORE_INT(time_now())),
+			 err);
 }
 
 int registry_outbox(store *s, int64_t after_seq, int limit, json_t **out, at_error *err)

@@ -437,37 +437,15 @@ static int check_register(imp *m, at_error *err)
 
 /* ---- Writing ------------------------------------------------------------- */
 
-/* Keep a counter ahead of the numbers the old system gave, so the next one
- * Atena assigns follows them (registry_events.c does the same for a load). */
-static int counter_at_least(store *s, const char *name, int64_t v, at_error *err)
-{
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
-		" SET value = CASE WHEN value < excluded.value THEN excluded.value ELSE value END", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, name);
-	store_bind_int(st, 2, v);
-	int r = store_step(st, err);
-	store_done(st);
-	return r == STORE_DONE ? 0 : -1;
-}
-
 static int write_all(imp *m, json_t **result, at_error *err)
 {
 	store *s = m->s;
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_event_log(type, event_date, notification_date, flags, status,"
-		" persons, created_at) VALUES(?, ?, '', '', 'applied', ?, ?)", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, IMPORT_EVENT);
-	store_bind_text(st, 2, m->today_s);
-	store_bind_int(st, 3, (int64_t)m->n);
-	store_bind_int(st, 4, time_now());
-	int r = store_step(st, err);
-	store_done(st);
-	if (r != STORE_DONE)
+	if (store_run(s,
+		      "INSERT INTO registry_event_log(type, event_date, notification_date, flags, status,"
+		      " persons, created_at) VALUES(?, ?, '', '', 'applied', ?, ?)",
+		      STORE_ARGS(STORE_TEXT(IMPORT_EVENT), STORE_TEXT(m->today_s), STORE_INT(m->n),
+				 STORE_INT(time_now())),
+		      err))
 		return -1;
 	int64_t event_id = store_last_id(s), max_ano = 0, max_hno = 0;
 	json_t *records = json_array();
@@ -494,8 +472,9 @@ static int write_all(imp *m, json_t **result, at_error *err)
 		json_array_append_new(records, json_pack("{s:s,s:I}", "addressee_no", p->ano,
 							 "record_id", (json_int_t)rid));
 	}
-	if (counter_at_least(s, "addressee_no", max_ano, err) ||
-	    counter_at_least(s, "household_no", max_hno, err))
+	/* the next number Atena assigns follows the old system's */
+	if (reg_counter_at_least(s, "addressee_no", max_ano, err) ||
+	    reg_counter_at_least(s, "household_no", max_hno, err))
 		goto out;
 	/* One line ties the batch to who loaded it (the audit row carries the
 	 * staff, terminal and reason); no personal data in the detail. */
