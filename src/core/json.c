@@ -86,19 +86,17 @@ int jr_known(const jr *r, json_t *o, const char *path, const char *const *allowe
 	return 0;
 }
 
-/* o[key] that is present and not null, or NULL (after failing when required). */
-static int present(const jr *r, json_t *o, const char *f, const char *key, unsigned flags,
-		   json_t **out)
+/* o[key] with its path in f: 1 with *out when present and not null, 0 when
+ * absent or null and optional, -1 (missing_field) when required. */
+static int field(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
+		 char f[JR_PATH], json_t **out)
 {
-	json_t *v = json_object_get(o, key);
+	jr_path(f, path, key);
+	*out = json_object_get(o, key);
+	if (*out && !json_is_null(*out))
+		return 1;
 	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (flags & JR_REQ)
-			return jr_fail(r, AT_E_MISSING, f, "is required");
-		return 0;
-	}
-	*out = v;
-	return 0;
+	return (flags & JR_REQ) ? jr_fail(r, AT_E_MISSING, f, "is required") : 0;
 }
 
 int jr_value(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
@@ -116,14 +114,12 @@ int jr_object(const jr *r, json_t *o, const char *path, const char *key, unsigne
 	      json_t **out, char q[JR_PATH])
 {
 	char f[JR_PATH];
-	jr_path(f, path, key);
+	json_t *v;
+	int got = field(r, o, path, key, flags, f, &v);
 	if (q)
 		memcpy(q, f, JR_PATH);
-	json_t *v;
-	if (present(r, o, f, key, flags, &v))
-		return -1;
-	if (!v)
-		return 0;
+	if (got <= 0)
+		return got;
 	if (!json_is_object(v))
 		return jr_fail(r, AT_E_INVALID, f, "must be an object");
 	*out = v;
@@ -134,14 +130,12 @@ int jr_array(const jr *r, json_t *o, const char *path, const char *key, unsigned
 	     size_t min, size_t max, json_t **out, size_t *n, char q[JR_PATH])
 {
 	char f[JR_PATH];
-	jr_path(f, path, key);
+	json_t *v;
+	int got = field(r, o, path, key, flags, f, &v);
 	if (q)
 		memcpy(q, f, JR_PATH);
-	json_t *v;
-	if (present(r, o, f, key, flags, &v))
-		return -1;
-	if (!v)
-		return 0;
+	if (got <= 0)
+		return got;
 	if (!json_is_array(v))
 		return jr_fail(r, AT_E_INVALID, f, "must be an array");
 	size_t k = json_array_size(v);
@@ -176,11 +170,9 @@ int jr_string(const jr *r, json_t *o, const char *path, const char *key, unsigne
 	      size_t max_chars, const char **out)
 {
 	char f[JR_PATH];
-	jr_path(f, path, key);
 	json_t *v;
-	if (present(r, o, f, key, flags, &v))
-		return -1;
-	return v ? string_value(r, v, f, flags, max_chars, out) : 0;
+	int got = field(r, o, path, key, flags, f, &v);
+	return got <= 0 ? got : string_value(r, v, f, flags, max_chars, out);
 }
 
 static int int_value(const jr *r, json_t *v, const char *f, int64_t min, int64_t max, bool yen,
@@ -203,34 +195,28 @@ int jr_int(const jr *r, json_t *o, const char *path, const char *key, unsigned f
 	   int64_t min, int64_t max, int64_t *out)
 {
 	char f[JR_PATH];
-	jr_path(f, path, key);
 	json_t *v;
-	if (present(r, o, f, key, flags, &v))
-		return -1;
-	return v ? int_value(r, v, f, min, max, false, out) : 0;
+	int got = field(r, o, path, key, flags, f, &v);
+	return got <= 0 ? got : int_value(r, v, f, min, max, false, out);
 }
 
 int jr_yen(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
 	   int64_t min, int64_t max, int64_t *out)
 {
 	char f[JR_PATH];
-	jr_path(f, path, key);
 	json_t *v;
-	if (present(r, o, f, key, flags, &v))
-		return -1;
-	return v ? int_value(r, v, f, min, max, true, out) : 0;
+	int got = field(r, o, path, key, flags, f, &v);
+	return got <= 0 ? got : int_value(r, v, f, min, max, true, out);
 }
 
 int jr_bool(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
 	    bool *out)
 {
 	char f[JR_PATH];
-	jr_path(f, path, key);
 	json_t *v;
-	if (present(r, o, f, key, flags, &v))
-		return -1;
-	if (!v)
-		return 0;
+	int got = field(r, o, path, key, flags, f, &v);
+	if (got <= 0)
+		return got;
 	if (!json_is_boolean(v))
 		return jr_fail(r, AT_E_INVALID, f, "must be true or false");
 	*out = json_is_true(v);
@@ -241,12 +227,10 @@ int jr_date(const jr *r, json_t *o, const char *path, const char *key, unsigned 
 	    at_date *out)
 {
 	char f[JR_PATH];
-	jr_path(f, path, key);
 	json_t *v;
-	if (present(r, o, f, key, flags, &v))
-		return -1;
-	if (!v)
-		return 0;
+	int got = field(r, o, path, key, flags, f, &v);
+	if (got <= 0)
+		return got;
 	if (!json_is_string(v))
 		return jr_fail(r, AT_E_INVALID, f, "must be a date \"YYYY-MM-DD\"");
 	if (date_parse(json_string_value(v), out, f, r->err))
@@ -258,12 +242,10 @@ int jr_choice(const jr *r, json_t *o, const char *path, const char *key, unsigne
 	      const char *const *names, int *out)
 {
 	char f[JR_PATH];
-	jr_path(f, path, key);
 	json_t *v;
-	if (present(r, o, f, key, flags, &v))
-		return -1;
-	if (!v)
-		return 0;
+	int got = field(r, o, path, key, flags, f, &v);
+	if (got <= 0)
+		return got;
 	if (json_is_string(v))
 		for (int i = 0; names[i]; i++)   /* the index is the answer: not text_in_list */
 			if (!strcmp(names[i], json_string_value(v))) {

@@ -642,6 +642,66 @@ static void test_dialect(void)
 	done(s);
 }
 
+/* The schema a text dump of sqlite_schema gives, for comparing databases. */
+static void schema_text(store *s, char *out, size_t cap)
+{
+	at_error err;
+	size_t used = 0;
+	out[0] = '\0';
+	store_stmt *st = store_prepare(s, "SELECT type, name, sql FROM sqlite_schema ORDER BY type, name",
+				       &err);
+	if (!st)
+		return;
+	while (store_step(st, &err) == STORE_ROW && used < cap)
+		used += (size_t)snprintf(out + used, cap - used, "%s %s %s\n", store_col_text(st, 0),
+					 store_col_text(st, 1), store_col_text(st, 2));
+	store_done(st);
+}
+
+/* An old database (its guard written as a trigger in migration 1) and a new
+ * one (migration 1 without it, the guard by a step of migration 2) end with
+ * the same schema: the way the modules moved their guards to the dialect. */
+static void test_guards_move_to_a_step(void)
+{
+	static char before[4096], after[4096];
+	at_error err = {0};
+	static const store_migration old1[] = {
+		{1, "CREATE TABLE biz_log(seq INTEGER PRIMARY KEY, what TEXT NOT NULL);"
+		    "CREATE TRIGGER biz_log_no_update BEFORE UPDATE ON biz_log"
+		    " BEGIN SELECT RAISE(ABORT, 'biz_log is append-only'); END;"
+		    "CREATE TRIGGER biz_log_no_delete BEFORE DELETE ON biz_log"
+		    " BEGIN SELECT RAISE(ABORT, 'biz_log is append-only'); END;"},
+	};
+	static const store_migration now[] = {
+		{1, "CREATE TABLE biz_log(seq INTEGER PRIMARY KEY, what TEXT NOT NULL);"},
+		{2, NULL},
+	};
+	static const store_migration_step steps[] = {{2, guard_log}};
+
+	store *s = fresh("guard-old");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_INT(store_migrate(s, "biz", old1, 1, &err), 0);
+	CHECK_INT(store_run(s, "INSERT INTO biz_log(what) VALUES('kept')", NULL, 0, &err), 0);
+	CHECK_INT(store_migrate_steps(s, "biz", now, 2, steps, 1, &err), 0);   /* the upgrade */
+	CHECK_INT(store_schema_version(s, "biz"), 2);
+	schema_text(s, before, sizeof before);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_log WHERE what = 'kept'"), 1);
+	CHECK_INT(store_run(s, "DELETE FROM biz_log", NULL, 0, &err), -1);
+	done(s);
+
+	s = fresh("guard-new");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_INT(store_migrate_steps(s, "biz", now, 2, steps, 1, &err), 0);
+	schema_text(s, after, sizeof after);
+	done(s);
+	CHECK(strstr(before, "biz_log_no_delete") != NULL);
+	CHECK_STR(before, after);
+}
+
 static void test_explain(void)
 {
 	store *s = fresh("explain");
@@ -676,6 +736,7 @@ int main(void)
 	RUN(test_bind_errors_are_sticky);
 	RUN(test_one_shot_helpers);
 	RUN(test_dialect);
+	RUN(test_guards_move_to_a_step);
 	RUN(test_explain);
 	return test_report();
 }
