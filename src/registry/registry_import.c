@@ -72,7 +72,7 @@ static const char *const removal_types[] = {"転出", "死亡", "職権消除", 
 typedef struct imp_person {
 	json_t *items;      /* owned: the record's items (the first version) */
 	json_t *removal;    /* owned: the removal's items, NULL for a current record */
-	char path[80];      /* households[i].members[j] */
+	char path[JR_PATH];  /* households[i].members[j] */
 	char ano[11];
 	size_t household;   /* index into the batch */
 } imp_person;
