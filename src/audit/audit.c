@@ -308,20 +308,20 @@ static void copy_blob(unsigned char *dst, size_t n, const void *src, size_t len,
 static const store_migration MIGRATIONS[] = {
 	{1,
 	 "CREATE TABLE sp_audit_event("
-	 " seq INTEGER PRIMARY KEY,"
+	 " seq " STORE_INT_KEY ","
 	 " ts INTEGER NOT NULL,"
 	 " staff_id TEXT NOT NULL, department TEXT NOT NULL, terminal_id TEXT NOT NULL,"
 	 " business TEXT NOT NULL, reason TEXT NOT NULL, case_id TEXT NOT NULL,"
 	 " subject TEXT NOT NULL, items TEXT NOT NULL, operation TEXT NOT NULL,"
 	 " outcome TEXT NOT NULL, detail TEXT NOT NULL,"
-	 " prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
+	 " prev_hash " STORE_BYTES " NOT NULL, hash " STORE_BYTES " NOT NULL);"
 	 /* (subject) is ordered by seq within a subject: a resident's history pages without a sort. */
 	 "CREATE INDEX sp_audit_event_subject ON sp_audit_event(subject);"
 	 "CREATE INDEX sp_audit_event_staff ON sp_audit_event(staff_id, ts);"
 	 "CREATE TABLE sp_audit_checkpoint("
-	 " seq INTEGER PRIMARY KEY,"
-	 " hash BLOB NOT NULL, signed_at INTEGER NOT NULL,"
-	 " public_key BLOB NOT NULL, signature BLOB NOT NULL);"},
+	 " seq " STORE_INT_KEY ","
+	 " hash " STORE_BYTES " NOT NULL, signed_at INTEGER NOT NULL,"
+	 " public_key " STORE_BYTES " NOT NULL, signature " STORE_BYTES " NOT NULL);"},
 };
 
 int audit_migrate(store *s, at_error *err)

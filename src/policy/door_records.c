@@ -198,7 +198,7 @@ int door_create_as(door *d, const char *file, const char *subject, json_t *items
 	bool held = basis == DOOR_EX_OFFICIO && m->fe_create;
 	store_stmt *st = store_prepare(d->s,
 		"INSERT INTO sp_record(file_id, subject, state, version, created_at, updated_at)"
-		" VALUES(?, ?, ?, 1, ?, ?)", err);
+		" VALUES(?, ?, ?, 1, ?, ?) RETURNING id", err);
 	if (!st)
 		goto out;
 	store_bind_text(st, 1, file);
@@ -206,11 +206,11 @@ int door_create_as(door *d, const char *file, const char *subject, json_t *items
 	store_bind_text(st, 3, held ? "pending" : "active");
 	store_bind_int(st, 4, now);
 	store_bind_int(st, 5, now);
-	int r = store_step(st, err);
+	int64_t rid = 0;
+	int r = store_step_id(st, &rid, err);
 	store_done(st);
-	if (r != STORE_DONE)
+	if (r < 0)
 		goto out;
-	int64_t rid = store_last_id(d->s);
 	doc = json_object();
 	const char *k;
 	json_t *v;
@@ -421,10 +421,11 @@ int dr_hold(door *d, const file_meta *m, const rec *r, const char *op, const cha
 	    json_t *changes, const char *removal_reason, int64_t *pending_id, at_error *err)
 {
 	char *text = jv_dump(changes);
+	int64_t pid = 0;
 	store_stmt *st = store_prepare(d->s,
 		"INSERT INTO sp_pending(file_id, record_id, subject, op, event, doc, base_version,"
 		" removal_reason, business, reason, case_id, maker, made_at, status)"
-		" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')", err);
+		" VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending') RETURNING id", err);
 	int s = -1;
 	if (st) {
 		store_bind_text(st, 1, m->id);
@@ -440,13 +441,12 @@ int dr_hold(door *d, const file_meta *m, const rec *r, const char *op, const cha
 		store_bind_text(st, 11, d->case_id);
 		store_bind_text(st, 12, d->staff);
 		store_bind_int(st, 13, time_now());
-		s = store_step(st, err);
+		s = store_step_id(st, &pid, err);
 		store_done(st);
 	}
 	free(text);
-	if (s != STORE_DONE)
+	if (s < 0)
 		return -1;
-	int64_t pid = store_last_id(d->s);
 	if (pending_id)
 		*pending_id = pid;
 	strbuf il = STRBUF_INIT;

@@ -37,18 +37,18 @@ static const store_migration migrations[] = {
 	 "CREATE TABLE sp_password_history(staff_id TEXT NOT NULL, pw_hash TEXT NOT NULL,"
 	 " changed_at INTEGER NOT NULL);"
 	 "CREATE INDEX sp_password_history_staff ON sp_password_history(staff_id, changed_at);"
-	 "CREATE TABLE sp_session(token_hash BLOB PRIMARY KEY, staff_id TEXT NOT NULL,"
+	 "CREATE TABLE sp_session(token_hash " STORE_BYTES " PRIMARY KEY, staff_id TEXT NOT NULL,"
 	 " terminal_id TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
 	 " ended_at INTEGER);"
 	 /* Grants ledger (grant.h): rows are only ever inserted. */
-	 "CREATE TABLE sp_grant(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL"
+	 "CREATE TABLE sp_grant(seq " STORE_SERIAL_KEY ", kind TEXT NOT NULL"
 	 " CHECK(kind IN ('grant','revoke')), staff_id TEXT NOT NULL, business TEXT NOT NULL,"
 	 " access INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,"
 	 " by_staff TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);"
 	 "CREATE INDEX sp_grant_staff ON sp_grant(staff_id, business);"
 	 /* append-only: guarded by migration 2 */
 	 /* Declared data (door.h): a record, its versions, its search index. */
-	 "CREATE TABLE sp_record(id INTEGER PRIMARY KEY, file_id TEXT NOT NULL, subject TEXT NOT NULL,"
+	 "CREATE TABLE sp_record(id " STORE_SERIAL_KEY ", file_id TEXT NOT NULL, subject TEXT NOT NULL,"
 	  /* pending: an ex officio entry awaiting its second person; rejected: one refused. */
 	 " state TEXT NOT NULL CHECK(state IN ('active','removed','pending','rejected')),"
 	 " version INTEGER NOT NULL, removal_reason TEXT, created_at INTEGER NOT NULL,"
@@ -62,7 +62,7 @@ static const store_migration migrations[] = {
 	 " record_id INTEGER NOT NULL, PRIMARY KEY(file_id, item_id, key, record_id))" STORE_CLUSTERED ";"
 	 "CREATE INDEX sp_index_record ON sp_index(record_id);"
 	 /* Four-eyes (door.h): changes held for a second person. */
-	 "CREATE TABLE sp_pending(id INTEGER PRIMARY KEY, file_id TEXT NOT NULL,"
+	 "CREATE TABLE sp_pending(id " STORE_SERIAL_KEY ", file_id TEXT NOT NULL,"
 	 " record_id INTEGER NOT NULL, subject TEXT NOT NULL, op TEXT NOT NULL,"
 	 " event TEXT NOT NULL, doc TEXT NOT NULL,"
 	 " base_version INTEGER NOT NULL, removal_reason TEXT, business TEXT NOT NULL,"
@@ -76,7 +76,7 @@ static const store_migration migrations[] = {
 	 * Password history gets its own order (seq) instead of SQLite's rowid;
 	 * old rows keep the order of their timestamps. */
 	{2,
-	 "CREATE TABLE sp_password_history_v2(seq INTEGER PRIMARY KEY, staff_id TEXT NOT NULL,"
+	 "CREATE TABLE sp_password_history_v2(seq " STORE_SERIAL_KEY ", staff_id TEXT NOT NULL,"
 	 " pw_hash TEXT NOT NULL, changed_at INTEGER NOT NULL);"
 	 "INSERT INTO sp_password_history_v2(staff_id, pw_hash, changed_at)"
 	 " SELECT staff_id, pw_hash, changed_at FROM sp_password_history ORDER BY changed_at;"

@@ -33,19 +33,19 @@ static const store_migration migrations[] = {
 	 "CREATE TABLE registry_person_record(addressee_no TEXT PRIMARY KEY,"
 	 " record_id INTEGER NOT NULL UNIQUE);"
 	 /* One row per event; who made it is in the audit log (detail event_id=N). */
-	 "CREATE TABLE registry_event_log(event_id INTEGER PRIMARY KEY, type TEXT NOT NULL,"
+	 "CREATE TABLE registry_event_log(event_id " STORE_SERIAL_KEY ", type TEXT NOT NULL,"
 	 " event_date TEXT NOT NULL, notification_date TEXT NOT NULL, flags TEXT NOT NULL,"
 	 " status TEXT NOT NULL CHECK(status IN ('applied','held')), persons INTEGER NOT NULL,"
 	 " created_at INTEGER NOT NULL);"
 	 /* Ex officio acts held by the door for a second person: the outbox row is
 	  * written when one is approved (registry_pending_decide). */
-	 "CREATE TABLE registry_pending(pending_id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,"
+	 "CREATE TABLE registry_pending(pending_id " STORE_INT_KEY ", event_id INTEGER NOT NULL,"
 	 " type TEXT NOT NULL, addressee_no TEXT NOT NULL, household_no TEXT NOT NULL,"
 	 " event_date TEXT NOT NULL,"
 	 " status TEXT NOT NULL CHECK(status IN ('pending','approved','rejected')));"
 	 /* The durable outbox: change notifications for the addressee hub, tax,
 	  * pension and the CS (seed 001 §1.2). Append-only. */
-	 "CREATE TABLE registry_outbox(seq INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,"
+	 "CREATE TABLE registry_outbox(seq " STORE_SERIAL_KEY ", event_id INTEGER NOT NULL,"
 	 " type TEXT NOT NULL, addressee_no TEXT NOT NULL, household_no TEXT NOT NULL,"
 	 " event_date TEXT NOT NULL, created_at INTEGER NOT NULL);"},
 	/* The outbox's guard through the store's dialect layer (portable SQL,

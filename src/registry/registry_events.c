@@ -2092,7 +2092,7 @@ static int apply(ev *e, json_t **result, at_error *err)
 	json_t *records = json_array(), *pendings = json_array();
 	store_stmt *st = store_prepare(s,
 		"INSERT INTO registry_event_log(type, event_date, notification_date, flags, status,"
-		" persons, created_at) VALUES(?, ?, ?, ?, 'applied', ?, ?)", err);
+		" persons, created_at) VALUES(?, ?, ?, ?, 'applied', ?, ?) RETURNING event_id", err);
 	if (!st)
 		goto out;
 	store_bind_text(st, 1, e->type);
@@ -2101,11 +2101,11 @@ static int apply(ev *e, json_t **result, at_error *err)
 	store_bind_text(st, 4, fl.buf);
 	store_bind_int(st, 5, (int64_t)e->n_ops);
 	store_bind_int(st, 6, time_now());
-	int r = store_step(st, err);
+	int64_t event_id = 0;
+	int r = store_step_id(st, &event_id, err);
 	store_done(st);
-	if (r != STORE_DONE)
+	if (r < 0)
 		goto out;
-	int64_t event_id = store_last_id(s);
 	for (size_t i = 0; i < e->n_ops; i++) {
 		op *o = &e->ops[i];
 		prune(o);

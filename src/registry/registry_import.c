@@ -440,14 +440,14 @@ static int check_register(imp *m, at_error *err)
 static int write_all(imp *m, json_t **result, at_error *err)
 {
 	store *s = m->s;
-	if (store_run(s,
-		      "INSERT INTO registry_event_log(type, event_date, notification_date, flags, status,"
-		      " persons, created_at) VALUES(?, ?, '', '', 'applied', ?, ?)",
-		      STORE_ARGS(STORE_TEXT(IMPORT_EVENT), STORE_TEXT(m->today_s), STORE_INT(m->n),
-				 STORE_INT(time_now())),
-		      err))
+	int64_t event_id = 0, max_ano = 0, max_hno = 0;
+	if (store_run_id(s,
+			 "INSERT INTO registry_event_log(type, event_date, notification_date, flags, status,"
+			 " persons, created_at) VALUES(?, ?, '', '', 'applied', ?, ?) RETURNING event_id",
+			 STORE_ARGS(STORE_TEXT(IMPORT_EVENT), STORE_TEXT(m->today_s), STORE_INT(m->n),
+				    STORE_INT(time_now())),
+			 &event_id, err))
 		return -1;
-	int64_t event_id = store_last_id(s), max_ano = 0, max_hno = 0;
 	json_t *records = json_array();
 	int rc = -1;
 	for (size_t i = 0; i < m->n; i++) {

@@ -10,8 +10,10 @@
  * Portable means: `?` placeholders (not ?1 or :name), INSERT ... ON CONFLICT
  * (...) DO NOTHING / DO UPDATE (not INSERT OR IGNORE/REPLACE), no engine's
  * functions (bind time_now() rather than strftime), no index hints, no
- * triggers in module SQL. What the engines spell differently is said through
- * the dialect functions below; tests/lint/sql_portable.sh enforces the rest.
+ * triggers in module SQL, no engine-filled ids read back from the connection
+ * (INSERT ... RETURNING with store_step_id / store_run_id instead). What the
+ * engines spell differently is said through the dialect tokens and functions
+ * below; tests/lint/sql_portable.sh enforces the rest.
  *
  * Guarantees:
  *  - Tables of the spine (prefix `sp_`: declared data, audit log, staff,
@@ -67,8 +69,19 @@ const char *store_col_text(store_stmt *st, int col);   /* "" for NULL; col from 
 int64_t store_col_int(store_stmt *st, int col);
 const void *store_col_blob(store_stmt *st, int col, size_t *len);
 bool store_col_null(store_stmt *st, int col);
-int64_t store_last_id(store *s);
 int64_t store_changes(store *s);
+/* Step an `INSERT ... RETURNING <key>` that inserts exactly one row and set
+ * *id to the key it returns (a STORE_SERIAL_KEY the engine made). 0, or -1
+ * with *err set: the statement failed, or returned no row or more than one
+ * (*id untouched then). The caller still hands the statement back with
+ * store_done.
+ * Why RETURNING and no "last insert id" of the connection: SQLite's
+ * last_insert_rowid is connection state that an INSERT which inserted
+ * nothing (ON CONFLICT DO NOTHING) leaves naming an older row, and PostgreSQL
+ * has no such call at all (only lastval() of whatever sequence ran last).
+ * RETURNING names the row this statement inserted, in both engines (SQLite
+ * since 3.35, checked when the store opens). */
+int store_step_id(store_stmt *st, int64_t *id, at_error *err);
 
 /* ---- One-shot statements ------------------------------------------------ */
 /* A statement with its parameters in one call:
@@ -105,8 +118,34 @@ int store_query_int(store *s, const char *sql, const store_arg *args, size_t n, 
  * fit is an error, never a silent cut. */
 int store_query_text(store *s, const char *sql, const store_arg *args, size_t n, char *out,
 		     size_t cap, at_error *err);
+/* Prepare, bind and store_step_id an `INSERT ... RETURNING <key>`: 0 with
+ * *id set, or -1. */
+int store_run_id(store *s, const char *sql, const store_arg *args, size_t n, int64_t *id,
+		 at_error *err);
 
 /* ---- Dialect: what SQL engines say differently -------------------------- */
+/* Column types of migration SQL that the engines spell differently, joined in
+ * as C string literals: "CREATE TABLE t(id " STORE_SERIAL_KEY ", b " STORE_BYTES ")".
+ * The backend is chosen when Atena is built, so the tokens are its spelling;
+ * the SQLite text is the one earlier migrations wrote out by hand, so
+ * databases made by them keep a schema identical to new ones (test_store).
+ *
+ * STORE_SERIAL_KEY: a key the engine fills in when an INSERT leaves it out;
+ *   read it back with INSERT ... RETURNING (store_step_id). Never given by an
+ *   INSERT: PostgreSQL's GENERATED ALWAYS refuses a value.
+ *   SQLite "INTEGER PRIMARY KEY" (the rowid); PostgreSQL
+ *   "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY".
+ * STORE_INT_KEY: an integer key every INSERT gives (the audit log's sequence
+ *   number, a fiscal year, an id taken from another table). SQLite
+ *   "INTEGER PRIMARY KEY" (the rowid: lookups by it are direct); PostgreSQL
+ *   "BIGINT PRIMARY KEY". Only SQLite would fill it in if left out, so never
+ *   leave it out.
+ * STORE_BYTES: a byte string (hashes, keys, signatures; store_bind_blob).
+ *   SQLite "BLOB"; PostgreSQL "bytea". */
+#define STORE_SERIAL_KEY "INTEGER PRIMARY KEY"
+#define STORE_INT_KEY "INTEGER PRIMARY KEY"
+#define STORE_BYTES "BLOB"
+
 /* After a CREATE TABLE's closing parenthesis, in migration SQL: keep the rows
  * in primary-key order. SQLite makes it WITHOUT ROWID; to any other engine it
  * is a comment. */

@@ -12,6 +12,13 @@
 #include "store/store.h"
 #include "store_spine.h"
 
+/* INSERT ... RETURNING (store_step_id) needs SQLite 3.35; the headers and
+ * the library at run time are both checked. */
+#define MIN_SQLITE 3035000
+#if SQLITE_VERSION_NUMBER < MIN_SQLITE
+#error "Atena's store needs SQLite 3.35 or later (INSERT ... RETURNING)"
+#endif
+
 #define CACHE_SLOTS 128
 
 struct store_stmt {
@@ -138,6 +145,9 @@ static int authorizer(void *ud, int action, const char *a, const char *b, const 
 int store_open(const char *path, bool create, store **out, at_error *err)
 {
 	*out = NULL;
+	if (sqlite3_libversion_number() < MIN_SQLITE)
+		return at_fail(err, 500, AT_E_STORE, "", "SQLite %s is too old: the store needs 3.35 or later"
+			       " (INSERT ... RETURNING)", sqlite3_libversion());
 	store *s = calloc(1, sizeof *s);
 	if (!s)
 		abort();
@@ -459,14 +469,31 @@ bool store_col_null(store_stmt *st, int col)
 	return sqlite3_column_type(st->st, col) == SQLITE_NULL;
 }
 
-int64_t store_last_id(store *s)
-{
-	return sqlite3_last_insert_rowid(s->db);
-}
-
 int64_t store_changes(store *s)
 {
 	return sqlite3_changes64(s->db);
+}
+
+int store_step_id(store_stmt *st, int64_t *id, at_error *err)
+{
+	int r = store_step(st, err);
+	if (r < 0)
+		return -1;
+	if (r != STORE_ROW)
+		return at_fail(err, 500, AT_E_INTERNAL, "",
+			       "the INSERT returned no id: it needs RETURNING <key> and must insert a row");
+	if (sqlite3_column_type(st->st, 0) != SQLITE_INTEGER)
+		return at_fail(err, 500, AT_E_INTERNAL, "",
+			       "the INSERT returned %s, not an integer id", sqlite3_column_name(st->st, 0));
+	int64_t got = sqlite3_column_int64(st->st, 0);
+	r = store_step(st, err);
+	if (r < 0)
+		return -1;
+	if (r == STORE_ROW)
+		return at_fail(err, 500, AT_E_INTERNAL, "",
+			       "the INSERT returned more than one row; store_step_id takes one");
+	*id = got;
+	return 0;
 }
 
 /* ---- One-shot statements ---- */
@@ -516,6 +543,17 @@ int store_run(store *s, const char *sql, const store_arg *args, size_t n, at_err
 		;
 	store_done(st);
 	return r == STORE_DONE ? 0 : -1;
+}
+
+int store_run_id(store *s, const char *sql, const store_arg *args, size_t n, int64_t *id,
+		 at_error *err)
+{
+	store_stmt *st = prepare_args(s, sql, args, n, err);
+	if (!st)
+		return -1;
+	int r = store_step_id(st, id, err);
+	store_done(st);
+	return r;
 }
 
 int store_query_int(store *s, const char *sql, const store_arg *args, size_t n, int64_t *out,

@@ -34,7 +34,7 @@ static const store_migration migrations[] = {
 	 "CREATE INDEX tax_roll_mn ON tax_roll(fiscal_year, my_number_bidx);"
 	 "CREATE INDEX tax_roll_dirty ON tax_roll(fiscal_year) WHERE dirty = 1;"
 	 /* Every source document, sealed as received; status says what became of it. */
-	 "CREATE TABLE tax_doc(doc_id INTEGER PRIMARY KEY, fiscal_year INTEGER NOT NULL,"
+	 "CREATE TABLE tax_doc(doc_id " STORE_SERIAL_KEY ", fiscal_year INTEGER NOT NULL,"
 	 " kind INTEGER NOT NULL, record_id TEXT NOT NULL, payer_id TEXT NOT NULL,"
 	 " my_number_bidx TEXT NOT NULL, addressee_no TEXT,"
 	 " status TEXT NOT NULL CHECK(status IN ('matched','held','superseded','rejected')),"
@@ -44,7 +44,7 @@ static const store_migration migrations[] = {
 	 "CREATE INDEX tax_doc_status ON tax_doc(fiscal_year, status);"
 	 /* The forwarding log (回送): what went where; the document is not kept
 	  * (seed 004 §4 「保有・保管は行わない…資料回送の履歴としては保管」). */
-	 "CREATE TABLE tax_forward(seq INTEGER PRIMARY KEY, fiscal_year INTEGER NOT NULL,"
+	 "CREATE TABLE tax_forward(seq " STORE_SERIAL_KEY ", fiscal_year INTEGER NOT NULL,"
 	 " kind INTEGER NOT NULL, record_id TEXT NOT NULL, payer_id TEXT NOT NULL,"
 	 " addressee_no TEXT, destination TEXT NOT NULL, reason TEXT NOT NULL,"
 	 " forwarded_at INTEGER NOT NULL, UNIQUE(fiscal_year, kind, record_id));"
@@ -63,7 +63,7 @@ static const store_migration migrations[] = {
 	 "CREATE INDEX tax_assessment_payer ON tax_assessment(fiscal_year, payer_id);"
 	 /* insert only: guarded by migration 2 */
 	 /* The annual batch's progress, so that a rerun continues (restartable). */
-	 "CREATE TABLE tax_batch(fiscal_year INTEGER PRIMARY KEY, cursor TEXT NOT NULL,"
+	 "CREATE TABLE tax_batch(fiscal_year " STORE_INT_KEY ", cursor TEXT NOT NULL,"
 	 " assessed INTEGER NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER);"},
 	/* The assessment's guard through the store's dialect layer (portable SQL,
 	 * §9); it replaces the SQLite trigger of the same name that migration 1
@@ -462,7 +462,8 @@ static int store_doc(door *d, const keyring *kr, int fiscal_year, const tax_doc 
 	}
 	store_stmt *st = store_prepare(door_store(d),
 		"INSERT INTO tax_doc(fiscal_year, kind, record_id, payer_id, my_number_bidx,"
-		" addressee_no, status, hold_reason, sealed, loaded_at) VALUES(?,?,?,?,?,?,?,?,?,?)",
+		" addressee_no, status, hold_reason, sealed, loaded_at) VALUES(?,?,?,?,?,?,?,?,?,?)"
+		" RETURNING doc_id",
 		err);
 	int r = -1;
 	if (st) {
@@ -476,14 +477,11 @@ static int store_doc(door *d, const keyring *kr, int fiscal_year, const tax_doc 
 		store_bind_text(st, 8, hold_reason);
 		store_bind_text(st, 9, sealed.buf);
 		store_bind_int(st, 10, time_now());
-		r = store_step(st, err);
+		r = store_step_id(st, doc_id, err);
 		store_done(st);
 	}
 	sb_release(&sealed);
-	if (r < 0)
-		return -1;
-	*doc_id = store_last_id(door_store(d));
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 /* A matched document: attach it to the person, supersede what it amends,

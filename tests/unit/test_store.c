@@ -277,7 +277,6 @@ static void test_columns_and_errors(void)
 	store_bind_int(st, 2, INT64_C(9007199254740993));
 	store_bind_blob(st, 3, "\0\1\2", 3);
 	CHECK_INT(store_step(st, &err), STORE_DONE);
-	CHECK_INT(store_last_id(s), 1);
 	CHECK_INT(store_changes(s), 1);
 	store_done(st);
 
@@ -642,6 +641,113 @@ static void test_dialect(void)
 	done(s);
 }
 
+/* The id an INSERT made, through RETURNING: with bound parameters, one-shot,
+ * and every way the statement can fail to return exactly one integer. */
+static void test_insert_returning_id(void)
+{
+	store *s = fresh("returning");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	at_error err = {0};
+	CHECK_INT(store_exec(s, "CREATE TABLE biz_doc(id " STORE_SERIAL_KEY ", k TEXT NOT NULL UNIQUE,"
+				" body " STORE_BYTES " NOT NULL);"
+				"CREATE TABLE biz_other(n " STORE_SERIAL_KEY ", v TEXT)", &err), 0);
+	static const char ins[] = "INSERT INTO biz_doc(k, body) VALUES(?, ?) RETURNING id";
+	int64_t id = -1;
+	store_stmt *st = store_prepare(s, ins, &err);
+	CHECK(st != NULL);
+	if (!st) {
+		done(s);
+		return;
+	}
+	store_bind_text(st, 1, "a");
+	store_bind_blob(st, 2, "x", 1);
+	CHECK_INT(store_step_id(st, &id, &err), 0);
+	CHECK_INT(id, 1);
+	store_done(st);
+	/* the cached statement again: the next id, and the row is the one bound */
+	st = store_prepare(s, ins, &err);
+	store_bind_text(st, 1, "b");
+	store_bind_blob(st, 2, "y", 1);
+	CHECK_INT(store_step_id(st, &id, &err), 0);
+	CHECK_INT(id, 2);
+	store_done(st);
+	CHECK_INT(one_int(s, "SELECT id FROM biz_doc WHERE k = 'b'"), 2);
+	/* inserts into another table in between do not change whose id is returned */
+	for (int i = 0; i < 5; i++)
+		CHECK_INT(store_run(s, "INSERT INTO biz_other(v) VALUES('z')", NULL, 0, &err), 0);
+	CHECK_INT(store_run_id(s, ins, STORE_ARGS(STORE_TEXT("c"), STORE_BLOB("z", 1)), &id, &err), 0);
+	CHECK_INT(id, 3);
+	CHECK_INT(store_run_id(s, "INSERT INTO biz_other(v) VALUES(?) RETURNING n",
+			       STORE_ARGS(STORE_TEXT("w")), &id, &err), 0);
+	CHECK_INT(id, 6);
+
+	/* Failures leave *id alone and say why. */
+	id = 77;
+	CHECK_INT(store_run_id(s, ins, STORE_ARGS(STORE_TEXT("a"), STORE_BLOB("x", 1)), &id, &err), -1);
+	CHECK_STR(err.code, AT_E_CONFLICT);   /* duplicate k */
+	CHECK_INT(store_run_id(s, "INSERT INTO biz_doc(k, body) VALUES(?, ?)"
+				  " ON CONFLICT(k) DO NOTHING RETURNING id",
+			       STORE_ARGS(STORE_TEXT("a"), STORE_BLOB("x", 1)), &id, &err), -1);
+	CHECK(strstr(err.message, "returned no id") != NULL);   /* nothing inserted, no id */
+	CHECK_INT(store_run_id(s, "INSERT INTO biz_doc(k, body) VALUES('d', x'00'), ('e', x'01')"
+				  " RETURNING id", NULL, 0, &id, &err), -1);
+	CHECK(strstr(err.message, "more than one") != NULL);
+	CHECK_INT(store_run_id(s, "INSERT INTO biz_doc(k, body) VALUES('f', x'00') RETURNING k",
+			       NULL, 0, &id, &err), -1);
+	CHECK(strstr(err.message, "not an integer") != NULL);
+	CHECK_INT(store_run_id(s, "INSERT INTO biz_doc(k, body) VALUES('g', x'00')", NULL, 0, &id, &err), -1);
+	CHECK(strstr(err.message, "RETURNING") != NULL);
+	/* a failed bind runs nothing */
+	st = store_prepare(s, ins, &err);
+	store_bind_text(st, 1, "h");
+	store_bind_blob(st, 3, "x", 1);   /* no parameter 3 */
+	CHECK_INT(store_step_id(st, &id, &err), -1);
+	store_done(st);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_doc WHERE k = 'h'"), 0);
+	CHECK_INT(id, 77);
+	done(s);
+}
+
+/* STORE_BYTES keeps every byte value, NULs included, and its length. */
+static void test_bytes_round_trip(void)
+{
+	store *s = fresh("bytes");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	at_error err = {0};
+	CHECK_INT(store_exec(s, "CREATE TABLE biz_key(k " STORE_BYTES " PRIMARY KEY, v " STORE_BYTES ")",
+			     &err), 0);
+	unsigned char all[256], rev[256];
+	for (int i = 0; i < 256; i++) {
+		all[i] = (unsigned char)i;
+		rev[i] = (unsigned char)(255 - i);
+	}
+	CHECK_INT(store_run(s, "INSERT INTO biz_key(k, v) VALUES(?, ?)",
+			    STORE_ARGS(STORE_BLOB(all, sizeof all), STORE_BLOB(rev, sizeof rev)), &err), 0);
+	/* a key that differs after a NUL is another key */
+	CHECK_INT(store_run(s, "INSERT INTO biz_key(k, v) VALUES(?, ?)",
+			    STORE_ARGS(STORE_BLOB(all, 2), STORE_BLOB("\0", 1)), &err), 0);
+	CHECK_INT(store_run(s, "INSERT INTO biz_key(k, v) VALUES(?, ?)",
+			    STORE_ARGS(STORE_BLOB(all, 2), STORE_BLOB("\0", 1)), &err), -1);
+	CHECK_STR(err.code, AT_E_CONFLICT);
+	store_stmt *st = store_prepare(s, "SELECT v FROM biz_key WHERE k = ?", &err);
+	CHECK(st != NULL);
+	if (st) {
+		store_bind_blob(st, 1, all, sizeof all);
+		CHECK_INT(store_step(st, &err), STORE_ROW);
+		size_t len = 0;
+		const void *b = store_col_blob(st, 0, &len);
+		CHECK_INT(len, sizeof rev);
+		CHECK(b && memcmp(b, rev, sizeof rev) == 0);
+		CHECK_INT(store_step(st, &err), STORE_DONE);
+		store_done(st);
+	}
+	done(s);
+}
+
 /* The schema a text dump of sqlite_schema gives, for comparing databases. */
 static void schema_text(store *s, char *out, size_t cap)
 {
@@ -658,22 +764,30 @@ static void schema_text(store *s, char *out, size_t cap)
 	store_done(st);
 }
 
-/* An old database (its guard written as a trigger in migration 1) and a new
- * one (migration 1 without it, the guard by a step of migration 2) end with
- * the same schema: the way the modules moved their guards to the dialect. */
+/* An old database (its guard written as a trigger in migration 1, its keys
+ * and byte columns in SQLite's words) and a new one (migration 1 without the
+ * trigger and with the dialect's tokens, the guard by a step of migration 2)
+ * end with the same schema: the way the modules moved their guards and
+ * column types to the dialect without touching existing databases. */
 static void test_guards_move_to_a_step(void)
 {
-	static char before[4096], after[4096];
+	static char before[8192], after[8192];
 	at_error err = {0};
 	static const store_migration old1[] = {
 		{1, "CREATE TABLE biz_log(seq INTEGER PRIMARY KEY, what TEXT NOT NULL);"
 		    "CREATE TRIGGER biz_log_no_update BEFORE UPDATE ON biz_log"
 		    " BEGIN SELECT RAISE(ABORT, 'biz_log is append-only'); END;"
 		    "CREATE TRIGGER biz_log_no_delete BEFORE DELETE ON biz_log"
-		    " BEGIN SELECT RAISE(ABORT, 'biz_log is append-only'); END;"},
+		    " BEGIN SELECT RAISE(ABORT, 'biz_log is append-only'); END;"
+		    "CREATE TABLE biz_chain(seq INTEGER PRIMARY KEY,"
+		    " prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
+		    "CREATE TABLE biz_session(token_hash BLOB PRIMARY KEY, at INTEGER NOT NULL);"},
 	};
 	static const store_migration now[] = {
-		{1, "CREATE TABLE biz_log(seq INTEGER PRIMARY KEY, what TEXT NOT NULL);"},
+		{1, "CREATE TABLE biz_log(seq " STORE_SERIAL_KEY ", what TEXT NOT NULL);"
+		    "CREATE TABLE biz_chain(seq " STORE_INT_KEY ","
+		    " prev_hash " STORE_BYTES " NOT NULL, hash " STORE_BYTES " NOT NULL);"
+		    "CREATE TABLE biz_session(token_hash " STORE_BYTES " PRIMARY KEY, at INTEGER NOT NULL);"},
 		{2, NULL},
 	};
 	static const store_migration_step steps[] = {{2, guard_log}};
@@ -688,6 +802,11 @@ static void test_guards_move_to_a_step(void)
 	CHECK_INT(store_schema_version(s, "biz"), 2);
 	schema_text(s, before, sizeof before);
 	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_log WHERE what = 'kept'"), 1);
+	/* the old table's ids go on from the old rows, read back by RETURNING */
+	int64_t id = 0;
+	CHECK_INT(store_run_id(s, "INSERT INTO biz_log(what) VALUES('new') RETURNING seq", NULL, 0, &id,
+			       &err), 0);
+	CHECK_INT(id, 2);
 	CHECK_INT(store_run(s, "DELETE FROM biz_log", NULL, 0, &err), -1);
 	done(s);
 
@@ -699,6 +818,7 @@ static void test_guards_move_to_a_step(void)
 	schema_text(s, after, sizeof after);
 	done(s);
 	CHECK(strstr(before, "biz_log_no_delete") != NULL);
+	CHECK(strstr(before, "biz_chain(seq INTEGER PRIMARY KEY, prev_hash BLOB NOT NULL") != NULL);
 	CHECK_STR(before, after);
 }
 
@@ -735,6 +855,8 @@ int main(void)
 	RUN(test_spine_statement_not_cached_for_business);
 	RUN(test_bind_errors_are_sticky);
 	RUN(test_one_shot_helpers);
+	RUN(test_insert_returning_id);
+	RUN(test_bytes_round_trip);
 	RUN(test_dialect);
 	RUN(test_guards_move_to_a_step);
 	RUN(test_explain);
