@@ -156,14 +156,6 @@ typedef struct plan {
 	size_t n;
 } plan;
 
-static int age_on(at_date birth, at_date day)
-{
-	int a = day.year - birth.year;
-	if (day.month < birth.month || (day.month == birth.month && day.day < birth.day))
-		a--;
-	return a;
-}
-
 static int add_inst(plan *p, const tax_installment *in, size_t n)
 {
 	if (p->n + n > sizeof p->inst / sizeof p->inst[0])
@@ -199,7 +191,7 @@ static int make_plan(store *s, const char *ano, const tax_collection_law *cl, co
 	at_date apr1 = {fiscal_year, 4, 1};
 	int64_t rest = annual;
 	bool special = m->special_payer[0] && !house_only;
-	if (!house_only && age_on(m->c.birth_date, apr1) >= cl->pension_special_min_age &&
+	if (!house_only && date_age_on(m->c.birth_date, apr1) >= cl->pension_special_min_age &&
 	    m->c.income.public_pension_revenue >= cl->pension_special_min_revenue &&
 	    r->pension_income > 0 && r->total_income_amount > 0) {
 		/* 公的年金等に係る所得に係る所得割額: the income levy in proportion
