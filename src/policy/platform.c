@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "core/mynumber.h"
 #include "policy/decl.h"
+#include "policy/municipality.h"
 #include "policy_internal.h"
 
 void platform_db_path(const char *dir, strbuf *out)
@@ -41,11 +42,16 @@ static int bring_up(store *s, at_error *err)
 	return 0;
 }
 
-int platform_init(const char *dir, const char *municipality, at_error *err)
+int platform_init(const char *dir, const char *code, at_error *err)
 {
 	if (crypto_setup(err))
 		return -1;
-	if (municipality_code_validate(municipality, "municipality", err))
+	if (municipality_code_validate(code, "municipality", err))
+		return -1;
+	/* Only a municipality Atena has identity data for (data/municipalities):
+	 * its certificates and notices must name it. */
+	municipality m;
+	if (municipality_builtin(code, "municipality", &m, NULL, err))
 		return -1;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return at_fail(err, 500, AT_E_INTERNAL, "data", "cannot create the data directory %s: %s",
@@ -66,7 +72,8 @@ int platform_init(const char *dir, const char *municipality, at_error *err)
 		goto out;
 	if (store_open(db.buf, true, &s, err) || bring_up(s, err))
 		goto out;
-	if (policy_setting_set(s, "municipality", municipality, err))
+	if (policy_setting_set(s, "municipality", code, err) ||
+	    municipality_store(s, code, err))
 		goto out;
 	rc = 0;
 out:

@@ -896,9 +896,7 @@ static int check_unique(ev *e, const char *item, const char *value, const char *
 
 /* ---- Numbers ---------------------------------------------------------- */
 
-/* Keep a counter ahead of numbers given explicitly (a data load), so the
- * next assigned one does not walk through them. */
-static int counter_at_least(store *s, const char *name, int64_t v, at_error *err)
+int reg_counter_at_least(store *s, const char *name, int64_t v, at_error *err)
 {
 	store_stmt *st = store_prepare(s,
 		"INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
@@ -1147,12 +1145,12 @@ static int ev_move_in(ev *e, at_error *err)
 		ev_late_check(e);
 	if (is_new && !*hno && assign_household(e, hno, err))
 		goto out;
-	if (is_new && counter_at_least(e->s, "household_no", atoll(hno), err))
+	if (is_new && reg_counter_at_least(e->s, "household_no", atoll(hno), err))
 		goto out;
 	snprintf(e->household_no, sizeof e->household_no, "%s", hno);
 	for (size_t i = 0; i < n; i++) {
 		if (*np[i].ano) {
-			if (counter_at_least(e->s, "addressee_no", atoll(np[i].ano), err))
+			if (reg_counter_at_least(e->s, "addressee_no", atoll(np[i].ano), err))
 				goto out;
 		} else if (assign_addressee(e, np[i].ano, err)) {
 			goto out;
@@ -1245,7 +1243,7 @@ static int ev_birth(ev *e, at_error *err)
 	}
 	/* 出生届 within 14 days (戸籍法49条1項). */
 	ev_late_check(e);
-	if (*np.ano ? counter_at_least(e->s, "addressee_no", atoll(np.ano), err)
+	if (*np.ano ? reg_counter_at_least(e->s, "addressee_no", atoll(np.ano), err)
 		    : assign_addressee(e, np.ano, err))
 		goto out;
 	snprintf(e->household_no, sizeof e->household_no, "%s", hno);
@@ -1757,7 +1755,7 @@ static int ev_in_ward_move(ev *e, at_error *err)
 	if (changes_household) {
 		if (is_new && !*hno && assign_household(e, hno, err))
 			goto out;
-		if (is_new && counter_at_least(e->s, "household_no", atoll(hno), err))
+		if (is_new && reg_counter_at_least(e->s, "household_no", atoll(hno), err))
 			goto out;
 		if (plan_join(e, m, n, hno, members, err))
 			goto out;

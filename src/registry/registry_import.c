@@ -448,22 +448,6 @@ static int check_register(imp *m, at_error *err)
 
 /* ---- Writing ------------------------------------------------------------- */
 
-/* Keep a counter ahead of the numbers the old system gave, so the next one
- * Atena assigns follows them (registry_events.c does the same for a load). */
-static int counter_at_least(store *s, const char *name, int64_t v, at_error *err)
-{
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
-		" SET value = CASE WHEN value < excluded.value THEN excluded.value ELSE value END", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, name);
-	store_bind_int(st, 2, v);
-	int r = store_step(st, err);
-	store_done(st);
-	return r == STORE_DONE ? 0 : -1;
-}
-
 static int write_all(imp *m, json_t **result, at_error *err)
 {
 	store *s = m->s;
@@ -505,8 +489,8 @@ static int write_all(imp *m, json_t **result, at_error *err)
 		json_array_append_new(records, json_pack("{s:s,s:I}", "addressee_no", p->ano,
 							 "record_id", (json_int_t)rid));
 	}
-	if (counter_at_least(s, "addressee_no", max_ano, err) ||
-	    counter_at_least(s, "household_no", max_hno, err))
+	if (reg_counter_at_least(s, "addressee_no", max_ano, err) ||
+	    reg_counter_at_least(s, "household_no", max_hno, err))
 		goto out;
 	/* One line ties the batch to who loaded it (the audit row carries the
 	 * staff, terminal and reason); no personal data in the detail. */

@@ -11,7 +11,7 @@
 
 #include "core/date.h"
 #include "core/json.h"
-#include "policy/platform.h"
+#include "policy/municipality.h"
 #include "registry/registry.h"
 #include "tax/engine.h"
 #include "tax/schedule.h"
@@ -24,19 +24,6 @@ static json_int_t geti(json_t *o, const char *a, const char *b)
 	if (b)
 		v = json_object_get(v, b);
 	return json_integer_value(v);
-}
-
-/* 特別区民税・都民税 in Tokyo's wards, 市民税・県民税 elsewhere (地方税法1条2項:
- * the rules for 市町村 apply to 特別区, for 道府県 to 都). */
-static void tax_names(const char *code, const char *name, const char **muni, const char **pref)
-{
-	bool tokyo = !strncmp(code, "13", 2);
-	*pref = tokyo ? "都民税" : !strncmp(code, "01", 2) ? "道民税"
-			: (!strncmp(code, "26", 2) || !strncmp(code, "27", 2)) ? "府民税" : "県民税";
-	size_t n = name ? strlen(name) : 0;
-	const char *last = n >= 3 ? name + n - 3 : "";
-	*muni = tokyo && !strcmp(last, "区") ? "特別区民税"
-		: !strcmp(last, "町") ? "町民税" : !strcmp(last, "村") ? "村民税" : "市民税";
 }
 
 typedef struct latest {
@@ -231,21 +218,21 @@ static json_t *tax_block(const latest *l)
 			 "annual_tax", (json_int_t)r->annual_tax);
 }
 
-/* The document's common top. */
-static json_t *doc_top(door *d, const tax_law *law, const char *kind, int fy, at_error *err)
+/* The document's common top: who issues it and the names of its levies come
+ * from the municipality's identity data (policy/municipality.h). */
+static json_t *doc_top(door *d, const char *kind, int fy, at_error *err)
 {
-	char muni[8];
-	if (platform_municipality(door_store(d), muni, err))
+	municipality mu;
+	if (municipality_of(door_store(d), &mu, err))
 		return NULL;
-	const char *name = tax_law_municipality_name(law, muni);
-	const char *mt, *pt;
-	tax_names(muni, name ? name : "", &mt, &pt);
-	char issuer[96], today[11];
-	snprintf(issuer, sizeof issuer, "%s長", name ? name : muni);
+	char full[2 * MUNICIPALITY_TEXT], issuer[MUNICIPALITY_ISSUER], today[11];
+	municipality_full_name(&mu, full);
+	municipality_issuer(&mu, issuer);
 	date_format(date_today(), today);
 	return json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "kind", kind, "fiscal_year", fy,
-			 "municipality", name ? name : muni, "issuer", issuer, "issued_date", today,
-			 "municipal_tax_name", mt, "prefectural_tax_name", pt);
+			 "municipality", full, "issuer", issuer, "issued_date", today,
+			 "municipal_tax_name", mu.municipal_tax, "prefectural_tax_name",
+			 mu.prefectural_tax);
 }
 
 static void add_revision(json_t *doc, const latest *l)
@@ -299,7 +286,7 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
 	if (load_latest(d, law, fiscal_year, addressee_no, &l, err) ||
 	    identity(d, kr, fiscal_year, addressee_no, &who, err))
 		goto out;
-	doc = doc_top(d, law, kind, fiscal_year, err);
+	doc = doc_top(d, kind, fiscal_year, err);
 	if (!doc)
 		goto out;
 	json_object_set_new(doc, "income", income_block(l.result));
@@ -385,6 +372,7 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 			const char *payer_id, json_t **out, at_error *err)
 {
 	(void)kr;
+	(void)law;   /* the levy names are identity data now; the parameter stays for the callers */
 	*out = NULL;
 	/* Each employee's latest version whose collector is this payer. */
 	store_stmt *st = store_prepare(door_store(d),
@@ -457,7 +445,7 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 			     "document kind=special_collection_employer", err))
 			goto out;
 	}
-	json_t *doc = doc_top(d, law, "special_collection_employer", fiscal_year, err);
+	json_t *doc = doc_top(d, "special_collection_employer", fiscal_year, err);
 	if (!doc)
 		goto out;
 	char pname[128];
