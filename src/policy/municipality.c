@@ -39,7 +39,7 @@ static int text_field(json_t *o, const char *path, const char *key, char *out, s
 
 /* Calendar months in fiscal order June..May, each at most once, as
  * tax_schedule_ordinary_in takes them (地方税法320条). */
-static int months_field(json_t *o, const char *path, municipality *m, at_error *err)
+static int months_field(json_t *o, const char *path, at_municipality *m, at_error *err)
 {
 	char f[160];
 	snprintf(f, sizeof f, "%sordinary_collection_months", path);
@@ -67,7 +67,7 @@ static int months_field(json_t *o, const char *path, municipality *m, at_error *
 	return 0;
 }
 
-int municipality_parse(const char *json_text, const char *source, municipality *out,
+int municipality_parse(const char *json_text, const char *source, at_municipality *out,
 		       at_error *err)
 {
 	memset(out, 0, sizeof *out);
@@ -141,7 +141,7 @@ out:
 	return rc;
 }
 
-int municipality_builtin(const char *code, const char *field, municipality *out,
+int municipality_builtin(const char *code, const char *field, at_municipality *out,
 			 const char **text, at_error *err)
 {
 	char name[32];
@@ -167,14 +167,14 @@ int municipality_builtin(const char *code, const char *field, municipality *out,
 
 int municipality_store(store *s, const char *code, at_error *err)
 {
-	municipality m;
+	at_municipality m;
 	const char *text;
 	if (municipality_builtin(code, "municipality", &m, &text, err))
 		return -1;
 	return policy_setting_set(s, SETTING_IDENTITY, text, err);
 }
 
-int municipality_of(store *s, municipality *out, at_error *err)
+int municipality_of(store *s, at_municipality *out, at_error *err)
 {
 	char code[7];
 	if (platform_municipality(s, code, err))
@@ -193,7 +193,7 @@ int municipality_of(store *s, municipality *out, at_error *err)
 	return rc;
 }
 
-void municipality_full_name(const municipality *m, char out[2 * MUNICIPALITY_TEXT])
+void municipality_full_name(const at_municipality *m, char out[2 * MUNICIPALITY_TEXT])
 {
 	size_t pl = strlen(m->prefecture);
 	if (!strncmp(m->name, m->prefecture, pl))
@@ -202,7 +202,7 @@ void municipality_full_name(const municipality *m, char out[2 * MUNICIPALITY_TEX
 		snprintf(out, 2 * MUNICIPALITY_TEXT, "%s%s", m->prefecture, m->name);
 }
 
-void municipality_issuer(const municipality *m, char out[MUNICIPALITY_ISSUER])
+void municipality_issuer(const at_municipality *m, char out[MUNICIPALITY_ISSUER])
 {
 	char full[2 * MUNICIPALITY_TEXT];
 	municipality_full_name(m, full);

@@ -18,7 +18,7 @@
  * data falls back to the built-in file of its recorded code.
  *
  * Typical use:
- *   municipality m;
+ *   at_municipality m;
  *   if (municipality_of(door_store(d), &m, err)) return -1;
  *   municipality_issuer(&m, issuer);      // "東京都目黒区長"
  */
@@ -34,7 +34,7 @@
 #define MUNICIPALITY_TEXT 96          /* bytes for a name or title: 31 characters (UTF-8) */
 #define MUNICIPALITY_ISSUER (5 * MUNICIPALITY_TEXT)   /* bytes for municipality_issuer */
 
-typedef struct municipality {
+typedef struct at_municipality {
 	char code[7];                        /* 全国地方公共団体コード, with check digit */
 	char name[MUNICIPALITY_TEXT];        /* 目黒区 */
 	char prefecture[MUNICIPALITY_TEXT];  /* 東京都 */
@@ -45,26 +45,26 @@ typedef struct municipality {
 	char prefectural_tax[MUNICIPALITY_TEXT];  /* 都民税 / 道民税 / 府民税 / 県民税 */
 	int ordinary_months[MUNICIPALITY_MAX_MONTHS];  /* calendar months, June..May order */
 	size_t n_ordinary_months;
-} municipality;
+} at_municipality;
 
 /* Parse and validate a municipality file's text; `source` names it in errors
  * ("municipalities/131105.json"). 400 naming the field when it breaks a rule. */
-int municipality_parse(const char *json_text, const char *source, municipality *out,
+int municipality_parse(const char *json_text, const char *source, at_municipality *out,
 		       at_error *err);
 /* The built-in file of a code, its text in *text (static) when not NULL:
  * 404 naming `field` when Atena has no file for it. */
-int municipality_builtin(const char *code, const char *field, municipality *out,
+int municipality_builtin(const char *code, const char *field, at_municipality *out,
 			 const char **text, at_error *err);
 /* The identity of the installation (stored at init). */
-int municipality_of(store *s, municipality *out, at_error *err);
+int municipality_of(store *s, at_municipality *out, at_error *err);
 /* Store a built-in identity with the database (platform_init). */
 int municipality_store(store *s, const char *code, at_error *err);
 
 /* "東京都目黒区" (prefecture and name; a name that already starts with the
  * prefecture is not doubled). */
-void municipality_full_name(const municipality *m, char out[2 * MUNICIPALITY_TEXT]);
+void municipality_full_name(const at_municipality *m, char out[2 * MUNICIPALITY_TEXT]);
 /* The issuer printed under a certificate or notice: "東京都目黒区長", and
  * "東京都目黒区長　氏名" when the head's name is known. */
-void municipality_issuer(const municipality *m, char out[MUNICIPALITY_ISSUER]);
+void municipality_issuer(const at_municipality *m, char out[MUNICIPALITY_ISSUER]);
 
 #endif

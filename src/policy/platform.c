@@ -50,7 +50,7 @@ int platform_init(const char *dir, const char *code, at_error *err)
 		return -1;
 	/* Only a municipality Atena has identity data for (data/municipalities):
 	 * its certificates and notices must name it. */
-	municipality m;
+	at_municipality m;
 	if (municipality_builtin(code, "municipality", &m, NULL, err))
 		return -1;
 	if (mkdir(dir, 0700) && errno != EEXIST)

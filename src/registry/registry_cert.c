@@ -452,7 +452,7 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 	if (!*hh_name && hh_items)
 		hh_name = reg_str(hh_items, "name");
 	/* Who certifies: the municipality's identity data (policy/municipality.h). */
-	municipality mu;
+	at_municipality mu;
 	if (municipality_of(door_store(d), &mu, err))
 		goto out;
 	const char *muni = mu.code;

@@ -11,7 +11,7 @@
 
 #include "core/date.h"
 #include "core/json.h"
-#include "policy/platform.h"
+#include "policy/municipality.h"
 #include "tax/engine.h"
 #include "tax/schedule.h"
 #include "tax/tax.h"
@@ -179,8 +179,8 @@ static int previous_pension_part(store *s, int fiscal_year, const char *ano, int
  * last year's pension part (the provisional base) is read only for those
  * whom pension special collection concerns. */
 static int make_plan(store *s, const char *ano, const tax_collection_law *cl, const merged *m,
-		     const tax_result *r, bool house_only, int fiscal_year, int64_t unit, plan *p,
-		     at_error *err)
+		     const tax_result *r, bool house_only, int fiscal_year, int64_t unit,
+		     const at_municipality *mu, plan *p, at_error *err)
 {
 	memset(p, 0, sizeof *p);
 	int64_t annual = r->annual_tax;
@@ -227,10 +227,12 @@ static int make_plan(store *s, const char *ano, const tax_collection_law *cl, co
 		add_inst(p, si, 12);
 		snprintf(p->payer, sizeof p->payer, "%s", m->special_payer);
 	} else if (rest > 0) {
-		tax_installment oi[4];
-		if (tax_schedule_ordinary(rest, fiscal_year, unit, oi, err))
-			return -1;
-		add_inst(p, oi, 4);
+		/* on the municipality's own 納期 (地方税法320条, data/municipalities) */
+		tax_installment oi[MUNICIPALITY_MAX_MONTHS];
+		if (tax_schedule_ordinary_in(rest, fiscal_year, unit, mu->ordinary_months,
+					     mu->n_ordinary_months, oi, err) ||
+		    add_inst(p, oi, mu->n_ordinary_months))
+			return at_fail(err, 500, AT_E_INTERNAL, "schedule", "the ordinary schedule does not fit");
 		special = false;
 	}
 	snprintf(p->method, sizeof p->method, "%s%s%s",
@@ -365,9 +367,10 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
 	       int fiscal_year, int chunk, json_t **summary, at_error *err)
 {
 	*summary = NULL;
-	char muni[8];
-	if (platform_municipality(s, muni, err))
+	at_municipality mu;
+	if (municipality_of(s, &mu, err))
 		return -1;
+	const char *muni = mu.code;
 	if (!tax_law_has_year(law, fiscal_year))
 		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
 			       "no tax law data for fiscal year %d", fiscal_year);
@@ -488,7 +491,7 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
 			if (house)
 				house_only_result(&res);
 			plan p;
-			if (make_plan(ds, rows[i].addressee_no, &cl, &m, &res, house, fiscal_year, unit,
+			if (make_plan(ds, rows[i].addressee_no, &cl, &m, &res, house, fiscal_year, unit, &mu,
 				      &p, err) ||
 			    insert_version(ds, fiscal_year, rows[i].addressee_no, 1, "initial", &res, &p,
 					   res.annual_tax, 0, &m.c, err))
@@ -590,9 +593,10 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 		 int fiscal_year, at_date today, json_t **summary, at_error *err)
 {
 	*summary = NULL;
-	char muni[8];
-	if (platform_municipality(s, muni, err))
+	at_municipality mu;
+	if (municipality_of(s, &mu, err))
 		return -1;
+	const char *muni = mu.code;
 	if (!tax_law_has_year(law, fiscal_year))
 		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
 			       "no tax law data for fiscal year %d", fiscal_year);
@@ -679,7 +683,7 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 		bool house = !strcmp(x->row.status, TAX_ROLL_HOUSE);
 		if (house)
 			house_only_result(&res);
-		rc = make_plan(ds, x->row.addressee_no, &cl, &m, &res, house, fiscal_year, unit, &p,
+		rc = make_plan(ds, x->row.addressee_no, &cl, &m, &res, house, fiscal_year, unit, &mu, &p,
 			       err);
 		if (rc)
 			break;

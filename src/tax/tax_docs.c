@@ -222,7 +222,7 @@ static json_t *tax_block(const latest *l)
  * from the municipality's identity data (policy/municipality.h). */
 static json_t *doc_top(door *d, const char *kind, int fy, at_error *err)
 {
-	municipality mu;
+	at_municipality mu;
 	if (municipality_of(door_store(d), &mu, err))
 		return NULL;
 	char full[2 * MUNICIPALITY_TEXT], issuer[MUNICIPALITY_ISSUER], today[11];
