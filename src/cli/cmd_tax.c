@@ -323,13 +323,22 @@ static int f_intake(tax_env *e, door *d, json_t **out, at_error *err)
 			  e->input.len, out, err);
 }
 
+/* --after CURSOR --limit N of a list that pages (tax.h: tax_page). */
+static int page_flags(tax_env *e, tax_page *pg, at_error *err)
+{
+	long long after = 0, limit = 0;
+	if (flag_ll(e->a, "after", 0, INT64_MAX, false, &after, err) ||
+	    flag_ll(e->a, "limit", 1, 100000, false, &limit, err))
+		return -1;
+	pg->after = after;
+	pg->limit = limit;
+	return 0;
+}
+
 static int f_holds(tax_env *e, door *d, json_t **out, at_error *err)
 {
-	json_t *l = NULL;
-	if (tax_holds(d, e->fiscal_year, &l, err))
-		return -1;
-	*out = json_pack("{s:o}", "held", l);
-	return 0;
+	tax_page pg;
+	return page_flags(e, &pg, err) || tax_holds(d, e->fiscal_year, &pg, out, err) ? -1 : 0;
 }
 
 static int f_decide(tax_env *e, door *d, json_t **out, at_error *err)
@@ -345,11 +354,8 @@ static int f_decide(tax_env *e, door *d, json_t **out, at_error *err)
 
 static int f_forwarding(tax_env *e, door *d, json_t **out, at_error *err)
 {
-	json_t *l = NULL;
-	if (tax_forwarding(d, e->fiscal_year, &l, err))
-		return -1;
-	*out = json_pack("{s:o}", "forwarded", l);
-	return 0;
+	tax_page pg;
+	return page_flags(e, &pg, err) || tax_forwarding(d, e->fiscal_year, &pg, out, err) ? -1 : 0;
 }
 
 static int f_double(tax_env *e, door *d, json_t **out, at_error *err)
@@ -413,7 +419,7 @@ static int run_assess(tax_env *e, at_error *err)
 static int run_reassess(tax_env *e, at_error *err)
 {
 	json_t *out = NULL;
-	if (tax_reassess(e->s, e->kr, &e->ctx, e->law, e->fiscal_year, date_today(), &out, err))
+	if (tax_reassess(e->s, e->kr, &e->ctx, e->law, e->fiscal_year, date_today(), 0, &out, err))
 		return -1;
 	print_json(out);
 	json_decref(out);
@@ -433,6 +439,7 @@ typedef struct tsub {
 } tsub;
 
 static const arg_spec spec_plain[] = {COMMON_FLAGS, {NULL, false}};
+static const arg_spec spec_page[] = {COMMON_FLAGS, {"after", true}, {"limit", true}, {NULL, false}};
 static const arg_spec spec_intake[] = {COMMON_FLAGS, {"kind", true}, {"file", true},
 				       {NULL, false}};
 static const arg_spec spec_decide[] = {COMMON_FLAGS, {"file", true}, {NULL, false}};
@@ -452,9 +459,10 @@ static const tsub tsubs[] = {
 	 "person (名寄せ), holds mismatches, forwards documents of non-residents (回送).\n"
 	 "One bad record refuses the whole file. Loading the same file twice changes nothing.",
 	 run_intake},
-	{"holds", 0, false, spec_plain,
-	 "usage: atena tax holds --fiscal-year Y --as STAFF --reason TEXT\n\n"
-	 "Lists documents held for identity confirmation or inquiry.",
+	{"holds", 0, false, spec_page,
+	 "usage: atena tax holds --fiscal-year Y [--after DOC_ID] [--limit N] --as STAFF --reason TEXT\n\n"
+	 "Lists documents held for identity confirmation or inquiry, 1,000 at most a page;\n"
+	 "\"truncated\": true says more follow: pass \"next_after\" as --after for the next page.",
 	 run_holds},
 	{"decide", 1, true, spec_decide,
 	 "usage: atena tax decide DOC_ID --file DECISION.json --as STAFF --reason TEXT\n\n"
@@ -462,9 +470,10 @@ static const tsub tsubs[] = {
 	 "{\"action\":\"nonresident\",\"kind\":\"deemed\"|\"house\"}, {\"action\":\"forward\",\n"
 	 "\"destination\":\"131075\"} or {\"action\":\"reject\"}.",
 	 run_decide},
-	{"forwarding", 0, false, spec_plain,
-	 "usage: atena tax forwarding --fiscal-year Y --as STAFF --reason TEXT\n\n"
-	 "The forwarding log (回送): only the log is kept, never the document.",
+	{"forwarding", 0, false, spec_page,
+	 "usage: atena tax forwarding --fiscal-year Y [--after SEQ] [--limit N] --as STAFF --reason TEXT\n\n"
+	 "The forwarding log (回送): only the log is kept, never the document. 10,000 rows at most\n"
+	 "a page; \"truncated\": true says more follow: pass \"next_after\" as --after.",
 	 run_forwarding},
 	{"double-dependants", 0, false, spec_plain,
 	 "usage: atena tax double-dependants --fiscal-year Y --as STAFF --reason TEXT\n\n"

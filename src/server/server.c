@@ -77,6 +77,7 @@ static const char *const reg_search_params[] = {
 static const char *const reg_cert_params[] = {"format", NULL};
 static const char *const reg_outbox_params[] = {"after", "limit", NULL};
 static const char *const tax_fy_params[] = {"fiscal_year", NULL};
+static const char *const tax_page_params[] = {"fiscal_year", "after", "limit", NULL};
 static const char *const tax_sched_params[] = {"method", "annual", "fiscal_year",
 					       "previous_annual", NULL};
 static const char *const tax_doc_params[] = {"fiscal_year", "kind", "format", NULL};
@@ -116,9 +117,9 @@ static const route routes[] = {
 	{"GET", "/tax/schedule", R_PURPOSE, h_tax_schedule, tax_sched_params},
 	{"POST", "/tax/roll", R_PURPOSE, h_tax_roll, tax_fy_params},
 	{"POST", "/tax/intake", R_PURPOSE | R_BODY, h_tax_intake, NULL},
-	{"GET", "/tax/holds", R_PURPOSE, h_tax_holds, tax_fy_params},
+	{"GET", "/tax/holds", R_PURPOSE, h_tax_holds, tax_page_params},
 	{"POST", "/tax/holds/{id}/decision", R_PURPOSE | R_BODY, h_tax_hold_decide, NULL},
-	{"GET", "/tax/forwarding", R_PURPOSE, h_tax_forwarding, tax_fy_params},
+	{"GET", "/tax/forwarding", R_PURPOSE, h_tax_forwarding, tax_page_params},
 	{"GET", "/tax/double-dependants", R_PURPOSE, h_tax_double, tax_fy_params},
 	{"POST", "/tax/assess", R_PURPOSE, h_tax_assess, tax_fy_params},
 	{"POST", "/tax/reassess", R_PURPOSE, h_tax_reassess, tax_fy_params},

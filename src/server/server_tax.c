@@ -218,14 +218,19 @@ int h_tax_intake(req *r, at_error *err)
 	return srv_reply(r, 200, out, err);
 }
 
+/* ?after=CURSOR&limit=N of a list that pages (tax.h: tax_page). */
+static int page_q(req *r, tax_page *pg, at_error *err)
+{
+	const char *a = srv_query(r, "after"), *l = srv_query(r, "limit");
+	pg->after = pg->limit = 0;
+	return (a && srv_parse_int(a, 0, INT64_MAX, "after", &pg->after, err)) ||
+	       (l && srv_parse_int(l, 1, 100000, "limit", &pg->limit, err)) ? -1 : 0;
+}
+
 static int f_holds(req *r, door *d, int fy, json_t **out, at_error *err)
 {
-	(void)r;
-	json_t *l = NULL;
-	if (tax_holds(d, fy, &l, err))
-		return -1;
-	*out = json_pack("{s:o}", "held", l);
-	return 0;
+	tax_page pg;
+	return page_q(r, &pg, err) || tax_holds(d, fy, &pg, out, err) ? -1 : 0;
 }
 
 int h_tax_holds(req *r, at_error *err)
@@ -253,12 +258,8 @@ int h_tax_hold_decide(req *r, at_error *err)
 
 static int f_forwarding(req *r, door *d, int fy, json_t **out, at_error *err)
 {
-	(void)r;
-	json_t *l = NULL;
-	if (tax_forwarding(d, fy, &l, err))
-		return -1;
-	*out = json_pack("{s:o}", "forwarded", l);
-	return 0;
+	tax_page pg;
+	return page_q(r, &pg, err) || tax_forwarding(d, fy, &pg, out, err) ? -1 : 0;
 }
 
 int h_tax_forwarding(req *r, at_error *err)
@@ -312,7 +313,7 @@ int h_tax_reassess(req *r, at_error *err)
 		return -1;
 	json_t *out = NULL;
 	at_date today = date_today();
-	if (tax_reassess(r->s, r->kr, &r->ctx, law, fy, today, &out, err)) {
+	if (tax_reassess(r->s, r->kr, &r->ctx, law, fy, today, 0, &out, err)) {
 		audit_refusal(r, "", err);
 		return -1;
 	}
