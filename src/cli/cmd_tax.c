@@ -380,8 +380,10 @@ static int f_document(tax_env *e, door *d, json_t **out, at_error *err)
 
 static int f_employer(tax_env *e, door *d, json_t **out, at_error *err)
 {
-	return tax_employer_notice(d, e->kr, e->law, e->fiscal_year, e->a->positional[0], out,
-				   err);
+	tax_page pg;
+	return page_flags(e, &pg, err) ||
+	       tax_employer_notice(d, e->kr, e->law, e->fiscal_year, e->a->positional[0], &pg, out,
+				   err) ? -1 : 0;
 }
 
 static int run_roll(tax_env *e, at_error *err) { return in_door(e, DOOR_WRITE, f_roll, err); }
@@ -445,6 +447,8 @@ static const arg_spec spec_intake[] = {COMMON_FLAGS, {"kind", true}, {"file", tr
 static const arg_spec spec_decide[] = {COMMON_FLAGS, {"file", true}, {NULL, false}};
 static const arg_spec spec_assess[] = {COMMON_FLAGS, {"chunk", true}, {NULL, false}};
 static const arg_spec spec_doc[] = {COMMON_FLAGS, {"out", true}, {NULL, false}};
+static const arg_spec spec_emp[] = {COMMON_FLAGS, {"out", true}, {"after", true}, {"limit", true},
+				    {NULL, false}};
 
 static const tsub tsubs[] = {
 	{"roll", 0, false, spec_plain,
@@ -499,10 +503,12 @@ static const tsub tsubs[] = {
 	 "KIND: tax_decision (税額決定・納税通知書), special_collection_employee,\n"
 	 "tax_certificate (課税・所得証明書). JSON, or a PDF with --out (a new file, mode 0600).",
 	 run_document},
-	{"employer-notice", 1, false, spec_doc,
+	{"employer-notice", 1, false, spec_emp,
 	 "usage: atena tax employer-notice PAYER_ID --fiscal-year Y [--out FILE.pdf]\n"
-	 "                                 --as STAFF --reason TEXT\n\n"
-	 "The special-collection notice for an employer (特別徴収税額の決定通知書).",
+	 "                                 [--after ADDRESSEE_NO] [--limit N] --as STAFF --reason TEXT\n\n"
+	 "The special-collection notice for an employer (特別徴収税額の決定通知書), 10,000\n"
+	 "employees a sheet; \"sheet\": {\"continues\": true} says another follows: pass its\n"
+	 "\"next_after\" as --after.",
 	 run_employer},
 };
 #define NTSUBS (sizeof tsubs / sizeof tsubs[0])

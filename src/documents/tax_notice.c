@@ -952,12 +952,26 @@ static char *certification_special(const common *c, bool employer)
 
 static int special_employer(const rd *x, form *f, at_error *err)
 {
-	static const char *const ok[] = {COMMON_KEYS, REVISION_KEYS, "employer", "employees", NULL};
+	static const char *const ok[] = {COMMON_KEYS, REVISION_KEYS, "employer", "employees", "sheet",
+					 NULL};
+	static const char *const sok[] = {"continued", "continues", "next_after", NULL};
 	common c;
-	const char *ename, *enumber, *eaddr;
+	const char *ename, *enumber, *eaddr, *next_after;
+	/* One sheet of a list longer than a notice holds (tax.h: the employer's
+	 * notice pages): it says so, so that no employee silently drops out. */
+	bool continued = false, continues = false;
+	rd sh = {.o = get(x, "sheet")};
+	snprintf(sh.path, sizeof sh.path, "sheet");
 	if (read_common(x, true, false, &c, f, err) ||
 	    read_employer(x, true, &ename, &enumber, &eaddr, err) ||
 	    known(x, ok, NULL, 0, "a special_collection_employer notice", err))
+		return -1;
+	if (sh.o && !json_is_object(sh.o))
+		return at_fail(err, 400, AT_E_INVALID, "sheet", "sheet must be an object");
+	if (sh.o && (r_bool(&sh, "continued", &continued, err) ||
+		     r_bool(&sh, "continues", &continues, err) ||
+		     r_str(&sh, "next_after", false, 40, 0, &next_after, err) ||
+		     known(&sh, sok, NULL, 0, "a sheet", err)))
 		return -1;
 	set_title(f, &c, c.revised ? "特別徴収税額の変更通知書（特別徴収義務者用）"
 			    : "特別徴収税額の決定通知書（特別徴収義務者用）");
@@ -1037,11 +1051,18 @@ static int special_employer(const rd *x, form *f, at_error *err)
 		}
 		months_rows(t, m);
 	}
-	/* the totals the employer pays in each month */
+	/* the totals the employer pays in each month: of this sheet when the
+	 * list goes on over several */
+	bool part = continued || continues;
 	form_table *t = form_add_table(f, "totals");
-	ROW(t, CELL("人数", FS_VALUE, 6, form_fmt("%zu人", json_array_size(es))),
-	    CELL("年税額合計", FS_VALUE, 6, yen(total)));
+	ROW(t, CELL(part ? "本葉の人数" : "人数", FS_VALUE, 6,
+		    form_fmt("%zu人", json_array_size(es))),
+	    CELL(part ? "本葉の年税額合計" : "年税額合計", FS_VALUE, 6, yen(total)));
 	months_rows(t, month_total);
+	if (part)
+		ROW(t, CELL("続葉", FS_WIDE, 12,
+			    form_esc(continued && continues ? "前葉から続く・次葉に続く"
+				     : continued ? "前葉から続く（本葉で終わり）" : "次葉に続く")));
 	return 0;
 }
 

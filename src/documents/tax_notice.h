@@ -95,6 +95,11 @@
  *                  integers June..May] (required; sum = annual_tax),
  *                  previous_annual_tax (required iff revised),
  *                  revision_reason}, ...] 1..10000                         required
+ *   sheet        {continued (bool: this sheet follows another), continues
+ *                 (bool: another sheet follows), next_after (the tax
+ *                 module's cursor, not printed)}: one sheet of a list longer
+ *                 than a notice holds; the totals are then the sheet's and
+ *                 the foot says 前葉から続く / 次葉に続く
  *   (totals by month and the number of employees are printed at the end)
  *
  * "special_collection_employee":

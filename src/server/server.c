@@ -81,7 +81,7 @@ static const char *const tax_page_params[] = {"fiscal_year", "after", "limit", N
 static const char *const tax_sched_params[] = {"method", "annual", "fiscal_year",
 					       "previous_annual", NULL};
 static const char *const tax_doc_params[] = {"fiscal_year", "kind", "format", NULL};
-static const char *const tax_emp_params[] = {"fiscal_year", "format", NULL};
+static const char *const tax_emp_params[] = {"fiscal_year", "format", "after", "limit", NULL};
 
 static const route routes[] = {
 	{"GET", "/healthz", R_PUBLIC, h_healthz, NULL},

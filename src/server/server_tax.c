@@ -347,7 +347,12 @@ static int document_reply(req *r, int fy, const char *kind, bool employer, at_er
 	if (tax_open(r, DOOR_READ, &d, err))
 		return -1;
 	json_t *doc = NULL;
-	int rc = employer ? tax_employer_notice(d, r->kr, law, fy, r->param, &doc, err)
+	tax_page pg = {0};
+	if (employer && page_q(r, &pg, err)) {
+		door_abort(d);
+		return -1;
+	}
+	int rc = employer ? tax_employer_notice(d, r->kr, law, fy, r->param, &pg, &doc, err)
 			  : tax_document(d, r->kr, law, fy, r->param, kind, &doc, err);
 	if (rc) {
 		json_decref(doc);

@@ -172,8 +172,13 @@ int tax_person(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
  * through the door. */
 int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
 		 const char *addressee_no, const char *kind, json_t **out, at_error *err);
+/* The employer's notice lists its employees by addressee number, at most
+ * page->limit (0 or a NULL page: TAX_EMPLOYEES_MAX) on one sheet, starting
+ * after the addressee number page->after; when more follow, or this sheet
+ * follows another, the document carries "sheet": {"continued","continues",
+ * "next_after"} (documents/tax_notice.h prints 前葉から続く / 次葉に続く). */
 int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
-			const char *payer_id, json_t **out, at_error *err);
+			const char *payer_id, const tax_page *page, json_t **out, at_error *err);
 
 /* Statutory period for corrections (地方税法17条の5第1項: the years of the
  * law data's "collection" section from the statutory due date, the end of

@@ -369,22 +369,36 @@ out:
 }
 
 int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
-			const char *payer_id, json_t **out, at_error *err)
+			const char *payer_id, const tax_page *page, json_t **out, at_error *err)
 {
 	(void)kr;
 	(void)law;   /* the levy names are identity data now; the parameter stays for the callers */
 	*out = NULL;
-	/* Each employee's latest version whose collector is this payer. */
+	int64_t limit = page && page->limit ? page->limit : TAX_EMPLOYEES_MAX;
+	int64_t after = page ? page->after : 0;
+	if (limit < 1 || limit > TAX_EMPLOYEES_MAX)
+		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be 1..%d",
+			       TAX_EMPLOYEES_MAX);
+	if (after < 0 || after > 9999999999LL)
+		return at_fail(err, 400, AT_E_INVALID, "after",
+			       "after must be an addressee number (10 digits)");
+	char after_no[24];
+	snprintf(after_no, sizeof after_no, "%010lld", (long long)after);
+	/* Each employee's latest version whose collector is this payer, one
+	 * more than the sheet holds so that it knows whether another follows. */
 	store_stmt *st = store_prepare(door_store(d),
 		"SELECT a.addressee_no, a.annual_tax, a.difference, a.version, a.schedule"
 		" FROM tax_assessment a WHERE a.fiscal_year = ? AND a.payer_id = ?"
+		" AND a.addressee_no > ?"
 		" AND a.version = (SELECT max(version) FROM tax_assessment b"
 		"  WHERE b.fiscal_year = a.fiscal_year AND b.addressee_no = a.addressee_no)"
-		" ORDER BY a.addressee_no LIMIT 10000", err);
+		" ORDER BY a.addressee_no LIMIT ?", err);
 	if (!st)
 		return -1;
 	store_bind_int(st, 1, fiscal_year);
 	store_bind_text(st, 2, payer_id);
+	store_bind_text(st, 3, after_no);
+	store_bind_int(st, 4, limit + 1);
 	json_t *emps = json_array();
 	bool revised = false;
 	int r;
@@ -420,9 +434,16 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 		goto out;
 	if (!n) {
 		at_fail(err, 404, AT_E_NOT_FOUND, "payer_id",
-			"no employee of %s is collected specially in fiscal year %d", payer_id,
-			fiscal_year);
+			"no employee of %s is collected specially in fiscal year %d%s", payer_id,
+			fiscal_year, after ? " after the given one" : "");
 		goto out;
+	}
+	/* A sheet holds `limit` employees; the one more read only says that
+	 * another sheet follows (nothing silently cut). */
+	bool continues = (int64_t)n > limit;
+	if (continues) {
+		json_decref(rows[n - 1].schedule);
+		n--;
 	}
 	for (size_t i = 0; i < n; i++)
 		revised = revised || (rows[i].version > 1 && rows[i].diff);
@@ -453,6 +474,11 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 	json_object_set_new(doc, "employer", json_pack("{s:s,s:s}", "name", pname, "number",
 						       payer_id));
 	json_object_set(doc, "employees", emps);
+	if (after || continues)
+		json_object_set_new(doc, "sheet", json_pack("{s:b,s:b,s:o}", "continued", after > 0,
+							     "continues", continues, "next_after",
+							     continues ? json_string(rows[n - 1].ano)
+								       : json_null()));
 	if (revised)
 		json_object_set_new(doc, "revised", json_true());
 	*out = doc;
