@@ -785,7 +785,7 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 		}
 		if (door_commit(d, err))
 			goto fail;
-		chunks++;
+		chunks += n > 0;
 		if (n < (size_t)chunk)
 			break;
 	}
