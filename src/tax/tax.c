@@ -582,7 +582,7 @@ out:
 	return rc;
 }
 
-static int municipality_of(door *d, char out[8], at_error *err)
+static int this_municipality(door *d, char out[8], at_error *err)
 {
 	/* The municipality this installation serves, as platform_init recorded it. */
 	return platform_municipality(door_store(d), out, err);
@@ -598,7 +598,7 @@ int tax_intake(door *d, const keyring *kr, int fiscal_year, tax_doc_kind kind,
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be salary, pension, return or onestop");
 	char muni[8];
-	if (municipality_of(d, muni, err))
+	if (this_municipality(d, muni, err))
 		return -1;
 	/* Parse everything first: one bad record refuses the file (nothing written). */
 	size_t cap = 1024, n = 0;
