@@ -1,7 +1,9 @@
 /*
- * form — the page model every document is drawn from (internal to documents).
+ * form — the page model every document is drawn from: the primitives a
+ * module's document builder lays its document out with (documents.h:
+ * document_kinds_add), and the renderer that draws them.
  *
- * A document builder (certificate.c, later notices) turns validated JSON into
+ * A document builder (registry/registry_cert_form.c, tax/tax_notice.c) turns validated JSON into
  * a form: a title, a header table repeated on every page, a list of bordered
  * tables (one per person), optional notes and a closing block (certification
  * sentence, date, certifier). form_render_pdf measures every cell with pango,

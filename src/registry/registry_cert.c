@@ -327,6 +327,9 @@ static int person_data(door *d, const creq *q, json_t *rec, json_t **out, at_err
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 {
 	*out = NULL;
+	/* what it returns can be rendered (documents.h) */
+	if (document_kinds_add(registry_document_kinds, err))
+		return -1;
 	creq q;
 	if (parse_request(request, &q, err))
 		return -1;

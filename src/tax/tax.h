@@ -42,6 +42,7 @@
 
 #include "core/error.h"
 #include "crypto/crypto.h"
+#include "documents/documents.h"
 #include "policy/door.h"
 #include "store/store.h"
 #include "tax/law.h"
@@ -179,6 +180,9 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
  * "next_after"} (documents/tax_notice.h prints 前葉から続く / 次葉に続く). */
 int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
 			const char *payer_id, const tax_page *page, json_t **out, at_error *err);
+/* The tax document kinds for documents.h's document_kinds_add; tax_document
+ * and tax_employer_notice add them themselves. Shapes: tax/tax_notice.h. */
+extern const document_kind tax_document_kinds[];
 
 /* Statutory period for corrections (地方税法17条の5第1項: the years of the
  * law data's "collection" section from the statutory due date, the end of

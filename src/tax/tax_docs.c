@@ -274,6 +274,9 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
 		 const char *addressee_no, const char *kind, json_t **out, at_error *err)
 {
 	*out = NULL;
+	/* what it returns can be rendered (documents.h) */
+	if (document_kinds_add(tax_document_kinds, err))
+		return -1;
 	bool dec = !strcmp(kind, "tax_decision"), emp = !strcmp(kind, "special_collection_employee"),
 	     cert = !strcmp(kind, "tax_certificate");
 	if (!dec && !emp && !cert)
@@ -374,6 +377,8 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 	(void)kr;
 	(void)law;   /* the levy names are identity data now; the parameter stays for the callers */
 	*out = NULL;
+	if (document_kinds_add(tax_document_kinds, err))
+		return -1;
 	int64_t limit = page && page->limit ? page->limit : TAX_EMPLOYEES_MAX;
 	int64_t after = page ? page->after : 0;
 	if (limit < 1 || limit > TAX_EMPLOYEES_MAX)

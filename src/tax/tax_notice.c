@@ -1,6 +1,8 @@
 /*
  * The individual resident tax's notices and certificate (see tax_notice.h
- * for the input shapes).
+ * for the input shapes): what they contain and the legal checks they must
+ * pass live here, with the module that computes them; documents/ only draws
+ * the form this builds.
  *
  * Law encoded here:
  *   地方税法319条の2, 320条  普通徴収: the 納税通知書 states the tax, the 納期
@@ -19,7 +21,7 @@
  * (the tax's parts to the annual tax, the installments to the tax): a notice
  * that does not add up must never be sent.
  */
-#include "documents/tax_notice.h"
+#include "tax/tax_notice.h"
 
 #include <glib.h>
 #include <stdint.h>
@@ -1200,14 +1202,7 @@ static int tax_certificate(const rd *x, form *f, at_error *err)
 
 /* ---- Dispatch ---------------------------------------------------------------------- */
 
-bool tax_notice_kind(const char *kind)
-{
-	return kind && (!strcmp(kind, "tax_decision") || !strcmp(kind, "special_collection_employer") ||
-			!strcmp(kind, "special_collection_employee") ||
-			!strcmp(kind, "tax_certificate"));
-}
-
-int tax_notice_build(const json_t *doc, const char *kind, form *f, at_error *err)
+static int tax_notice_build(const json_t *doc, const char *kind, form *f, at_error *err)
 {
 	rd x = {.o = doc};
 	if (!strcmp(kind, "tax_decision"))
@@ -1220,3 +1215,12 @@ int tax_notice_build(const json_t *doc, const char *kind, form *f, at_error *err
 		return tax_certificate(&x, f, err);
 	return at_fail(err, 400, AT_E_INVALID, "kind", "kind %s is not a tax document", kind);
 }
+
+/* The kinds the renderer learns from this module (documents.h). */
+const document_kind tax_document_kinds[] = {
+	{"tax_decision", tax_notice_build},
+	{"special_collection_employer", tax_notice_build},
+	{"special_collection_employee", tax_notice_build},
+	{"tax_certificate", tax_notice_build},
+	{NULL, NULL},
+};

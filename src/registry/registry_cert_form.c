@@ -1,5 +1,7 @@
 /*
- * Certificates of the resident register (see certificate.h for the input).
+ * Certificates of the resident register as forms (see registry_cert_form.h
+ * for the input): what a certificate contains and the legal wording it
+ * must carry live here, with the register; documents/ only draws the form.
  *
  * Law encoded here:
  *   住基法12条1項     住民票の写し and 住民票記載事項証明書 issued on request
@@ -12,7 +14,7 @@
  *                    does not differ from the original (原本と相違ない旨), with
  *                    the date and the certifying mayor
  */
-#include "documents/certificate.h"
+#include "registry/registry_cert_form.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -566,7 +568,7 @@ static int issue_date(obj *x, form *f, at_error *err)
 	return 0;
 }
 
-int certificate_build(const json_t *doc, const char *kind, form *f, at_error *err)
+static int certificate_build(const json_t *doc, const char *kind, form *f, at_error *err)
 {
 	obj x = {.o = doc};
 	const char *title, *muni, *certifier, *addr, *addr_sup, *hh, *hh_kana, *serial_s = NULL;
@@ -653,3 +655,11 @@ int certificate_build(const json_t *doc, const char *kind, form *f, at_error *er
 	}
 	return no_unknown(&x, TOP_IGNORED, err);
 }
+
+/* The kinds the renderer learns from this module (documents.h). */
+const document_kind registry_document_kinds[] = {
+	{"juminhyo", certificate_build},
+	{"joshu", certificate_build},
+	{"kisai_jiko", certificate_build},
+	{NULL, NULL},
+};
