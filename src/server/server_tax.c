@@ -218,11 +218,14 @@ int h_tax_intake(req *r, at_error *err)
 	return srv_reply(r, 200, out, err);
 }
 
-/* ?after=CURSOR&limit=N of a list that pages (tax.h: tax_page). */
+/* ?after=CURSOR&limit=N of a list that pages (tax.h: tax_page). The cursor
+ * may be an addressee number ("0000000001": the employer's notice). */
 static int page_q(req *r, tax_page *pg, at_error *err)
 {
 	const char *a = srv_query(r, "after"), *l = srv_query(r, "limit");
 	pg->after = pg->limit = 0;
+	while (a && a[0] == '0' && a[1])
+		a++;
 	return (a && srv_parse_int(a, 0, INT64_MAX, "after", &pg->after, err)) ||
 	       (l && srv_parse_int(l, 1, 100000, "limit", &pg->limit, err)) ? -1 : 0;
 }
