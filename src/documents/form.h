@@ -18,6 +18,7 @@
 #ifndef ATENA_DOCUMENTS_FORM_H
 #define ATENA_DOCUMENTS_FORM_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,6 +26,11 @@
 #include "core/strbuf.h"
 
 #define FORM_MAX_CELLS 4
+/* Lengths (characters) a document's text may have, the same on every form. */
+#define FORM_MAX_SHORT 100   /* names, relationships, codes */
+#define FORM_MAX_TEXT 300    /* addresses */
+#define FORM_MAX_LONG 1000   /* remarks and notes */
+#define FORM_MAX_NOTES 50    /* 備考 lines */
 
 typedef enum form_style {
 	FS_VALUE,   /* body text: IPAexMincho 10.5pt, shrinks to 7.5pt, then wraps */
@@ -85,6 +91,10 @@ form_row *form_add_row(form_table *t);
 form_cell *form_add_cell(form_row *r, const char *label, form_style style, double weight,
 			 char *value, char *ruby);
 
+/* A document's "notes" (["…", ...], at most FORM_MAX_NOTES strings of
+ * FORM_MAX_LONG characters; empty ones skipped) as the 備考 rows under the
+ * last table. notes may be NULL (none). Refusals name "notes[i]". */
+int form_add_notes(form *f, const json_t *notes, at_error *err);
 /* Measure, paginate and draw; appends the PDF to *pdf. */
 int form_render_pdf(form *f, strbuf *pdf, at_error *err);
 

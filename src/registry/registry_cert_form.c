@@ -28,12 +28,11 @@
 
 /* Longest text a field may hold (characters): generous for real data, small
  * enough that one field always fits on a page at the smallest type size. */
-#define MAX_SHORT 100    /* names, relationships, codes */
-#define MAX_TEXT 300     /* addresses */
-#define MAX_LONG 1000    /* remarks and notes */
+#define MAX_SHORT FORM_MAX_SHORT
+#define MAX_TEXT FORM_MAX_TEXT
+#define MAX_LONG FORM_MAX_LONG
 #define MAX_PERSONS 500
 #define MAX_HISTORY 200
-#define MAX_NOTES 50
 
 /* ---- Reading a JSON object, remembering which keys were read ------------- */
 
@@ -631,28 +630,8 @@ static int certificate_build(const json_t *doc, const char *kind, form *f, at_er
 			return -1;
 
 	const json_t *notes = take(&x, "notes");
-	if (notes) {
-		if (!json_is_array(notes))
-			return at_fail(err, 400, AT_E_INVALID, "notes", "notes must be an array");
-		if (json_array_size(notes) > MAX_NOTES)
-			return at_fail(err, 400, AT_E_INVALID, "notes",
-				       "notes may hold at most %d entries", MAX_NOTES);
-		f->notes.field = g_strdup("notes");
-		for (size_t i = 0; i < json_array_size(notes); i++) {
-			const json_t *n = json_array_get(notes, i);
-			char fld[48];
-			snprintf(fld, sizeof fld, "notes[%zu]", i);
-			if (!json_is_string(n))
-				return at_fail(err, 400, AT_E_INVALID, fld, "%s must be a string", fld);
-			if (text_check(json_string_value(n), fld, MAX_LONG, true, TEXT_MULTILINE, err))
-				return -1;
-			if (!*json_string_value(n))
-				continue;
-			form_row *r = form_add_row(&f->notes);
-			cell(r, f->notes.n == 1 ? "備考" : "", FS_WIDE, 1,
-			     form_esc(json_string_value(n)));
-		}
-	}
+	if (form_add_notes(f, notes, err))
+		return -1;
 	return no_unknown(&x, TOP_IGNORED, err);
 }
 

@@ -23,23 +23,13 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
 	       int fiscal_year, int chunk, json_t **summary, at_error *err)
 {
 	*summary = NULL;
-	at_municipality mu;
-	if (municipality_of(s, &mu, err))
+	tax_batch_env env;
+	if (tax_batch_setup(s, law, fiscal_year, chunk, &env, err))
 		return -1;
-	const char *muni = mu.code;
-	if (!tax_law_has_year(law, fiscal_year))
-		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
-			       "no tax law data for fiscal year %d", fiscal_year);
-	if (!tax_law_has_municipality(law, muni))
-		return at_fail(err, 400, AT_E_INVALID, "municipality",
-			       "no tax data for municipality %s", muni);
-	if (chunk < 1 || chunk > 100000)
-		return at_fail(err, 400, AT_E_INVALID, "chunk", "chunk must be 1..100000");
-	tax_collection_law cl;
-	if (tax_law_collection(law, fiscal_year, &cl))
-		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
-			       "no tax law data for fiscal year %d", fiscal_year);
-	int64_t unit = tax_law_installment_unit(law, muni);
+	const at_municipality *mu = &env.mu;
+	const char *muni = mu->code;
+	const tax_collection_law *clp = &env.cl;
+	int64_t unit = env.unit;
 	int64_t assessed = 0, taxable = 0, nontax = 0, n_special = 0, n_ordinary = 0,
 		n_pension = 0, total = 0;
 	tax_roll_row *rows = calloc((size_t)chunk, sizeof *rows);
@@ -147,7 +137,7 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
 			if (house)
 				tax_house_only(&res);
 			tax_plan p;
-			if (tax_make_plan(ds, rows[i].addressee_no, &cl, &m, &res, house, fiscal_year, unit, &mu,
+			if (tax_make_plan(ds, rows[i].addressee_no, clp, &m, &res, house, fiscal_year, unit, mu,
 				      &p, err) ||
 			    tax_insert_version(ds, fiscal_year, rows[i].addressee_no, 1, "initial", &res, &p,
 					   res.annual_tax, 0, &m.c, err))

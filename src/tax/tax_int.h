@@ -33,6 +33,19 @@ int tax_note(door *d, const char *operation, const char *subject, int fiscal_yea
 /* ---- The assessment's phases (tax_person_case.c, tax_plan.c) -------------
  * Shared by the annual batch (tax_assess.c) and corrections (tax_reassess.c). */
 
+/* What a batch run (the annual batch, corrections) needs before it starts:
+ * the municipality's identity, the year's collection law and the unit of
+ * its installments. */
+typedef struct tax_batch_env {
+	at_municipality mu;
+	tax_collection_law cl;
+	int64_t unit;
+} tax_batch_env;
+/* Set env up, refusing (naming the field) a year or municipality without law
+ * data and a chunk outside 1..100000. */
+int tax_batch_setup(store *s, const tax_law *law, int fiscal_year, int chunk, tax_batch_env *env,
+		    at_error *err);
+
 /* A roll person as the batch reads them. */
 typedef struct tax_roll_row {
 	char addressee_no[16];

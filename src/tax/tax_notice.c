@@ -33,10 +33,9 @@
 #include "core/text.h"
 #include "core/wareki.h"
 
-#define MAX_SHORT 100
-#define MAX_TEXT 300
-#define MAX_LONG 1000
-#define MAX_NOTES 50
+#define MAX_SHORT FORM_MAX_SHORT
+#define MAX_TEXT FORM_MAX_TEXT
+#define MAX_LONG FORM_MAX_LONG
 #define MAX_INST 16
 #define MAX_EMPLOYEES 10000
 #define AMOUNT_MAX 999999999999LL   /* 1 兆円 − 1: sums stay in int64 */
@@ -675,28 +674,8 @@ static int read_common(const rd *x, bool notice, bool prev_at_top, common *c, fo
 
 	/* the notes (備考) */
 	const json_t *notes = get(x, "notes");
-	if (notes) {
-		if (!json_is_array(notes))
-			return at_fail(err, 400, AT_E_INVALID, "notes", "notes must be an array");
-		if (json_array_size(notes) > MAX_NOTES)
-			return at_fail(err, 400, AT_E_INVALID, "notes",
-				       "notes may hold at most %d entries", MAX_NOTES);
-		f->notes.field = g_strdup("notes");
-		for (size_t i = 0; i < json_array_size(notes); i++) {
-			const json_t *n = json_array_get(notes, i);
-			char fi[48];
-			snprintf(fi, sizeof fi, "notes[%zu]", i);
-			if (!json_is_string(n))
-				return at_fail(err, 400, AT_E_INVALID, fi, "%s must be a string", fi);
-			if (text_check(json_string_value(n), fi, MAX_LONG, true, TEXT_MULTILINE, err))
-				return -1;
-			if (!*json_string_value(n))
-				continue;
-			form_row *r = form_add_row(&f->notes);
-			form_add_cell(r, f->notes.n == 1 ? "備考" : "", FS_WIDE, 1,
-				      form_esc(json_string_value(n)), NULL);
-		}
-	}
+	if (form_add_notes(f, notes, err))
+		return -1;
 
 	f->issuer = form_esc(c->muni);
 	f->serial = c->serial ? form_esc(c->serial) : NULL;

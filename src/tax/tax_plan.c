@@ -16,6 +16,23 @@
 #include "tax/tax.h"
 #include "tax_int.h"
 
+int tax_batch_setup(store *s, const tax_law *law, int fiscal_year, int chunk, tax_batch_env *env,
+		    at_error *err)
+{
+	if (municipality_of(s, &env->mu, err))
+		return -1;
+	if (!tax_law_has_year(law, fiscal_year) || tax_law_collection(law, fiscal_year, &env->cl))
+		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
+			       "no tax law data for fiscal year %d", fiscal_year);
+	if (!tax_law_has_municipality(law, env->mu.code))
+		return at_fail(err, 400, AT_E_INVALID, "municipality",
+			       "no tax data for municipality %s", env->mu.code);
+	if (chunk < 1 || chunk > 100000)
+		return at_fail(err, 400, AT_E_INVALID, "chunk", "chunk must be 1..100000");
+	env->unit = tax_law_installment_unit(law, env->mu.code);
+	return 0;
+}
+
 static int previous_pension_part(store *s, int fiscal_year, const char *ano, int64_t *out,
 				 at_error *err)
 {

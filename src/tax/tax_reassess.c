@@ -160,26 +160,18 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 		 int fiscal_year, at_date today, int chunk, json_t **summary, at_error *err)
 {
 	*summary = NULL;
-	at_municipality mu;
-	if (municipality_of(s, &mu, err))
-		return -1;
-	if (!tax_law_has_year(law, fiscal_year))
-		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
-			       "no tax law data for fiscal year %d", fiscal_year);
 	if (chunk == 0)
 		chunk = TAX_REASSESS_CHUNK;
-	if (chunk < 1 || chunk > 100000)
-		return at_fail(err, 400, AT_E_INVALID, "chunk", "chunk must be 1..100000");
-	tax_collection_law cl;
-	if (tax_law_collection(law, fiscal_year, &cl))
-		return at_fail(err, 400, AT_E_INVALID, "fiscal_year",
-			       "no tax law data for fiscal year %d", fiscal_year);
+	tax_batch_env env;
+	if (tax_batch_setup(s, law, fiscal_year, chunk, &env, err))
+		return -1;
+	const tax_collection_law cl = env.cl;
 	if (!tax_correctable(law, fiscal_year, today))
 		return at_fail(err, 409, "period_expired", "fiscal_year",
 			       "fiscal year %d can no longer be corrected: 地方税法17条の5 allows %d years"
 			       " from the statutory due date", fiscal_year, cl.correction_period_years);
-	reassess_run rr = {.kr = kr, .law = law, .cl = &cl, .mu = &mu, .fiscal_year = fiscal_year,
-			   .unit = tax_law_installment_unit(law, mu.code),
+	reassess_run rr = {.kr = kr, .law = law, .cl = &env.cl, .mu = &env.mu,
+			   .fiscal_year = fiscal_year, .unit = env.unit,
 			   .employers = json_array(), .persons = json_array()};
 	/* The first month not yet due: this month's installment has usually been
 	 * deducted or billed already, so the change takes effect next month. */
