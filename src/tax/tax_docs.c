@@ -345,7 +345,7 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
 		at_date dec31 = {fiscal_year - 1, 12, 31};
 		for (size_t i = 0; i < l.c.n_dependants; i++) {
 			at_date b = l.c.dependants[i].birth_date;
-			int age = dec31.year - b.year;
+			int age = date_age_on(b, dec31);   /* the legal age on 31 December */
 			if (age < 16)
 				under16++;
 			else if (age >= 19 && age < 23)
