@@ -5,6 +5,30 @@
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
+bool kana_reading_ok(const char *s, unsigned flags)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p != ' ')
+				return false;
+			p++;
+			continue;
+		}
+		/* every accepted character is 3 bytes in UTF-8: E3 or EF lead */
+		if ((p[0] & 0xF0) != 0xE0 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			return false;
+		unsigned cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) |
+			      (p[2] & 0x3Fu);
+		bool kana = (flags & KANA_READING_KATAKANA) ? cp >= 0x30A1 && cp <= 0x30FC
+							    : cp >= 0x3041 && cp <= 0x30FF;
+		if (!kana && cp != 0x3000 && !(cp >= 0xFF65 && cp <= 0xFF9F))
+			return false;
+		p += 3;
+	}
+	return true;
+}
+
 /* Small kana (hiragana, after katakana→hiragana) and their full-size forms. */
 static UChar full_size(UChar c)
 {

@@ -10,12 +10,27 @@
  *   4. small kana made full size (ゃ→や, っ→つ), as the CS's key does;
  *   5. spaces (ASCII and ideographic) removed; Latin letters lower-cased.
  * Names themselves are stored as given; only the index holds the key.
+ *
+ * It also holds the one rule for what a reading (フリガナ) may contain, used by
+ * the door for "kana" items, by the register and by the tax file layouts.
  */
 #ifndef ATENA_CORE_KANA_H
 #define ATENA_CORE_KANA_H
 
+#include <stdbool.h>
+
 #include "core/error.h"
 #include "core/strbuf.h"
+
+/* What kana_reading_ok accepts besides spaces, ー, ・ and half-width katakana. */
+#define KANA_READING_ANY 0u        /* hiragana or katakana: a reading as a person writes it */
+#define KANA_READING_KATAKANA 1u   /* katakana only: file layouts whose column is カナ */
+
+/* true when s is valid UTF-8 made only of kana (hiragana U+3041..U+309F, katakana
+ * U+30A0..U+30FF with ・ and ー; with KANA_READING_KATAKANA only U+30A1..U+30FC),
+ * half-width katakana U+FF65..U+FF9F and spaces (ASCII and U+3000). "" is true:
+ * whether a reading may be empty is the field's rule (text_check). */
+bool kana_reading_ok(const char *s, unsigned flags);
 
 /* Appends the key for UTF-8 text s to out. -1 when s is not valid UTF-8. */
 int kana_search_key(const char *s, strbuf *out, at_error *err);

@@ -85,6 +85,16 @@ bool text_is_digits(const char *s, size_t n)
 	return true;
 }
 
+bool text_in_list(const char *const *list, const char *s)
+{
+	if (!s)
+		return false;
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
 bool text_equal_ct(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

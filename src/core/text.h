@@ -27,6 +27,9 @@ size_t text_utf8_len(const char *s);
 /* true when s is exactly n ASCII digits. */
 bool text_is_digits(const char *s, size_t n);
 
+/* true when s equals one entry of the NULL-terminated list (s may be NULL: false). */
+bool text_in_list(const char *const *list, const char *s);
+
 /* Constant-time comparison of two NUL-terminated strings of equal length. */
 bool text_equal_ct(const char *a, const char *b);
 

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "core/date.h"
 #include "core/json.h"
 #include "core/strbuf.h"
+#include "core/text.h"
 #include "crypto/crypto.h"
 #include "policy/decl_builtin.h"
 #include "policy_internal.h"
@@ -18,14 +20,6 @@
 static const char *const item_types[] = {"text", "kana", "date", "integer", "boolean",
 					 "my_number", NULL};
 static const char *const item_classes[] = {"my_number", "basic4", "sensitive", "general", NULL};
-
-static bool in_list(const char *v, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(v, *list))
-			return true;
-	return false;
-}
 
 /* "digits:N" with 1 <= N <= 32 is a type too. */
 static bool digits_type(const char *t, int *n)
@@ -99,12 +93,12 @@ static int validate_item(json_t *it, const char *path, const char *source, at_er
 				       "a kana search key needs an indexed item that is not encrypted%s", "");
 	}
 	snprintf(f, sizeof f, "%s.type", path);
-	if (!in_list(type, item_types) && !digits_type(type, NULL))
+	if (!text_in_list(item_types, type) && !digits_type(type, NULL))
 		return fail_at(err, source, f,
 			       "unknown type %s (text, kana, date, integer, boolean, my_number, digits:N)",
 			       type);
 	snprintf(f, sizeof f, "%s.class", path);
-	if (!in_list(cls, item_classes))
+	if (!text_in_list(item_classes, cls))
 		return fail_at(err, source, f,
 			       "unknown class %s (my_number, basic4, sensitive, general)", cls);
 	/* A My Number is always its own class and always encrypted at rest (番号法 12条
@@ -235,53 +229,38 @@ int decl_validate(const char *json_text, const char *source, at_error *err)
 
 /* ---- Loading ---- */
 
-static int exec1(store *s, const char *sql, const char *const *texts, const int64_t *ints,
-		 const char *types, at_error *err)
-{
-	store_stmt *st = store_prepare(s, sql, err);
-	if (!st)
-		return -1;
-	int ti = 0, ii = 0;
-	for (int k = 0; types[k]; k++) {
-		if (types[k] == 't')
-			store_bind_text(st, k + 1, texts[ti++]);
-		else
-			store_bind_int(st, k + 1, ints[ii++]);
-	}
-	int rc = store_step(st, err) == STORE_DONE ? 0 : -1;
-	store_done(st);
-	return rc;
-}
-
+/* Does the query (one or two text parameters) find a row? A store error
+ * counts as no: the caller then refuses the declaration. */
 static bool row_exists(store *s, const char *sql, const char *a, const char *b)
 {
 	at_error e;
-	store_stmt *st = store_prepare(s, sql, &e);
-	if (!st)
-		return false;
-	store_bind_text(st, 1, a);
-	if (b)
-		store_bind_text(st, 2, b);
-	bool found = store_step(st, &e) == STORE_ROW;
-	store_done(st);
-	return found;
+	int64_t one = 0;
+	store_arg args[] = {STORE_TEXT(a), STORE_TEXT(b)};
+	return store_query_int(s, sql, args, b ? 2 : 1, &one, &e) == 1;
 }
+
+/* Two declarations may grant one business the same item: the wider access
+ * wins (update over view). Portable SQL for the larger of two values. */
+#define WIDER_ACCESS \
+	" access = CASE WHEN excluded.access > sp_permission.access" \
+	" THEN excluded.access ELSE sp_permission.access END"
 
 static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 {
 	size_t i;
 	json_t *b, *f, *pm;
 	json_array_foreach(json_object_get(doc, "businesses"), i, b) {
-		const char *t[] = {json_string_value(json_object_get(b, "id")),
-				   json_string_value(json_object_get(b, "name_ja")),
-				   json_string_value(json_object_get(b, "legal_basis")), source};
-		int64_t n[] = {json_is_true(json_object_get(b, "number_using"))};
-		if (exec1(s,
-			  "INSERT INTO sp_business(id, name_ja, legal_basis, number_using, source)"
-			  " VALUES(?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name_ja = excluded.name_ja,"
-			  " legal_basis = excluded.legal_basis, number_using = excluded.number_using,"
-			  " source = excluded.source",
-			  (const char *[]){t[0], t[1], t[2], t[3]}, n, "tttit", err))
+		if (store_run(s,
+			      "INSERT INTO sp_business(id, name_ja, legal_basis, number_using, source)"
+			      " VALUES(?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name_ja = excluded.name_ja,"
+			      " legal_basis = excluded.legal_basis, number_using = excluded.number_using,"
+			      " source = excluded.source",
+			      STORE_ARGS(STORE_TEXT(json_string_value(json_object_get(b, "id"))),
+					 STORE_TEXT(json_string_value(json_object_get(b, "name_ja"))),
+					 STORE_TEXT(json_string_value(json_object_get(b, "legal_basis"))),
+					 STORE_INT(json_is_true(json_object_get(b, "number_using"))),
+					 STORE_TEXT(source)),
+			      err))
 			return -1;
 	}
 	json_array_foreach(json_object_get(doc, "files"), i, f) {
@@ -304,8 +283,7 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 				fcr = true;
 		}
 		json_t *r = json_object_get(f, "retention");
-		int64_t n[] = {fcr, fc, fr, json_integer_value(json_object_get(r, "removed_years"))};
-		if (exec1(s,
+		if (store_run(s,
 			  "INSERT INTO sp_file(id, name_ja, business, description, four_eyes_create,"
 			  " four_eyes_correct, four_eyes_remove, removed_years, retention_citation, source)"
 			  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
@@ -316,10 +294,14 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 			  " four_eyes_remove = excluded.four_eyes_remove,"
 			  " removed_years = excluded.removed_years,"
 			  " retention_citation = excluded.retention_citation, source = excluded.source",
-			  (const char *[]){fid, json_string_value(json_object_get(f, "name_ja")), biz,
-					   json_string_value(json_object_get(f, "description")),
-					   json_string_value(json_object_get(r, "citation")), source},
-			  n, "ttttiiiitt", err))
+			  STORE_ARGS(STORE_TEXT(fid), STORE_TEXT(json_string_value(json_object_get(f, "name_ja"))),
+				     STORE_TEXT(biz),
+				     STORE_TEXT(json_string_value(json_object_get(f, "description"))),
+				     STORE_INT(fcr), STORE_INT(fc), STORE_INT(fr),
+				     STORE_INT(json_integer_value(json_object_get(r, "removed_years"))),
+				     STORE_TEXT(json_string_value(json_object_get(r, "citation"))),
+				     STORE_TEXT(source)),
+			  err))
 			return -1;
 		json_t *it;
 		json_array_foreach(json_object_get(f, "items"), k, it) {
@@ -332,31 +314,34 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 			json_t *ry = json_object_get(it, "retention_years");
 			const char *note = json_string_value(json_object_get(it, "note"));
 			const char *search = json_string_value(json_object_get(it, "search"));
-			int64_t ints[] = {(int64_t)k, max, json_is_true(json_object_get(it, "encrypted")),
-					  json_is_true(json_object_get(it, "indexed")),
-					  ry ? json_integer_value(ry) : -1};
-			if (exec1(s,
+			if (store_run(s,
 				  "INSERT INTO sp_item(file_id, id, ord, name_ja, type, max_len, class,"
 				  " encrypted, indexed, retention_years, note, search)"
-				  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, -1), ?, ?)"
+				  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 				  " ON CONFLICT(file_id, id) DO UPDATE SET ord = excluded.ord,"
 				  " name_ja = excluded.name_ja, type = excluded.type,"
 				  " max_len = excluded.max_len, class = excluded.class,"
 				  " encrypted = excluded.encrypted, indexed = excluded.indexed,"
 				  " retention_years = excluded.retention_years, note = excluded.note,"
 				  " search = excluded.search",
-				  (const char *[]){fid, json_string_value(json_object_get(it, "id")),
-						   json_string_value(json_object_get(it, "name_ja")), type,
-						   json_string_value(json_object_get(it, "class")),
-						   note ? note : "", search ? search : ""},
-				  ints, "ttittitiiitt", err))
+				  STORE_ARGS(STORE_TEXT(fid),
+					     STORE_TEXT(json_string_value(json_object_get(it, "id"))),
+					     STORE_INT(k),
+					     STORE_TEXT(json_string_value(json_object_get(it, "name_ja"))),
+					     STORE_TEXT(type), STORE_INT(max),
+					     STORE_TEXT(json_string_value(json_object_get(it, "class"))),
+					     STORE_INT(json_is_true(json_object_get(it, "encrypted"))),
+					     STORE_INT(json_is_true(json_object_get(it, "indexed"))),
+					     ry ? STORE_INT(json_integer_value(ry)) : STORE_NULL_ARG,
+					     STORE_TEXT(note ? note : ""), STORE_TEXT(search ? search : "")),
+				  err))
 				return -1;
 		}
 	}
 	/* Permissions are replaced wholesale per source document, so a narrowed
 	 * declaration narrows what is enforced. */
-	if (exec1(s, "DELETE FROM sp_permission WHERE source = ?", (const char *[]){source}, NULL,
-		  "t", err))
+	if (store_run(s, "DELETE FROM sp_permission WHERE source = ?", STORE_ARGS(STORE_TEXT(source)),
+		      err))
 		return -1;
 	json_array_foreach(json_object_get(doc, "permissions"), i, pm) {
 		const char *biz = json_string_value(json_object_get(pm, "business"));
@@ -372,12 +357,13 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 				       source, i, fid);
 		json_t *items = json_object_get(pm, "items");
 		if (json_is_string(items)) {
-			if (exec1(s,
+			if (store_run(s,
 				  "INSERT INTO sp_permission(business, file_id, item_id, access, source)"
 				  " SELECT ?, file_id, id, ?, ? FROM sp_item WHERE file_id = ? AND true"
-				  " ON CONFLICT(business, file_id, item_id) DO UPDATE SET"
-				  " access = max(access, excluded.access)",
-				  (const char *[]){biz, source, fid}, &acc, "titt", err))
+				  " ON CONFLICT(business, file_id, item_id) DO UPDATE SET" WIDER_ACCESS,
+				  STORE_ARGS(STORE_TEXT(biz), STORE_INT(acc), STORE_TEXT(source),
+					     STORE_TEXT(fid)),
+				  err))
 				return -1;
 			continue;
 		}
@@ -390,11 +376,13 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 				return at_fail(err, 400, AT_E_INVALID, "items",
 					       "declaration %s: permissions[%zu] names item %s, which file %s does not declare",
 					       source, i, item ? item : "(not a string)", fid);
-			if (exec1(s,
+			if (store_run(s,
 				  "INSERT INTO sp_permission(business, file_id, item_id, access, source)"
 				  " VALUES(?, ?, ?, ?, ?) ON CONFLICT(business, file_id, item_id)"
-				  " DO UPDATE SET access = max(access, excluded.access)",
-				  (const char *[]){biz, fid, item, source}, &acc, "tttit", err))
+				  " DO UPDATE SET" WIDER_ACCESS,
+				  STORE_ARGS(STORE_TEXT(biz), STORE_TEXT(fid), STORE_TEXT(item),
+					     STORE_INT(acc), STORE_TEXT(source)),
+				  err))
 				return -1;
 		}
 	}
@@ -426,14 +414,16 @@ int decl_load(store *s, const char *json_text, const char *source, at_error *err
 		       digest.buf)) {
 		rc = 0;
 	} else if (load_doc(s, doc, source, err) == 0) {
-		int64_t n[] = {json_integer_value(json_object_get(doc, "version")), 0};
-		const char *module = json_string_value(json_object_get(doc, "module"));
-		rc = exec1(s,
-			   "INSERT INTO sp_decl_source(name, module, version, digest, loaded_at)"
-			   " VALUES(?, ?, ?, ?, strftime('%s','now')) ON CONFLICT(name) DO UPDATE SET"
-			   " module = excluded.module, version = excluded.version,"
-			   " digest = excluded.digest, loaded_at = excluded.loaded_at",
-			   (const char *[]){source, module, digest.buf}, n, "ttit", err);
+		rc = store_run(s,
+			       "INSERT INTO sp_decl_source(name, module, version, digest, loaded_at)"
+			       " VALUES(?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET"
+			       " module = excluded.module, version = excluded.version,"
+			       " digest = excluded.digest, loaded_at = excluded.loaded_at",
+			       STORE_ARGS(STORE_TEXT(source),
+					  STORE_TEXT(json_string_value(json_object_get(doc, "module"))),
+					  STORE_INT(json_integer_value(json_object_get(doc, "version"))),
+					  STORE_TEXT(digest.buf), STORE_INT(time_now())),
+			       err);
 	}
 	if (own_tx) {
 		if (rc == 0)

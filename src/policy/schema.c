@@ -46,10 +46,7 @@ static const store_migration migrations[] = {
 	 " access INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,"
 	 " by_staff TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);"
 	 "CREATE INDEX sp_grant_staff ON sp_grant(staff_id, business);"
-	 "CREATE TRIGGER sp_grant_no_update BEFORE UPDATE ON sp_grant"
-	 " BEGIN SELECT RAISE(ABORT, 'the grant ledger is append-only'); END;"
-	 "CREATE TRIGGER sp_grant_no_delete BEFORE DELETE ON sp_grant"
-	 " BEGIN SELECT RAISE(ABORT, 'the grant ledger is append-only'); END;"
+	 /* append-only: guarded by migration 2 */
 	 /* Declared data (door.h): a record, its versions, its search index. */
 	 "CREATE TABLE sp_record(id INTEGER PRIMARY KEY, file_id TEXT NOT NULL, subject TEXT NOT NULL,"
 	  /* pending: an ex officio entry awaiting its second person; rejected: one refused. */
@@ -60,13 +57,9 @@ static const store_migration migrations[] = {
 	 "CREATE TABLE sp_record_version(record_id INTEGER NOT NULL REFERENCES sp_record(id),"
 	 " version INTEGER NOT NULL, doc TEXT NOT NULL, op TEXT NOT NULL, made_by TEXT NOT NULL,"
 	 " made_at INTEGER NOT NULL, approved_by TEXT NOT NULL, PRIMARY KEY(record_id, version));"
-	 /* Versions are never overwritten; the one exception is re-sealing under a
-	  * new key (keys.c), which raises the flag inside its own transaction. */
-	 "CREATE TRIGGER sp_record_version_no_update BEFORE UPDATE ON sp_record_version"
-	 " WHEN NOT EXISTS (SELECT 1 FROM sp_setting WHERE key = 'resealing')"
-	 " BEGIN SELECT RAISE(ABORT, 'record versions are never overwritten'); END;"
+	 /* never overwritten: guarded by migration 2 */
 	 "CREATE TABLE sp_index(file_id TEXT NOT NULL, item_id TEXT NOT NULL, key TEXT NOT NULL,"
-	 " record_id INTEGER NOT NULL, PRIMARY KEY(file_id, item_id, key, record_id)) WITHOUT ROWID;"
+	 " record_id INTEGER NOT NULL, PRIMARY KEY(file_id, item_id, key, record_id))" STORE_CLUSTERED ";"
 	 "CREATE INDEX sp_index_record ON sp_index(record_id);"
 	 /* Four-eyes (door.h): changes held for a second person. */
 	 "CREATE TABLE sp_pending(id INTEGER PRIMARY KEY, file_id TEXT NOT NULL,"
@@ -77,12 +70,41 @@ static const store_migration migrations[] = {
 	 " status TEXT NOT NULL CHECK(status IN ('pending','approved','rejected')),"
 	 " checker TEXT, decided_at INTEGER, note TEXT);"
 	 "CREATE INDEX sp_pending_status ON sp_pending(status, file_id);"},
+	/* Portable SQL (issue 8 §9). The guards go through the store's dialect
+	 * layer (step below); databases made before had the same guards as SQLite
+	 * triggers of the same names from migration 1, which it replaces.
+	 * Password history gets its own order (seq) instead of SQLite's rowid;
+	 * old rows keep the order of their timestamps. */
+	{2,
+	 "CREATE TABLE sp_password_history_v2(seq INTEGER PRIMARY KEY, staff_id TEXT NOT NULL,"
+	 " pw_hash TEXT NOT NULL, changed_at INTEGER NOT NULL);"
+	 "INSERT INTO sp_password_history_v2(staff_id, pw_hash, changed_at)"
+	 " SELECT staff_id, pw_hash, changed_at FROM sp_password_history ORDER BY changed_at;"
+	 "DROP TABLE sp_password_history;"
+	 "ALTER TABLE sp_password_history_v2 RENAME TO sp_password_history;"
+	 "CREATE INDEX sp_password_history_staff ON sp_password_history(staff_id, changed_at);"},
 };
+
+static int guards(store *s, at_error *err)
+{
+	/* The grant ledger: rows are only ever inserted (grant.h). */
+	if (store_append_only(s, "sp_grant", STORE_NO_UPDATE | STORE_NO_DELETE, NULL,
+			      "the grant ledger is append-only", err))
+		return -1;
+	/* Versions are never overwritten; the one exception is re-sealing under a
+	 * new key (keys.c), which raises the flag inside its own transaction. */
+	return store_append_only(s, "sp_record_version", STORE_NO_UPDATE,
+				 "EXISTS (SELECT 1 FROM sp_setting WHERE key = 'resealing')",
+				 "record versions are never overwritten", err);
+}
+
+static const store_migration_step steps[] = {{2, guards}};
 
 int policy_migrate(store *s, at_error *err)
 {
 	store_spine_enter(s);
-	int rc = store_migrate(s, "policy", migrations, sizeof migrations / sizeof migrations[0], err);
+	int rc = store_migrate_steps(s, "policy", migrations, sizeof migrations / sizeof migrations[0],
+				     steps, sizeof steps / sizeof steps[0], err);
 	store_spine_leave(s);
 	return rc;
 }
@@ -90,34 +112,20 @@ int policy_migrate(store *s, at_error *err)
 int policy_setting_get(store *s, const char *key, char *out, size_t cap)
 {
 	at_error e;
-	int rc = -1;
 	store_spine_enter(s);
-	store_stmt *st = store_prepare(s, "SELECT value FROM sp_setting WHERE key = ?", &e);
-	if (st) {
-		store_bind_text(st, 1, key);
-		if (store_step(st, &e) == STORE_ROW) {
-			snprintf(out, cap, "%s", store_col_text(st, 0));
-			rc = 0;
-		}
-		store_done(st);
-	}
+	int r = store_query_text(s, "SELECT value FROM sp_setting WHERE key = ?",
+				 STORE_ARGS(STORE_TEXT(key)), out, cap, &e);
 	store_spine_leave(s);
-	return rc;
+	return r == 1 ? 0 : -1;
 }
 
 int policy_setting_set(store *s, const char *key, const char *value, at_error *err)
 {
 	store_spine_enter(s);
-	int rc = -1;
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO sp_setting(key, value) VALUES(?, ?)"
-		" ON CONFLICT(key) DO UPDATE SET value = excluded.value", err);
-	if (st) {
-		store_bind_text(st, 1, key);
-		store_bind_text(st, 2, value);
-		rc = store_step(st, err) == STORE_DONE ? 0 : -1;
-		store_done(st);
-	}
+	int rc = store_run(s,
+			   "INSERT INTO sp_setting(key, value) VALUES(?, ?)"
+			   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			   STORE_ARGS(STORE_TEXT(key), STORE_TEXT(value)), err);
 	store_spine_leave(s);
 	return rc;
 }

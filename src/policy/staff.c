@@ -299,7 +299,7 @@ static int check_new_password(store *s, const char *id, const char *pw, at_error
 			       "new_password must not contain the staff id");
 	store_stmt *st = store_prepare(s,
 		"SELECT pw_hash FROM sp_password_history WHERE staff_id = ?"
-		" ORDER BY changed_at DESC, rowid DESC LIMIT ?", err);
+		" ORDER BY changed_at DESC, seq DESC LIMIT ?", err);
 	if (!st)
 		return -1;
 	store_bind_text(st, 1, id);

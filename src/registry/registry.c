@@ -47,72 +47,63 @@ static const store_migration migrations[] = {
 	  * pension and the CS (seed 001 §1.2). Append-only. */
 	 "CREATE TABLE registry_outbox(seq INTEGER PRIMARY KEY, event_id INTEGER NOT NULL,"
 	 " type TEXT NOT NULL, addressee_no TEXT NOT NULL, household_no TEXT NOT NULL,"
-	 " event_date TEXT NOT NULL, created_at INTEGER NOT NULL);"
-	 "CREATE TRIGGER registry_outbox_no_update BEFORE UPDATE ON registry_outbox"
-	 " BEGIN SELECT RAISE(ABORT, 'registry_outbox is append-only'); END;"
-	 "CREATE TRIGGER registry_outbox_no_delete BEFORE DELETE ON registry_outbox"
-	 " BEGIN SELECT RAISE(ABORT, 'registry_outbox is append-only'); END;"},
+	 " event_date TEXT NOT NULL, created_at INTEGER NOT NULL);"},
+	/* The outbox's guard through the store's dialect layer (portable SQL,
+	 * §9); it replaces the SQLite triggers of the same names that migration 1
+	 * made in databases created before. */
+	{2, NULL},
 };
+
+static int guard_outbox(store *s, at_error *err)
+{
+	return store_append_only(s, "registry_outbox", STORE_NO_UPDATE | STORE_NO_DELETE, NULL,
+				 "registry_outbox is append-only", err);
+}
+
+static const store_migration_step steps[] = {{2, guard_outbox}};
 
 int registry_migrate(store *s, at_error *err)
 {
-	return store_migrate(s, "registry", migrations, sizeof migrations / sizeof migrations[0],
-			     err);
+	return store_migrate_steps(s, "registry", migrations, sizeof migrations / sizeof migrations[0],
+				   steps, sizeof steps / sizeof steps[0], err);
 }
 
 int reg_counter_next(store *s, const char *name, int64_t *out, at_error *err)
 {
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_counter(name, value) VALUES(?, 1)"
-		" ON CONFLICT(name) DO UPDATE SET value = value + 1", err);
-	if (!st)
+	if (store_run(s,
+		      "INSERT INTO registry_counter(name, value) VALUES(?, 1)"
+		      " ON CONFLICT(name) DO UPDATE SET value = value + 1",
+		      STORE_ARGS(STORE_TEXT(name)), err))
 		return -1;
-	store_bind_text(st, 1, name);
-	int r = store_step(st, err);
-	store_done(st);
-	if (r != STORE_DONE)
-		return -1;
-	st = store_prepare(s, "SELECT value FROM registry_counter WHERE name = ?", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, name);
-	r = store_step(st, err);
-	if (r == STORE_ROW)
-		*out = store_col_int(st, 0);
-	store_done(st);
-	return r == STORE_ROW ? 0 : -1;
+	int r = store_query_int(s, "SELECT value FROM registry_counter WHERE name = ?",
+				STORE_ARGS(STORE_TEXT(name)), out, err);
+	return r == 1 ? 0 : -1;
+}
+
+int reg_counter_at_least(store *s, const char *name, int64_t v, at_error *err)
+{
+	return store_run(s,
+			 "INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
+			 " SET value = CASE WHEN value < excluded.value THEN excluded.value ELSE value END",
+			 STORE_ARGS(STORE_TEXT(name), STORE_INT(v)), err);
 }
 
 int reg_map_person(store *s, const char *addressee_no, int64_t record_id, at_error *err)
 {
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_person_record(addressee_no, record_id) VALUES(?, ?)", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, addressee_no);
-	store_bind_int(st, 2, record_id);
-	int r = store_step(st, err);
-	store_done(st);
-	return r == STORE_DONE ? 0 : -1;
+	return store_run(s, "INSERT INTO registry_person_record(addressee_no, record_id) VALUES(?, ?)",
+			 STORE_ARGS(STORE_TEXT(addressee_no), STORE_INT(record_id)), err);
 }
 
 int reg_outbox_add(store *s, int64_t event_id, const char *type, const char *addressee_no,
 		   const char *household_no, const char *event_date, at_error *err)
 {
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_outbox(event_id, type, addressee_no, household_no, event_date,"
-		" created_at) VALUES(?, ?, ?, ?, ?, ?)", err);
-	if (!st)
-		return -1;
-	store_bind_int(st, 1, event_id);
-	store_bind_text(st, 2, type);
-	store_bind_text(st, 3, addressee_no);
-	store_bind_text(st, 4, household_no ? household_no : "");
-	store_bind_text(st, 5, event_date);
-	store_bind_int(st, 6, time_now());
-	int r = store_step(st, err);
-	store_done(st);
-	return r == STORE_DONE ? 0 : -1;
+	return store_run(s,
+			 "INSERT INTO registry_outbox(event_id, type, addressee_no, household_no, event_date,"
+			 " created_at) VALUES(?, ?, ?, ?, ?, ?)",
+			 STORE_ARGS(STORE_INT(event_id), STORE_TEXT(type), STORE_TEXT(addressee_no),
+				    STORE_TEXT(household_no ? household_no : ""), STORE_TEXT(event_date),
+				    STORE_INT(time_now())),
+			 err);
 }
 
 int registry_outbox(store *s, int64_t after_seq, int limit, json_t **out, at_error *err)
@@ -247,30 +238,6 @@ const reg_item *reg_item_find(const char *id)
 	return NULL;
 }
 
-/* Katakana, hiragana, the long-vowel mark, middle dots, half-width kana and
- * spaces: the door's rule for "kana" items, checked here first so the error
- * names the body's field. */
-static bool kana_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		if (*p < 0x80) {
-			if (*p != ' ')
-				return false;
-			p++;
-			continue;
-		}
-		if ((*p & 0xF0) != 0xE0 || !p[1] || !p[2])
-			return false;
-		unsigned cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) |
-			      (p[2] & 0x3Fu);
-		if (!((cp >= 0x3041 && cp <= 0x30FF) || cp == 0x3000 || (cp >= 0xFF65 && cp <= 0xFF9F)))
-			return false;
-		p += 3;
-	}
-	return true;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -321,7 +288,9 @@ int reg_check_value(const char *id, json_t *v, const char *field, at_error *err)
 	case RT_KANA:
 		if (text_check(s, field, (size_t)it->max, false, 0, err))
 			return -1;
-		if (it->type == RT_KANA && !kana_ok(s))
+		/* the door's rule for "kana" items, checked here first so the error
+		 * names the body's field */
+		if (it->type == RT_KANA && !kana_reading_ok(s, KANA_READING_ANY))
 			return at_fail(err, 400, AT_E_INVALID, field, "%s must be written in kana", field);
 		return 0;
 	case RT_BOOL:
@@ -330,25 +299,15 @@ int reg_check_value(const char *id, json_t *v, const char *field, at_error *err)
 	return 0;
 }
 
-static void join_path(char *out, size_t n, const char *path, const char *key)
-{
-	if (path && *path)
-		snprintf(out, n, "%s.%s", path, key);
-	else
-		snprintf(out, n, "%s", key);
-}
-
 int reg_field(json_t *obj, const char *path, const char *key, const char *item, bool required,
 	      const char **out, at_error *err)
 {
-	char f[96];
-	join_path(f, sizeof f, path, key);
+	jr r = JR_REQUEST(err);
+	char f[JR_PATH];
+	jr_path(f, path, key);
 	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v)) {
-		if (required)
-			return at_fail(err, 400, AT_E_MISSING, f, "%s is required", f);
-		return 0;
-	}
+	if (!v || json_is_null(v))
+		return required ? jr_fail(&r, AT_E_MISSING, f, "is required") : 0;
 	if (reg_check_value(item, v, f, err))
 		return -1;
 	*out = json_string_value(v);
@@ -362,8 +321,8 @@ int reg_date_field(json_t *obj, const char *path, const char *key, bool required
 	int r = reg_field(obj, path, key, "change_date", required, &v, err);
 	if (r <= 0)
 		return r;
-	char f[96];
-	join_path(f, sizeof f, path, key);
+	char f[JR_PATH];
+	jr_path(f, path, key);
 	if (date_parse(v, d, f, err))
 		return -1;
 	date_format(*d, s);

@@ -42,6 +42,7 @@
  * household_no) or absent (the rest). kisai_jiko persons carry "name" and the
  * requested items only.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@
 #include "core/date.h"
 #include "core/json.h"
 #include "core/strbuf.h"
+#include "core/text.h"
 #include "policy/municipality.h"
 #include "registry_int.h"
 
@@ -58,14 +60,6 @@ static const char *const base_items[] = {"name", "name_kana", "birth_date", "sex
 	NULL};
 static const char *const extra_items[] = {"household", "relationship", "domicile",
 	"former_name", "foreign", "change_history", "removal", NULL};
-
-static bool in_list(const char *const *l, const char *s)
-{
-	for (; *l; l++)
-		if (!strcmp(*l, s))
-			return true;
-	return false;
-}
 
 typedef struct creq {
 	const char *kind, *ano, *relation, *req_name, *req_ano, *purpose;
@@ -87,7 +81,7 @@ static bool want(const creq *q, const char *item)
 		return false;
 	if (!strcmp(q->kind, "joshu") && !strcmp(item, "removal"))
 		return true;
-	return in_list(base_items, item);
+	return text_in_list(base_items, item);
 }
 
 static int parse_request(json_t *r, creq *q, at_error *err)
@@ -96,18 +90,19 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 		"include_my_number", "include_resident_code", "requester", "purpose", NULL};
 	static const char *const rkeys[] = {"relation", "name", "addressee_no", NULL};
 	memset(q, 0, sizeof *q);
+	jr rd = JR_REQUEST(err);
 	if (!json_is_object(r))
-		return at_fail(err, 400, AT_E_INVALID, "", "the request must be a JSON object");
-	if (jv_no_unknown(r, "", keys, err) || jv_string(r, "", "kind", true, 20, &q->kind, err))
+		return jr_fail(&rd, AT_E_INVALID, "", "must be a JSON object (the request)");
+	if (jr_known(&rd, r, "", keys) || jr_string(&rd, r, "", "kind", JR_REQ, 20, &q->kind))
 		return -1;
 	if (strcmp(q->kind, "juminhyo") && strcmp(q->kind, "joshu") && strcmp(q->kind, "kisai_jiko"))
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be juminhyo (住民票の写し), joshu (除票の写し) or kisai_jiko"
 			       " (住民票記載事項証明書)");
 	if (reg_field(r, "", "addressee_no", "addressee_no", true, &q->ano, err) < 0 ||
-	    jv_bool(r, "", "include_my_number", false, &q->mn, err) ||
-	    jv_bool(r, "", "include_resident_code", false, &q->rc, err) ||
-	    jv_string(r, "", "purpose", false, 200, &q->purpose, err))
+	    jr_bool(&rd, r, "", "include_my_number", JR_OPT, &q->mn) ||
+	    jr_bool(&rd, r, "", "include_resident_code", JR_OPT, &q->rc) ||
+	    jr_string(&rd, r, "", "purpose", JR_OPT, 200, &q->purpose))
 		return -1;
 	json_t *m = json_object_get(r, "members");
 	if (json_is_string(m) && !strcmp(json_string_value(m), "all")) {
@@ -116,8 +111,8 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 		size_t i;
 		json_t *v;
 		json_array_foreach(m, i, v) {
-			char f[32];
-			snprintf(f, sizeof f, "members[%zu]", i);
+			char f[JR_PATH];
+			jr_path_index(f, "members", i);
 			if (reg_check_value("addressee_no", v, f, err))
 				return -1;
 		}
@@ -132,37 +127,36 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 	      strcmp(json_string_value(json_array_get(q->members, 0)), q->ano))))
 		return at_fail(err, 400, AT_E_INVALID, "members",
 			       "a 除票の写し is of one removed record: give no members");
-	json_t *it = json_object_get(r, "items");
-	if (it && !json_is_null(it)) {
-		if (!json_is_array(it))
-			return at_fail(err, 400, AT_E_INVALID, "items", "items must be an array");
-		size_t i;
-		json_t *v;
-		json_array_foreach(it, i, v) {
-			char f[32];
-			snprintf(f, sizeof f, "items[%zu]", i);
-			if (!json_is_string(v) || (!in_list(base_items, json_string_value(v)) &&
-						   !in_list(extra_items, json_string_value(v))))
-				return at_fail(err, 400, AT_E_INVALID, f,
-					       "%s must be one of name, name_kana, birth_date, sex, address,"
-					       " became_resident_date, residence_date, notification_date,"
-					       " previous_address, change, household, relationship, domicile,"
-					       " former_name, foreign, change_history, removal", f);
+	json_t *it = NULL;
+	size_t n_items = 0;
+	if (jr_array(&rd, r, "", "items", JR_OPT, 0, SIZE_MAX, &it, &n_items, NULL))
+		return -1;
+	for (size_t i = 0; i < n_items; i++) {
+		const char *v = NULL;
+		if (jr_elem_string(&rd, it, "items", i, 40, &v))
+			return -1;
+		if (!text_in_list(base_items, v) && !text_in_list(extra_items, v)) {
+			char f[JR_PATH];
+			jr_path_index(f, "items", i);
+			return jr_fail(&rd, AT_E_INVALID, f,
+				       "must be one of name, name_kana, birth_date, sex, address,"
+				       " became_resident_date, residence_date, notification_date,"
+				       " previous_address, change, household, relationship, domicile,"
+				       " former_name, foreign, change_history, removal");
 		}
-		q->items = it;
 	}
+	q->items = it;
 	if (!strcmp(q->kind, "kisai_jiko") && json_array_size(q->items) == 0)
 		return at_fail(err, 400, AT_E_MISSING, "items",
 			       "items is required: a 記載事項証明書 certifies the items asked for");
 	json_t *rq = json_object_get(r, "requester");
-	if (!rq)
-		return at_fail(err, 400, AT_E_MISSING, "requester",
-			       "requester is required: who asks (住基法12条2項, 12条の3第4項)");
-	if (!json_is_object(rq))
-		return at_fail(err, 400, AT_E_INVALID, "requester", "requester must be an object");
-	if (jv_no_unknown(rq, "requester", rkeys, err) ||
-	    jv_string(rq, "requester", "relation", true, 20, &q->relation, err) ||
-	    jv_string(rq, "requester", "name", true, 100, &q->req_name, err) ||
+	if (!rq || json_is_null(rq))
+		return jr_fail(&rd, AT_E_MISSING, "requester",
+			       "is required: who asks (住基法12条2項, 12条の3第4項)");
+	if (jr_object(&rd, r, "", "requester", JR_REQ, &rq, NULL) ||
+	    jr_known(&rd, rq, "requester", rkeys) ||
+	    jr_string(&rd, rq, "requester", "relation", JR_REQ, 20, &q->relation) ||
+	    jr_string(&rd, rq, "requester", "name", JR_REQ, 100, &q->req_name) ||
 	    reg_field(rq, "requester", "addressee_no", "addressee_no", false, &q->req_ano, err) < 0)
 		return -1;
 	bool own = !strcmp(q->relation, "self") || !strcmp(q->relation, "household");

@@ -633,20 +633,6 @@ int ev_check_unique(ev *e, const char *item, const char *value, const char *self
 
 /* ---- Numbers ---------------------------------------------------------- */
 
-int reg_counter_at_least(store *s, const char *name, int64_t v, at_error *err)
-{
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
-		" SET value = CASE WHEN value < excluded.value THEN excluded.value ELSE value END", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, name);
-	store_bind_int(st, 2, v);
-	int r = store_step(st, err);
-	store_done(st);
-	return r == STORE_DONE ? 0 : -1;
-}
-
 /* n (0 <= n <= 9999999999) as 10 digits; through a wide buffer so the
  * compiler can see it never truncates. */
 static void fmt10(int64_t n, char out[11])

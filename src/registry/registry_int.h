@@ -68,8 +68,8 @@ int reg_any_record(door *d, const char *item, const char *value, json_t **found,
 
 /* ---- The module's own tables ------------------------------------------ */
 int reg_counter_next(store *s, const char *name, int64_t *out, at_error *err);
-/* Keep a counter at or ahead of v, a number given explicitly (a data load,
- * an import from the old system), so the next assigned one follows it. */
+/* Keep counter `name` at v or above, so numbers given explicitly (a data load,
+ * a migration batch) are never assigned again. */
 int reg_counter_at_least(store *s, const char *name, int64_t v, at_error *err);
 int reg_map_person(store *s, const char *addressee_no, int64_t record_id, at_error *err);
 int reg_outbox_add(store *s, int64_t event_id, const char *type, const char *addressee_no,

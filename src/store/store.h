@@ -7,6 +7,12 @@
  * The embedded default is SQLite in WAL mode with synchronous=FULL: a commit
  * that returned is on disk.
  *
+ * Portable means: `?` placeholders (not ?1 or :name), INSERT ... ON CONFLICT
+ * (...) DO NOTHING / DO UPDATE (not INSERT OR IGNORE/REPLACE), no engine's
+ * functions (bind time_now() rather than strftime), no index hints, no
+ * triggers in module SQL. What the engines spell differently is said through
+ * the dialect functions below; tests/lint/sql_portable.sh enforces the rest.
+ *
  * Guarantees:
  *  - Tables of the spine (prefix `sp_`: declared data, audit log, staff,
  *    grants, sessions) cannot be read or written through a business
@@ -47,6 +53,11 @@ bool store_in_tx(store *s);
 int store_exec(store *s, const char *sql, at_error *err);  /* one or more statements, no parameters */
 store_stmt *store_prepare(store *s, const char *sql, at_error *err);
 void store_done(store_stmt *st);                 /* reset and return to the cache */
+/* Binders. A bind that fails (an index the statement does not have, out of
+ * memory) is sticky: the statement remembers the first failure and the next
+ * store_step fails with it, naming the parameter, without running anything.
+ * So ignoring a binder's result cannot run a statement with a parameter
+ * missing; the ~300 calls that ignore it are safe as they stand. */
 int store_bind_text(store_stmt *st, int idx, const char *v);     /* NULL binds SQL NULL; idx from 1 */
 int store_bind_int(store_stmt *st, int idx, int64_t v);
 int store_bind_blob(store_stmt *st, int idx, const void *v, size_t len);
@@ -59,16 +70,85 @@ bool store_col_null(store_stmt *st, int col);
 int64_t store_last_id(store *s);
 int64_t store_changes(store *s);
 
+/* ---- One-shot statements ------------------------------------------------ */
+/* A statement with its parameters in one call:
+ *
+ *     store_run(s, "UPDATE t SET a = ? WHERE id = ?", STORE_ARGS(STORE_TEXT(a), STORE_INT(id)), err);
+ *     int64_t n;  int r = store_query_int(s, "SELECT count(*) FROM t WHERE k = ?",
+ *                                         STORE_ARGS(STORE_TEXT(k)), &n, err);
+ *
+ * With no parameters pass NULL, 0. */
+typedef struct store_arg {
+	enum { STORE_ARG_NULL, STORE_ARG_INT, STORE_ARG_TEXT, STORE_ARG_BLOB } type;
+	int64_t i;
+	const char *t;      /* STORE_TEXT(NULL) binds SQL NULL */
+	const void *b;
+	size_t len;
+} store_arg;
+
+#define STORE_INT(v) ((store_arg){.type = STORE_ARG_INT, .i = (int64_t)(v)})
+#define STORE_TEXT(v) ((store_arg){.type = STORE_ARG_TEXT, .t = (v)})
+#define STORE_BLOB(p, n) ((store_arg){.type = STORE_ARG_BLOB, .b = (p), .len = (n)})
+#define STORE_NULL_ARG ((store_arg){.type = STORE_ARG_NULL})
+#define STORE_ARGS(...) \
+	(const store_arg[]){__VA_ARGS__}, (sizeof((const store_arg[]){__VA_ARGS__}) / sizeof(store_arg))
+
+/* Bind args[0..n) to parameters 1..n (sticky on failure, like the binders). */
+int store_bind_args(store_stmt *st, const store_arg *args, size_t n);
+/* Prepare, bind, step to the end, hand back. 0 or -1. */
+int store_run(store *s, const char *sql, const store_arg *args, size_t n, at_error *err);
+/* The first column of the first row: 1 with *out set, 0 when there is no row
+ * (*out untouched), -1 on error. A NULL reads as 0 / "". */
+int store_query_int(store *s, const char *sql, const store_arg *args, size_t n, int64_t *out,
+		    at_error *err);
+/* As store_query_int, copying text into out (cap bytes); text that does not
+ * fit is an error, never a silent cut. */
+int store_query_text(store *s, const char *sql, const store_arg *args, size_t n, char *out,
+		     size_t cap, at_error *err);
+
+/* ---- Dialect: what SQL engines say differently -------------------------- */
+/* After a CREATE TABLE's closing parenthesis, in migration SQL: keep the rows
+ * in primary-key order. SQLite makes it WITHOUT ROWID; to any other engine it
+ * is a comment. */
+#define STORE_CLUSTERED " /*store:clustered*/"
+
+#define STORE_NO_UPDATE 1u   /* store_append_only: refuse UPDATE */
+#define STORE_NO_DELETE 2u   /* store_append_only: refuse DELETE */
+/* Guard `table` so that the refused operations (STORE_NO_*) fail with `why`,
+ * whoever runs them. `unless` (NULL for never) is a portable SQL condition
+ * under which an UPDATE is let through (a flag row during key rotation).
+ * Replaces an earlier guard of the same name (<table>_no_update,
+ * <table>_no_delete), so calling it again is harmless. SQLite: BEFORE
+ * triggers raising ABORT; a server engine: a trigger function or rule. Meant
+ * for a store_migration_step. */
+int store_append_only(store *s, const char *table, unsigned refuse, const char *unless,
+		      const char *why, at_error *err);
+
+/* The engine's plan for sql, one line per step, appended to out (cap bytes,
+ * NUL-terminated). For tests that prove a query uses its index; the text is
+ * the engine's own (SQLite: "SEARCH t USING INDEX i (a=?)"). */
+int store_explain(store *s, const char *sql, char *out, size_t cap, at_error *err);
+
 /* ---- Migrations ----------------------------------------------------- */
 typedef struct store_migration {
 	int version;        /* 1, 2, 3 ... within the module */
-	const char *sql;    /* statements to apply */
+	const char *sql;    /* statements to apply (may be NULL when a step does the work) */
 } store_migration;
+
+/* What SQL cannot say portably (store_append_only ...), run in the
+ * transaction of migration `version`, after its SQL. */
+typedef struct store_migration_step {
+	int version;
+	int (*apply)(store *s, at_error *err);
+} store_migration_step;
 
 /* Apply the module's migrations newer than the recorded version, each in its
  * own transaction. Business modules may not create or touch `sp_` tables. */
 int store_migrate(store *s, const char *module, const store_migration *m, size_t n,
 		  at_error *err);
+/* The same, with steps (each names a version of m). */
+int store_migrate_steps(store *s, const char *module, const store_migration *m, size_t n,
+			const store_migration_step *steps, size_t nsteps, at_error *err);
 int store_schema_version(store *s, const char *module);
 
 #endif

@@ -4,6 +4,7 @@
  * connections out of the spine's `sp_` tables.
  */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,8 @@ struct store_stmt {
 	char *sql;
 	int spine;      /* prepared inside a spine section */
 	int in_use;
+	int bind_failed;         /* first parameter whose bind failed (0: none): sticky until done */
+	char bind_why[120];      /* SQLite's reason for it */
 };
 
 struct store {
@@ -224,29 +227,61 @@ static int step_fail(store *s, int rc, at_error *err, const char *what)
 	return db_fail(s, err, what);
 }
 
+/* STORE_CLUSTERED is SQLite's WITHOUT ROWID. The marker is replaced in a copy
+ * (*copy, to free) so the stored schema reads as if WITHOUT ROWID were written. */
+static const char *dialect(const char *sql, char **copy)
+{
+	static const char marker[] = STORE_CLUSTERED, native[] = " WITHOUT ROWID";
+	*copy = NULL;
+	if (!sql || !strstr(sql, marker))
+		return sql;
+	size_t n = strlen(sql);
+	char *out = malloc(n + 1);   /* the native form is not longer than the marker */
+	if (!out)
+		abort();
+	char *o = out;
+	for (const char *p = sql; *p;) {
+		if (!strncmp(p, marker, sizeof marker - 1)) {
+			memcpy(o, native, sizeof native - 1);
+			o += sizeof native - 1;
+			p += sizeof marker - 1;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	*copy = out;
+	return out;
+}
+
 /* Like sqlite3_exec, but every statement passes prepare_checked. */
 static int run(store *s, const char *sql, at_error *err, const char *what)
 {
-	const char *p = sql;
+	char *copy;
+	const char *p = dialect(sql, &copy);
+	int rc = 0;
 	while (p && *p) {
 		sqlite3_stmt *st;
 		const char *tail = NULL;
-		if (prepare_checked(s, p, 0, &st, &tail, err))
-			return -1;
+		if (prepare_checked(s, p, 0, &st, &tail, err)) {
+			rc = -1;
+			break;
+		}
 		if (!st)
 			break;  /* nothing but blanks and comments left */
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		int sr;
+		while ((sr = sqlite3_step(st)) == SQLITE_ROW)
 			;
-		if (rc != SQLITE_DONE) {
-			step_fail(s, rc, err, what);
-			sqlite3_finalize(st);
-			return -1;
-		}
 		sqlite3_finalize(st);
+		if (sr != SQLITE_DONE) {
+			step_fail(s, sr, err, what);
+			rc = -1;
+			break;
+		}
 		p = tail;
 	}
-	return 0;
+	free(copy);
+	return rc;
 }
 
 int store_begin(store *s, at_error *err)
@@ -349,33 +384,50 @@ void store_done(store_stmt *st)
 	}
 	sqlite3_reset(st->st);
 	sqlite3_clear_bindings(st->st);
+	st->bind_failed = 0;
 	st->in_use = 0;
+}
+
+/* Remember the first failed bind; store_step reports it. */
+static int bound(store_stmt *st, int idx, int rc)
+{
+	if (rc == SQLITE_OK)
+		return 0;
+	if (!st->bind_failed) {
+		st->bind_failed = idx > 0 ? idx : -1;
+		snprintf(st->bind_why, sizeof st->bind_why, "%s", sqlite3_errstr(rc));
+	}
+	return -1;
 }
 
 int store_bind_text(store_stmt *st, int idx, const char *v)
 {
 	if (!v)
-		return sqlite3_bind_null(st->st, idx) == SQLITE_OK ? 0 : -1;
-	return sqlite3_bind_text(st->st, idx, v, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+		return bound(st, idx, sqlite3_bind_null(st->st, idx));
+	return bound(st, idx, sqlite3_bind_text(st->st, idx, v, -1, SQLITE_TRANSIENT));
 }
 
 int store_bind_int(store_stmt *st, int idx, int64_t v)
 {
-	return sqlite3_bind_int64(st->st, idx, v) == SQLITE_OK ? 0 : -1;
+	return bound(st, idx, sqlite3_bind_int64(st->st, idx, v));
 }
 
 int store_bind_blob(store_stmt *st, int idx, const void *v, size_t len)
 {
-	return sqlite3_bind_blob64(st->st, idx, v, len, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+	return bound(st, idx, sqlite3_bind_blob64(st->st, idx, v, len, SQLITE_TRANSIENT));
 }
 
 int store_bind_null(store_stmt *st, int idx)
 {
-	return sqlite3_bind_null(st->st, idx) == SQLITE_OK ? 0 : -1;
+	return bound(st, idx, sqlite3_bind_null(st->st, idx));
 }
 
 int store_step(store_stmt *st, at_error *err)
 {
+	if (st->bind_failed)
+		return at_fail(err, 500, AT_E_STORE, "",
+			       "parameter %d of the statement could not be bound (%s); nothing was run",
+			       st->bind_failed, st->bind_why);
 	int rc = sqlite3_step(st->st);
 	if (rc == SQLITE_ROW)
 		return STORE_ROW;
@@ -417,6 +469,168 @@ int64_t store_changes(store *s)
 	return sqlite3_changes64(s->db);
 }
 
+/* ---- One-shot statements ---- */
+
+int store_bind_args(store_stmt *st, const store_arg *args, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		int idx = (int)i + 1;
+		const store_arg *a = &args[i];
+		switch (a->type) {
+		case STORE_ARG_INT:
+			rc |= store_bind_int(st, idx, a->i);
+			break;
+		case STORE_ARG_TEXT:
+			rc |= store_bind_text(st, idx, a->t);
+			break;
+		case STORE_ARG_BLOB:
+			rc |= store_bind_blob(st, idx, a->b, a->len);
+			break;
+		case STORE_ARG_NULL:
+		default:
+			rc |= store_bind_null(st, idx);
+			break;
+		}
+	}
+	return rc ? -1 : 0;
+}
+
+/* Prepare and bind: the statement, or NULL with *err set. */
+static store_stmt *prepare_args(store *s, const char *sql, const store_arg *args, size_t n,
+				at_error *err)
+{
+	store_stmt *st = store_prepare(s, sql, err);
+	if (st)
+		store_bind_args(st, args, n);   /* a failure is sticky: store_step reports it */
+	return st;
+}
+
+int store_run(store *s, const char *sql, const store_arg *args, size_t n, at_error *err)
+{
+	store_stmt *st = prepare_args(s, sql, args, n, err);
+	if (!st)
+		return -1;
+	int r;
+	while ((r = store_step(st, err)) == STORE_ROW)
+		;
+	store_done(st);
+	return r == STORE_DONE ? 0 : -1;
+}
+
+int store_query_int(store *s, const char *sql, const store_arg *args, size_t n, int64_t *out,
+		    at_error *err)
+{
+	store_stmt *st = prepare_args(s, sql, args, n, err);
+	if (!st)
+		return -1;
+	int r = store_step(st, err);
+	if (r == STORE_ROW)
+		*out = store_col_int(st, 0);
+	store_done(st);
+	return r < 0 ? -1 : r == STORE_ROW;
+}
+
+int store_query_text(store *s, const char *sql, const store_arg *args, size_t n, char *out,
+		     size_t cap, at_error *err)
+{
+	store_stmt *st = prepare_args(s, sql, args, n, err);
+	if (!st)
+		return -1;
+	int r = store_step(st, err);
+	if (r == STORE_ROW) {
+		const char *t = store_col_text(st, 0);
+		size_t len = strlen(t);
+		if (len >= cap) {
+			store_done(st);
+			return at_fail(err, 500, AT_E_INTERNAL, "",
+				       "a stored value of %zu bytes does not fit a buffer of %zu", len, cap);
+		}
+		memcpy(out, t, len + 1);
+	}
+	store_done(st);
+	return r < 0 ? -1 : r == STORE_ROW;
+}
+
+/* ---- Dialect ---- */
+
+static bool plain_name(const char *t)
+{
+	if (!t || !*t || strlen(t) > 60)
+		return false;
+	for (const char *p = t; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+int store_append_only(store *s, const char *table, unsigned refuse, const char *unless,
+		      const char *why, at_error *err)
+{
+	if (!plain_name(table) || !why || strchr(why, '\'') || strlen(why) > 200 ||
+	    !(refuse & (STORE_NO_UPDATE | STORE_NO_DELETE)))
+		return at_fail(err, 500, AT_E_INTERNAL, "",
+			       "store_append_only: a table name of a-z, 0-9 and _, an operation and"
+			       " a reason without quotes are required");
+	static const struct {
+		unsigned bit;
+		const char *suffix, *op;
+	} ops[] = {{STORE_NO_UPDATE, "no_update", "UPDATE"}, {STORE_NO_DELETE, "no_delete", "DELETE"}};
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		char sql[1024];
+		int k = snprintf(sql, sizeof sql,
+				 "DROP TRIGGER IF EXISTS %s_%s;"
+				 "CREATE TRIGGER %s_%s BEFORE %s ON %s%s%s%s"
+				 " BEGIN SELECT RAISE(ABORT, '%s'); END;",
+				 table, ops[i].suffix, table, ops[i].suffix, ops[i].op, table,
+				 unless && ops[i].bit == STORE_NO_UPDATE ? " WHEN NOT (" : "",
+				 unless && ops[i].bit == STORE_NO_UPDATE ? unless : "",
+				 unless && ops[i].bit == STORE_NO_UPDATE ? ")" : "", why);
+		if (k < 0 || (size_t)k >= sizeof sql)
+			return at_fail(err, 500, AT_E_INTERNAL, "", "store_append_only: the guard is too long");
+		/* Without the bit, an earlier guard of that name goes (DROP only). */
+		if (!(refuse & ops[i].bit))
+			*strchr(sql, ';') = '\0';
+		if (run(s, sql, err, "append-only guard"))
+			return -1;
+	}
+	return 0;
+}
+
+int store_explain(store *s, const char *sql, char *out, size_t cap, at_error *err)
+{
+	if (cap)
+		out[0] = '\0';
+	size_t n = strlen(sql);
+	char *q = malloc(n + 20);
+	if (!q)
+		abort();
+	memcpy(q, "EXPLAIN QUERY PLAN ", 19);
+	memcpy(q + 19, sql, n + 1);
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_checked(s, q, 0, &st, NULL, err);
+	free(q);
+	if (rc)
+		return -1;
+	if (!st)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "store_explain was given no statement");
+	size_t used = 0;
+	int sr;
+	while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *d = sqlite3_column_text(st, 3);   /* id, parent, notused, detail */
+		int k = snprintf(out + used, cap > used ? cap - used : 0, "%s\n", d ? (const char *)d : "");
+		if (k > 0)
+			used += (size_t)k;
+	}
+	sqlite3_finalize(st);
+	if (sr != SQLITE_DONE)
+		return db_fail(s, err, "explain");
+	if (used >= cap)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "store_explain: the plan does not fit %zu bytes",
+			       cap);
+	return 0;
+}
+
 /* ---- Migrations ---- */
 
 static int ensure_schema_table(store *s, at_error *err)
@@ -453,6 +667,12 @@ int store_schema_version(store *s, const char *module)
 int store_migrate(store *s, const char *module, const store_migration *m, size_t n,
 		  at_error *err)
 {
+	return store_migrate_steps(s, module, m, n, NULL, 0, err);
+}
+
+int store_migrate_steps(store *s, const char *module, const store_migration *m, size_t n,
+			const store_migration_step *steps, size_t nsteps, at_error *err)
+{
 	int have = store_schema_version(s, module);
 	if (have < 0)
 		return at_fail(err, 500, AT_E_STORE, "", "cannot read the schema version of %s", module);
@@ -462,12 +682,25 @@ int store_migrate(store *s, const char *module, const store_migration *m, size_t
 			return at_fail(err, 500, AT_E_INTERNAL, "",
 				       "migrations of %s must be numbered 1, 2, 3 ... in increasing order",
 				       module);
+	for (size_t k = 0; k < nsteps; k++) {
+		bool known = false;
+		for (size_t i = 0; i < n; i++)
+			known |= m[i].version == steps[k].version;
+		if (!known || !steps[k].apply)
+			return at_fail(err, 500, AT_E_INTERNAL, "",
+				       "a migration step of %s names version %d, which is not a migration",
+				       module, steps[k].version);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (m[i].version <= have)
 			continue;
 		if (store_begin(s, err))
 			return -1;
-		if (run(s, m[i].sql, err, "migration")) {
+		int failed = m[i].sql ? run(s, m[i].sql, err, "migration") : 0;
+		for (size_t k = 0; k < nsteps && !failed; k++)
+			if (steps[k].version == m[i].version)
+				failed = steps[k].apply(s, err);
+		if (failed) {
 			/* Copy first: at_fail may not read from the buffer it writes. */
 			at_error why = {.status = 500, .code = AT_E_STORE};
 			if (err)

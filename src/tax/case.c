@@ -24,240 +24,211 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/text.h"
 
-static int amount(json_t *o, const char *path, const char *key, int64_t *out, at_error *err)
+/* In the order of tax_disability. */
+const char *const tax_disability_names[] = {"none", "general", "special", NULL};
+
+static int amount(const jr *r, json_t *o, const char *path, const char *key, int64_t max,
+		  int64_t *out)
 {
-	json_t *v = json_object_get(o, key);
-	if (v && json_is_integer(v) && json_integer_value(v) < 0) {
-		char f[96];
-		snprintf(f, sizeof f, "%s.%s", path, key);
-		return at_fail(err, 400, AT_E_INVALID, f,
-			       "%s must not be negative: amounts are yen of income, revenue or payment", f);
-	}
-	return jv_int(o, path, key, false, 0, TAX_MAX_AMOUNT, out, err);
+	return jr_yen(r, o, path, key, JR_OPT, 0, max, out);
 }
 
-static int object(json_t *o, const char *path, const char *key, bool required, json_t **out,
-		  at_error *err)
+int tax_case_read_disability(const jr *r, json_t *o, const char *path, tax_disability *out)
 {
-	char f[96];
-	snprintf(f, sizeof f, "%s%s%s", path, *path ? "." : "", key);
-	json_t *v = json_object_get(o, key);
-	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (required)
-			return at_fail(err, 400, AT_E_MISSING, f, "%s is required", f);
-		return 0;
-	}
-	if (!json_is_object(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be an object", f);
-	*out = v;
+	int k = (int)*out;
+	if (jr_choice(r, o, path, "disability", JR_OPT, tax_disability_names, &k))
+		return -1;
+	*out = (tax_disability)k;
 	return 0;
 }
 
-static int date(json_t *o, const char *path, at_date *out, at_error *err)
+int tax_case_read_income(const jr *r, json_t *parent, const char *path, int64_t max,
+			 tax_income *i)
 {
-	const char *s = NULL;
-	char f[96];
-	snprintf(f, sizeof f, "%s.birth_date", path);
-	if (jv_string(o, path, "birth_date", true, 10, &s, err))
+	static const char *const ik[] = {"salary_revenue", "public_pension_revenue", "business",
+					 "real_estate", "dividends", "misc_business", "misc_other",
+					 "occasional", NULL};
+	json_t *o = NULL;
+	char p[JR_PATH];
+	if (jr_object(r, parent, path, "income", JR_OPT, &o, p))
 		return -1;
-	return date_parse(s, out, f, err);
-}
-
-static int disability(json_t *o, const char *path, tax_disability *out, at_error *err)
-{
-	const char *s = NULL;
-	*out = TAX_DIS_NONE;
-	if (jv_string(o, path, "disability", false, 16, &s, err))
-		return -1;
-	if (!s || !strcmp(s, "none"))
+	if (!o)
 		return 0;
-	if (!strcmp(s, "general"))
-		*out = TAX_DIS_GENERAL;
-	else if (!strcmp(s, "special"))
-		*out = TAX_DIS_SPECIAL;
-	else {
-		char f[96];
-		snprintf(f, sizeof f, "%s.disability", path);
-		return at_fail(err, 400, AT_E_INVALID, f,
-			       "%s must be \"none\", \"general\" (障害者) or \"special\" (特別障害者)", f);
-	}
+	int64_t *f[] = {&i->salary_revenue, &i->public_pension_revenue, &i->business,
+			&i->real_estate, &i->dividends, &i->misc_business, &i->misc_other,
+			&i->occasional};
+	if (jr_known(r, o, p, ik))
+		return -1;
+	for (size_t k = 0; ik[k]; k++)
+		if (amount(r, o, p, ik[k], max, f[k]))
+			return -1;
 	return 0;
 }
 
-static int relative(json_t *o, const char *path, bool dependant, tax_relative *r, at_error *err)
+int tax_case_read_deductions(const jr *r, json_t *parent, const char *path, int64_t max,
+			     tax_deduction_input *d)
+{
+	static const char *const dk[] = {"social_insurance", "small_business_mutual_aid",
+					 "medical_expenses", "life_insurance",
+					 "earthquake_insurance", NULL};
+	static const char *const lk[] = {"new_general", "new_care_medical", "new_pension",
+					 "old_general", "old_pension", NULL};
+	json_t *o = NULL, *li = NULL;
+	char p[JR_PATH], lp[JR_PATH];
+	if (jr_object(r, parent, path, "deductions", JR_OPT, &o, p))
+		return -1;
+	if (!o)
+		return 0;
+	if (jr_known(r, o, p, dk) || amount(r, o, p, "social_insurance", max, &d->social_insurance) ||
+	    amount(r, o, p, "small_business_mutual_aid", max, &d->small_business_mutual_aid) ||
+	    amount(r, o, p, "medical_expenses", max, &d->medical_expenses) ||
+	    amount(r, o, p, "earthquake_insurance", max, &d->earthquake_insurance) ||
+	    jr_object(r, o, p, "life_insurance", JR_OPT, &li, lp))
+		return -1;
+	if (!li)
+		return 0;
+	tax_life_insurance *l = &d->life_insurance;
+	int64_t *f[] = {&l->new_general, &l->new_care_medical, &l->new_pension, &l->old_general,
+			&l->old_pension};
+	if (jr_known(r, li, lp, lk))
+		return -1;
+	for (size_t k = 0; lk[k]; k++)
+		if (amount(r, li, lp, lk[k], max, f[k]))
+			return -1;
+	return 0;
+}
+
+int tax_case_read_donations(const jr *r, json_t *parent, const char *path, int64_t max,
+			    tax_donations *out)
+{
+	static const char *const dk[] = {"hometown", "other_eligible", "one_stop", NULL};
+	json_t *o = NULL;
+	char p[JR_PATH];
+	if (jr_object(r, parent, path, "donations", JR_OPT, &o, p))
+		return -1;
+	if (!o)
+		return 0;
+	if (jr_known(r, o, p, dk) || amount(r, o, p, "hometown", max, &out->hometown) ||
+	    amount(r, o, p, "other_eligible", max, &out->other_eligible) ||
+	    jr_bool(r, o, p, "one_stop", JR_OPT, &out->one_stop))
+		return -1;
+	return 0;
+}
+
+static int relative(const jr *r, json_t *o, const char *path, bool dependant, tax_relative *rel)
 {
 	static const char *const spouse_keys[] = {"birth_date", "total_income", "disability",
 						  "cohabiting", "non_resident", NULL};
 	static const char *const dep_keys[] = {"birth_date", "total_income", "disability", "cohabiting",
 					       "lineal_ascendant", "non_resident", NULL};
-	memset(r, 0, sizeof *r);
-	if (jv_no_unknown(o, path, dependant ? dep_keys : spouse_keys, err) || date(o, path, &r->birth_date, err) ||
-	    amount(o, path, "total_income", &r->total_income, err) || disability(o, path, &r->disability, err) ||
-	    jv_bool(o, path, "cohabiting", false, &r->cohabiting, err) ||
-	    jv_bool(o, path, "non_resident", false, &r->non_resident, err))
+	memset(rel, 0, sizeof *rel);
+	if (jr_known(r, o, path, dependant ? dep_keys : spouse_keys) ||
+	    jr_date(r, o, path, "birth_date", JR_REQ, &rel->birth_date) ||
+	    amount(r, o, path, "total_income", TAX_MAX_AMOUNT, &rel->total_income) ||
+	    tax_case_read_disability(r, o, path, &rel->disability) ||
+	    jr_bool(r, o, path, "cohabiting", JR_OPT, &rel->cohabiting) ||
+	    jr_bool(r, o, path, "non_resident", JR_OPT, &rel->non_resident))
 		return -1;
-	if (dependant && jv_bool(o, path, "lineal_ascendant", false, &r->lineal_ascendant, err))
+	if (dependant && jr_bool(r, o, path, "lineal_ascendant", JR_OPT, &rel->lineal_ascendant))
 		return -1;
 	return 0;
 }
 
 int tax_case_from_json(json_t *in, tax_case *out, at_error *err)
 {
+	jr r = JR_REQUEST(err);
 	memset(out, 0, sizeof *out);
 	if (!json_is_object(in))
-		return at_fail(err, 400, AT_E_INVALID, "", "the case must be a JSON object");
+		return jr_fail(&r, AT_E_INVALID, "", "must be a JSON object (the case)");
 	static const char *const top[] = {"fiscal_year", "municipality", "taxpayer", "spouse",
 					  "dependants", NULL};
 	int64_t fy = 0;
 	const char *muni = NULL;
-	if (jv_no_unknown(in, "", top, err) || jv_int(in, "", "fiscal_year", true, 2000, 2999, &fy, err) ||
-	    jv_string(in, "", "municipality", true, 6, &muni, err))
+	if (jr_known(&r, in, "", top) || jr_int(&r, in, "", "fiscal_year", JR_REQ, 2000, 2999, &fy) ||
+	    jr_string(&r, in, "", "municipality", JR_REQ, 6, &muni))
 		return -1;
-	if (strlen(muni) != 6 || strspn(muni, "0123456789") != 6)
-		return at_fail(err, 400, AT_E_INVALID, "municipality",
-			       "municipality must be the 6-digit 全国地方公共団体コード (e.g. \"131105\")");
+	if (!text_is_digits(muni, 6))
+		return jr_fail(&r, AT_E_INVALID, "municipality",
+			       "must be the 6-digit 全国地方公共団体コード (e.g. \"131105\")");
 	out->fiscal_year = (int)fy;
 	memcpy(out->municipality, muni, 7);
 
 	json_t *tp, *o;
-	if (object(in, "", "taxpayer", true, &tp, err))
+	char tq[JR_PATH];
+	if (jr_object(&r, in, "", "taxpayer", JR_REQ, &tp, tq))
 		return -1;
 	static const char *const tk[] = {"birth_date", "sex", "public_assistance", "disability", "widow",
 					 "single_parent", "working_student", "income", "deductions",
 					 "housing_loan_carryover", "credits", "donations", NULL};
-	const char *sex = NULL;
-	if (jv_no_unknown(tp, "taxpayer", tk, err) || date(tp, "taxpayer", &out->birth_date, err) ||
-	    jv_string(tp, "taxpayer", "sex", false, 8, &sex, err) ||
-	    jv_bool(tp, "taxpayer", "public_assistance", false, &out->public_assistance, err) ||
-	    disability(tp, "taxpayer", &out->disability, err) ||
-	    jv_bool(tp, "taxpayer", "widow", false, &out->widow, err) ||
-	    jv_bool(tp, "taxpayer", "single_parent", false, &out->single_parent, err) ||
-	    jv_bool(tp, "taxpayer", "working_student", false, &out->working_student, err) ||
-	    amount(tp, "taxpayer", "housing_loan_carryover", &out->housing_loan_carryover, err))
+	static const char *const sexes[] = {"male", "female", NULL};   /* tax_sex - 1 */
+	int sex = -1;
+	if (jr_known(&r, tp, tq, tk) || jr_date(&r, tp, tq, "birth_date", JR_REQ, &out->birth_date) ||
+	    jr_choice(&r, tp, tq, "sex", JR_OPT, sexes, &sex) ||
+	    jr_bool(&r, tp, tq, "public_assistance", JR_OPT, &out->public_assistance) ||
+	    tax_case_read_disability(&r, tp, tq, &out->disability) ||
+	    jr_bool(&r, tp, tq, "widow", JR_OPT, &out->widow) ||
+	    jr_bool(&r, tp, tq, "single_parent", JR_OPT, &out->single_parent) ||
+	    jr_bool(&r, tp, tq, "working_student", JR_OPT, &out->working_student) ||
+	    amount(&r, tp, tq, "housing_loan_carryover", TAX_MAX_AMOUNT, &out->housing_loan_carryover))
 		return -1;
-	if (sex) {
-		if (!strcmp(sex, "male"))
-			out->sex = TAX_SEX_MALE;
-		else if (!strcmp(sex, "female"))
-			out->sex = TAX_SEX_FEMALE;
-		else
-			return at_fail(err, 400, AT_E_INVALID, "taxpayer.sex",
-				       "taxpayer.sex must be \"male\" or \"female\"");
-	}
+	out->sex = (tax_sex)(sex + 1);   /* absent stays TAX_SEX_NONE */
 	if (out->widow && out->single_parent)
-		return at_fail(err, 400, AT_E_INVALID, "taxpayer.widow",
-			       "taxpayer.widow and taxpayer.single_parent exclude each other "
+		return jr_fail(&r, AT_E_INVALID, "taxpayer.widow",
+			       "and taxpayer.single_parent exclude each other "
 			       "(地方税法 292条1項11号: 寡婦 is a person who is not a ひとり親)");
 
 	/* The carry-over is also accepted as taxpayer.credits.housing_loan_carryover
 	 * (the form the golden cases under tests/tax/cases use). */
-	if (object(tp, "taxpayer", "credits", false, &o, err))
+	char cq[JR_PATH];
+	o = NULL;
+	if (jr_object(&r, tp, tq, "credits", JR_OPT, &o, cq))
 		return -1;
 	if (o) {
 		static const char *const ck[] = {"housing_loan_carryover", NULL};
 		int64_t v = 0;
-		if (jv_no_unknown(o, "taxpayer.credits", ck, err) ||
-		    amount(o, "taxpayer.credits", "housing_loan_carryover", &v, err))
+		if (jr_known(&r, o, cq, ck) ||
+		    amount(&r, o, cq, "housing_loan_carryover", TAX_MAX_AMOUNT, &v))
 			return -1;
 		if (v && out->housing_loan_carryover)
-			return at_fail(err, 400, AT_E_INVALID, "taxpayer.credits.housing_loan_carryover",
-				       "give the housing-loan carry-over once: taxpayer.housing_loan_carryover "
+			return jr_fail(&r, AT_E_INVALID, "taxpayer.credits.housing_loan_carryover",
+				       "repeats the carry-over: give it once, as taxpayer.housing_loan_carryover "
 				       "or taxpayer.credits.housing_loan_carryover");
 		if (v)
 			out->housing_loan_carryover = v;
 	}
-	if (object(tp, "taxpayer", "income", false, &o, err))
+	if (tax_case_read_income(&r, tp, tq, TAX_MAX_AMOUNT, &out->income) ||
+	    tax_case_read_deductions(&r, tp, tq, TAX_MAX_AMOUNT, &out->deductions) ||
+	    tax_case_read_donations(&r, tp, tq, TAX_MAX_AMOUNT, &out->donations))
 		return -1;
-	if (o) {
-		static const char *const ik[] = {"salary_revenue", "public_pension_revenue", "business",
-						 "real_estate", "dividends", "misc_business", "misc_other",
-						 "occasional", NULL};
-		tax_income *i = &out->income;
-		const char *p = "taxpayer.income";
-		if (jv_no_unknown(o, p, ik, err) || amount(o, p, "salary_revenue", &i->salary_revenue, err) ||
-		    amount(o, p, "public_pension_revenue", &i->public_pension_revenue, err) ||
-		    amount(o, p, "business", &i->business, err) ||
-		    amount(o, p, "real_estate", &i->real_estate, err) ||
-		    amount(o, p, "dividends", &i->dividends, err) ||
-		    amount(o, p, "misc_business", &i->misc_business, err) ||
-		    amount(o, p, "misc_other", &i->misc_other, err) ||
-		    amount(o, p, "occasional", &i->occasional, err))
-			return -1;
-	}
-	if (object(tp, "taxpayer", "deductions", false, &o, err))
-		return -1;
-	if (o) {
-		static const char *const dk[] = {"social_insurance", "small_business_mutual_aid",
-						 "medical_expenses", "life_insurance",
-						 "earthquake_insurance", NULL};
-		tax_deduction_input *d = &out->deductions;
-		const char *p = "taxpayer.deductions";
-		json_t *li;
-		if (jv_no_unknown(o, p, dk, err) || amount(o, p, "social_insurance", &d->social_insurance, err) ||
-		    amount(o, p, "small_business_mutual_aid", &d->small_business_mutual_aid, err) ||
-		    amount(o, p, "medical_expenses", &d->medical_expenses, err) ||
-		    amount(o, p, "earthquake_insurance", &d->earthquake_insurance, err) ||
-		    object(o, p, "life_insurance", false, &li, err))
-			return -1;
-		if (li) {
-			static const char *const lk[] = {"new_general", "new_care_medical", "new_pension",
-							 "old_general", "old_pension", NULL};
-			const char *lp = "taxpayer.deductions.life_insurance";
-			tax_life_insurance *l = &d->life_insurance;
-			if (jv_no_unknown(li, lp, lk, err) || amount(li, lp, "new_general", &l->new_general, err) ||
-			    amount(li, lp, "new_care_medical", &l->new_care_medical, err) ||
-			    amount(li, lp, "new_pension", &l->new_pension, err) ||
-			    amount(li, lp, "old_general", &l->old_general, err) ||
-			    amount(li, lp, "old_pension", &l->old_pension, err))
-				return -1;
-		}
-	}
-	if (object(tp, "taxpayer", "donations", false, &o, err))
-		return -1;
-	if (o) {
-		static const char *const dk[] = {"hometown", "other_eligible", "one_stop", NULL};
-		const char *p = "taxpayer.donations";
-		if (jv_no_unknown(o, p, dk, err) || amount(o, p, "hometown", &out->donations.hometown, err) ||
-		    amount(o, p, "other_eligible", &out->donations.other_eligible, err) ||
-		    jv_bool(o, p, "one_stop", false, &out->donations.one_stop, err))
-			return -1;
-	}
 
-	if (object(in, "", "spouse", false, &o, err))
+	o = NULL;
+	if (jr_object(&r, in, "", "spouse", JR_OPT, &o, NULL))
 		return -1;
 	if (o) {
 		out->has_spouse = true;
-		if (relative(o, "spouse", false, &out->spouse, err))
+		if (relative(&r, o, "spouse", false, &out->spouse))
 			return -1;
 	}
-	json_t *deps = json_object_get(in, "dependants");
-	if (deps && !json_is_null(deps)) {
-		if (!json_is_array(deps))
-			return at_fail(err, 400, AT_E_INVALID, "dependants", "dependants must be an array");
-		size_t n = json_array_size(deps);
-		if (n > TAX_MAX_DEPENDANTS)
-			return at_fail(err, 400, AT_E_INVALID, "dependants",
-				       "dependants has %zu entries; at most %d are accepted", n,
-				       TAX_MAX_DEPENDANTS);
-		for (size_t i = 0; i < n; i++) {
-			char p[32];
-			snprintf(p, sizeof p, "dependants[%zu]", i);
-			json_t *d = json_array_get(deps, i);
-			if (!json_is_object(d))
-				return at_fail(err, 400, AT_E_INVALID, p, "%s must be an object", p);
-			if (relative(d, p, true, &out->dependants[i], err))
-				return -1;
-		}
-		out->n_dependants = n;
+	json_t *deps = NULL;
+	size_t n = 0;
+	char dq[JR_PATH];
+	if (jr_array(&r, in, "", "dependants", JR_OPT, 0, TAX_MAX_DEPENDANTS, &deps, &n, dq))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char p[JR_PATH];
+		json_t *d = NULL;
+		if (jr_elem_object(&r, deps, dq, i, &d, p) || relative(&r, d, p, true, &out->dependants[i]))
+			return -1;
 	}
+	out->n_dependants = n;
 	return 0;
 }
 
 static const char *dis_name(tax_disability d)
 {
-	return d == TAX_DIS_SPECIAL ? "special" : d == TAX_DIS_GENERAL ? "general" : "none";
+	return tax_disability_names[(unsigned)d % 3];
 }
 
 static json_t *relative_json(const tax_relative *r, bool dependant)

@@ -18,6 +18,7 @@
 
 #include "core/date.h"
 #include "core/error.h"
+#include "core/json.h"
 
 #define TAX_MAX_DEPENDANTS 24   /* dependants in one case; more is refused */
 #define TAX_MAX_AMOUNT 1000000000000LL   /* 1 trillion yen: any larger input amount is refused */
@@ -91,6 +92,18 @@ typedef struct tax_case {
  * ("taxpayer.income.salary_revenue"). Does not check fiscal year or
  * municipality against the law data (the engine does). */
 int tax_case_from_json(json_t *in, tax_case *out, at_error *err);
+/* Parts of the contract that the 申告書 reader (tax/layout.c) shares, so both
+ * read a taxpayer's income, deductions, donations and disability by one rule
+ * set. Each reads parent.<name> ("income", "deductions", "donations",
+ * "disability"), which is optional; amounts are yen in 0..max. */
+extern const char *const tax_disability_names[];   /* "none", "general", "special" */
+int tax_case_read_disability(const jr *r, json_t *parent, const char *path, tax_disability *out);
+int tax_case_read_income(const jr *r, json_t *parent, const char *path, int64_t max,
+			 tax_income *out);
+int tax_case_read_deductions(const jr *r, json_t *parent, const char *path, int64_t max,
+			     tax_deduction_input *out);
+int tax_case_read_donations(const jr *r, json_t *parent, const char *path, int64_t max,
+			    tax_donations *out);
 /* The case as contract JSON (for storing an assessment base and tests). */
 json_t *tax_case_to_json(const tax_case *c);
 

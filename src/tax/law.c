@@ -21,217 +21,101 @@
 extern const struct decl_builtin tax_data_builtins[];
 
 /* ---- strict readers ------------------------------------------------------ */
+/* The reading itself is core/json.h (jr_*), with the file name as the source
+ * and status 500: a bad law file is Atena's fault, not the user's. What stays
+ * here are the law's own value kinds: yen within the law's range, an open
+ * upper bound (null), ages, and rates held as millionths. */
 
-typedef struct ld {
-	const char *file;
-	at_error *err;
-} ld;
+typedef jr ld;
 
-#define PATH_MAX_LEN 160
+#define PATH_MAX_LEN JR_PATH
+#define LAW_YEN_MAX 1000000000000LL   /* a trillion yen: beyond any band in 地方税法 */
 
-static void join(char *out, const char *p, const char *key)
-{
-	if (p && *p)
-		snprintf(out, PATH_MAX_LEN, "%.100s.%.50s", p, key);
-	else
-		snprintf(out, PATH_MAX_LEN, "%.100s", key);
-}
-
+/* p.key[i], for a row of the array p.key. */
 static void joini(char *out, const char *p, const char *key, size_t i)
 {
-	char k[PATH_MAX_LEN];
-	join(k, p, key);
-	snprintf(out, PATH_MAX_LEN, "%.140s[%zu]", k, i);
+	char k[JR_PATH];
+	jr_path(k, p, key);
+	jr_path_index(out, k, i);
 }
 
-static int lfail(ld *l, const char *code, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int lfail(ld *l, const char *code, const char *path, const char *fmt, ...)
+/* A required integer amount in yen, >= min. */
+static int amt(const ld *l, json_t *o, const char *p, const char *key, int64_t min, int64_t *out)
 {
-	char what[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	return at_fail(l->err, 500, code, path, "%s: %s: %s", l->file, path[0] ? path : "(top)", what);
+	return jr_yen(l, o, p, key, JR_REQ, min, LAW_YEN_MAX, out);
 }
 
-static int keys(ld *l, json_t *o, const char *p, const char *const *allowed)
+static int obj(const ld *l, json_t *o, const char *p, const char *key, json_t **out, char *q)
 {
-	const char *key;
-	json_t *v = NULL;
-	json_object_foreach(o, key, v) {
-		bool ok = false;
-		for (const char *const *a = allowed; *a; a++)
-			if (!strcmp(*a, key)) {
-				ok = true;
-				break;
-			}
-		if (!ok) {
-			char q[PATH_MAX_LEN];
-			join(q, p, key);
-			return lfail(l, AT_E_UNKNOWN, q, "unknown key (a misspelling? see docs/tax-law.md)");
-		}
-	}
-	return 0;
-}
-
-/* The value at p.key, which must exist (and not be null unless allow_null). */
-static int get(ld *l, json_t *o, const char *p, const char *key, json_t **out, char *q)
-{
-	join(q, p, key);
-	json_t *v = json_object_get(o, key);
-	if (!v)
-		return lfail(l, AT_E_MISSING, q, "required key is missing");
-	*out = v;
-	return 0;
-}
-
-static int obj(ld *l, json_t *o, const char *p, const char *key, json_t **out, char *q)
-{
-	if (get(l, o, p, key, out, q))
-		return -1;
-	if (!json_is_object(*out))
-		return lfail(l, AT_E_INVALID, q, "must be an object");
-	return 0;
-}
-
-/* Optional object: absent or null leaves *out NULL. */
-static int obj_opt(ld *l, json_t *o, const char *p, const char *key, json_t **out, char *q)
-{
-	join(q, p, key);
-	json_t *v = json_object_get(o, key);
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return lfail(l, AT_E_INVALID, q, "must be an object or null");
-	*out = v;
-	return 0;
-}
-
-static int arr(ld *l, json_t *o, const char *p, const char *key, size_t max, json_t **out,
-	       size_t *n)
-{
-	char q[PATH_MAX_LEN];
-	if (get(l, o, p, key, out, q))
-		return -1;
-	if (!json_is_array(*out))
-		return lfail(l, AT_E_INVALID, q, "must be an array");
-	*n = json_array_size(*out);
-	if (*n == 0)
-		return lfail(l, AT_E_INVALID, q, "must not be empty");
-	if (*n > max)
-		return lfail(l, AT_E_INVALID, q, "has %zu rows; at most %zu are supported", *n, max);
-	return 0;
-}
-
-/* An integer amount in yen, >= min. */
-static int amt(ld *l, json_t *o, const char *p, const char *key, int64_t min, int64_t *out)
-{
-	char q[PATH_MAX_LEN];
-	json_t *v = NULL;
-	if (get(l, o, p, key, &v, q))
-		return -1;
-	if (!json_is_integer(v))
-		return lfail(l, AT_E_INVALID, q, "must be an integer amount of yen");
-	int64_t i = (int64_t)json_integer_value(v);
-	if (i < min) {
-		if (min == 0)
-			return lfail(l, AT_E_INVALID, q, "must not be negative (got %lld)", (long long)i);
-		return lfail(l, AT_E_INVALID, q, "must be at least %lld (got %lld)", (long long)min,
-			     (long long)i);
-	}
-	if (i > 1000000000000LL || i < -1000000000000LL)
-		return lfail(l, AT_E_INVALID, q, "is out of range");
-	*out = i;
-	return 0;
+	return jr_object(l, o, p, key, JR_REQ, out, q);
 }
 
 /* An upper bound: an amount, or null for no bound. */
-static int bound(ld *l, json_t *o, const char *p, const char *key, int64_t *out)
+static int bound(const ld *l, json_t *o, const char *p, const char *key, int64_t *out)
 {
-	char q[PATH_MAX_LEN];
 	json_t *v = NULL;
-	if (get(l, o, p, key, &v, q))
+	if (jr_value(l, o, p, key, JR_REQ, &v))
 		return -1;
 	if (json_is_null(v)) {
 		*out = LAW_OPEN;
 		return 0;
 	}
-	return amt(l, o, p, key, -1, out);
+	return jr_yen(l, o, p, key, JR_REQ, -1, LAW_YEN_MAX, out);
 }
 
-static int age(ld *l, json_t *o, const char *p, const char *key, int *out)
+static int age(const ld *l, json_t *o, const char *p, const char *key, int *out)
 {
 	int64_t v = 0;
-	if (amt(l, o, p, key, 0, &v))
+	if (jr_int(l, o, p, key, JR_REQ, 0, 999, &v))
 		return -1;
-	if (v > 999) {
-		char q[PATH_MAX_LEN];
-		join(q, p, key);
-		return lfail(l, AT_E_INVALID, q, "must be an age between 0 and 999");
-	}
 	*out = (int)v;
 	return 0;
 }
 
 /* A rate between 0 and 1 (0.06 = 6%), exact to a millionth, held as ppm. */
-static int rate(ld *l, json_t *o, const char *p, const char *key, int64_t *out)
+static int rate(const ld *l, json_t *o, const char *p, const char *key, int64_t *out)
 {
 	char q[PATH_MAX_LEN];
 	json_t *v = NULL;
-	if (get(l, o, p, key, &v, q))
+	jr_path(q, p, key);
+	if (jr_value(l, o, p, key, JR_REQ, &v))
 		return -1;
 	if (!json_is_number(v))
-		return lfail(l, AT_E_INVALID, q, "must be a number (a rate: 0.06 is 6%%)");
+		return jr_fail(l, AT_E_INVALID, q, "must be a number (a rate: 0.06 is 6%%)");
 	double d = json_number_value(v);
 	if (!(d >= 0.0))
-		return lfail(l, AT_E_INVALID, q, "must not be negative (got %g)", d);
+		return jr_fail(l, AT_E_INVALID, q, "must not be negative (got %g)", d);
 	if (d > 1.0)
-		return lfail(l, AT_E_INVALID, q, "is a rate and must be at most 1 (got %g; 6%% is 0.06)", d);
+		return jr_fail(l, AT_E_INVALID, q, "is a rate and must be at most 1 (got %g; 6%% is 0.06)", d);
 	double ppm = d * LAW_PPM;
 	double r = (double)(int64_t)(ppm + 0.5);   /* no libm: the library links only atena_core */
 	double off = ppm - r;
 	if (off > 1e-6 || off < -1e-6)
-		return lfail(l, AT_E_INVALID, q, "must be exact to a millionth (got %.12g)", d);
+		return jr_fail(l, AT_E_INVALID, q, "must be exact to a millionth (got %.12g)", d);
 	*out = (int64_t)r;
 	return 0;
 }
 
-static int boolean(ld *l, json_t *o, const char *p, const char *key, bool *out)
+/* A non-empty string the law keeps (an owned copy, replacing *out). */
+static int str(const ld *l, json_t *o, const char *p, const char *key, bool required, char **out)
 {
-	char q[PATH_MAX_LEN];
-	json_t *v = NULL;
-	if (get(l, o, p, key, &v, q))
+	const char *s = NULL;
+	if (jr_string(l, o, p, key, (required ? JR_REQ : JR_OPT) | JR_NONEMPTY | JR_MULTILINE, 4000, &s))
 		return -1;
-	if (!json_is_boolean(v))
-		return lfail(l, AT_E_INVALID, q, "must be true or false");
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int str(ld *l, json_t *o, const char *p, const char *key, bool required, char **out)
-{
-	char q[PATH_MAX_LEN];
-	join(q, p, key);
-	json_t *v = json_object_get(o, key);
-	if (!v) {
-		if (required)
-			return lfail(l, AT_E_MISSING, q, "required key is missing");
+	if (!s)
 		return 0;
-	}
-	if (!json_is_string(v) || json_string_length(v) == 0)
-		return lfail(l, AT_E_INVALID, q, "must be a non-empty string");
 	free(*out);
-	*out = strdup(json_string_value(v));
-	if (!*out)
-		return lfail(l, AT_E_INTERNAL, q, "out of memory");
+	*out = strdup(s);
+	if (!*out) {
+		char q[PATH_MAX_LEN];
+		jr_path(q, p, key);
+		return jr_fail(l, AT_E_INTERNAL, q, "could not be copied: out of memory");
+	}
 	return 0;
 }
 
 /* A "basis" citation: required next to every rule. */
-static int basis(ld *l, json_t *o, const char *p, char **out)
+static int basis(const ld *l, json_t *o, const char *p, char **out)
 {
 	return str(l, o, p, "basis", true, out);
 }
@@ -239,42 +123,42 @@ static int basis(ld *l, json_t *o, const char *p, char **out)
 /* ---- tables ---------------------------------------------------------------- */
 
 /* Rows whose "to" bounds ascend strictly and end open (null). */
-static int check_ascending(ld *l, const char *p, const char *key, const int64_t *to, size_t n,
+static int check_ascending(const ld *l, const char *p, const char *key, const int64_t *to, size_t n,
 			   bool must_end_open)
 {
 	char q[PATH_MAX_LEN];
 	for (size_t i = 1; i < n; i++)
 		if (to[i] <= to[i - 1]) {
 			joini(q, p, key, i);
-			return lfail(l, AT_E_INVALID, q, "rows must be sorted by \"to\" ascending");
+			return jr_fail(l, AT_E_INVALID, q, "rows must be sorted by \"to\" ascending");
 		}
 	if (must_end_open && to[n - 1] != LAW_OPEN) {
 		joini(q, p, key, n - 1);
-		return lfail(l, AT_E_INVALID, q, "the last row must have \"to\": null (no upper bound)");
+		return jr_fail(l, AT_E_INVALID, q, "the last row must have \"to\": null (no upper bound)");
 	}
 	for (size_t i = 0; i + 1 < n; i++)
 		if (to[i] == LAW_OPEN) {
 			joini(q, p, key, i);
-			return lfail(l, AT_E_INVALID, q, "only the last row may be open (\"to\": null)");
+			return jr_fail(l, AT_E_INVALID, q, "only the last row may be open (\"to\": null)");
 		}
 	return 0;
 }
 
-static int step_table(ld *l, json_t *o, const char *p, const char *key, const char *amount_key,
+static int step_table(const ld *l, json_t *o, const char *p, const char *key, const char *amount_key,
 		      bool must_end_open, law_step *rows, size_t *n)
 {
 	json_t *a = NULL;
-	if (arr(l, o, p, key, LAW_MAX_BANDS, &a, n))
+	char ap[PATH_MAX_LEN];
+	if (jr_array(l, o, p, key, JR_REQ, 1, LAW_MAX_BANDS, &a, n, ap))
 		return -1;
 	int64_t to[LAW_MAX_BANDS];
 	const char *allowed[] = {"to", amount_key, "basis", "note", NULL};
 	for (size_t i = 0; i < *n; i++) {
 		char q[PATH_MAX_LEN];
-		joini(q, p, key, i);
-		json_t *r = json_array_get(a, i);
-		if (!json_is_object(r))
-			return lfail(l, AT_E_INVALID, q, "must be an object");
-		if (keys(l, r, q, allowed) || bound(l, r, q, "to", &rows[i].to) ||
+		json_t *r = NULL;
+		if (jr_elem_object(l, a, ap, i, &r, q))
+			return -1;
+		if (jr_known(l, r, q, allowed) || bound(l, r, q, "to", &rows[i].to) ||
 		    amt(l, r, q, amount_key, 0, &rows[i].amount))
 			return -1;
 		to[i] = rows[i].to;
@@ -282,21 +166,21 @@ static int step_table(ld *l, json_t *o, const char *p, const char *key, const ch
 	return check_ascending(l, p, key, to, *n, must_end_open);
 }
 
-static int rate_table(ld *l, json_t *o, const char *p, const char *key, law_rate_band *rows,
+static int rate_table(const ld *l, json_t *o, const char *p, const char *key, law_rate_band *rows,
 		      size_t *n)
 {
 	json_t *a = NULL;
-	if (arr(l, o, p, key, LAW_MAX_BANDS, &a, n))
+	char ap[PATH_MAX_LEN];
+	if (jr_array(l, o, p, key, JR_REQ, 1, LAW_MAX_BANDS, &a, n, ap))
 		return -1;
 	int64_t to[LAW_MAX_BANDS];
 	static const char *const allowed[] = {"to", "rate", "add", "basis", "note", NULL};
 	for (size_t i = 0; i < *n; i++) {
 		char q[PATH_MAX_LEN];
-		joini(q, p, key, i);
-		json_t *r = json_array_get(a, i);
-		if (!json_is_object(r))
-			return lfail(l, AT_E_INVALID, q, "must be an object");
-		if (keys(l, r, q, allowed) || bound(l, r, q, "to", &rows[i].to) ||
+		json_t *r = NULL;
+		if (jr_elem_object(l, a, ap, i, &r, q))
+			return -1;
+		if (jr_known(l, r, q, allowed) || bound(l, r, q, "to", &rows[i].to) ||
 		    rate(l, r, q, "rate", &rows[i].rate) || amt(l, r, q, "add", 0, &rows[i].add))
 			return -1;
 		to[i] = rows[i].to;
@@ -305,41 +189,34 @@ static int rate_table(ld *l, json_t *o, const char *p, const char *key, law_rate
 }
 
 /* Three amounts, one per taxpayer income band. */
-static int three(ld *l, json_t *o, const char *p, const char *key, int64_t out[3])
+static int three(const ld *l, json_t *o, const char *p, const char *key, int64_t out[3])
 {
-	char q[PATH_MAX_LEN];
 	json_t *a = NULL;
-	if (get(l, o, p, key, &a, q))
+	char ap[PATH_MAX_LEN];
+	size_t n = 0;
+	if (jr_array(l, o, p, key, JR_REQ, 3, 3, &a, &n, ap))
 		return -1;
-	if (!json_is_array(a) || json_array_size(a) != 3)
-		return lfail(l, AT_E_INVALID, q,
-			     "must be an array of 3 amounts (one per taxpayer income band)");
-	for (size_t i = 0; i < 3; i++) {
-		json_t *v = json_array_get(a, i);
-		char qi[PATH_MAX_LEN];
-		snprintf(qi, sizeof qi, "%.150s[%zu]", q, i);
-		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return lfail(l, AT_E_INVALID, qi, "must be a non-negative integer amount");
-		out[i] = (int64_t)json_integer_value(v);
-	}
+	for (size_t i = 0; i < 3; i++)
+		if (jr_elem_int(l, a, ap, i, 0, LAW_YEN_MAX, &out[i]))
+			return -1;
 	return 0;
 }
 
-static int step3_table(ld *l, json_t *o, const char *p, const char *key, size_t max,
+static int step3_table(const ld *l, json_t *o, const char *p, const char *key, size_t max,
 		       law_step3 *rows, size_t *n)
 {
 	json_t *a = NULL;
-	if (arr(l, o, p, key, max, &a, n))
+	char ap[PATH_MAX_LEN];
+	if (jr_array(l, o, p, key, JR_REQ, 1, max, &a, n, ap))
 		return -1;
 	int64_t to[LAW_MAX_BANDS];
 	static const char *const allowed[] = {"to", "amounts", "basis", "note", NULL};
 	for (size_t i = 0; i < *n; i++) {
 		char q[PATH_MAX_LEN];
-		joini(q, p, key, i);
-		json_t *r = json_array_get(a, i);
-		if (!json_is_object(r))
-			return lfail(l, AT_E_INVALID, q, "must be an object");
-		if (keys(l, r, q, allowed) || bound(l, r, q, "to", &rows[i].to) ||
+		json_t *r = NULL;
+		if (jr_elem_object(l, a, ap, i, &r, q))
+			return -1;
+		if (jr_known(l, r, q, allowed) || bound(l, r, q, "to", &rows[i].to) ||
 		    three(l, r, q, "amounts", rows[i].amount))
 			return -1;
 		to[i] = rows[i].to;
@@ -349,49 +226,49 @@ static int step3_table(ld *l, json_t *o, const char *p, const char *key, size_t 
 
 /* ---- one fiscal year -------------------------------------------------------- */
 
-static int load_salary(ld *l, law_year *y, json_t *s, const char *p)
+static int load_salary(const ld *l, law_year *y, json_t *s, const char *p)
 {
 	static const char *const allowed[] = {"basis", "note", "bands", NULL};
 	json_t *a = NULL;
-	if (keys(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_SALARY]) ||
-	    arr(l, s, p, "bands", LAW_MAX_BANDS, &a, &y->n_salary))
+	char ap[PATH_MAX_LEN];
+	if (jr_known(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_SALARY]) ||
+	    jr_array(l, s, p, "bands", JR_REQ, 1, LAW_MAX_BANDS, &a, &y->n_salary, ap))
 		return -1;
 	static const char *const band_keys[] = {"from", "to", "step", "rate", "add", "basis", "note", NULL};
 	for (size_t i = 0; i < y->n_salary; i++) {
 		char q[PATH_MAX_LEN];
-		joini(q, p, "bands", i);
-		json_t *r = json_array_get(a, i);
+		json_t *r = NULL;
 		law_salary_band *b = &y->salary[i];
-		if (!json_is_object(r))
-			return lfail(l, AT_E_INVALID, q, "must be an object");
-		if (keys(l, r, q, band_keys) || amt(l, r, q, "from", 0, &b->from) ||
+		if (jr_elem_object(l, a, ap, i, &r, q))
+			return -1;
+		if (jr_known(l, r, q, band_keys) || amt(l, r, q, "from", 0, &b->from) ||
 		    bound(l, r, q, "to", &b->to) || amt(l, r, q, "step", 1, &b->step) ||
 		    rate(l, r, q, "rate", &b->rate) || amt(l, r, q, "add", INT64_MIN / 4, &b->add))
 			return -1;
 		/* The bands tile [0, open) without gaps: 別表第五 covers every revenue. */
 		int64_t expect = i ? y->salary[i - 1].to : 0;
 		if (b->from != expect)
-			return lfail(l, AT_E_INVALID, q,
+			return jr_fail(l, AT_E_INVALID, q,
 				     "\"from\" must be %lld (the previous band's \"to\"): bands must be "
 				     "sorted and contiguous", (long long)expect);
 		if (b->to <= b->from)
-			return lfail(l, AT_E_INVALID, q, "\"to\" must be above \"from\"");
+			return jr_fail(l, AT_E_INVALID, q, "\"to\" must be above \"from\"");
 		if (b->to != LAW_OPEN && (b->to - b->from) % b->step)
-			return lfail(l, AT_E_INVALID, q, "the band's width must be a multiple of \"step\"");
+			return jr_fail(l, AT_E_INVALID, q, "the band's width must be a multiple of \"step\"");
 	}
 	if (y->salary[y->n_salary - 1].to != LAW_OPEN) {
 		char q[PATH_MAX_LEN];
 		joini(q, p, "bands", y->n_salary - 1);
-		return lfail(l, AT_E_INVALID, q, "the last band must have \"to\": null");
+		return jr_fail(l, AT_E_INVALID, q, "the last band must have \"to\": null");
 	}
 	return 0;
 }
 
-static int load_pension(ld *l, law_year *y, json_t *s, const char *p)
+static int load_pension(const ld *l, law_year *y, json_t *s, const char *p)
 {
 	static const char *const allowed[] = {"basis", "note", "age_threshold", "under_age",
 					      "at_or_over_age", "other_income_reduction", NULL};
-	if (keys(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_PENSION]) ||
+	if (jr_known(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_PENSION]) ||
 	    age(l, s, p, "age_threshold", &y->pension_age) ||
 	    rate_table(l, s, p, "under_age", y->pension_young, &y->n_pension_young) ||
 	    rate_table(l, s, p, "at_or_over_age", y->pension_old, &y->n_pension_old) ||
@@ -401,12 +278,12 @@ static int load_pension(ld *l, law_year *y, json_t *s, const char *p)
 	return 0;
 }
 
-static int load_income_adjustment(ld *l, law_year *y, json_t *s, const char *p)
+static int load_income_adjustment(const ld *l, law_year *y, json_t *s, const char *p)
 {
 	static const char *const allowed[] = {"basis", "note", "salary_threshold", "salary_cap", "rate",
 					      "dependant_age_below", "combined_each_cap",
 					      "combined_offset", NULL};
-	if (keys(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_ADJ_INCOME]) ||
+	if (jr_known(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_ADJ_INCOME]) ||
 	    amt(l, s, p, "salary_threshold", 0, &y->adj_salary_threshold) ||
 	    amt(l, s, p, "salary_cap", 0, &y->adj_salary_cap) || rate(l, s, p, "rate", &y->adj_rate) ||
 	    age(l, s, p, "dependant_age_below", &y->adj_dependant_age_below) ||
@@ -415,8 +292,8 @@ static int load_income_adjustment(ld *l, law_year *y, json_t *s, const char *p)
 		return -1;
 	if (y->adj_salary_cap < y->adj_salary_threshold) {
 		char q[PATH_MAX_LEN];
-		join(q, p, "salary_cap");
-		return lfail(l, AT_E_INVALID, q, "must not be below salary_threshold");
+		jr_path(q, p, "salary_cap");
+		return jr_fail(l, AT_E_INVALID, q, "must not be below salary_threshold");
 	}
 	return 0;
 }
@@ -424,65 +301,53 @@ static int load_income_adjustment(ld *l, law_year *y, json_t *s, const char *p)
 static const char *const BASIS_NOTE[] = {"basis", "note", NULL};
 
 /* A section that only cites its rule: {"basis": ..., "note": ...}. */
-static int cite(ld *l, json_t *d, const char *p, const char *key, char **out)
+static int cite(const ld *l, json_t *d, const char *p, const char *key, char **out)
 {
 	char q[PATH_MAX_LEN];
 	json_t *s = NULL;
-	if (obj(l, d, p, key, &s, q) || keys(l, s, q, BASIS_NOTE) || basis(l, s, q, out))
+	if (obj(l, d, p, key, &s, q) || jr_known(l, s, q, BASIS_NOTE) || basis(l, s, q, out))
 		return -1;
 	return 0;
 }
 
-static int load_dependants(ld *l, law_year *y, json_t *s, const char *p)
+static int load_dependants(const ld *l, law_year *y, json_t *s, const char *p)
 {
 	static const char *const allowed[] = {"basis", "note", "classes", NULL};
 	json_t *a = NULL;
-	if (keys(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_DEPENDANTS]) ||
-	    arr(l, s, p, "classes", 8, &a, &y->n_dep_class))
+	char ap[PATH_MAX_LEN];
+	if (jr_known(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_DEPENDANTS]) ||
+	    jr_array(l, s, p, "classes", JR_REQ, 1, 8, &a, &y->n_dep_class, ap))
 		return -1;
 	static const char *const ck[] = {"age_from", "age_to", "kind", "amount", "cohabiting_parent",
 					 "basis", "note", NULL};
 	for (size_t i = 0; i < y->n_dep_class; i++) {
 		char q[PATH_MAX_LEN];
-		joini(q, p, "classes", i);
-		json_t *r = json_array_get(a, i);
+		json_t *r = NULL;
 		law_dep_class *c = &y->dep_class[i];
-		char *kind = NULL;
-		if (!json_is_object(r))
-			return lfail(l, AT_E_INVALID, q, "must be an object");
-		if (keys(l, r, q, ck) || age(l, r, q, "age_from", &c->age_from) ||
+		/* in the order of LAW_DEP_* */
+		static const char *const kinds[] = {"young", "general", "specified", "elderly", NULL};
+		if (jr_elem_object(l, a, ap, i, &r, q))
+			return -1;
+		if (jr_known(l, r, q, ck) || age(l, r, q, "age_from", &c->age_from) ||
 		    age(l, r, q, "age_to", &c->age_to) || amt(l, r, q, "amount", 0, &c->amount) ||
 		    amt(l, r, q, "cohabiting_parent", 0, &c->cohabiting_parent) ||
-		    str(l, r, q, "kind", true, &kind))
+		    jr_choice(l, r, q, "kind", JR_REQ, kinds, &c->kind))
 			return -1;
-		int k = !strcmp(kind, "young")       ? LAW_DEP_YOUNG
-			: !strcmp(kind, "general")   ? LAW_DEP_GENERAL
-			: !strcmp(kind, "specified") ? LAW_DEP_SPECIFIED
-			: !strcmp(kind, "elderly")   ? LAW_DEP_ELDERLY
-						     : -1;
-		free(kind);
-		if (k < 0) {
-			char qk[PATH_MAX_LEN];
-			join(qk, q, "kind");
-			return lfail(l, AT_E_INVALID, qk,
-				     "must be \"young\", \"general\", \"specified\" or \"elderly\"");
-		}
-		c->kind = k;
 		int expect = i ? y->dep_class[i - 1].age_to + 1 : 0;
 		if (c->age_from != expect || c->age_to < c->age_from)
-			return lfail(l, AT_E_INVALID, q,
+			return jr_fail(l, AT_E_INVALID, q,
 				     "age classes must be sorted and contiguous from age 0 (expected "
 				     "age_from %d)", expect);
 	}
 	if (y->dep_class[y->n_dep_class - 1].age_to != 999) {
 		char q[PATH_MAX_LEN];
 		joini(q, p, "classes", y->n_dep_class - 1);
-		return lfail(l, AT_E_INVALID, q, "the last class must end at age_to 999");
+		return jr_fail(l, AT_E_INVALID, q, "the last class must end at age_to 999");
 	}
 	return 0;
 }
 
-static int load_deductions(ld *l, law_year *y, json_t *d, const char *p)
+static int load_deductions(const ld *l, law_year *y, json_t *d, const char *p)
 {
 	static const char *const allowed[] = {"note", "relative_income_limit", "basic", "spouse",
 					      "spouse_special", "dependants",
@@ -492,26 +357,26 @@ static int load_deductions(ld *l, law_year *y, json_t *d, const char *p)
 					      "earthquake_insurance", "medical_expenses", NULL};
 	char q[PATH_MAX_LEN];
 	json_t *s = NULL;
-	if (keys(l, d, p, allowed) ||
+	if (jr_known(l, d, p, allowed) ||
 	    amt(l, d, p, "relative_income_limit", 0, &y->relative_income_limit))
 		return -1;
 
 	static const char *const basic_k[] = {"basis", "note", "bands", NULL};
-	if (obj(l, d, p, "basic", &s, q) || keys(l, s, q, basic_k) ||
+	if (obj(l, d, p, "basic", &s, q) || jr_known(l, s, q, basic_k) ||
 	    basis(l, s, q, &y->basis[LB_BASIC]) ||
 	    step_table(l, s, q, "bands", "amount", true, y->basic, &y->n_basic))
 		return -1;
 
 	static const char *const spouse_k[] = {"basis", "note", "elderly_age", "bands", NULL};
-	if (obj(l, d, p, "spouse", &s, q) || keys(l, s, q, spouse_k) ||
+	if (obj(l, d, p, "spouse", &s, q) || jr_known(l, s, q, spouse_k) ||
 	    basis(l, s, q, &y->basis[LB_SPOUSE]) || age(l, s, q, "elderly_age", &y->spouse_elderly_age) ||
 	    step3_table(l, s, q, "bands", 3, y->spouse_taxpayer, &y->n_spouse_taxpayer))
 		return -1;
 	if (y->n_spouse_taxpayer != 3)
-		return lfail(l, AT_E_INVALID, q, "bands must have 3 taxpayer income bands");
+		return jr_fail(l, AT_E_INVALID, q, "bands must have 3 taxpayer income bands");
 
 	static const char *const ss_k[] = {"basis", "note", "taxpayer_income_to", "bands", NULL};
-	if (obj(l, d, p, "spouse_special", &s, q) || keys(l, s, q, ss_k) ||
+	if (obj(l, d, p, "spouse_special", &s, q) || jr_known(l, s, q, ss_k) ||
 	    basis(l, s, q, &y->basis[LB_SPOUSE_SPECIAL]) ||
 	    three(l, s, q, "taxpayer_income_to", y->spouse_special_taxpayer_to) ||
 	    step3_table(l, s, q, "bands", LAW_MAX_BANDS, y->spouse_special, &y->n_spouse_special))
@@ -521,10 +386,11 @@ static int load_deductions(ld *l, law_year *y, json_t *d, const char *p)
 		return -1;
 
 	static const char *const sr_k[] = {"basis", "note", "age_from", "age_to", "bands", NULL};
-	if (obj_opt(l, d, p, "specified_relative_special", &s, q))
+	s = NULL;
+	if (jr_object(l, d, p, "specified_relative_special", JR_OPT, &s, q))
 		return -1;
 	y->has_specified_relative = s != NULL;
-	if (s && (keys(l, s, q, sr_k) || basis(l, s, q, &y->basis[LB_SPECIFIED_RELATIVE]) ||
+	if (s && (jr_known(l, s, q, sr_k) || basis(l, s, q, &y->basis[LB_SPECIFIED_RELATIVE]) ||
 		  age(l, s, q, "age_from", &y->specified_relative_age_from) ||
 		  age(l, s, q, "age_to", &y->specified_relative_age_to) ||
 		  step_table(l, s, q, "bands", "amount", false, y->specified_relative,
@@ -533,25 +399,25 @@ static int load_deductions(ld *l, law_year *y, json_t *d, const char *p)
 
 	static const char *const dis_k[] = {"basis", "note", "general", "special",
 					    "cohabiting_special", NULL};
-	if (obj(l, d, p, "disability", &s, q) || keys(l, s, q, dis_k) ||
+	if (obj(l, d, p, "disability", &s, q) || jr_known(l, s, q, dis_k) ||
 	    basis(l, s, q, &y->basis[LB_DISABILITY]) || amt(l, s, q, "general", 0, &y->dis_general) ||
 	    amt(l, s, q, "special", 0, &y->dis_special) ||
 	    amt(l, s, q, "cohabiting_special", 0, &y->dis_cohabiting_special))
 		return -1;
 
 	static const char *const w_k[] = {"basis", "note", "amount", "income_limit", NULL};
-	if (obj(l, d, p, "widow", &s, q) || keys(l, s, q, w_k) || basis(l, s, q, &y->basis[LB_WIDOW]) ||
+	if (obj(l, d, p, "widow", &s, q) || jr_known(l, s, q, w_k) || basis(l, s, q, &y->basis[LB_WIDOW]) ||
 	    amt(l, s, q, "amount", 0, &y->widow_amount) ||
 	    amt(l, s, q, "income_limit", 0, &y->widow_income_limit))
 		return -1;
-	if (obj(l, d, p, "single_parent", &s, q) || keys(l, s, q, w_k) ||
+	if (obj(l, d, p, "single_parent", &s, q) || jr_known(l, s, q, w_k) ||
 	    basis(l, s, q, &y->basis[LB_SINGLE_PARENT]) ||
 	    amt(l, s, q, "amount", 0, &y->single_parent_amount) ||
 	    amt(l, s, q, "income_limit", 0, &y->single_parent_income_limit))
 		return -1;
 	static const char *const st_k[] = {"basis", "note", "amount", "income_limit",
 					   "non_work_income_limit", NULL};
-	if (obj(l, d, p, "working_student", &s, q) || keys(l, s, q, st_k) ||
+	if (obj(l, d, p, "working_student", &s, q) || jr_known(l, s, q, st_k) ||
 	    basis(l, s, q, &y->basis[LB_WORKING_STUDENT]) ||
 	    amt(l, s, q, "amount", 0, &y->student_amount) ||
 	    amt(l, s, q, "income_limit", 0, &y->student_income_limit) ||
@@ -563,7 +429,7 @@ static int load_deductions(ld *l, law_year *y, json_t *d, const char *p)
 
 	static const char *const li_k[] = {"basis", "note", "new_contract", "old_contract",
 					   "mixed_class_cap", "total_cap", NULL};
-	if (obj(l, d, p, "life_insurance", &s, q) || keys(l, s, q, li_k) ||
+	if (obj(l, d, p, "life_insurance", &s, q) || jr_known(l, s, q, li_k) ||
 	    basis(l, s, q, &y->basis[LB_LIFE]) ||
 	    rate_table(l, s, q, "new_contract", y->life_new, &y->n_life_new) ||
 	    rate_table(l, s, q, "old_contract", y->life_old, &y->n_life_old) ||
@@ -571,28 +437,28 @@ static int load_deductions(ld *l, law_year *y, json_t *d, const char *p)
 	    amt(l, s, q, "total_cap", 0, &y->life_total_cap))
 		return -1;
 	static const char *const eq_k[] = {"basis", "note", "rate", "cap", NULL};
-	if (obj(l, d, p, "earthquake_insurance", &s, q) || keys(l, s, q, eq_k) ||
+	if (obj(l, d, p, "earthquake_insurance", &s, q) || jr_known(l, s, q, eq_k) ||
 	    basis(l, s, q, &y->basis[LB_EARTHQUAKE]) || rate(l, s, q, "rate", &y->quake_rate) ||
 	    amt(l, s, q, "cap", 0, &y->quake_cap))
 		return -1;
 	static const char *const me_k[] = {"basis", "note", "floor", "income_rate", "cap", NULL};
-	if (obj(l, d, p, "medical_expenses", &s, q) || keys(l, s, q, me_k) ||
+	if (obj(l, d, p, "medical_expenses", &s, q) || jr_known(l, s, q, me_k) ||
 	    basis(l, s, q, &y->basis[LB_MEDICAL]) || amt(l, s, q, "floor", 0, &y->medical_floor) ||
 	    rate(l, s, q, "income_rate", &y->medical_rate) || amt(l, s, q, "cap", 0, &y->medical_cap))
 		return -1;
 	return 0;
 }
 
-static int load_non_taxable(ld *l, law_year *y, json_t *d, const char *p)
+static int load_non_taxable(const ld *l, law_year *y, json_t *d, const char *p)
 {
 	static const char *const allowed[] = {"note", "public_assistance", "limited_persons",
 					      "per_capita", "income_levy", NULL};
 	char q[PATH_MAX_LEN];
 	json_t *s = NULL;
-	if (keys(l, d, p, allowed) || cite(l, d, p, "public_assistance", &y->basis[LB_NT_ASSIST]))
+	if (jr_known(l, d, p, allowed) || cite(l, d, p, "public_assistance", &y->basis[LB_NT_ASSIST]))
 		return -1;
 	static const char *const lp_k[] = {"basis", "note", "income_limit", "minor_age", NULL};
-	if (obj(l, d, p, "limited_persons", &s, q) || keys(l, s, q, lp_k) ||
+	if (obj(l, d, p, "limited_persons", &s, q) || jr_known(l, s, q, lp_k) ||
 	    basis(l, s, q, &y->basis[LB_NT_LIMITED]) ||
 	    amt(l, s, q, "income_limit", 0, &y->limited_income_limit) ||
 	    age(l, s, q, "minor_age", &y->minor_age))
@@ -600,26 +466,26 @@ static int load_non_taxable(ld *l, law_year *y, json_t *d, const char *p)
 	static const char *const pc_k[] = {"basis", "note", "grades", NULL};
 	static const char *const lim_k[] = {"per_person", "base", "dependants_add", "basis", "note", NULL};
 	json_t *g = NULL;
-	if (obj(l, d, p, "per_capita", &s, q) || keys(l, s, q, pc_k) ||
+	if (obj(l, d, p, "per_capita", &s, q) || jr_known(l, s, q, pc_k) ||
 	    basis(l, s, q, &y->basis[LB_NT_PER_CAPITA]))
 		return -1;
 	char qg[PATH_MAX_LEN];
 	if (obj(l, s, q, "grades", &g, qg))
 		return -1;
 	static const char *const grade_keys[] = {"1", "2", "3", NULL};
-	if (keys(l, g, qg, grade_keys))
+	if (jr_known(l, g, qg, grade_keys))
 		return -1;
 	for (int i = 0; i < 3; i++) {
 		char qi[PATH_MAX_LEN];
 		json_t *r = NULL;
-		if (obj(l, g, qg, grade_keys[i], &r, qi) || keys(l, r, qi, lim_k) ||
+		if (obj(l, g, qg, grade_keys[i], &r, qi) || jr_known(l, r, qi, lim_k) ||
 		    amt(l, r, qi, "per_person", 0, &y->pc_per_person[i]) ||
 		    amt(l, r, qi, "base", 0, &y->pc_base[i]) ||
 		    amt(l, r, qi, "dependants_add", 0, &y->pc_add[i]))
 			return -1;
 	}
 	static const char *const il_k[] = {"per_person", "base", "dependants_add", "basis", "note", NULL};
-	if (obj(l, d, p, "income_levy", &s, q) || keys(l, s, q, il_k) ||
+	if (obj(l, d, p, "income_levy", &s, q) || jr_known(l, s, q, il_k) ||
 	    basis(l, s, q, &y->basis[LB_NT_INCOME]) ||
 	    amt(l, s, q, "per_person", 0, &y->il_per_person) || amt(l, s, q, "base", 0, &y->il_base) ||
 	    amt(l, s, q, "dependants_add", 0, &y->il_add))
@@ -627,13 +493,13 @@ static int load_non_taxable(ld *l, law_year *y, json_t *d, const char *p)
 	return 0;
 }
 
-static int load_adjustment_credit(ld *l, law_year *y, json_t *s, const char *p)
+static int load_adjustment_credit(const ld *l, law_year *y, json_t *s, const char *p)
 {
 	static const char *const allowed[] = {"basis", "note", "threshold", "minimum_base",
 					      "income_limit", "differences", NULL};
 	char q[PATH_MAX_LEN];
 	json_t *d = NULL;
-	if (keys(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_ADJ_CREDIT]) ||
+	if (jr_known(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_ADJ_CREDIT]) ||
 	    amt(l, s, p, "threshold", 0, &y->ac_threshold) ||
 	    amt(l, s, p, "minimum_base", 0, &y->ac_min_base) ||
 	    amt(l, s, p, "income_limit", 0, &y->ac_income_limit) || obj(l, s, p, "differences", &d, q))
@@ -645,7 +511,7 @@ static int load_adjustment_credit(ld *l, law_year *y, json_t *s, const char *p)
 					 "disability_cohabiting_special", "widow",
 					 "single_parent_mother", "single_parent_father",
 					 "working_student", NULL};
-	if (keys(l, d, q, dk) || amt(l, d, q, "basic", 0, &y->d_basic) ||
+	if (jr_known(l, d, q, dk) || amt(l, d, q, "basic", 0, &y->d_basic) ||
 	    three(l, d, q, "spouse_general", y->d_spouse_general) ||
 	    three(l, d, q, "spouse_elderly", y->d_spouse_elderly) ||
 	    step3_table(l, d, q, "spouse_special", 4, y->d_spouse_special, &y->n_d_spouse_special) ||
@@ -664,46 +530,46 @@ static int load_adjustment_credit(ld *l, law_year *y, json_t *s, const char *p)
 	return 0;
 }
 
-static int load_donation(ld *l, law_year *y, json_t *s, const char *p)
+static int load_donation(const ld *l, law_year *y, json_t *s, const char *p)
 {
 	static const char *const allowed[] = {"basis", "note", "income_cap_rate", "floor",
 					      "special_cap_rate", "special_rates", NULL};
 	json_t *a = NULL;
-	if (keys(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_DONATION]) ||
+	char ap[PATH_MAX_LEN];
+	if (jr_known(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_DONATION]) ||
 	    rate(l, s, p, "income_cap_rate", &y->don_income_cap_rate) ||
 	    amt(l, s, p, "floor", 0, &y->don_floor) ||
 	    rate(l, s, p, "special_cap_rate", &y->don_special_cap_rate) ||
-	    arr(l, s, p, "special_rates", LAW_MAX_BANDS, &a, &y->n_don_special))
+	    jr_array(l, s, p, "special_rates", JR_REQ, 1, LAW_MAX_BANDS, &a, &y->n_don_special, ap))
 		return -1;
 	static const char *const rk[] = {"to", "special_rate", "income_tax_rate", "basis", "note", NULL};
 	int64_t to[LAW_MAX_BANDS];
 	for (size_t i = 0; i < y->n_don_special; i++) {
 		char q[PATH_MAX_LEN];
-		joini(q, p, "special_rates", i);
-		json_t *r = json_array_get(a, i);
+		json_t *r = NULL;
 		law_special_band *b = &y->don_special[i];
-		if (!json_is_object(r))
-			return lfail(l, AT_E_INVALID, q, "must be an object");
-		if (keys(l, r, q, rk) || bound(l, r, q, "to", &b->to) ||
+		if (jr_elem_object(l, a, ap, i, &r, q))
+			return -1;
+		if (jr_known(l, r, q, rk) || bound(l, r, q, "to", &b->to) ||
 		    rate(l, r, q, "special_rate", &b->special_rate) ||
 		    rate(l, r, q, "income_tax_rate", &b->income_tax_rate))
 			return -1;
 		if (b->special_rate == 0) {
 			char qs[PATH_MAX_LEN];
-			join(qs, q, "special_rate");
-			return lfail(l, AT_E_INVALID, qs, "must be above 0");
+			jr_path(qs, q, "special_rate");
+			return jr_fail(l, AT_E_INVALID, qs, "must be above 0");
 		}
 		to[i] = b->to;
 	}
 	return check_ascending(l, p, "special_rates", to, y->n_don_special, true);
 }
 
-static int load_kinds(ld *l, law_year *y, json_t *s, const char *p)
+static int load_kinds(const ld *l, law_year *y, json_t *s, const char *p)
 {
 	static const char *const names[] = {"ordinary", "designated", "special_ward", NULL};
 	static const char *const allowed[] = {"ordinary", "designated", "special_ward", "basis", "note",
 					      NULL};
-	if (keys(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_KINDS]))
+	if (jr_known(l, s, p, allowed) || basis(l, s, p, &y->basis[LB_KINDS]))
 		return -1;
 	static const char *const kk[] = {"adjustment_rate", "dividend_full", "dividend_half",
 					 "donation_basic", "share", "fixed_cut_share",
@@ -715,7 +581,7 @@ static int load_kinds(ld *l, law_year *y, json_t *s, const char *p)
 	for (int k = 0; k < LAW_KIND_COUNT; k++) {
 		char q[PATH_MAX_LEN];
 		json_t *o = NULL;
-		if (obj(l, s, p, names[k], &o, q) || keys(l, o, q, kk))
+		if (obj(l, s, p, names[k], &o, q) || jr_known(l, o, q, kk))
 			return -1;
 		law_kind *K = &y->kinds[k];
 		int64_t *dst[] = {K->adjustment_rate, K->dividend_full, K->dividend_half,
@@ -724,7 +590,7 @@ static int load_kinds(ld *l, law_year *y, json_t *s, const char *p)
 		for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
 			char qf[PATH_MAX_LEN];
 			json_t *pair = NULL;
-			if (obj(l, o, q, fields[f], &pair, qf) || keys(l, pair, qf, mp) ||
+			if (obj(l, o, q, fields[f], &pair, qf) || jr_known(l, pair, qf, mp) ||
 			    rate(l, pair, qf, "municipal", &dst[f][LAW_M]) ||
 			    rate(l, pair, qf, "prefectural", &dst[f][LAW_P]))
 				return -1;
@@ -733,14 +599,14 @@ static int load_kinds(ld *l, law_year *y, json_t *s, const char *p)
 		if (K->share[0] + K->share[1] != LAW_PPM ||
 		    K->fixed_cut_share[0] + K->fixed_cut_share[1] != LAW_PPM ||
 		    K->income_levy_share[0] + K->income_levy_share[1] != LAW_PPM)
-			return lfail(l, AT_E_INVALID, q,
+			return jr_fail(l, AT_E_INVALID, q,
 				     "share, fixed_cut_share and income_levy_share must each add up to 1");
 		K->present = true;
 	}
 	return 0;
 }
 
-static int load_year(ld *l, json_t *root, law_year *y)
+static int load_year(const ld *l, json_t *root, law_year *y)
 {
 	static const char *const allowed[] = {"fiscal_year", "income_year", "name", "note", "basis",
 					      "salary_income", "public_pension", "income_adjustment",
@@ -752,13 +618,13 @@ static int load_year(ld *l, json_t *root, law_year *y)
 	json_t *s = NULL;
 	int64_t fy = 0, iy = 0;
 	char *top_basis = NULL;
-	if (keys(l, root, "", allowed) || amt(l, root, "", "fiscal_year", 2000, &fy) ||
+	if (jr_known(l, root, "", allowed) || amt(l, root, "", "fiscal_year", 2000, &fy) ||
 	    amt(l, root, "", "income_year", 1999, &iy) || str(l, root, "", "name", true, &y->name) ||
 	    str(l, root, "", "note", false, &y->note) || basis(l, root, "", &top_basis))
 		return -1;
 	free(top_basis);
 	if (fy > 2999 || iy != fy - 1)
-		return lfail(l, AT_E_INVALID, "income_year",
+		return jr_fail(l, AT_E_INVALID, "income_year",
 			     "must be fiscal_year - 1 (the resident tax taxes the previous year's income)");
 	y->fiscal_year = (int)fy;
 	y->income_year = (int)iy;
@@ -772,7 +638,7 @@ static int load_year(ld *l, json_t *root, law_year *y)
 		return -1;
 
 	static const char *const rk[] = {"basis", "note", "taxable_income_unit", "levy_unit", NULL};
-	if (obj(l, root, "", "rounding", &s, q) || keys(l, s, q, rk) ||
+	if (obj(l, root, "", "rounding", &s, q) || jr_known(l, s, q, rk) ||
 	    basis(l, s, q, &y->basis[LB_ROUNDING]) ||
 	    amt(l, s, q, "taxable_income_unit", 1, &y->taxable_unit) ||
 	    amt(l, s, q, "levy_unit", 1, &y->levy_unit))
@@ -780,7 +646,7 @@ static int load_year(ld *l, json_t *root, law_year *y)
 	static const char *const ck[] = {"basis", "note", "pension_special_min_age",
 					 "pension_special_min_revenue", "correction_period_years",
 					 NULL};
-	if (obj(l, root, "", "collection", &s, q) || keys(l, s, q, ck) ||
+	if (obj(l, root, "", "collection", &s, q) || jr_known(l, s, q, ck) ||
 	    basis(l, s, q, &y->basis[LB_COLLECTION]) ||
 	    amt(l, s, q, "pension_special_min_age", 1, &y->pension_special_age) ||
 	    amt(l, s, q, "pension_special_min_revenue", 0, &y->pension_special_min_revenue) ||
@@ -789,12 +655,12 @@ static int load_year(ld *l, json_t *root, law_year *y)
 	if (obj(l, root, "", "adjustment_credit", &s, q) || load_adjustment_credit(l, y, s, q))
 		return -1;
 	static const char *const dk[] = {"basis", "note", "threshold", NULL};
-	if (obj(l, root, "", "dividend_credit", &s, q) || keys(l, s, q, dk) ||
+	if (obj(l, root, "", "dividend_credit", &s, q) || jr_known(l, s, q, dk) ||
 	    basis(l, s, q, &y->basis[LB_DIVIDEND]) ||
 	    amt(l, s, q, "threshold", 0, &y->dividend_threshold))
 		return -1;
 	static const char *const hk[] = {"basis", "note", "rate", "cap", NULL};
-	if (obj(l, root, "", "housing_loan_credit", &s, q) || keys(l, s, q, hk) ||
+	if (obj(l, root, "", "housing_loan_credit", &s, q) || jr_known(l, s, q, hk) ||
 	    basis(l, s, q, &y->basis[LB_HOUSING]) || rate(l, s, q, "rate", &y->housing_rate) ||
 	    amt(l, s, q, "cap", 0, &y->housing_cap))
 		return -1;
@@ -805,23 +671,24 @@ static int load_year(ld *l, json_t *root, law_year *y)
 	static const char *const fk[] = {"basis", "note", "per_person", "income_limit", "count_self",
 					 "count_deductible_spouse", "count_other_same_livelihood_spouse",
 					 "count_dependants", NULL};
-	if (get(l, root, "", "fixed_cut", &s, q))
+	if (jr_value(l, root, "", "fixed_cut", JR_REQ, &s))
 		return -1;
+	jr_path(q, "", "fixed_cut");
 	if (!json_is_null(s)) {
 		if (!json_is_object(s))
-			return lfail(l, AT_E_INVALID, q, "must be an object or null");
-		if (keys(l, s, q, fk) || basis(l, s, q, &y->basis[LB_FIXED_CUT]) ||
+			return jr_fail(l, AT_E_INVALID, q, "must be an object or null");
+		if (jr_known(l, s, q, fk) || basis(l, s, q, &y->basis[LB_FIXED_CUT]) ||
 		    amt(l, s, q, "per_person", 0, &y->fc_per_person) ||
 		    amt(l, s, q, "income_limit", 0, &y->fc_income_limit) ||
-		    boolean(l, s, q, "count_self", &y->fc_self) ||
-		    boolean(l, s, q, "count_deductible_spouse", &y->fc_deductible_spouse) ||
-		    boolean(l, s, q, "count_other_same_livelihood_spouse", &y->fc_other_spouse) ||
-		    boolean(l, s, q, "count_dependants", &y->fc_dependants))
+		    jr_bool(l, s, q, "count_self", JR_REQ, &y->fc_self) ||
+		    jr_bool(l, s, q, "count_deductible_spouse", JR_REQ, &y->fc_deductible_spouse) ||
+		    jr_bool(l, s, q, "count_other_same_livelihood_spouse", JR_REQ, &y->fc_other_spouse) ||
+		    jr_bool(l, s, q, "count_dependants", JR_REQ, &y->fc_dependants))
 			return -1;
 		y->has_fixed_cut = true;
 	}
 	static const char *const ek[] = {"basis", "note", "amount", NULL};
-	if (obj(l, root, "", "forest_environment_tax", &s, q) || keys(l, s, q, ek) ||
+	if (obj(l, root, "", "forest_environment_tax", &s, q) || jr_known(l, s, q, ek) ||
 	    basis(l, s, q, &y->basis[LB_FOREST]) || amt(l, s, q, "amount", 0, &y->forest))
 		return -1;
 	if (obj(l, root, "", "municipality_kinds", &s, q) || load_kinds(l, y, s, q))
@@ -831,62 +698,56 @@ static int load_year(ld *l, json_t *root, law_year *y)
 
 /* ---- one municipality ------------------------------------------------------- */
 
-static int load_muni(ld *l, json_t *root, law_muni *m, const char *expect_code)
+static int load_muni(const ld *l, json_t *root, law_muni *m, const char *expect_code)
 {
 	static const char *const allowed[] = {"code", "name", "prefecture", "kind", "grade", "note",
 					      "basis", "income_levy_rates", "per_capita",
 					      "installment", NULL};
 	char q[PATH_MAX_LEN];
 	json_t *s = NULL;
-	char *code = NULL, *kind = NULL, *top = NULL;
+	char *code = NULL, *top = NULL;
+	/* in the order of LAW_KIND_* */
+	static const char *const kinds[] = {"ordinary", "designated", "special_ward", NULL};
 	int rc = -1;
-	if (keys(l, root, "", allowed) || str(l, root, "", "code", true, &code) ||
+	if (jr_known(l, root, "", allowed) || str(l, root, "", "code", true, &code) ||
 	    str(l, root, "", "name", true, &m->name) ||
 	    str(l, root, "", "prefecture", true, &m->prefecture) ||
-	    str(l, root, "", "note", false, &m->note) || str(l, root, "", "kind", true, &kind) ||
+	    str(l, root, "", "note", false, &m->note) || jr_choice(l, root, "", "kind", JR_REQ, kinds, &m->kind) ||
 	    basis(l, root, "", &top))
 		goto out;
 	if (strlen(code) != 6 || strspn(code, "0123456789") != 6) {
-		lfail(l, AT_E_INVALID, "code", "must be a 6-digit municipality code");
+		jr_fail(l, AT_E_INVALID, "code", "must be a 6-digit municipality code");
 		goto out;
 	}
 	if (expect_code && strcmp(code, expect_code)) {
-		lfail(l, AT_E_INVALID, "code", "is %s but the file is named %s.json", code, expect_code);
+		jr_fail(l, AT_E_INVALID, "code", "is %s but the file is named %s.json", code, expect_code);
 		goto out;
 	}
 	memcpy(m->code, code, 7);
 	m->code_num = atoi(code);
-	m->kind = !strcmp(kind, "ordinary")       ? LAW_KIND_ORDINARY
-		  : !strcmp(kind, "designated")   ? LAW_KIND_DESIGNATED
-		  : !strcmp(kind, "special_ward") ? LAW_KIND_SPECIAL_WARD
-						  : -1;
-	if (m->kind < 0) {
-		lfail(l, AT_E_INVALID, "kind", "must be \"ordinary\", \"designated\" or \"special_ward\"");
-		goto out;
-	}
 	static const char *const gk[] = {"class", "basis", "note", NULL};
 	int64_t grade = 0;
-	if (obj(l, root, "", "grade", &s, q) || keys(l, s, q, gk) ||
+	if (obj(l, root, "", "grade", &s, q) || jr_known(l, s, q, gk) ||
 	    amt(l, s, q, "class", 1, &grade) || str(l, s, q, "basis", true, &m->basis_grade))
 		goto out;
 	if (grade > 3) {
-		lfail(l, AT_E_INVALID, "grade.class", "must be 1, 2 or 3 (級地)");
+		jr_fail(l, AT_E_INVALID, "grade.class", "must be 1, 2 or 3 (級地)");
 		goto out;
 	}
 	m->grade = (int)grade;
 	static const char *const rk[] = {"municipal", "prefectural", "basis", "note", NULL};
-	if (obj(l, root, "", "income_levy_rates", &s, q) || keys(l, s, q, rk) ||
+	if (obj(l, root, "", "income_levy_rates", &s, q) || jr_known(l, s, q, rk) ||
 	    rate(l, s, q, "municipal", &m->rate[LAW_M]) ||
 	    rate(l, s, q, "prefectural", &m->rate[LAW_P]) || str(l, s, q, "basis", true, &m->basis_rates))
 		goto out;
-	if (obj(l, root, "", "per_capita", &s, q) || keys(l, s, q, rk) ||
+	if (obj(l, root, "", "per_capita", &s, q) || jr_known(l, s, q, rk) ||
 	    amt(l, s, q, "municipal", 0, &m->per_capita[LAW_M]) ||
 	    amt(l, s, q, "prefectural", 0, &m->per_capita[LAW_P]) ||
 	    str(l, s, q, "basis", true, &m->basis_per_capita))
 		goto out;
 	static const char *const ik[] = {"unit", "remainder_to", "basis", "note", NULL};
 	char *rem = NULL;
-	if (obj(l, root, "", "installment", &s, q) || keys(l, s, q, ik) ||
+	if (obj(l, root, "", "installment", &s, q) || jr_known(l, s, q, ik) ||
 	    amt(l, s, q, "unit", 1, &m->installment_unit) || str(l, s, q, "remainder_to", true, &rem) ||
 	    str(l, s, q, "basis", true, &m->basis_installment)) {
 		free(rem);
@@ -895,18 +756,17 @@ static int load_muni(ld *l, json_t *root, law_muni *m, const char *expect_code)
 	bool first = !strcmp(rem, "first");
 	free(rem);
 	if (!first) {
-		lfail(l, AT_E_INVALID, "installment.remainder_to",
+		jr_fail(l, AT_E_INVALID, "installment.remainder_to",
 		      "must be \"first\" (地方税法 20条の4の2第6項)");
 		goto out;
 	}
 	if (m->installment_unit != 100 && m->installment_unit != 1000) {
-		lfail(l, AT_E_INVALID, "installment.unit", "must be 100 or 1000");
+		jr_fail(l, AT_E_INVALID, "installment.unit", "must be 100 or 1000");
 		goto out;
 	}
 	rc = 0;
 out:
 	free(code);
-	free(kind);
 	free(top);
 	return rc;
 }
@@ -948,24 +808,18 @@ void tax_law_free(tax_law *law)
 /* Add one file ("law/fy2024.json" or "municipalities/131105.json"). */
 static int add_file(tax_law *law, const char *name, const char *text, at_error *err)
 {
-	ld l = {name, err};
+	ld l = JR_DATA(err, name);
 	bool is_law = !strncmp(name, "law/", 4);
 	bool is_muni = !strncmp(name, "municipalities/", 15);
 	if (!is_law && !is_muni)
 		return at_fail(err, 500, AT_E_INVALID, "", "%s: not under law/ or municipalities/", name);
-	json_error_t je;
-	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	json_t *root = jr_parse_object(&l, text, strlen(text));
 	if (!root)
-		return at_fail(err, 500, AT_E_INVALID, "", "%s: not valid JSON: %s (line %d, column %d)",
-			       name, je.text, je.line, je.column);
+		return -1;
 	int rc = -1;
-	if (!json_is_object(root)) {
-		lfail(&l, AT_E_INVALID, "", "must be a JSON object");
-		goto out;
-	}
 	if (is_law) {
 		if (law->n_years >= LAW_MAX_YEARS) {
-			lfail(&l, AT_E_INVALID, "", "too many fiscal years (at most %d)", LAW_MAX_YEARS);
+			jr_fail(&l, AT_E_INVALID, "", "too many fiscal years (at most %d)", LAW_MAX_YEARS);
 			goto out;
 		}
 		law_year *y = &law->years[law->n_years];
@@ -976,19 +830,19 @@ static int add_file(tax_law *law, const char *name, const char *text, at_error *
 		char want[32];
 		snprintf(want, sizeof want, "law/fy%d.json", y->fiscal_year);
 		if (strcmp(want, name)) {
-			lfail(&l, AT_E_INVALID, "fiscal_year", "is %d but the file is not named %s",
+			jr_fail(&l, AT_E_INVALID, "fiscal_year", "is %d but the file is not named %s",
 			      y->fiscal_year, want + 4);
 			goto out;
 		}
 		for (size_t i = 0; i + 1 < law->n_years; i++)
 			if (law->years[i].fiscal_year == y->fiscal_year) {
-				lfail(&l, AT_E_CONFLICT, "fiscal_year", "fiscal year %d is defined twice",
+				jr_fail(&l, AT_E_CONFLICT, "fiscal_year", "fiscal year %d is defined twice",
 				      y->fiscal_year);
 				goto out;
 			}
 	} else {
 		if (law->n_munis >= LAW_MAX_MUNIS) {
-			lfail(&l, AT_E_INVALID, "", "too many municipalities (at most %d)", LAW_MAX_MUNIS);
+			jr_fail(&l, AT_E_INVALID, "", "too many municipalities (at most %d)", LAW_MAX_MUNIS);
 			goto out;
 		}
 		law_muni *m = &law->munis[law->n_munis];
@@ -1003,7 +857,7 @@ static int add_file(tax_law *law, const char *name, const char *text, at_error *
 			goto out;
 		for (size_t i = 0; i + 1 < law->n_munis; i++)
 			if (law->munis[i].code_num == m->code_num) {
-				lfail(&l, AT_E_CONFLICT, "code", "municipality %s is defined twice", m->code);
+				jr_fail(&l, AT_E_CONFLICT, "code", "municipality %s is defined twice", m->code);
 				goto out;
 			}
 	}

@@ -24,6 +24,7 @@
 
 #include "core/date.h"
 #include "core/json.h"
+#include "core/kana.h"
 #include "core/mynumber.h"
 #include "core/text.h"
 #include "core/wareki.h"
@@ -442,29 +443,6 @@ void tax_kana_to_fullwidth(const char *s, strbuf *out)
 	}
 }
 
-/* Katakana, half-width kana, ー, ・ and spaces only (a name's reading). */
-static bool kana_ok(const char *s)
-{
-	while (*s) {
-		const unsigned char *u = (const unsigned char *)s;
-		size_t n = utf8_char_len(u[0]);
-		if (n == 1) {
-			if (u[0] != ' ')
-				return false;
-		} else if (n == 3) {
-			unsigned cp = ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
-			bool kata = cp >= 0x30A1 && cp <= 0x30FC;     /* ァ..ー incl. ・ */
-			bool half = cp >= 0xFF61 && cp <= 0xFF9F;     /* ｡..ﾟ */
-			if (!kata && !half && cp != 0x3000)
-				return false;
-		} else {
-			return false;
-		}
-		s += n;
-	}
-	return true;
-}
-
 /* ---- One column --------------------------------------------------------- */
 
 static bool digits_only(const char *s, size_t maxn)
@@ -549,7 +527,7 @@ static int check_col(const lcol *c, const char *v, size_t lineno, at_error *err)
 		return 0;
 	}
 	case K_KANA:
-		if (text_utf8_len(v) == (size_t)-1 || text_utf8_len(v) > c->max || !kana_ok(v))
+		if (text_utf8_len(v) == (size_t)-1 || text_utf8_len(v) > c->max || !kana_reading_ok(v, KANA_READING_KATAKANA))
 			return fail_col(err, lineno, c->name,
 					"not katakana of at most %u characters", c->max);
 		return 0;
@@ -1459,7 +1437,6 @@ static int format_onestop(const tax_doc *d, strbuf *out, at_error *err)
 
 /* ---- Returns (JSON) -------------------------------------------------------- */
 
-static const char *const DIS_NAMES[] = {"none", "general", "special"};
 
 static int line_err(at_error *err, size_t lineno)
 {
@@ -1477,89 +1454,54 @@ static int line_err(at_error *err, size_t lineno)
 	return -1;
 }
 
-static int j_amount(json_t *o, const char *path, const char *key, int64_t *out, at_error *err)
-{
-	return jv_int(o, path, key, false, 0, AMOUNT_MAX, out, err);
-}
+/* The 申告書 as JSON, read with core's strict reader; the taxpayer's income,
+ * deductions, donations and disability by the case's own readers (tax/case.h),
+ * with the layouts' 10-digit amount limit. */
 
-static int j_date(json_t *o, const char *path, const char *key, bool required, at_date *out,
-		  at_error *err)
+static int j_ident(const jr *r, json_t *o, const char *path, char *mn, size_t mncap, char *name,
+		   size_t namecap, char *kana, size_t kanacap, bool required)
 {
 	const char *s = NULL;
-	if (jv_string(o, path, key, required, 10, &s, err))
-		return -1;
-	if (!s)
-		return 0;
-	char field[160];
-	snprintf(field, sizeof field, "%s%s%s", path, *path ? "." : "", key);
-	return date_parse(s, out, field, err);
-}
-
-static int j_disability(json_t *o, const char *path, tax_disability *out, at_error *err)
-{
-	const char *s = NULL;
-	if (jv_string(o, path, "disability", false, 8, &s, err))
-		return -1;
-	if (!s)
-		return 0;
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(s, DIS_NAMES[i])) {
-			*out = (tax_disability)i;
-			return 0;
-		}
-	char field[160];
-	snprintf(field, sizeof field, "%s.disability", path);
-	return at_fail(err, 400, AT_E_INVALID, field, "%s must be none, general or special", field);
-}
-
-static int j_ident(json_t *o, const char *path, char *mn, size_t mncap, char *name,
-		   size_t namecap, char *kana, size_t kanacap, bool required, at_error *err)
-{
-	const char *s;
-	char field[160];
-	s = NULL;
-	if (jv_string(o, path, "my_number", false, 12, &s, err))
+	char field[JR_PATH];
+	if (jr_string(r, o, path, "my_number", JR_OPT, 12, &s))
 		return -1;
 	if (s) {
-		snprintf(field, sizeof field, "%s%smy_number", path, *path ? "." : "");
-		if (mynumber_validate(s, field, err))
+		jr_path(field, path, "my_number");
+		if (mynumber_validate(s, field, r->err))
 			return -1;
 		copy(mn, mncap, s);
 	}
 	s = NULL;
-	if (jv_string(o, path, "name", required, 30, &s, err))
+	if (jr_string(r, o, path, "name", required ? JR_REQ : JR_OPT, 30, &s))
 		return -1;
 	if (s)
 		copy(name, namecap, s);
 	s = NULL;
-	if (jv_string(o, path, "name_kana", false, 60, &s, err))
+	if (jr_string(r, o, path, "name_kana", JR_OPT, 60, &s))
 		return -1;
 	if (s) {
-		if (!kana_ok(s)) {
-			snprintf(field, sizeof field, "%s%sname_kana", path, *path ? "." : "");
-			return at_fail(err, 400, AT_E_INVALID, field, "%s must be katakana", field);
+		if (!kana_reading_ok(s, KANA_READING_KATAKANA)) {
+			jr_path(field, path, "name_kana");
+			return jr_fail(r, AT_E_INVALID, field, "must be katakana");
 		}
 		copy_kana(kana, kanacap, s);
 	}
 	return 0;
 }
 
-static int j_relative(json_t *o, const char *path, tax_relative *r, tax_doc_relative_id *id,
-		      at_error *err)
+static int j_relative(const jr *r, json_t *o, const char *path, tax_relative *rel,
+		      tax_doc_relative_id *id)
 {
 	static const char *const keys[] = {"birth_date", "total_income", "disability",
 					   "cohabiting", "lineal_ascendant", "my_number",
 					   "name", "name_kana", NULL};
-	if (!json_is_object(o))
-		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
-	if (jv_no_unknown(o, path, keys, err) ||
-	    j_date(o, path, "birth_date", true, &r->birth_date, err) ||
-	    j_amount(o, path, "total_income", &r->total_income, err) ||
-	    j_disability(o, path, &r->disability, err) ||
-	    jv_bool(o, path, "cohabiting", false, &r->cohabiting, err) ||
-	    jv_bool(o, path, "lineal_ascendant", false, &r->lineal_ascendant, err) ||
-	    j_ident(o, path, id->my_number, sizeof id->my_number, id->name, sizeof id->name,
-		    id->name_kana, sizeof id->name_kana, false, err))
+	if (jr_known(r, o, path, keys) || jr_date(r, o, path, "birth_date", JR_REQ, &rel->birth_date) ||
+	    jr_yen(r, o, path, "total_income", JR_OPT, 0, AMOUNT_MAX, &rel->total_income) ||
+	    tax_case_read_disability(r, o, path, &rel->disability) ||
+	    jr_bool(r, o, path, "cohabiting", JR_OPT, &rel->cohabiting) ||
+	    jr_bool(r, o, path, "lineal_ascendant", JR_OPT, &rel->lineal_ascendant) ||
+	    j_ident(r, o, path, id->my_number, sizeof id->my_number, id->name, sizeof id->name,
+		    id->name_kana, sizeof id->name_kana, false))
 		return -1;
 	return 0;
 }
@@ -1572,149 +1514,74 @@ static int parse_return_json(json_t *root, tax_doc *d, at_error *err)
 	static const char *const tp[] = {"public_assistance", "disability", "widow", "single_parent",
 					 "working_student", "income", "deductions",
 					 "housing_loan_carryover", "donations", NULL};
-	static const char *const inc[] = {"salary_revenue", "public_pension_revenue", "business",
-					  "real_estate", "dividends", "misc_business", "misc_other",
-					  "occasional", NULL};
-	static const char *const ded[] = {"social_insurance", "small_business_mutual_aid",
-					  "medical_expenses", "life_insurance",
-					  "earthquake_insurance", NULL};
-	static const char *const life[] = {"new_general", "new_care_medical", "new_pension",
-					   "old_general", "old_pension", NULL};
-	static const char *const don[] = {"hometown", "other_eligible", "one_stop", NULL};
+	static const char *const types[] = {"resident", "final", NULL};
+	static const char *const sexes[] = {"male", "female", NULL};   /* tax_sex - 1 */
+	jr r = JR_REQUEST(err);
 	tax_case *b = &d->body;
 	const char *s = NULL;
 	int64_t fy = 0;
-	if (jv_no_unknown(root, "", top, err) ||
-	    jv_string(root, "", "return_type", true, 8, &s, err))
+	int type = 0, sex = -1;
+	if (jr_known(&r, root, "", top) || jr_choice(&r, root, "", "return_type", JR_REQ, types, &type) ||
+	    jr_int(&r, root, "", "fiscal_year", JR_REQ, 2000, 2200, &fy))
 		return -1;
-	if (!strcmp(s, "final"))
-		d->final_return = true;
-	else if (strcmp(s, "resident"))
-		return at_fail(err, 400, AT_E_INVALID, "return_type",
-			       "return_type must be \"resident\" (住民税申告) or \"final\" (確定申告)");
-	if (jv_int(root, "", "fiscal_year", true, 2000, 2200, &fy, err))
-		return -1;
+	d->final_return = type == 1;   /* "final" (確定申告), else "resident" (住民税申告) */
 	d->fiscal_year = b->fiscal_year = (int)fy;
-	s = NULL;
-	if (jv_string(root, "", "addressed_to", true, 6, &s, err) ||
+	if (jr_string(&r, root, "", "addressed_to", JR_REQ, 6, &s) ||
 	    municipality_code_validate(s, "addressed_to", err))
 		return -1;
 	copy(d->addressed_to, sizeof d->addressed_to, s);
 	copy(b->municipality, sizeof b->municipality, s);
-	if (j_ident(root, "", d->my_number, sizeof d->my_number, d->name, sizeof d->name,
-		    d->name_kana, sizeof d->name_kana, true, err) ||
-	    j_date(root, "", "birth_date", true, &d->birth_date, err))
+	if (j_ident(&r, root, "", d->my_number, sizeof d->my_number, d->name, sizeof d->name,
+		    d->name_kana, sizeof d->name_kana, true) ||
+	    jr_date(&r, root, "", "birth_date", JR_REQ, &d->birth_date) ||
+	    jr_choice(&r, root, "", "sex", JR_OPT, sexes, &sex))
 		return -1;
 	b->birth_date = d->birth_date;
+	d->sex = b->sex = (tax_sex)(sex + 1);   /* absent stays TAX_SEX_NONE */
 	s = NULL;
-	if (jv_string(root, "", "sex", false, 6, &s, err))
-		return -1;
-	if (s) {
-		if (!strcmp(s, "male"))
-			d->sex = TAX_SEX_MALE;
-		else if (!strcmp(s, "female"))
-			d->sex = TAX_SEX_FEMALE;
-		else
-			return at_fail(err, 400, AT_E_INVALID, "sex", "sex must be male or female");
-	}
-	b->sex = d->sex;
-	s = NULL;
-	if (jv_string(root, "", "address", true, 100, &s, err))
+	if (jr_string(&r, root, "", "address", JR_REQ, 100, &s))
 		return -1;
 	copy(d->address, sizeof d->address, s);
 
-	json_t *t = json_object_get(root, "taxpayer");
-	if (!json_is_object(t))
-		return at_fail(err, 400, AT_E_MISSING, "taxpayer", "taxpayer must be an object");
-	if (jv_no_unknown(t, "taxpayer", tp, err) ||
-	    jv_bool(t, "taxpayer", "public_assistance", false, &b->public_assistance, err) ||
-	    j_disability(t, "taxpayer", &b->disability, err) ||
-	    jv_bool(t, "taxpayer", "widow", false, &b->widow, err) ||
-	    jv_bool(t, "taxpayer", "single_parent", false, &b->single_parent, err) ||
-	    jv_bool(t, "taxpayer", "working_student", false, &b->working_student, err) ||
-	    j_amount(t, "taxpayer", "housing_loan_carryover", &b->housing_loan_carryover, err))
+	json_t *t = NULL;
+	char tq[JR_PATH];
+	if (jr_object(&r, root, "", "taxpayer", JR_REQ, &t, tq) || jr_known(&r, t, tq, tp) ||
+	    jr_bool(&r, t, tq, "public_assistance", JR_OPT, &b->public_assistance) ||
+	    tax_case_read_disability(&r, t, tq, &b->disability) ||
+	    jr_bool(&r, t, tq, "widow", JR_OPT, &b->widow) ||
+	    jr_bool(&r, t, tq, "single_parent", JR_OPT, &b->single_parent) ||
+	    jr_bool(&r, t, tq, "working_student", JR_OPT, &b->working_student) ||
+	    jr_yen(&r, t, tq, "housing_loan_carryover", JR_OPT, 0, AMOUNT_MAX,
+		   &b->housing_loan_carryover) ||
+	    tax_case_read_income(&r, t, tq, AMOUNT_MAX, &b->income) ||
+	    tax_case_read_deductions(&r, t, tq, AMOUNT_MAX, &b->deductions) ||
+	    tax_case_read_donations(&r, t, tq, AMOUNT_MAX, &b->donations))
 		return -1;
-	json_t *o = json_object_get(t, "income");
-	if (o) {
-		int64_t *f[] = {&b->income.salary_revenue, &b->income.public_pension_revenue,
-				&b->income.business, &b->income.real_estate, &b->income.dividends,
-				&b->income.misc_business, &b->income.misc_other,
-				&b->income.occasional};
-		if (!json_is_object(o) || jv_no_unknown(o, "taxpayer.income", inc, err))
-			return json_is_object(o) ? -1 : at_fail(err, 400, AT_E_INVALID, "taxpayer.income",
-								"taxpayer.income must be an object");
-		for (size_t i = 0; inc[i]; i++)
-			if (j_amount(o, "taxpayer.income", inc[i], f[i], err))
-				return -1;
-	}
-	o = json_object_get(t, "deductions");
-	if (o) {
-		if (!json_is_object(o))
-			return at_fail(err, 400, AT_E_INVALID, "taxpayer.deductions",
-				       "taxpayer.deductions must be an object");
-		tax_deduction_input *di = &b->deductions;
-		if (jv_no_unknown(o, "taxpayer.deductions", ded, err) ||
-		    j_amount(o, "taxpayer.deductions", "social_insurance", &di->social_insurance, err) ||
-		    j_amount(o, "taxpayer.deductions", "small_business_mutual_aid",
-			     &di->small_business_mutual_aid, err) ||
-		    j_amount(o, "taxpayer.deductions", "medical_expenses", &di->medical_expenses, err) ||
-		    j_amount(o, "taxpayer.deductions", "earthquake_insurance",
-			     &di->earthquake_insurance, err))
-			return -1;
-		json_t *l = json_object_get(o, "life_insurance");
-		if (l) {
-			const char *lp = "taxpayer.deductions.life_insurance";
-			int64_t *f[] = {&di->life_insurance.new_general,
-					&di->life_insurance.new_care_medical,
-					&di->life_insurance.new_pension, &di->life_insurance.old_general,
-					&di->life_insurance.old_pension};
-			if (!json_is_object(l))
-				return at_fail(err, 400, AT_E_INVALID, lp, "%s must be an object", lp);
-			if (jv_no_unknown(l, lp, life, err))
-				return -1;
-			for (size_t i = 0; life[i]; i++)
-				if (j_amount(l, lp, life[i], f[i], err))
-					return -1;
-		}
-	}
-	o = json_object_get(t, "donations");
-	if (o) {
-		const char *dp = "taxpayer.donations";
-		if (!json_is_object(o))
-			return at_fail(err, 400, AT_E_INVALID, dp, "%s must be an object", dp);
-		if (jv_no_unknown(o, dp, don, err) ||
-		    j_amount(o, dp, "hometown", &b->donations.hometown, err) ||
-		    j_amount(o, dp, "other_eligible", &b->donations.other_eligible, err) ||
-		    jv_bool(o, dp, "one_stop", false, &b->donations.one_stop, err))
-			return -1;
-		/* Filing a return cancels the one-stop special case (地方税法附則7条6項). */
-		if (b->donations.one_stop)
-			return at_fail(err, 400, AT_E_INVALID, "taxpayer.donations.one_stop",
-				       "taxpayer.donations.one_stop cannot be true on a return");
-	}
-	json_t *sp = json_object_get(root, "spouse");
-	if (sp && !json_is_null(sp)) {
+	/* Filing a return cancels the one-stop special case (地方税法附則7条6項). */
+	if (b->donations.one_stop)
+		return jr_fail(&r, AT_E_INVALID, "taxpayer.donations.one_stop", "cannot be true on a return");
+
+	json_t *sp = NULL;
+	if (jr_object(&r, root, "", "spouse", JR_OPT, &sp, NULL))
+		return -1;
+	if (sp) {
 		b->has_spouse = true;
-		if (j_relative(sp, "spouse", &b->spouse, &d->spouse_id, err))
+		if (j_relative(&r, sp, "spouse", &b->spouse, &d->spouse_id))
 			return -1;
 	}
-	json_t *deps = json_object_get(root, "dependants");
-	if (deps && !json_is_null(deps)) {
-		if (!json_is_array(deps))
-			return at_fail(err, 400, AT_E_INVALID, "dependants",
-				       "dependants must be an array");
-		if (json_array_size(deps) > TAX_MAX_DEPENDANTS)
-			return at_fail(err, 400, AT_E_INVALID, "dependants",
-				       "at most %d dependants", TAX_MAX_DEPENDANTS);
-		for (size_t i = 0; i < json_array_size(deps); i++) {
-			char path[48];
-			snprintf(path, sizeof path, "dependants[%zu]", i);
-			if (j_relative(json_array_get(deps, i), path, &b->dependants[i],
-				       &d->dependant_ids[i], err))
-				return -1;
-		}
-		b->n_dependants = json_array_size(deps);
+	json_t *deps = NULL;
+	size_t n = 0;
+	char dq[JR_PATH];
+	if (jr_array(&r, root, "", "dependants", JR_OPT, 0, TAX_MAX_DEPENDANTS, &deps, &n, dq))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char q[JR_PATH];
+		json_t *o = NULL;
+		if (jr_elem_object(&r, deps, dq, i, &o, q) ||
+		    j_relative(&r, o, q, &b->dependants[i], &d->dependant_ids[i]))
+			return -1;
 	}
+	b->n_dependants = n;
 	return 0;
 }
 
@@ -1725,7 +1592,7 @@ static json_t *j_rel(const tax_relative *r, const tax_doc_relative_id *id)
 	json_t *o = json_object();
 	json_object_set_new(o, "birth_date", json_string(bd));
 	json_object_set_new(o, "total_income", json_integer(r->total_income));
-	json_object_set_new(o, "disability", json_string(DIS_NAMES[r->disability % 3]));
+	json_object_set_new(o, "disability", json_string(tax_disability_names[r->disability % 3]));
 	json_object_set_new(o, "cohabiting", json_boolean(r->cohabiting));
 	json_object_set_new(o, "lineal_ascendant", json_boolean(r->lineal_ascendant));
 	if (id->my_number[0])
@@ -1759,7 +1626,7 @@ static int format_return(const tax_doc *d, strbuf *out, at_error *err)
 	json_object_set_new(root, "address", json_string(d->address));
 	json_t *t = json_object();
 	json_object_set_new(t, "public_assistance", json_boolean(b->public_assistance));
-	json_object_set_new(t, "disability", json_string(DIS_NAMES[b->disability % 3]));
+	json_object_set_new(t, "disability", json_string(tax_disability_names[b->disability % 3]));
 	json_object_set_new(t, "widow", json_boolean(b->widow));
 	json_object_set_new(t, "single_parent", json_boolean(b->single_parent));
 	json_object_set_new(t, "working_student", json_boolean(b->working_student));

@@ -30,6 +30,12 @@ int tax_doc_load(const keyring *kr, int fiscal_year, int kind, const char *recor
 int tax_note(door *d, const char *operation, const char *subject, int fiscal_year,
 	     const char *what, at_error *err);
 
+/* The matching queries, named so that tests/unit/test_tax_plan.c can prove
+ * with the engine's plan that they use their index (no index hints: §9). */
+extern const char TAX_SQL_ROLL_MATCH[];   /* ? fiscal year, ? fiscal year, ? My Number index */
+extern const char TAX_SQL_SUPERSEDE[];
+extern const char TAX_SQL_DOUBLE_CLAIMS[];   /* ? fiscal year, ? fiscal year */
+
 /* ---- The assessment's phases (tax_person_case.c, tax_plan.c) -------------
  * Shared by the annual batch (tax_assess.c) and corrections (tax_reassess.c). */
 

@@ -431,6 +431,179 @@ static void test_jv_readers(void)
 	}
 }
 
+
+/* The strict reader: nested objects and arrays name the full path, data files
+ * carry their source and status 500, every kind of value has its rule. */
+static void test_jr_paths_and_kinds(void)
+{
+	json_t *root = parse("{\"persons\":[{\"name\":\"山田\",\"birth_date\":\"1990-02-30\"},"
+			     "{\"name\":\"\",\"birth_date\":\"1990-02-28\",\"nick\":1}],"
+			     "\"income\":{\"salary\":-5,\"other\":3000},\"kind\":\"special\","
+			     "\"flag\":\"yes\",\"bands\":[1,2,\"x\"],\"open\":null}");
+	CHECK(root != NULL);
+	if (!root)
+		return;
+	at_error err = {0};
+	jr r = JR_REQUEST(&err);
+	json_t *ps = NULL, *p = NULL, *inc = NULL;
+	size_t n = 0;
+	char q[JR_PATH];
+	at_date d = {0};
+
+	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 1, 5, &ps, &n, q), 0);
+	CHECK_INT(n, 2);
+	CHECK_STR(q, "persons");
+	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 1, 1, &ps, &n, NULL), -1);
+	CHECK_STR(err.field, "persons");
+	CHECK_INT(jr_array(&r, root, "", "persons", JR_REQ, 3, 5, &ps, &n, NULL), -1);
+
+	/* an impossible date inside an array element: persons[0].birth_date */
+	CHECK_INT(jr_elem_object(&r, ps, "persons", 0, &p, q), 0);
+	CHECK_STR(q, "persons[0]");
+	at_error_clear(&err);
+	CHECK_INT(jr_date(&r, p, q, "birth_date", JR_REQ, &d), -1);
+	CHECK_STR(err.field, "persons[0].birth_date");
+	CHECK_STR(err.code, AT_E_INVALID);
+	CHECK_INT(err.status, 400);
+	CHECK(strstr(err.message, "persons[0].birth_date") != NULL);
+
+	/* an unknown key and an empty required string in the second element */
+	static const char *const pk[] = {"name", "birth_date", NULL};
+	CHECK_INT(jr_elem_object(&r, ps, "persons", 1, &p, q), 0);
+	CHECK_INT(jr_date(&r, p, q, "birth_date", JR_REQ, &d), 0);
+	CHECK_INT(d.year * 10000 + d.month * 100 + d.day, 19900228);
+	CHECK_INT(jr_known(&r, p, q, pk), -1);
+	CHECK_STR(err.field, "persons[1].nick");
+	CHECK_STR(err.code, AT_E_UNKNOWN);
+	const char *s = NULL;
+	CHECK_INT(jr_string(&r, p, q, "name", JR_REQ, 10, &s), -1);
+	CHECK_STR(err.field, "persons[1].name");
+	CHECK_INT(jr_string(&r, p, q, "name", JR_OPT, 10, &s), 0);   /* optional may be "" */
+	CHECK_STR(s, "");
+	CHECK_INT(jr_string(&r, p, q, "name", JR_NONEMPTY, 10, &s), -1);
+	/* an element that is not an object */
+	json_t *bands = NULL;
+	CHECK_INT(jr_array(&r, root, "", "bands", JR_REQ, 1, 5, &bands, &n, NULL), 0);
+	CHECK_INT(jr_elem_object(&r, bands, "bands", 0, &p, q), -1);
+	CHECK_STR(err.field, "bands[0]");
+	int64_t v = 0;
+	CHECK_INT(jr_elem_int(&r, bands, "bands", 1, 0, 9, &v), 0);
+	CHECK_INT(v, 2);
+	CHECK_INT(jr_elem_int(&r, bands, "bands", 2, 0, 9, &v), -1);
+	CHECK_STR(err.field, "bands[2]");
+	CHECK_INT(jr_elem_int(&r, bands, "bands", 0, 5, 9, &v), -1);
+	CHECK(strstr(err.message, "between 5 and 9") != NULL);
+
+	/* yen: negative refused with the yen rule; nested path */
+	CHECK_INT(jr_object(&r, root, "", "income", JR_REQ, &inc, NULL), 0);
+	CHECK_INT(jr_yen(&r, inc, "income", "salary", JR_OPT, 0, 1000000, &v), -1);
+	CHECK_STR(err.field, "income.salary");
+	CHECK(strstr(err.message, "negative") != NULL);
+	CHECK_INT(jr_yen(&r, inc, "income", "other", JR_OPT, 0, 1000000, &v), 0);
+	CHECK_INT(v, 3000);
+	CHECK_INT(jr_yen(&r, inc, "income", "other", JR_OPT, 0, 2000, &v), -1);
+	v = 77;
+	CHECK_INT(jr_yen(&r, inc, "income", "absent", JR_OPT, 0, 2000, &v), 0);
+	CHECK_INT(v, 77);
+	CHECK_INT(jr_yen(&r, inc, "income", "absent", JR_REQ, 0, 2000, &v), -1);
+	CHECK_STR(err.code, AT_E_MISSING);
+	CHECK_STR(err.field, "income.absent");
+	CHECK_INT(jr_object(&r, root, "", "kind", JR_REQ, &inc, NULL), -1);
+	CHECK_STR(err.field, "kind");
+
+	/* choice, bool, raw value */
+	static const char *const kinds[] = {"none", "general", "special", NULL};
+	int k = -1;
+	CHECK_INT(jr_choice(&r, root, "", "kind", JR_REQ, kinds, &k), 0);
+	CHECK_INT(k, 2);
+	CHECK_INT(jr_choice(&r, root, "", "flag", JR_REQ, kinds, &k), -1);
+	CHECK(strstr(err.message, "\"general\"") != NULL);
+	bool b = false;
+	CHECK_INT(jr_bool(&r, root, "", "flag", JR_REQ, &b), -1);
+	json_t *raw = NULL;
+	CHECK_INT(jr_value(&r, root, "", "open", JR_REQ, &raw), 0);
+	CHECK(json_is_null(raw));
+	CHECK_INT(jr_value(&r, root, "", "nothing", JR_REQ, &raw), -1);
+	CHECK_INT(jr_value(&r, root, "", "nothing", JR_OPT, &raw), 0);
+	CHECK(raw == NULL);
+	json_decref(root);
+}
+
+static void test_jr_data_source(void)
+{
+	at_error err = {0};
+	jr r = JR_DATA(&err, "law/fy2025.json");
+	const char *text = "{\"deductions\":{\"basic\":{\"amout\":1}}}";
+	json_t *root = jr_parse_object(&r, text, strlen(text));
+	CHECK(root != NULL);
+	if (!root)
+		return;
+	json_t *d = NULL, *basic = NULL;
+	static const char *const bk[] = {"amount", NULL};
+	char q[JR_PATH], q2[JR_PATH];
+	CHECK_INT(jr_object(&r, root, "", "deductions", JR_REQ, &d, q), 0);
+	CHECK_INT(jr_object(&r, d, q, "basic", JR_REQ, &basic, q2), 0);
+	CHECK_STR(q2, "deductions.basic");
+	CHECK_INT(jr_known(&r, basic, q2, bk), -1);
+	CHECK_INT(err.status, 500);
+	CHECK_STR(err.field, "deductions.basic.amout");
+	CHECK(strncmp(err.message, "law/fy2025.json: deductions.basic.amout", 39) == 0);
+	/* a failure from another core check gets the source and status too */
+	json_t *o = json_pack("{s:s}", "d", "2025-13-01");
+	at_date dt;
+	at_error_clear(&err);
+	CHECK_INT(jr_date(&r, o, "x", "d", JR_REQ, &dt), -1);
+	CHECK_INT(err.status, 500);
+	CHECK_STR(err.field, "x.d");
+	CHECK(strncmp(err.message, "law/fy2025.json: ", 17) == 0);
+	json_decref(o);
+	json_decref(root);
+	/* not JSON, not an object: the file is named */
+	CHECK(jr_parse_object(&r, "[1]", 3) == NULL);
+	CHECK(strstr(err.message, "law/fy2025.json") != NULL);
+	CHECK(jr_parse_object(&r, "{", 1) == NULL);
+	CHECK_INT(err.status, 500);
+	/* long paths are cut, never overflow */
+	char long_key[300];
+	memset(long_key, 'k', sizeof long_key - 1);
+	long_key[sizeof long_key - 1] = '\0';
+	jr_path(q, long_key, long_key);
+	CHECK(strlen(q) < JR_PATH);
+	jr_path_index(q, long_key, 12345);
+	CHECK(strlen(q) < JR_PATH);
+}
+
+
+/* One rule for a reading: hiragana or katakana, or katakana only for file layouts. */
+static void test_kana_reading(void)
+{
+	CHECK(kana_reading_ok("ヤマダ タロウ", KANA_READING_ANY));
+	CHECK(kana_reading_ok("やまだ　たろう", KANA_READING_ANY));      /* ideographic space */
+	CHECK(kana_reading_ok("ﾔﾏﾀﾞ ﾀﾛｳ", KANA_READING_ANY));           /* half-width */
+	CHECK(kana_reading_ok("ジョン・スミス", KANA_READING_ANY));      /* ・ and ー */
+	CHECK(kana_reading_ok("コーヒー", KANA_READING_KATAKANA));
+	CHECK(kana_reading_ok("", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("やまだ", KANA_READING_KATAKANA));        /* hiragana: not in a カナ column */
+	CHECK(!kana_reading_ok("山田", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("Yamada", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("ヤマダ1", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("ﾔﾏﾀﾞ｡", KANA_READING_ANY));             /* half-width punctuation */
+	CHECK(!kana_reading_ok("\xE3\x82", KANA_READING_ANY));          /* cut UTF-8: never read past */
+	CHECK(!kana_reading_ok("\xE3", KANA_READING_ANY));
+	CHECK(!kana_reading_ok("\xF0\x9F\x98\x80", KANA_READING_ANY));  /* emoji */
+}
+
+static void test_text_in_list(void)
+{
+	static const char *const l[] = {"転出", "死亡", NULL};
+	CHECK(text_in_list(l, "死亡"));
+	CHECK(!text_in_list(l, "死"));
+	CHECK(!text_in_list(l, ""));
+	CHECK(!text_in_list(l, NULL));
+	static const char *const empty[] = {NULL};
+	CHECK(!text_in_list(empty, "x"));
+}
+
 static void test_jv_no_unknown(void)
 {
 	json_t *root = parse("{\"name\":\"x\",\"addr\":{\"zip\":\"1\",\"zpi\":\"2\"},\"nmae\":\"y\"}");
@@ -633,6 +806,10 @@ int main(void)
 	RUN(test_text_helpers);
 	RUN(test_jv_readers);
 	RUN(test_jv_no_unknown);
+	RUN(test_jr_paths_and_kinds);
+	RUN(test_jr_data_source);
+	RUN(test_kana_reading);
+	RUN(test_text_in_list);
 	RUN(test_jv_parse_object);
 	RUN(test_jv_dump_and_error_body);
 	RUN(test_strbuf);

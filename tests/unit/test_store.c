@@ -500,6 +500,226 @@ static void test_spine_statement_not_cached_for_business(void)
 	done(s);
 }
 
+/* A bind that fails is sticky: the statement does not run, and the error
+ * names the parameter, even when the binder's result was ignored. */
+static void test_bind_errors_are_sticky(void)
+{
+	store *s = fresh("bind");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	at_error err = {0};
+	CHECK_INT(store_exec(s, "CREATE TABLE t(a, b)", &err), 0);
+	store_stmt *st = store_prepare(s, "INSERT INTO t(a, b) VALUES(?, ?)", &err);
+	CHECK(st != NULL);
+	if (!st) {
+		done(s);
+		return;
+	}
+	CHECK_INT(store_bind_int(st, 1, 7), 0);
+	CHECK_INT(store_bind_text(st, 3, "no such parameter"), -1);   /* ignored by a careless caller */
+	CHECK_INT(store_bind_text(st, 2, "x"), 0);
+	CHECK_INT(store_step(st, &err), -1);
+	CHECK_STR(err.code, AT_E_STORE);
+	CHECK(strstr(err.message, "parameter 3") != NULL);
+	store_done(st);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM t"), 0);   /* nothing ran */
+	/* the cached statement is clean again once handed back */
+	st = store_prepare(s, "INSERT INTO t(a, b) VALUES(?, ?)", &err);
+	CHECK(st != NULL);
+	if (st) {
+		store_bind_int(st, 1, 1);
+		store_bind_text(st, 2, "y");
+		CHECK_INT(store_step(st, &err), STORE_DONE);
+		store_done(st);
+	}
+	CHECK_INT(one_int(s, "SELECT count(*) FROM t"), 1);
+	/* the one-shot helpers carry the same rule: too many arguments */
+	at_error_clear(&err);
+	CHECK_INT(store_run(s, "INSERT INTO t(a) VALUES(?)", STORE_ARGS(STORE_INT(1), STORE_INT(2)), &err),
+		  -1);
+	CHECK(strstr(err.message, "parameter 2") != NULL);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM t"), 1);
+	done(s);
+}
+
+static void test_one_shot_helpers(void)
+{
+	store *s = fresh("oneshot");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	at_error err = {0};
+	CHECK_INT(store_exec(s, "CREATE TABLE t(k TEXT PRIMARY KEY, n INTEGER, b BLOB)", &err), 0);
+	CHECK_INT(store_run(s, "INSERT INTO t(k, n, b) VALUES(?, ?, ?)",
+			    STORE_ARGS(STORE_TEXT("a"), STORE_INT(41), STORE_BLOB("\0\1", 2)), &err), 0);
+	CHECK_INT(store_run(s, "INSERT INTO t(k, n, b) VALUES(?, ?, ?)",
+			    STORE_ARGS(STORE_TEXT("b"), STORE_NULL_ARG, STORE_TEXT(NULL)), &err), 0);
+	CHECK_INT(store_run(s, "UPDATE t SET n = n + 1 WHERE k = ?", STORE_ARGS(STORE_TEXT("a")), &err), 0);
+	int64_t n = -1;
+	CHECK_INT(store_query_int(s, "SELECT n FROM t WHERE k = ?", STORE_ARGS(STORE_TEXT("a")), &n, &err), 1);
+	CHECK_INT(n, 42);
+	n = -1;
+	CHECK_INT(store_query_int(s, "SELECT n FROM t WHERE k = ?", STORE_ARGS(STORE_TEXT("zz")), &n, &err), 0);
+	CHECK_INT(n, -1);   /* no row: untouched */
+	CHECK_INT(store_query_int(s, "SELECT n FROM t WHERE k = ?", STORE_ARGS(STORE_TEXT("b")), &n, &err), 1);
+	CHECK_INT(n, 0);    /* NULL reads as 0 */
+	CHECK_INT(store_query_int(s, "SELECT count(*) FROM t WHERE b IS NULL", NULL, 0, &n, &err), 1);
+	CHECK_INT(n, 1);
+	char txt[4];
+	CHECK_INT(store_query_text(s, "SELECT k FROM t WHERE n = ?", STORE_ARGS(STORE_INT(42)), txt,
+				   sizeof txt, &err), 1);
+	CHECK_STR(txt, "a");
+	CHECK_INT(store_query_text(s, "SELECT 'too long'", NULL, 0, txt, sizeof txt, &err), -1);
+	CHECK_INT(store_query_int(s, "SELECT nope FROM t", NULL, 0, &n, &err), -1);
+	/* portable upsert: a second insert of the same key does nothing */
+	CHECK_INT(store_run(s, "INSERT INTO t(k, n) VALUES(?, ?) ON CONFLICT(k) DO NOTHING",
+			    STORE_ARGS(STORE_TEXT("a"), STORE_INT(0)), &err), 0);
+	CHECK_INT(one_int(s, "SELECT n FROM t WHERE k = 'a'"), 42);
+	/* a constraint failure maps to conflict */
+	CHECK_INT(store_run(s, "INSERT INTO t(k) VALUES(?)", STORE_ARGS(STORE_TEXT("a")), &err), -1);
+	CHECK_STR(err.code, AT_E_CONFLICT);
+	done(s);
+}
+
+static int guard_log(store *s, at_error *err)
+{
+	return store_append_only(s, "biz_log", STORE_NO_UPDATE | STORE_NO_DELETE, NULL,
+				 "biz_log is append-only", err);
+}
+
+static int guard_versions(store *s, at_error *err)
+{
+	return store_append_only(s, "biz_ver", STORE_NO_UPDATE,
+				 "EXISTS (SELECT 1 FROM biz_flag WHERE k = 'open')",
+				 "versions are never overwritten", err);
+}
+
+/* Append-only guards and clustered tables through the dialect, in migrations. */
+static void test_dialect(void)
+{
+	store *s = fresh("dialect");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	at_error err = {0};
+	static const store_migration m[] = {
+		{1, "CREATE TABLE biz_log(seq INTEGER PRIMARY KEY, what TEXT NOT NULL);"
+		    "CREATE TABLE biz_flag(k TEXT PRIMARY KEY);"
+		    "CREATE TABLE biz_ver(id INTEGER NOT NULL, v INTEGER NOT NULL, doc TEXT,"
+		    " PRIMARY KEY(id, v))" STORE_CLUSTERED ";"},
+		{2, NULL},
+	};
+	static const store_migration_step steps[] = {{2, guard_log}, {2, guard_versions}};
+	CHECK_INT(store_migrate_steps(s, "biz", m, 2, steps, 2, &err), 0);
+	if (err.message[0])
+		fprintf(stderr, "%s\n", err.message);
+	CHECK_INT(store_schema_version(s, "biz"), 2);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'biz_ver'"
+			     " AND sql LIKE '%WITHOUT ROWID'"), 1);
+	CHECK_INT(store_run(s, "INSERT INTO biz_log(what) VALUES(?)", STORE_ARGS(STORE_TEXT("x")), &err), 0);
+	CHECK_INT(store_run(s, "UPDATE biz_log SET what = 'y'", NULL, 0, &err), -1);
+	CHECK(strstr(err.message, "append-only") != NULL);
+	CHECK_INT(store_run(s, "DELETE FROM biz_log", NULL, 0, &err), -1);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_log WHERE what = 'x'"), 1);
+	/* the escape: with the flag row an UPDATE goes through, DELETE stays allowed */
+	CHECK_INT(store_run(s, "INSERT INTO biz_ver(id, v, doc) VALUES(1, 1, 'a')", NULL, 0, &err), 0);
+	CHECK_INT(store_run(s, "UPDATE biz_ver SET doc = 'b'", NULL, 0, &err), -1);
+	CHECK(strstr(err.message, "never overwritten") != NULL);
+	CHECK_INT(store_run(s, "INSERT INTO biz_flag(k) VALUES('open')", NULL, 0, &err), 0);
+	CHECK_INT(store_run(s, "UPDATE biz_ver SET doc = 'b'", NULL, 0, &err), 0);
+	/* called again (a later migration): replaces, never duplicates */
+	CHECK_INT(guard_log(s, &err), 0);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 3);
+	/* bad arguments are refused, not spliced into SQL */
+	CHECK_INT(store_append_only(s, "biz_log; DROP TABLE biz_log", STORE_NO_UPDATE, NULL, "x", &err), -1);
+	CHECK_INT(store_append_only(s, "biz_log", STORE_NO_UPDATE, NULL, "it's", &err), -1);
+	/* a business connection cannot guard (or plant triggers on) the spine */
+	CHECK_INT(store_append_only(s, "sp_grant", STORE_NO_UPDATE, NULL, "x", &err), -1);
+	/* a step that names no migration is a programming error */
+	static const store_migration_step stray[] = {{9, guard_log}};
+	CHECK_INT(store_migrate_steps(s, "biz", m, 2, stray, 1, &err), -1);
+	done(s);
+}
+
+/* The schema a text dump of sqlite_schema gives, for comparing databases. */
+static void schema_text(store *s, char *out, size_t cap)
+{
+	at_error err;
+	size_t used = 0;
+	out[0] = '\0';
+	store_stmt *st = store_prepare(s, "SELECT type, name, sql FROM sqlite_schema ORDER BY type, name",
+				       &err);
+	if (!st)
+		return;
+	while (store_step(st, &err) == STORE_ROW && used < cap)
+		used += (size_t)snprintf(out + used, cap - used, "%s %s %s\n", store_col_text(st, 0),
+					 store_col_text(st, 1), store_col_text(st, 2));
+	store_done(st);
+}
+
+/* An old database (its guard written as a trigger in migration 1) and a new
+ * one (migration 1 without it, the guard by a step of migration 2) end with
+ * the same schema: the way the modules moved their guards to the dialect. */
+static void test_guards_move_to_a_step(void)
+{
+	static char before[4096], after[4096];
+	at_error err = {0};
+	static const store_migration old1[] = {
+		{1, "CREATE TABLE biz_log(seq INTEGER PRIMARY KEY, what TEXT NOT NULL);"
+		    "CREATE TRIGGER biz_log_no_update BEFORE UPDATE ON biz_log"
+		    " BEGIN SELECT RAISE(ABORT, 'biz_log is append-only'); END;"
+		    "CREATE TRIGGER biz_log_no_delete BEFORE DELETE ON biz_log"
+		    " BEGIN SELECT RAISE(ABORT, 'biz_log is append-only'); END;"},
+	};
+	static const store_migration now[] = {
+		{1, "CREATE TABLE biz_log(seq INTEGER PRIMARY KEY, what TEXT NOT NULL);"},
+		{2, NULL},
+	};
+	static const store_migration_step steps[] = {{2, guard_log}};
+
+	store *s = fresh("guard-old");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_INT(store_migrate(s, "biz", old1, 1, &err), 0);
+	CHECK_INT(store_run(s, "INSERT INTO biz_log(what) VALUES('kept')", NULL, 0, &err), 0);
+	CHECK_INT(store_migrate_steps(s, "biz", now, 2, steps, 1, &err), 0);   /* the upgrade */
+	CHECK_INT(store_schema_version(s, "biz"), 2);
+	schema_text(s, before, sizeof before);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_log WHERE what = 'kept'"), 1);
+	CHECK_INT(store_run(s, "DELETE FROM biz_log", NULL, 0, &err), -1);
+	done(s);
+
+	s = fresh("guard-new");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_INT(store_migrate_steps(s, "biz", now, 2, steps, 1, &err), 0);
+	schema_text(s, after, sizeof after);
+	done(s);
+	CHECK(strstr(before, "biz_log_no_delete") != NULL);
+	CHECK_STR(before, after);
+}
+
+static void test_explain(void)
+{
+	store *s = fresh("explain");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	at_error err = {0};
+	CHECK_INT(store_exec(s, "CREATE TABLE t(a INTEGER, b TEXT); CREATE INDEX t_b ON t(b);", &err), 0);
+	char plan[512];
+	CHECK_INT(store_explain(s, "SELECT a FROM t WHERE b = ?", plan, sizeof plan, &err), 0);
+	CHECK(strstr(plan, "USING INDEX t_b") != NULL);
+	CHECK_INT(store_explain(s, "SELECT a FROM t WHERE a = ?", plan, sizeof plan, &err), 0);
+	CHECK(strstr(plan, "SCAN") != NULL);
+	CHECK_INT(store_explain(s, "SELECT a FROM t", plan, 4, &err), -1);   /* does not fit */
+	CHECK_INT(store_explain(s, "SELECT * FROM sp_grant", plan, sizeof plan, &err), -1);
+	done(s);
+}
+
 int main(void)
 {
 	RUN(test_open_close);
@@ -513,5 +733,10 @@ int main(void)
 	RUN(test_guard_allows_spine);
 	RUN(test_business_table_either_way);
 	RUN(test_spine_statement_not_cached_for_business);
+	RUN(test_bind_errors_are_sticky);
+	RUN(test_one_shot_helpers);
+	RUN(test_dialect);
+	RUN(test_guards_move_to_a_step);
+	RUN(test_explain);
 	return test_report();
 }
