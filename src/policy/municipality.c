@@ -26,12 +26,12 @@ static bool ends_with(const char *s, const char *tail)
 	return n >= t && !strcmp(s + n - t, tail);
 }
 
-/* A required string field into a fixed buffer. */
-static int text_field(json_t *o, const char *path, const char *key, char *out, size_t cap,
-		      bool required, at_error *err)
+/* A string field into a fixed buffer ("" when optional and absent). */
+static int text_field(const jr *r, json_t *o, const char *path, const char *key, unsigned flags,
+		      char *out, size_t cap)
 {
 	const char *v = NULL;
-	if (jv_string(o, path, key, required, MUNICIPALITY_TEXT / 3 - 1, &v, err))
+	if (jr_string(r, o, path, key, flags, MUNICIPALITY_TEXT / 3 - 1, &v))
 		return -1;
 	snprintf(out, cap, "%s", v ? v : "");
 	return 0;
@@ -39,31 +39,30 @@ static int text_field(json_t *o, const char *path, const char *key, char *out, s
 
 /* Calendar months in fiscal order June..May, each at most once, as
  * tax_schedule_ordinary_in takes them (地方税法320条). */
-static int months_field(json_t *o, const char *path, at_municipality *m, at_error *err)
+static int months_field(const jr *r, json_t *o, at_municipality *m)
 {
-	char f[160];
-	snprintf(f, sizeof f, "%sordinary_collection_months", path);
-	json_t *a = json_object_get(o, "ordinary_collection_months");
-	if (!json_is_array(a) || json_array_size(a) < 1 ||
-	    json_array_size(a) > MUNICIPALITY_MAX_MONTHS)
-		return at_fail(err, 400, AT_E_INVALID, f,
-			       "%s must be an array of 1..12 months (地方税法320条の納期)", f);
+	json_t *a;
+	size_t n = 0;
+	char q[JR_PATH], f[JR_PATH];
+	if (jr_array(r, o, "", "ordinary_collection_months", JR_REQ, 1, MUNICIPALITY_MAX_MONTHS, &a,
+		     &n, q))
+		return -1;
 	int prev = 0;
-	size_t i;
-	json_t *v;
-	json_array_foreach(a, i, v) {
-		json_int_t mo = json_is_integer(v) ? json_integer_value(v) : 0;
-		if (mo < 1 || mo > 12)
-			return at_fail(err, 400, AT_E_INVALID, f, "%s[%zu] must be a month 1..12", f, i);
+	for (size_t i = 0; i < n; i++) {
+		int64_t mo;
+		if (jr_elem_int(r, a, q, i, 1, 12, &mo))
+			return -1;
 		int order = mo >= 6 ? (int)mo - 5 : (int)mo + 7;   /* June = 1 .. May = 12 */
-		if (order <= prev)
-			return at_fail(err, 400, AT_E_INVALID, f,
-				       "%s[%zu] must come after the month before it in the fiscal year"
-				       " (June..May)", f, i);
+		if (order <= prev) {
+			jr_path_index(f, q, i);
+			return jr_fail(r, AT_E_INVALID, f,
+				       "must come after the month before it in the fiscal year (June..May:"
+				       " 地方税法320条の納期)");
+		}
 		prev = order;
 		m->ordinary_months[i] = (int)mo;
 	}
-	m->n_ordinary_months = json_array_size(a);
+	m->n_ordinary_months = n;
 	return 0;
 }
 
@@ -71,69 +70,52 @@ int municipality_parse(const char *json_text, const char *source, at_municipalit
 		       at_error *err)
 {
 	memset(out, 0, sizeof *out);
-	json_t *o = jv_parse_object(json_text, strlen(json_text), err);
+	/* Atena's own data (built in, or stored at init): a bad file is ours, 500 */
+	jr r = JR_DATA(err, source);
+	json_t *o = jr_parse_object(&r, json_text, strlen(json_text));
 	if (!o)
 		return -1;
-	char p[128];
-	snprintf(p, sizeof p, "%s: ", source);
 	static const char *const top[] = {"code", "name", "prefecture", "kind", "head", "levies",
 		"ordinary_collection_months", "ordinary_collection_note", "basis", "note", NULL};
 	static const char *const head_k[] = {"title", "name", "note", NULL};
 	static const char *const levy_k[] = {"municipal", "prefectural", "basis", NULL};
 	static const char *const kinds[] = {"区", "市", "町", "村", NULL};
-	int rc = -1;
+	int rc = -1, kind;
 	const char *code = NULL;
-	char hp[160], lp[160];
-	snprintf(hp, sizeof hp, "%shead", p);
-	snprintf(lp, sizeof lp, "%slevies", p);
-	json_t *head = json_object_get(o, "head"), *levies = json_object_get(o, "levies");
-	if (jv_no_unknown(o, p, top, err) || jv_string(o, p, "code", true, 6, &code, err))
+	json_t *head, *levies;
+	char hp[JR_PATH], lp[JR_PATH];
+	if (jr_known(&r, o, "", top) || jr_string(&r, o, "", "code", JR_REQ, 6, &code))
 		goto out;
 	if (municipality_code_validate(code, "code", err)) {
 		char why[sizeof err->message];   /* not formatted into the buffer it reads */
 		snprintf(why, sizeof why, "%s", err ? err->message : "");
-		at_fail(err, 400, AT_E_INVALID, "code", "%scode: %s", p, why);
+		jr_fail(&r, AT_E_INVALID, "code", "breaks its rule: %s", why);
 		goto out;
 	}
 	snprintf(out->code, sizeof out->code, "%s", code);
-	if (text_field(o, p, "name", out->name, sizeof out->name, true, err) ||
-	    text_field(o, p, "prefecture", out->prefecture, sizeof out->prefecture, true, err) ||
-	    text_field(o, p, "kind", out->kind, sizeof out->kind, true, err))
+	if (text_field(&r, o, "", "name", JR_REQ, out->name, sizeof out->name) ||
+	    text_field(&r, o, "", "prefecture", JR_REQ, out->prefecture, sizeof out->prefecture) ||
+	    jr_choice(&r, o, "", "kind", JR_REQ, kinds, &kind))
 		goto out;
-	bool kind_ok = false;
-	for (size_t i = 0; kinds[i]; i++)
-		kind_ok |= !strcmp(out->kind, kinds[i]);
-	if (!kind_ok) {
-		at_fail(err, 400, AT_E_INVALID, "kind", "%skind must be one of 区, 市, 町, 村", p);
-		goto out;
-	}
+	snprintf(out->kind, sizeof out->kind, "%s", kinds[kind]);
 	if (!ends_with(out->name, out->kind)) {
-		at_fail(err, 400, AT_E_INVALID, "name", "%sname %s must end with its kind %s", p,
-			out->name, out->kind);
+		jr_fail(&r, AT_E_INVALID, "name", "%s must end with its kind %s", out->name, out->kind);
 		goto out;
 	}
 	if (!ends_with(out->prefecture, "都") && !ends_with(out->prefecture, "道") &&
 	    !ends_with(out->prefecture, "府") && !ends_with(out->prefecture, "県")) {
-		at_fail(err, 400, AT_E_INVALID, "prefecture", "%sprefecture must end with 都, 道, 府 or 県",
-			p);
+		jr_fail(&r, AT_E_INVALID, "prefecture", "must end with 都, 道, 府 or 県");
 		goto out;
 	}
-	if (!json_is_object(head) || !json_is_object(levies)) {
-		const char *k = !json_is_object(head) ? "head" : "levies";
-		at_fail(err, 400, AT_E_INVALID, k, "%s%s must be an object", p, k);
-		goto out;
-	}
-	strcat(hp, ".");
-	strcat(lp, ".");
-	if (jv_no_unknown(head, hp, head_k, err) ||
-	    text_field(head, hp, "title", out->head_title, sizeof out->head_title, true, err) ||
-	    text_field(head, hp, "name", out->head_name, sizeof out->head_name, false, err) ||
-	    jv_no_unknown(levies, lp, levy_k, err) ||
-	    text_field(levies, lp, "municipal", out->municipal_tax, sizeof out->municipal_tax, true,
-		       err) ||
-	    text_field(levies, lp, "prefectural", out->prefectural_tax,
-		       sizeof out->prefectural_tax, true, err) ||
-	    months_field(o, p, out, err))
+	if (jr_object(&r, o, "", "head", JR_REQ, &head, hp) || jr_known(&r, head, hp, head_k) ||
+	    text_field(&r, head, hp, "title", JR_REQ, out->head_title, sizeof out->head_title) ||
+	    text_field(&r, head, hp, "name", JR_OPT, out->head_name, sizeof out->head_name) ||
+	    jr_object(&r, o, "", "levies", JR_REQ, &levies, lp) || jr_known(&r, levies, lp, levy_k) ||
+	    text_field(&r, levies, lp, "municipal", JR_REQ, out->municipal_tax,
+		       sizeof out->municipal_tax) ||
+	    text_field(&r, levies, lp, "prefectural", JR_REQ, out->prefectural_tax,
+		       sizeof out->prefectural_tax) ||
+	    months_field(&r, o, out))
 		goto out;
 	rc = 0;
 out:

@@ -9,7 +9,8 @@
  * the names of its two levies (特別区民税・都民税, 市民税・県民税; 地方税法1条
  * 2項), and the months of ordinary collection (普通徴収の納期, 地方税法320条).
  * Files are validated when read: a missing, mistyped or unknown key is an
- * error naming the field ("municipalities/131105.json: head.title").
+ * error naming the field ("municipalities/131105.json: head.title is
+ * required").
  *
  * `atena init --municipality CODE` (platform_init) refuses a code without a
  * file and stores the file's text with the database, so a data directory
@@ -47,8 +48,9 @@ typedef struct at_municipality {
 	size_t n_ordinary_months;
 } at_municipality;
 
-/* Parse and validate a municipality file's text; `source` names it in errors
- * ("municipalities/131105.json"). 400 naming the field when it breaks a rule. */
+/* Parse and validate a municipality file's text with the strict reader of
+ * core/json.h; `source` names it in errors ("municipalities/131105.json").
+ * A file that breaks a rule is Atena's own fault: 500, naming the field. */
 int municipality_parse(const char *json_text, const char *source, at_municipality *out,
 		       at_error *err);
 /* The built-in file of a code, its text in *text (static) when not NULL:
