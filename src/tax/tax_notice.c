@@ -31,6 +31,7 @@
 #include "core/date.h"
 #include "core/mynumber.h"
 #include "core/text.h"
+#include "core/json.h"
 #include "core/wareki.h"
 
 #define MAX_SHORT FORM_MAX_SHORT
@@ -40,19 +41,20 @@
 #define MAX_EMPLOYEES 10000
 #define AMOUNT_MAX 999999999999LL   /* 1 兆円 − 1: sums stay in int64 */
 
-/* ---- Reading JSON strictly ------------------------------------------------ */
+/* ---- Reading JSON strictly ------------------------------------------------
+ * Thin forms of the core strict reader (core/json.h: one rule set, full field
+ * paths) for an object at a path: these documents come from outside, 400. */
 
 typedef struct rd {
 	const json_t *o;
-	char path[160];   /* "" at top, "employees[12]" */
+	char path[JR_PATH];   /* "" at top, "employees[12]" */
 } rd;
 
 static void fld(char *out, size_t n, const rd *x, const char *key)
 {
-	int k = x->path[0] ? snprintf(out, n, "%s.%s", x->path, key)
-			   : snprintf(out, n, "%s", key);
-	if (k < 0)
-		out[0] = '\0';
+	char f[JR_PATH];
+	jr_path(f, x->path, key);
+	snprintf(out, n, "%s", f);
 }
 
 static const json_t *get(const rd *x, const char *key)
@@ -63,23 +65,23 @@ static const json_t *get(const rd *x, const char *key)
 
 static int missing(const rd *x, const char *key, at_error *err)
 {
-	char f[200];
-	fld(f, sizeof f, x, key);
-	return at_fail(err, 400, AT_E_MISSING, f, "%s is required", f);
+	char f[JR_PATH];
+	jr_path(f, x->path, key);
+	jr r = JR_REQUEST(err);
+	return jr_fail(&r, AT_E_MISSING, f, "is required");
 }
 
 /* The object under key as *out (path extended); *present false when absent. */
 static int child(const rd *x, const char *key, bool required, rd *out, bool *present,
 		 at_error *err)
 {
-	const json_t *v = get(x, key);
+	jr r = JR_REQUEST(err);
+	json_t *v = NULL;
+	*present = false;
+	if (jr_object(&r, (json_t *)x->o, x->path, key, required ? JR_REQ : JR_OPT, &v, out->path))
+		return -1;
 	*present = v != NULL;
-	if (!v)
-		return required ? missing(x, key, err) : 0;
-	fld(out->path, sizeof out->path, x, key);
 	out->o = v;
-	if (!json_is_object(v))
-		return at_fail(err, 400, AT_E_INVALID, out->path, "%s must be an object", out->path);
 	return 0;
 }
 
@@ -87,77 +89,46 @@ static int child(const rd *x, const char *key, bool required, rd *out, bool *pre
 static int r_str(const rd *x, const char *key, bool required, size_t max, unsigned flags,
 		 const char **out, at_error *err)
 {
-	char f[200];
+	jr r = JR_REQUEST(err);
+	const char *s = NULL;
 	*out = NULL;
-	const json_t *v = get(x, key);
-	if (!v)
-		return required ? missing(x, key, err) : 0;
-	fld(f, sizeof f, x, key);
-	if (!json_is_string(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be a string", f);
-	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must not contain NUL characters", f);
-	if (text_check(s, f, max, !required, flags, err))
+	if (jr_string(&r, (json_t *)x->o, x->path, key,
+		      (required ? JR_REQ : JR_OPT) | ((flags & TEXT_MULTILINE) ? JR_MULTILINE : 0), max,
+		      &s))
 		return -1;
-	*out = *s ? s : NULL;
+	*out = s && *s ? s : NULL;
 	return 0;
 }
 
-static int int_value(const json_t *v, const char *f, int64_t min, int64_t max, int64_t *out,
-		     at_error *err)
+/* Element i of the array at path, an integer in min..max. */
+static int elem_int(const json_t *a, const char *path, size_t i, int64_t min, int64_t max,
+		    int64_t *out, at_error *err)
 {
-	if (!json_is_integer(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be an integer", f);
-	json_int_t i = json_integer_value(v);
-	if (i < min || i > max)
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be between %lld and %lld (was %lld)",
-			       f, (long long)min, (long long)max, (long long)i);
-	*out = (int64_t)i;
-	return 0;
+	jr r = JR_REQUEST(err);
+	return jr_elem_int(&r, (json_t *)a, path, i, min, max, out);
 }
 
 static int r_int(const rd *x, const char *key, bool required, int64_t min, int64_t max,
 		 bool *has, int64_t *out, at_error *err)
 {
-	char f[200];
-	const json_t *v = get(x, key);
+	jr r = JR_REQUEST(err);
 	if (has)
-		*has = v != NULL;
-	if (!v)
-		return required ? missing(x, key, err) : 0;
-	fld(f, sizeof f, x, key);
-	return int_value(v, f, min, max, out, err);
+		*has = get(x, key) != NULL;
+	return jr_int(&r, (json_t *)x->o, x->path, key, required ? JR_REQ : JR_OPT, min, max, out);
 }
 
 static int r_bool(const rd *x, const char *key, bool *out, at_error *err)
 {
-	char f[200];
-	const json_t *v = get(x, key);
-	if (!v)
-		return 0;
-	fld(f, sizeof f, x, key);
-	if (!json_is_boolean(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be true or false", f);
-	*out = json_is_true(v);
-	return 0;
+	jr r = JR_REQUEST(err);
+	return jr_bool(&r, (json_t *)x->o, x->path, key, JR_OPT, out);
 }
 
 static int r_date(const rd *x, const char *key, bool required, at_date *out, bool *has,
 		  at_error *err)
 {
-	const char *s;
-	char f[200];
-	*has = false;
-	if (r_str(x, key, required, 10, 0, &s, err))
-		return -1;
-	if (!s)
-		return required ? missing(x, key, err) : 0;
-	fld(f, sizeof f, x, key);
-	if (date_parse(s, out, f, err))
-		return -1;
-	*has = true;
-	return 0;
+	jr r = JR_REQUEST(err);
+	*has = get(x, key) != NULL;
+	return jr_date(&r, (json_t *)x->o, x->path, key, required ? JR_REQ : JR_OPT, out);
 }
 
 /* "YYYY-MM", 2000-01 .. 2199-12. */
@@ -165,13 +136,13 @@ static int r_month(const rd *x, const char *key, bool required, int *y, int *m, 
 		   at_error *err)
 {
 	const char *s;
-	char f[200];
+	char f[JR_PATH];
 	*has = false;
 	if (r_str(x, key, required, 7, 0, &s, err))
 		return -1;
 	if (!s)
 		return required ? missing(x, key, err) : 0;
-	fld(f, sizeof f, x, key);
+	jr_path(f, x->path, key);
 	bool ok = strlen(s) == 7 && s[4] == '-';
 	for (int i = 0; ok && i < 7; i++)
 		ok = i == 4 || (s[i] >= '0' && s[i] <= '9');
@@ -180,9 +151,10 @@ static int r_month(const rd *x, const char *key, bool required, int *y, int *m, 
 		*m = (s[5] - '0') * 10 + (s[6] - '0');
 		ok = *y >= 2000 && *y <= 2199 && *m >= 1 && *m <= 12;
 	}
-	if (!ok)
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be a month \"YYYY-MM\" (was \"%s\")",
-			       f, s);
+	if (!ok) {
+		jr r = JR_REQUEST(err);
+		return jr_fail(&r, AT_E_INVALID, f, "must be a month \"YYYY-MM\" (was \"%s\")", s);
+	}
 	*has = true;
 	return 0;
 }
@@ -191,25 +163,22 @@ typedef struct item {
 	const char *key, *label;
 } item;
 
-/* Every key of x is in allowed (NULL-terminated) or among items' keys. */
+#define KNOWN_MAX 64   /* keys one object of these documents may have */
+
+/* Every key of x is in allowed (NULL-terminated) or among items' keys
+ * (jr_known over the two lists). */
 static int known(const rd *x, const char *const *allowed, const item *items, size_t n_items,
-		 const char *what, at_error *err)
+		 at_error *err)
 {
-	void *it = json_object_iter((json_t *)x->o);   /* read only; jansson wants non-const */
-	for (; it; it = json_object_iter_next((json_t *)x->o, it)) {
-		const char *k = json_object_iter_key(it);
-		bool ok = false;
-		for (const char *const *a = allowed; a && *a && !ok; a++)
-			ok = !strcmp(*a, k);
-		for (size_t i = 0; i < n_items && !ok; i++)
-			ok = !strcmp(items[i].key, k);
-		if (!ok) {
-			char f[200];
-			fld(f, sizeof f, x, k);
-			return at_fail(err, 400, AT_E_UNKNOWN, f, "%s is not an item of %s", f, what);
-		}
-	}
-	return 0;
+	const char *all[KNOWN_MAX + 1];
+	size_t n = 0;
+	for (const char *const *a = allowed; a && *a && n < KNOWN_MAX; a++)
+		all[n++] = *a;
+	for (size_t i = 0; i < n_items && n < KNOWN_MAX; i++)
+		all[n++] = items[i].key;
+	all[n] = NULL;
+	jr r = JR_REQUEST(err);
+	return jr_known(&r, (json_t *)x->o, x->path, all);
 }
 
 /* ---- Amount tables -------------------------------------------------------- */
@@ -287,7 +256,7 @@ static int read_amounts(const rd *x, const char *key, const item *items, size_t 
 	for (const char *const *r = required; r && *r; r++)
 		if (!get(&y, *r))
 			return missing(&y, *r, err);
-	return known(&y, NULL, items, n, key, err);
+	return known(&y, NULL, items, n, err);
 }
 
 /* ---- The tax block ---------------------------------------------------------- */
@@ -316,7 +285,7 @@ static int read_levy(const rd *x, const char *key, levy *l, at_error *err)
 	    r_int(&y, "income_levy", true, 0, AMOUNT_MAX, NULL, &l->income_levy, err) ||
 	    r_int(&y, "per_capita", true, 0, AMOUNT_MAX, NULL, &l->per_capita, err))
 		return -1;
-	return known(&y, ok, NULL, 0, key, err);
+	return known(&y, ok, NULL, 0, err);
 }
 
 static int read_tax(const rd *x, taxblk *t, at_error *err)
@@ -332,7 +301,7 @@ static int read_tax(const rd *x, taxblk *t, at_error *err)
 	    r_int(&y, "forest_environment", false, 0, AMOUNT_MAX, &t->has_forest, &t->forest, err) ||
 	    read_amounts(&y, "credit_details", CREDITS, N_CREDITS, 0, NULL, &t->credits, err) ||
 	    r_int(&y, "annual_tax", true, 0, AMOUNT_MAX, NULL, &t->annual, err) ||
-	    known(&y, ok, NULL, 0, "tax", err))
+	    known(&y, ok, NULL, 0, err))
 		return -1;
 	int64_t sum = t->m.income_levy + t->m.per_capita + t->p.income_levy + t->p.per_capita +
 		      t->forest;
@@ -590,9 +559,7 @@ static int read_monthly(const rd *x, const char *key, int64_t total, int64_t out
 			       "%s must be an array of the 12 monthly amounts June..May", f);
 	int64_t sum = 0;
 	for (size_t i = 0; i < 12; i++) {
-		char fi[220];
-		snprintf(fi, sizeof fi, "%s[%zu]", f, i);
-		if (int_value(json_array_get(v, i), fi, 0, AMOUNT_MAX, &out[i], err))
+		if (elem_int(v, f, i, 0, AMOUNT_MAX, &out[i], err))
 			return -1;
 		sum += out[i];
 	}
@@ -760,12 +727,12 @@ static int read_person(const rd *x, const char *key, bool need_address, bool all
 			if (mynumber_validate(p->my_number, f, err))
 				return -1;
 		}
-		return known(&y, ok_ids, NULL, 0, key, err);
+		return known(&y, ok_ids, NULL, 0, err);
 	}
 	if (r_str(&y, "addressee_no", false, 40, 0, &p->addressee_no, err) ||
 	    r_date(&y, "birth_date", false, &p->birth, &p->has_birth, err))
 		return -1;
-	return known(&y, ok, NULL, 0, key, err);
+	return known(&y, ok, NULL, 0, err);
 }
 
 static char *name_sama(const char *name)
@@ -793,7 +760,7 @@ static int tax_decision(const rd *x, form *f, at_error *err)
 	    read_amounts(x, "deductions", DEDUCTIONS, N_DEDUCTIONS, 0, NULL, &ded, err) ||
 	    read_tax(x, &t, err) ||
 	    r_int(x, "refund", false, 0, AMOUNT_MAX, NULL, &refund, err) ||
-	    known(x, ok, NULL, 0, "a tax_decision", err))
+	    known(x, ok, NULL, 0, err))
 		return -1;
 
 	set_title(f, &c,
@@ -850,7 +817,7 @@ static int tax_decision(const rd *x, form *f, at_error *err)
 		    r_month(&y, "month", true, &my, &mm, &has_month, err) ||
 		    r_date(&y, "due_date", false, &due, &has_due, err) ||
 		    r_int(&y, "amount", true, 0, AMOUNT_MAX, NULL, &amount, err) ||
-		    r_str(&y, "kind", false, 30, 0, &kind, err) || known(&y, iok, NULL, 0, "an installment", err))
+		    r_str(&y, "kind", false, 30, 0, &kind, err) || known(&y, iok, NULL, 0, err))
 			return -1;
 		const char *what = NULL;
 		if (!kind || !strcmp(kind, "ordinary"))
@@ -910,7 +877,7 @@ static int read_employer(const rd *x, bool number_required, const char **name,
 	       r_str(&y, "name", true, MAX_SHORT, 0, name, err) ||
 	       r_str(&y, "number", number_required, 40, 0, number, err) ||
 	       r_str(&y, "address", false, MAX_TEXT, 0, address, err) ||
-	       known(&y, ok, NULL, 0, "employer", err)
+	       known(&y, ok, NULL, 0, err)
 		       ? -1
 		       : 0;
 }
@@ -945,14 +912,14 @@ static int special_employer(const rd *x, form *f, at_error *err)
 	snprintf(sh.path, sizeof sh.path, "sheet");
 	if (read_common(x, true, false, &c, f, err) ||
 	    read_employer(x, true, &ename, &enumber, &eaddr, err) ||
-	    known(x, ok, NULL, 0, "a special_collection_employer notice", err))
+	    known(x, ok, NULL, 0, err))
 		return -1;
 	if (sh.o && !json_is_object(sh.o))
 		return at_fail(err, 400, AT_E_INVALID, "sheet", "sheet must be an object");
 	if (sh.o && (r_bool(&sh, "continued", &continued, err) ||
 		     r_bool(&sh, "continues", &continues, err) ||
 		     r_str(&sh, "next_after", false, 40, 0, &next_after, err) ||
-		     known(&sh, sok, NULL, 0, "a sheet", err)))
+		     known(&sh, sok, NULL, 0, err)))
 		return -1;
 	set_title(f, &c, c.revised ? "特別徴収税額の変更通知書（特別徴収義務者用）"
 			    : "特別徴収税額の決定通知書（特別徴収義務者用）");
@@ -996,7 +963,7 @@ static int special_employer(const rd *x, form *f, at_error *err)
 		    read_monthly(&y, "monthly", annual, m, err) ||
 		    r_int(&y, "previous_annual_tax", false, 0, AMOUNT_MAX, &has_prev, &prev, err) ||
 		    r_str(&y, "revision_reason", false, MAX_TEXT, 0, &reason, err) ||
-		    known(&y, eok, NULL, 0, "an employee", err))
+		    known(&y, eok, NULL, 0, err))
 			return -1;
 		char fe[200];
 		if (mn) {
@@ -1074,7 +1041,7 @@ static int special_employee(const rd *x, form *f, at_error *err)
 			       "special_collection_tax (%lld) exceeds tax.annual_tax (%lld)",
 			       (long long)special, (long long)t.annual);
 	if (read_monthly(x, "monthly", special, m, err) ||
-	    known(x, ok, NULL, 0, "a special_collection_employee notice", err))
+	    known(x, ok, NULL, 0, err))
 		return -1;
 	set_title(f, &c, c.revised ? "特別徴収税額の変更通知書（納税義務者用）"
 			    : "特別徴収税額の決定通知書（納税義務者用）");
@@ -1139,12 +1106,12 @@ static int tax_certificate(const rd *x, form *f, at_error *err)
 		for (int i = 0; i < 4; i++)
 			if (r_int(&y, fkeys[i], false, 0, 99, &has_cnt[i], &cnt[i], err))
 				return -1;
-		if (known(&y, fok, NULL, 0, "family", err))
+		if (known(&y, fok, NULL, 0, err))
 			return -1;
 	} else {
 		has_spouse = false;
 	}
-	if (known(x, ok, NULL, 0, "a tax_certificate", err))
+	if (known(x, ok, NULL, 0, err))
 		return -1;
 
 	f->meta_title = g_strdup("課税（所得）証明書");
