@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/date.h"
+#include "core/json.h"
 #include "core/mynumber.h"
 #include "core/text.h"
 #include "core/wareki.h"
@@ -61,24 +62,19 @@ static const json_t *take(obj *x, const char *key)
 	return v && !json_is_null(v) ? v : NULL;
 }
 
-/* A text item: *out is NULL when absent, null or "". */
+/* A text item: *out is NULL when absent, null or "" (the core strict reader,
+ * core/json.h). */
 static int str_item(obj *x, const char *key, size_t max, unsigned flags, const char **out,
 		    at_error *err)
 {
-	char f[160];
+	jr r = JR_REQUEST(err);
+	const char *s = NULL;
 	*out = NULL;
-	const json_t *v = take(x, key);
-	if (!v)
-		return 0;
-	field(f, sizeof f, x, key);
-	if (!json_is_string(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be a string", f);
-	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must not contain NUL characters", f);
-	if (text_check(s, f, max, true, flags, err))
+	take(x, key);
+	if (jr_string(&r, (json_t *)x->o, x->path, key,
+		      JR_OPT | ((flags & TEXT_MULTILINE) ? JR_MULTILINE : 0), max, &s))
 		return -1;
-	*out = *s ? s : NULL;
+	*out = s && *s ? s : NULL;
 	return 0;
 }
 
@@ -120,25 +116,19 @@ static int date_item(obj *x, const char *key, char out[WAREKI_MAX], at_error *er
 	return 0;
 }
 
-/* Every key of x was read, or is one the certificate accepts and never prints. */
+/* Every key of x was read, or is one the certificate accepts and never
+ * prints (jr_known over the two lists). */
 static int no_unknown(const obj *x, const char *const *ignored, at_error *err)
 {
-	void *it = json_object_iter((json_t *)x->o);   /* read only; jansson wants non-const */
-	for (; it; it = json_object_iter_next((json_t *)x->o, it)) {
-		const char *k = json_object_iter_key(it);
-		bool ok = false;
-		for (int i = 0; i < x->nseen && !ok; i++)
-			ok = !strcmp(x->seen[i], k);
-		for (const char *const *a = ignored; *a && !ok; a++)
-			ok = !strcmp(*a, k);
-		if (!ok) {
-			char f[160];
-			field(f, sizeof f, x, k);
-			return at_fail(err, 400, AT_E_UNKNOWN, f,
-				       "%s is not an item this certificate can show", f);
-		}
-	}
-	return 0;
+	const char *all[sizeof x->seen / sizeof x->seen[0] + 64];
+	size_t n = 0;
+	for (int i = 0; i < x->nseen; i++)
+		all[n++] = x->seen[i];
+	for (const char *const *a = ignored; *a && n + 1 < sizeof all / sizeof all[0]; a++)
+		all[n++] = *a;
+	all[n] = NULL;
+	jr r = JR_REQUEST(err);
+	return jr_known(&r, (json_t *)x->o, x->path, all);
 }
 
 /* ---- Markup pieces ----------------------------------------------------------- */
