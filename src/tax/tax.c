@@ -735,7 +735,7 @@ static json_t *page_out(const char *key, json_t *list, int64_t limit, const char
 int tax_holds(door *d, int fiscal_year, const tax_page *page, json_t **out, at_error *err)
 {
 	*out = NULL;
-	int64_t limit;
+	int64_t limit = 0;
 	if (check_year(fiscal_year, err) || page_limit(page, TAX_HOLDS_MAX, &limit, err))
 		return -1;
 	store_stmt *st = store_prepare(door_store(d),
@@ -953,7 +953,7 @@ out:
 int tax_forwarding(door *d, int fiscal_year, const tax_page *page, json_t **out, at_error *err)
 {
 	*out = NULL;
-	int64_t limit;
+	int64_t limit = 0;
 	if (check_year(fiscal_year, err) || page_limit(page, TAX_FORWARDING_MAX, &limit, err))
 		return -1;
 	store_stmt *st = store_prepare(door_store(d),
