@@ -26,6 +26,7 @@
 #include "core/mynumber.h"
 #include "core/text.h"
 #include "core/wareki.h"
+#include "registry/registry.h"
 
 /* Longest text a field may hold (characters): generous for real data, small
  * enough that one field always fits on a page at the smallest type size. */

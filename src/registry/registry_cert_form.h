@@ -53,7 +53,6 @@
 
 #include "documents/documents.h"
 
-/* juminhyo, joshu, kisai_jiko, for document_kinds_add (also declared in registry.h). */
-extern const document_kind registry_document_kinds[];
+/* juminhyo, joshu, kisai_jiko are registry_document_kinds (registry.h). */
 
 #endif

@@ -33,6 +33,7 @@
 #include "core/text.h"
 #include "core/json.h"
 #include "core/wareki.h"
+#include "tax/tax.h"
 
 #define MAX_SHORT FORM_MAX_SHORT
 #define MAX_TEXT FORM_MAX_TEXT

@@ -129,7 +129,6 @@
 
 #include "documents/documents.h"
 
-/* The four kinds above, for document_kinds_add (also declared in tax.h). */
-extern const document_kind tax_document_kinds[];
+/* The four kinds above are tax_document_kinds (tax.h). */
 
 #endif
