@@ -611,3 +611,37 @@ int form_add_notes(form *f, const json_t *notes, at_error *err)
 	}
 	return 0;
 }
+
+void form_add_row_of(form_table *t, form_pending *cells, size_t n)
+{
+	size_t have = 0;
+	for (size_t i = 0; i < n; i++)
+		have += cells[i].m != NULL;
+	if (!have) {
+		for (size_t i = 0; i < n; i++)
+			g_free(cells[i].ruby);
+		return;
+	}
+	double carry = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (cells[i].m)
+			continue;
+		g_free(cells[i].ruby);
+		cells[i].ruby = NULL;
+		size_t j = i;
+		while (j > 0 && !cells[j].m)
+			j--;
+		if (cells[j].m)
+			cells[j].w += cells[i].w;
+		else
+			carry += cells[i].w;   /* nothing to the left: give it rightwards */
+	}
+	form_row *r = form_add_row(t);
+	for (size_t i = 0; i < n; i++) {
+		if (!cells[i].m)
+			continue;
+		form_add_cell(r, cells[i].label, cells[i].st, cells[i].w + carry, cells[i].m,
+			      cells[i].ruby);
+		carry = 0;
+	}
+}

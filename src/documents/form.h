@@ -91,6 +91,29 @@ form_row *form_add_row(form_table *t);
 form_cell *form_add_cell(form_row *r, const char *label, form_style style, double weight,
 			 char *value, char *ruby);
 
+/* ---- Rows of optional items ------------------------------------------------
+ * A builder lists a row's cells with the markup of each item, NULL for one
+ * the document leaves out; form_add_row_of adds the present ones only, an
+ * absent cell's width going to its left neighbour (rightwards when it is
+ * first) so that the column lines still meet the rows above and below. It
+ * takes ownership of every m and ruby; a row with nothing present is not
+ * added. */
+typedef struct form_pending {
+	const char *label;   /* static label, or NULL */
+	form_style st;
+	double w;            /* share of the row's width */
+	char *m;             /* markup; NULL: the item is absent */
+	char *ruby;          /* markup above it, or NULL */
+} form_pending;
+void form_add_row_of(form_table *t, form_pending *cells, size_t n);
+#define FORM_CELL(label, st, w, m) {(label), (st), (w), (m), NULL}
+#define FORM_RUBY(label, st, w, m, ruby) {(label), (st), (w), (m), (ruby)}
+#define FORM_ROW(t, ...)                                                         \
+	do {                                                                     \
+		form_pending cells_[] = {__VA_ARGS__};                           \
+		form_add_row_of((t), cells_, sizeof cells_ / sizeof cells_[0]);  \
+	} while (0)
+
 /* A document's "notes" (["…", ...], at most FORM_MAX_NOTES strings of
  * FORM_MAX_LONG characters; empty ones skipped) as the 備考 rows under the
  * last table. notes may be NULL (none). Refusals name "notes[i]". */

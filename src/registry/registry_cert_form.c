@@ -176,60 +176,14 @@ static void cell(form_row *r, const char *label, form_style st, double w, char *
 	form_add_cell(r, label, st, w, markup, NULL);
 }
 
-typedef struct pending {
-	const char *label;
-	form_style st;
-	double w;
-	char *m;      /* markup, NULL: the item is absent */
-	char *ruby;   /* markup above it, or NULL */
-} pending;
-
-#define CELL(label, st, w, m) {(label), (st), (w), (m), NULL}
-#define RUBY(label, st, w, m, ruby) {(label), (st), (w), (m), (ruby)}
-#define ROW(t, ...)                                                              \
-	do {                                                                     \
-		pending cells_[] = {__VA_ARGS__};                                \
-		row_of((t), cells_, sizeof cells_ / sizeof cells_[0]);           \
-	} while (0)
+#define CELL FORM_CELL   /* rows of optional items: documents/form.h */
+#define RUBY FORM_RUBY
+#define ROW FORM_ROW
 
 /* Markup of plain text, or NULL for absent text. */
 static char *esc(const char *s)
 {
 	return s && *s ? form_esc(s) : NULL;
-}
-
-/* Adds a row of the cells whose markup is not NULL. An absent cell's width
- * goes to its left neighbour (or its right one when it is first), so the
- * column lines that remain still line up with the rows above and below. */
-static void row_of(form_table *t, pending *cells, size_t n)
-{
-	size_t have = 0;
-	for (size_t i = 0; i < n; i++)
-		have += cells[i].m != NULL;
-	if (!have)
-		return;
-	double carry = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (cells[i].m)
-			continue;
-		g_free(cells[i].ruby);
-		cells[i].ruby = NULL;
-		size_t j = i;
-		while (j > 0 && !cells[j].m)
-			j--;
-		if (cells[j].m)
-			cells[j].w += cells[i].w;
-		else
-			carry += cells[i].w;   /* nothing to the left: give it rightwards */
-	}
-	form_row *r = form_add_row(t);
-	for (size_t i = 0; i < n; i++) {
-		if (!cells[i].m)
-			continue;
-		form_add_cell(r, cells[i].label, cells[i].st, cells[i].w + carry, cells[i].m,
-			      cells[i].ruby);
-		carry = 0;
-	}
 }
 
 /* ---- A person ------------------------------------------------------------------ */

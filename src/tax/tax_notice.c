@@ -414,57 +414,10 @@ static char *date_markup(at_date d)
 
 /* ---- Rows ------------------------------------------------------------------------ */
 
-typedef struct pending {
-	const char *label;
-	form_style st;
-	double w;
-	char *m;      /* markup; NULL: the item is absent */
-	char *ruby;
-} pending;
 
-#define CELL(label, st, w, m) {(label), (st), (w), (m), NULL}
-#define RUBY(label, st, w, m, ruby) {(label), (st), (w), (m), (ruby)}
-#define ROW(t, ...)                                                              \
-	do {                                                                     \
-		pending cells_[] = {__VA_ARGS__};                                \
-		row_of((t), cells_, sizeof cells_ / sizeof cells_[0]);           \
-	} while (0)
-
-/* A row of the present cells; an absent cell's width goes to its left
- * neighbour (or rightwards when it is first), so column lines still meet. */
-static void row_of(form_table *t, pending *cells, size_t n)
-{
-	size_t have = 0;
-	for (size_t i = 0; i < n; i++)
-		have += cells[i].m != NULL;
-	if (!have) {
-		for (size_t i = 0; i < n; i++)
-			g_free(cells[i].ruby);
-		return;
-	}
-	double carry = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (cells[i].m)
-			continue;
-		g_free(cells[i].ruby);
-		cells[i].ruby = NULL;
-		size_t j = i;
-		while (j > 0 && !cells[j].m)
-			j--;
-		if (cells[j].m)
-			cells[j].w += cells[i].w;
-		else
-			carry += cells[i].w;
-	}
-	form_row *r = form_add_row(t);
-	for (size_t i = 0; i < n; i++) {
-		if (!cells[i].m)
-			continue;
-		form_add_cell(r, cells[i].label, cells[i].st, cells[i].w + carry, cells[i].m,
-			      cells[i].ruby);
-		carry = 0;
-	}
-}
+#define CELL FORM_CELL   /* rows of optional items: documents/form.h */
+#define RUBY FORM_RUBY
+#define ROW FORM_ROW
 
 /* The present amounts of a block, three to a row (grid 4 | 4 | 4). */
 static void amounts_table(form *f, const char *field, const item *items, size_t n,
@@ -478,22 +431,22 @@ static void amounts_table(form *f, const char *field, const item *items, size_t 
 	if (!k)
 		return;
 	form_table *t = form_add_table(f, field);
-	pending row[3];
+	form_pending row[3];
 	size_t in_row = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!a->has[i])
 			continue;
-		row[in_row++] = (pending)CELL(items[i].label, FS_VALUE, 4, yen(a->v[i]));
+		row[in_row++] = (form_pending)CELL(items[i].label, FS_VALUE, 4, yen(a->v[i]));
 		if (in_row == 3) {
-			row_of(t, row, 3);
+			form_add_row_of(t, row, 3);
 			in_row = 0;
 		}
 	}
 	if (in_row) {
 		/* pad with empty cells so the grid stays 4 | 4 | 4 */
 		for (size_t i = in_row; i < 3; i++)
-			row[i] = (pending)CELL(NULL, FS_VALUE, 4, g_strdup(""));
-		row_of(t, row, 3);
+			row[i] = (form_pending)CELL(NULL, FS_VALUE, 4, g_strdup(""));
+		form_add_row_of(t, row, 3);
 	}
 }
 
