@@ -34,6 +34,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "crypto/crypto.h"
+#include "policy/decl.h"
 #include "policy/door.h"
 #include "policy/grant.h"
 #include "policy/platform.h"
@@ -183,7 +184,25 @@ static int plain_log(plain *p, const char *subject, int64_t id)
 }
 
 /* ---- Loading ------------------------------------------------------------------ */
-/* The items of test_file for one person (declarations/test.json). */
+/* test_file and test_business are test declarations, never built in. */
+static int load_test_declaration(store *s, at_error *err)
+{
+	FILE *f = fopen(ATENA_TEST_DECL, "rb");
+	if (!f)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "cannot read %s", ATENA_TEST_DECL);
+	strbuf text = STRBUF_INIT;
+	sb_init(&text);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_add(&text, buf, n);
+	fclose(f);
+	int rc = decl_load(s, text.buf, "test.json", err);
+	sb_release(&text);
+	return rc;
+}
+
+/* The items of test_file for one person (tests/declarations/test.json). */
 static json_t *person_items(const synth_household *h, const synth_person *p)
 {
 	char addr[400];
@@ -452,6 +471,10 @@ int main(int argc, char **argv)
 	}
 	if (platform_open(dir.buf, &s, &kr, &err)) {
 		fail("platform_open", &err);
+		goto out;
+	}
+	if (load_test_declaration(s, &err)) {
+		fail("decl_load (" ATENA_TEST_DECL ")", &err);
 		goto out;
 	}
 	if (staff_add(s, kr, ADMIN, "ベンチ管理者", "総務部情報政策課", true, "", TERMINAL, &pw,

@@ -261,7 +261,7 @@ static void atena_batch(store *s, const keyring *kr, json_t *batch, load_result 
 	door *d;
 	at_error e = {0};
 	json_t *res = NULL;
-	if (door_open(s, kr, &c, DOOR_WRITE, &d, &e))
+	if (door_open_owner(s, kr, &c, DOOR_WRITE, &registry_owner, &d, &e))
 		die("door_open", &e);
 	if (registry_import(d, batch, &res, &e)) {
 		door_abort(d);
@@ -280,7 +280,7 @@ static void setup_dir(const char *dir, store **s, keyring **kr, strbuf *pw, strb
 	strbuf apw = STRBUF_INIT, atp = STRBUF_INIT;
 	sb_init(&apw);
 	sb_init(&atp);
-	if (platform_init(dir, "131105", &e) || platform_open(dir, s, kr, &e) ||
+	if (platform_init(dir, "131105", &e) || platform_open(dir, s, kr, &e) || registry_init(&e) ||
 	    registry_migrate(*s, &e))
 		die("setup", &e);
 	if (staff_add(*s, *kr, "admin", "管理 太郎", "情報政策課", true, "", "T-BENCH", &apw, &atp,
@@ -878,7 +878,7 @@ int main(int argc, char **argv)
 	if (o.reuse) {
 		/* A kept directory: the clerk gets a fresh password and TOTP secret,
 		 * since the first ones were shown once and not kept. */
-		if (platform_open(dir.buf, &s, &kr, &e) || registry_migrate(s, &e) ||
+		if (platform_open(dir.buf, &s, &kr, &e) || registry_init(&e) || registry_migrate(s, &e) ||
 		    staff_reset(s, kr, "clerk1", "admin", "T-BENCH", &pw, &totp, &e))
 			die("open", &e);
 	} else {

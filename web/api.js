@@ -174,6 +174,26 @@ export async function request(method, path, { body, query, as = 'json' } = {}) {
 	return { status: res.status, data };
 }
 
+/* The declarations (items, their names, types and rules), read once after
+ * login, before any task: the request names its own reason. */
+export async function declarations() {
+	if (!session) throw new ApiError(401, 'authentication_failed', 'ログインしてください', '');
+	let res;
+	try {
+		res = await fetch(PREFIX + '/declarations', {
+			headers: purposeHeaders('画面表示（項目名の取得）'),
+			cache: 'no-store',
+			credentials: 'omit',
+		});
+	} catch {
+		throw new ApiError(0, 'network', 'サーバーに接続できません。ネットワークを確認してください。', '');
+	}
+	const data = await readJson(res);
+	if (!res.ok) throw errorFrom(res, data);
+	touch();
+	return data;
+}
+
 /* Ends the session on the server (best effort) and here. */
 export async function logout() {
 	if (!session) return;

@@ -6,7 +6,7 @@
  * `atena serve` from web/ under its Content-Security-Policy 'self'.
  */
 import * as api from './api.js';
-import { REASONS, RELATIONSHIPS } from './labels.js';
+import { REASONS, RELATIONSHIPS, useDeclarations, fillCodeSelects } from './labels.js';
 import { $, $$, h, state, nav, clearErrors, showProblems, showServerError, taskError, toast, busy } from './ui.js';
 import { Checks, asciiDigits } from './validate.js';
 import * as search from './search.js';
@@ -75,6 +75,9 @@ async function onLogin(ev) {
 	try {
 		const s = await api.login({ staffId, password, totp, terminalId, newPassword });
 		localStorage.setItem(TERMINAL_KEY, terminalId);
+		/* Item names and types as declared (the door checks the same). */
+		useDeclarations(await api.declarations());
+		fillCodeSelects();
 		enterApp(s);
 	} catch (err) {
 		if (err.code === 'password_change_required') {

@@ -4,7 +4,7 @@
  * (held for a second person).
  */
 import * as api from './api.js';
-import { ITEMS, itemLabel, OPS, STATES, EVENT_TYPES, CORRECTABLE } from './labels.js';
+import { itemLabel, itemType, itemOrder, OPS, STATES, EVENT_TYPES, CORRECTABLE } from './labels.js';
 import {
 	$, $$, h, state, nav, clearErrors, showProblems, showServerError, toast, busy, prepareDates,
 	fmtItem, fmtDate, fmtDateTime, fmtSex, changesList, personName, addresseeNo,
@@ -161,7 +161,7 @@ function renderItems(r) {
 		cols.append(h('section', { class: 'item-group' }, h('h3', {}, g.title), dl(entries)));
 	}
 	const rest = Object.keys(it).filter((id) => !used.has(id) && it[id] !== null && it[id] !== '')
-		.sort((a, b) => Object.keys(ITEMS).indexOf(a) - Object.keys(ITEMS).indexOf(b));
+		.sort((a, b) => itemOrder(a) - itemOrder(b));
 	if (rest.length) cols.append(h('section', { class: 'item-group' }, h('h3', {}, 'その他の記載事項'), dl(rest.map((id) => [id, it[id]]))));
 	panel.append(cols);
 }
@@ -311,7 +311,7 @@ function fillCurrent() {
 	const v = (state.person.items || {})[id];
 	$('#correct-current').value = v === undefined || v === null ? '' : String(v);
 	const inp = $('#correct-value');
-	inp.type = ITEMS[id] && ITEMS[id].type === 'date' ? 'date' : 'text';
+	inp.type = itemType(id) === 'date' ? 'date' : 'text';
 	inp.value = '';
 	inp.dataset.field = `items.${id}`;
 }
@@ -321,7 +321,7 @@ async function submitCorrection(ev) {
 	const f = ev.currentTarget;
 	const item = $('#correct-item').value;
 	let value = $('#correct-value').value.trim();
-	const t = ITEMS[item] ? ITEMS[item].type : 'text';
+	const t = itemType(item);
 	if (t === 'kana') value = toKatakana(value);
 	const c = new Checks();
 	const fv = `items.${item}`;

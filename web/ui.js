@@ -3,7 +3,7 @@
  * value from the server is ever parsed as markup), showing errors next to the
  * field they name, a status toast, formatting, and the small shared state.
  */
-import { itemLabel, SEX } from './labels.js';
+import { itemLabel, codeLabel } from './labels.js';
 import { wareki, today } from './validate.js';
 
 export const $ = (sel, root = document) => root.querySelector(sel);
@@ -63,7 +63,7 @@ export function fmtDateTime(s) {
 }
 
 export function fmtSex(v) {
-	return SEX[v] || v || '';
+	return codeLabel('sex', v) || v || '';
 }
 
 export function fmtPostcode(v) {

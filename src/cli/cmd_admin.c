@@ -187,7 +187,7 @@ static int grant_cmd(int argc, char **argv, bool revoke)
 			     "                   [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n\n"
 			     "Appends a grant to the grants ledger (発効管理). --by must be an administrator other\n"
 			     "than the grantee. update implies view. --to ends the grant (exclusive).\n\n"
-			     "example: atena grant --staff k.tanaka --business test_business --access update --by admin --reason '窓口担当'");
+			     "example: atena grant --staff k.tanaka --business resident_register --access update --by admin --reason '窓口担当'");
 		return 0;
 	}
 	const char *staff = args_need(&a, cmd, "staff"), *biz = args_need(&a, cmd, "business"),

@@ -1,6 +1,7 @@
 /*
  * atena audit: verify, query, export, checkpoint, pubkey.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,12 @@ int cmd_audit(int argc, char **argv)
 					{"subject", true}, {"staff", true}, {"from", true},
 					{"to", true}, {"after", true}, {"limit", true},
 					{"out", true}, {NULL, false}};
-	const char *sub = argc > 0 ? argv[0] : "";
+	/* A first word that is a flag (`atena audit --help`) means no subcommand:
+	 * it is parsed with the flags, and help is printed before anything opens. */
+	bool has_sub = argc > 0 && argv[0][0] != '-';
+	const char *sub = has_sub ? argv[0] : "";
 	args a;
-	if (args_parse(argc > 0 ? argc - 1 : 0, argv + (argc > 0), spec, &a))
+	if (args_parse(argc - has_sub, argv + has_sub, spec, &a))
 		return 2;
 	if (a.help || !*sub) {
 		help();

@@ -678,7 +678,7 @@ static int run_sub(const sub *sc, const args *a, const char *cmd)
 		.case_id = args_get(a, "case"),
 	};
 	door *d = NULL;
-	if (door_open(s, kr, &ctx, sc->mode, &d, &err)) {
+	if (door_open_owner(s, kr, &ctx, sc->mode, &registry_owner, &d, &err)) {
 		cli_error(cmd, &err);
 	} else {
 		int r = sc->run(sc, a, d, cmd, &err);

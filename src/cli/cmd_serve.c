@@ -127,24 +127,11 @@ struct demo_staff {
 
 static const struct demo_staff demo_staff[] = {
 	{"admin", "管理 太郎", "情報政策課", true, {{NULL, NULL}}},
-	{"clerk1", "窓口 花子", "区民課", false,
-	 {{"test_business", "update"}, {"resident_register", "update"}, {NULL, NULL}}},
-	{"clerk2", "確認 次郎", "区民課", false,
-	 {{"test_business", "update"}, {"resident_register", "update"}, {NULL, NULL}}},
-	{"viewer", "閲覧 三郎", "税務課", false, {{"test_viewer", "view"}, {NULL, NULL}}},
+	{"clerk1", "窓口 花子", "区民課", false, {{"resident_register", "update"}, {NULL, NULL}}},
+	{"clerk2", "確認 次郎", "区民課", false, {{"resident_register", "update"}, {NULL, NULL}}},
+	{"viewer", "閲覧 三郎", "税務課", false, {{"individual_resident_tax", "view"}, {NULL, NULL}}},
 	{"auditor", "監査 四郎", "監査事務局", false, {{"audit_review", "view"}, {NULL, NULL}}},
 	{"tax1", "税務 一郎", "税務課", false, {{"individual_resident_tax", "update"}, {NULL, NULL}}},
-};
-
-static const struct {
-	const char *name, *kana, *birth, *sex, *address;
-} demo_people[] = {
-	{"目黒 一郎", "メグロ イチロウ", "1958-04-12", "男", "東京都目黒区中目黒一丁目1番1号"},
-	{"目黒 和子", "メグロ カズコ", "1961-09-03", "女", "東京都目黒区中目黒一丁目1番1号"},
-	{"佐藤 健", "サトウ ケン", "1985-01-23", "男", "東京都目黒区自由が丘二丁目3番5号"},
-	{"鈴木 美咲", "スズキ ミサキ", "1992-07-30", "女", "東京都目黒区八雲三丁目12番8号"},
-	{"高橋 大翔", "タカハシ ヒロト", "2016-11-02", "男", "東京都目黒区碑文谷四丁目20番1号"},
-	{"田中 陽子", "タナカ ヨウコ", "1947-02-14", "女", "東京都目黒区祐天寺一丁目7番3号"},
 };
 
 static double demo_clock(void)
@@ -168,7 +155,7 @@ static int demo_import_batch(store *s, const keyring *kr, json_t *batch, size_t 
 			.business = REGISTRY_BUSINESS, .reason = "住民記録システム移行 (demo)"};
 	door *d;
 	json_t *res = NULL;
-	if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
+	if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &registry_owner, &d, err))
 		return -1;
 	if (registry_import(d, batch, &res, err)) {
 		door_abort(d);
@@ -256,7 +243,7 @@ static int demo_tax_year(store *s, const keyring *kr, const demo_ward *w, at_err
 		goto out;
 	printf("A synthetic tax year (令和7年度): the roll of 2025-01-01 from the register, ...\n");
 	fflush(stdout);
-	if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
+	if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &tax_owner, &d, err))
 		goto out;
 	if (tax_roll_build(d, kr, fy, &sum, err)) {
 		door_abort(d);
@@ -274,7 +261,7 @@ static int demo_tax_year(store *s, const keyring *kr, const demo_ward *w, at_err
 	static const tax_doc_kind kinds[4] = {TAX_DOC_SALARY, TAX_DOC_PENSION, TAX_DOC_RETURN,
 					      TAX_DOC_ONESTOP};
 	for (int k = 0; k < 4; k++) {
-		if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
+		if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &tax_owner, &d, err))
 			goto out;
 		if (tax_intake(d, kr, fy, kinds[k], docs[k].buf ? docs[k].buf : "", docs[k].len, &sum,
 			       err)) {
@@ -345,35 +332,12 @@ static int demo_create(const char *dir, const demo_ward *w, at_error *err)
 	}
 	printf("\n");
 	fflush(stdout);
-	/* A few people in the test file, entered by clerk1 through the door. */
-	door_ctx ctx = {.staff_id = "clerk1", .terminal_id = cli_terminal(),
-			.business = "test_business", .reason = "demo data"};
-	door *d;
-	if (door_open(s, kr, &ctx, DOOR_WRITE, &d, err))
-		goto out;
-	for (size_t i = 0; i < sizeof demo_people / sizeof demo_people[0]; i++) {
-		char mn[13], subject[16];
-		snprintf(mn, sizeof mn, "1310500%04zu", i * 37 + 11);
-		mn[11] = (char)('0' + mynumber_check_digit(mn));
-		mn[12] = '\0';
-		snprintf(subject, sizeof subject, "%010zu", 1000 + i);
-		json_t *items = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "my_number", mn, "name",
-					  demo_people[i].name, "name_kana", demo_people[i].kana,
-					  "birth_date", demo_people[i].birth, "sex", demo_people[i].sex,
-					  "address", demo_people[i].address);
-		int r = door_create(d, "test_file", subject, items, NULL, err);
-		json_decref(items);
-		if (r) {
-			door_abort(d);
-			goto out;
-		}
-	}
-	if (door_commit(d, err) || demo_load_ward(s, kr, w, err) || demo_tax_year(s, kr, w, err))
+	if (demo_load_ward(s, kr, w, err) || demo_tax_year(s, kr, w, err))
 		goto out;
 	printf("Every password must be changed at first login (send new_password with the login).\n"
 	       "One-time codes: oathtool --totp=sha256 -b SECRET\n"
-	       "Grants: clerk1, clerk2 update resident_register and test_business; viewer views\n"
-	       "test_viewer (My Number masked); auditor views audit_review; tax1 updates\n"
+	       "Grants: clerk1, clerk2 update resident_register; viewer views\n"
+	       "individual_resident_tax; auditor views audit_review; tax1 updates\n"
 	       "individual_resident_tax. These credentials are\n"
 	       "shown once.\n"
 	       "Try (as clerk1, business resident_register): GET /api/v1/registry/search?name_kana=サトウ\n"
@@ -397,7 +361,7 @@ int cmd_demo(int argc, char **argv)
 		printf("usage: atena demo [--data DIR] [--listen HOST:PORT] [--no-serve]\n"
 		       "                  [--households N | --ward meguro] [--seed S]\n\n"
 		       "The first time, creates DIR for a demo municipality (目黒区, 131105) with demo staff\n"
-		       "(their passwords and TOTP secrets are printed once), a few test_file records, and a\n"
+		       "(their passwords and TOTP secrets are printed once) and a\n"
 		       "synthetic ward migrated into the resident register through the door (every record\n"
 		       "audited), with a progress line every %d records; then serves it.\n"
 		       "The ward: --households N (default %d: about 38,400 residents, loaded in well\n"

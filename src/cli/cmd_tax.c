@@ -261,7 +261,7 @@ typedef int (*door_fn)(tax_env *e, door *d, json_t **out, at_error *err);
 static int in_door(tax_env *e, door_mode mode, door_fn fn, at_error *err)
 {
 	door *d = NULL;
-	if (door_open(e->s, e->kr, &e->ctx, mode, &d, err))
+	if (door_open_owner(e->s, e->kr, &e->ctx, mode, &tax_owner, &d, err))
 		return -1;
 	json_t *out = NULL;
 	if (fn(e, d, &out, err)) {

@@ -14,6 +14,8 @@
 #include "args.h"
 #include "cli.h"
 #include "core/error.h"
+#include "registry/registry.h"
+#include "tax/tax.h"
 
 static const struct command {
 	const char *name;
@@ -57,6 +59,11 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
+	}
+	at_error err;
+	if (registry_init(&err) || tax_init(&err)) {   /* the modules' owner handles (door.h) */
+		fprintf(stderr, "atena: %s\n", err.message);
+		return 1;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);

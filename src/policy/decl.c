@@ -4,7 +4,9 @@
  */
 #include "policy/decl.h"
 
+#include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -63,17 +65,110 @@ static int check_id(json_t *obj, const char *path, const char *source, const cha
 	return 0;
 }
 
+/* The value rules declared with an item (decl.h): each must suit the item's
+ * type, so a rule that could never hold, or never apply, is refused here. */
+static int validate_rules(json_t *it, const char *path, const char *source, const char *type,
+			  at_error *err)
+{
+	char f[128];
+	int dn = 0;
+	bool digits = digits_type(type, &dn);
+	bool textual = !strcmp(type, "text") || !strcmp(type, "kana") || digits;
+	json_t *codes = json_object_get(it, "codes");
+	if (codes) {
+		snprintf(f, sizeof f, "%s.codes", path);
+		if (!textual && strcmp(type, "integer"))
+			return fail_at(err, source, f, "a code list needs a text, kana, digits or integer item%s", "");
+		if (!json_is_object(codes) || json_object_size(codes) == 0)
+			return fail_at(err, source, f, "must be a non-empty object of code -> label%s", "");
+		const char *k;
+		json_t *v;
+		json_object_foreach(codes, k, v) {
+			const char *label = json_string_value(v);
+			if (!*k || strlen(k) > 64)
+				return fail_at(err, source, f, "codes are 1 to 64 characters, got \"%s\"", k);
+			if (digits && !text_is_digits(k, (size_t)dn))
+				return fail_at(err, source, f, "code %s is not of the item's type", k);
+			if (!strcmp(type, "integer")) {
+				const char *c = k + (*k == '-');
+				bool ok = *c != '\0';
+				for (; *c; c++)
+					ok = ok && *c >= '0' && *c <= '9';
+				if (!ok)
+					return fail_at(err, source, f, "code %s is not an integer", k);
+			}
+			if (!label || !*label || text_utf8_len(label) > 200)
+				return fail_at(err, source, f, "the label of code %s must be 1 to 200 characters", k);
+		}
+	}
+	const char *check = NULL, *pattern = NULL;
+	int64_t min = 0;
+	bool nf = false;
+	if (jv_string(it, path, "check", false, 32, &check, err) ||
+	    jv_string(it, path, "pattern", false, 200, &pattern, err) ||
+	    jv_int(it, path, "min", false, 1, 100000, &min, err) ||
+	    jv_bool(it, path, "not_future", false, &nf, err))
+		return -1;
+	if (check) {
+		snprintf(f, sizeof f, "%s.check", path);
+		if (strcmp(check, "municipality_code"))
+			return fail_at(err, source, f, "the only check is \"municipality_code\", got %s", check);
+		if (strcmp(type, "digits:6"))
+			return fail_at(err, source, f, "a municipality code check needs a digits:6 item%s", "");
+	}
+	if (pattern) {
+		snprintf(f, sizeof f, "%s.pattern", path);
+		if (!textual)
+			return fail_at(err, source, f, "a pattern needs a text, kana or digits item%s", "");
+		regex_t re;
+		if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
+			return fail_at(err, source, f, "is not a POSIX extended regular expression: %s", pattern);
+		regfree(&re);
+	}
+	if (min) {
+		snprintf(f, sizeof f, "%s.min", path);
+		if (strcmp(type, "text") && strcmp(type, "kana"))
+			return fail_at(err, source, f, "a minimum length needs a text or kana item%s", "");
+		json_t *mx = json_object_get(it, "max");
+		if (min > (mx ? json_integer_value(mx) : 200))
+			return fail_at(err, source, f, "the minimum length is above the maximum%s", "");
+	}
+	if (nf && strcmp(type, "date")) {
+		snprintf(f, sizeof f, "%s.not_future", path);
+		return fail_at(err, source, f, "not_future needs a date item%s", "");
+	}
+	return 0;
+}
+
+/* The rules of an item as stored in sp_item.rules: the declared rule keys
+ * only, as one JSON object; "" when the item declares none. */
+static char *rules_text(json_t *it)
+{
+	static const char *const rule_keys[] = {"codes", "check", "pattern", "min", "not_future", NULL};
+	json_t *r = json_object();
+	for (const char *const *k = rule_keys; *k; k++) {
+		json_t *v = json_object_get(it, *k);
+		if (v && !(json_is_false(v)))
+			json_object_set(r, *k, v);
+	}
+	char *t = json_object_size(r) ? jv_dump(r) : NULL;
+	json_decref(r);
+	return t;
+}
+
 static int validate_item(json_t *it, const char *path, const char *source, at_error *err)
 {
-	static const char *const keys[] = {"id", "name_ja", "type", "max", "class", "encrypted",
-					   "indexed", "search", "retention_years", "note", NULL};
-	const char *id, *name, *type, *cls, *note = NULL, *search = NULL;
+	static const char *const keys[] = {"id", "name_ja", "label_ja", "type", "max", "class", "encrypted",
+					   "indexed", "search", "retention_years", "note", "codes",
+					   "check", "pattern", "min", "not_future", NULL};
+	const char *id, *name, *type, *cls, *note = NULL, *search = NULL, *label = NULL;
 	bool enc = false, idx = false;
 	int64_t max = 0, ry = 0;
 	if (!json_is_object(it))
 		return fail_at(err, source, path, "must be an object%s", "");
 	if (jv_no_unknown(it, path, keys, err) || check_id(it, path, source, &id, err) ||
 	    jv_string(it, path, "name_ja", true, 200, &name, err) ||
+	    jv_string(it, path, "label_ja", false, 100, &label, err) ||
 	    jv_string(it, path, "type", true, 32, &type, err) ||
 	    jv_string(it, path, "class", true, 32, &cls, err) ||
 	    jv_bool(it, path, "encrypted", true, &enc, err) ||
@@ -110,7 +205,7 @@ static int validate_item(json_t *it, const char *path, const char *source, at_er
 		snprintf(f, sizeof f, "%s.encrypted", path);
 		return fail_at(err, source, f, "a My Number item must be encrypted%s", "");
 	}
-	return 0;
+	return validate_rules(it, path, source, type, err);
 }
 
 static int validate_doc(json_t *doc, const char *source, at_error *err)
@@ -118,8 +213,8 @@ static int validate_doc(json_t *doc, const char *source, at_error *err)
 	static const char *const top[] = {"module", "version", "note", "businesses", "files",
 					  "permissions", NULL};
 	static const char *const bkeys[] = {"id", "name_ja", "legal_basis", "number_using", NULL};
-	static const char *const fkeys[] = {"id", "name_ja", "business", "description",
-					    "four_eyes", "retention", "items", NULL};
+	static const char *const fkeys[] = {"id", "name_ja", "business", "owner", "own_tables",
+					    "description", "four_eyes", "retention", "items", NULL};
 	static const char *const rkeys[] = {"removed_years", "citation", NULL};
 	static const char *const pkeys[] = {"business", "file", "access", "items", NULL};
 	const char *module, *s;
@@ -151,11 +246,26 @@ static int validate_doc(json_t *doc, const char *source, at_error *err)
 		snprintf(p, sizeof p, "files[%zu]", i);
 		if (!json_is_object(f))
 			return fail_at(err, source, p, "must be an object%s", "");
+		bool own_tables = false;
 		if (jv_no_unknown(f, p, fkeys, err) || check_id(f, p, source, &s, err) ||
 		    jv_string(f, p, "name_ja", true, 200, &s, err) ||
 		    jv_string(f, p, "business", true, 64, &s, err) ||
-		    jv_string(f, p, "description", true, 2000, &s, err))
+		    jv_string(f, p, "description", true, 2000, &s, err) ||
+		    jv_bool(f, p, "own_tables", false, &own_tables, err))
 			return -1;
+		/* Every file says who writes it (door.h owner modules): a module name,
+		 * or null for a file no module owns (the generic records API). */
+		char owp[96];
+		snprintf(owp, sizeof owp, "%s.owner", p);
+		json_t *owner = json_object_get(f, "owner");
+		if (!owner)
+			return fail_at(err, source, owp,
+				       "is required: the module that writes the file, or null for none%s", "");
+		if (!json_is_null(owner) && !policy_id_ok(json_string_value(owner)))
+			return fail_at(err, source, owp, "must be a module name ([a-z][a-z0-9_]*) or null%s", "");
+		if (own_tables && json_is_null(owner))
+			return fail_at(err, source, owp,
+				       "a file kept in its owner's own tables needs an owner%s", "");
 		json_t *fe = json_object_get(f, "four_eyes");
 		if (fe) {
 			size_t k;
@@ -183,6 +293,13 @@ static int validate_doc(json_t *doc, const char *source, at_error *err)
 		json_t *items = json_object_get(f, "items");
 		if (!json_is_array(items) || json_array_size(items) == 0)
 			return fail_at(err, source, p, "items must be a non-empty array%s", "");
+		/* Refused, never cut: the door holds at most this many items per file. */
+		if (json_array_size(items) > POLICY_MAX_ITEMS) {
+			char n[64];
+			snprintf(n, sizeof n, "%zu items; the door supports at most %d",
+				 json_array_size(items), POLICY_MAX_ITEMS);
+			return fail_at(err, source, p, "declares %s", n);
+		}
 		size_t k;
 		json_t *it;
 		json_array_foreach(items, k, it) {
@@ -283,24 +400,28 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 				fcr = true;
 		}
 		json_t *r = json_object_get(f, "retention");
+		const char *owner = json_string_value(json_object_get(f, "owner"));
 		if (store_run(s,
 			  "INSERT INTO sp_file(id, name_ja, business, description, four_eyes_create,"
-			  " four_eyes_correct, four_eyes_remove, removed_years, retention_citation, source)"
-			  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+			  " four_eyes_correct, four_eyes_remove, removed_years, retention_citation, source,"
+			  " owner, own_tables)"
+			  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
 			  " name_ja = excluded.name_ja, business = excluded.business,"
 			  " description = excluded.description,"
 			  " four_eyes_create = excluded.four_eyes_create,"
 			  " four_eyes_correct = excluded.four_eyes_correct,"
 			  " four_eyes_remove = excluded.four_eyes_remove,"
 			  " removed_years = excluded.removed_years,"
-			  " retention_citation = excluded.retention_citation, source = excluded.source",
+			  " retention_citation = excluded.retention_citation, source = excluded.source,"
+			  " owner = excluded.owner, own_tables = excluded.own_tables",
 			  STORE_ARGS(STORE_TEXT(fid), STORE_TEXT(json_string_value(json_object_get(f, "name_ja"))),
 				     STORE_TEXT(biz),
 				     STORE_TEXT(json_string_value(json_object_get(f, "description"))),
 				     STORE_INT(fcr), STORE_INT(fc), STORE_INT(fr),
 				     STORE_INT(json_integer_value(json_object_get(r, "removed_years"))),
 				     STORE_TEXT(json_string_value(json_object_get(r, "citation"))),
-				     STORE_TEXT(source)),
+				     STORE_TEXT(source), STORE_TEXT(owner ? owner : ""),
+				     STORE_INT(json_is_true(json_object_get(f, "own_tables")))),
 			  err))
 			return -1;
 		json_t *it;
@@ -314,16 +435,19 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 			json_t *ry = json_object_get(it, "retention_years");
 			const char *note = json_string_value(json_object_get(it, "note"));
 			const char *search = json_string_value(json_object_get(it, "search"));
-			if (store_run(s,
+			const char *label = json_string_value(json_object_get(it, "label_ja"));
+			char *rules = rules_text(it);
+			int x = store_run(s,
 				  "INSERT INTO sp_item(file_id, id, ord, name_ja, type, max_len, class,"
-				  " encrypted, indexed, retention_years, note, search)"
-				  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+				  " encrypted, indexed, retention_years, note, search, rules, label_ja)"
+				  " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 				  " ON CONFLICT(file_id, id) DO UPDATE SET ord = excluded.ord,"
 				  " name_ja = excluded.name_ja, type = excluded.type,"
 				  " max_len = excluded.max_len, class = excluded.class,"
 				  " encrypted = excluded.encrypted, indexed = excluded.indexed,"
 				  " retention_years = excluded.retention_years, note = excluded.note,"
-				  " search = excluded.search",
+				  " search = excluded.search, rules = excluded.rules,"
+				  " label_ja = excluded.label_ja",
 				  STORE_ARGS(STORE_TEXT(fid),
 					     STORE_TEXT(json_string_value(json_object_get(it, "id"))),
 					     STORE_INT(k),
@@ -333,8 +457,11 @@ static int load_doc(store *s, json_t *doc, const char *source, at_error *err)
 					     STORE_INT(json_is_true(json_object_get(it, "encrypted"))),
 					     STORE_INT(json_is_true(json_object_get(it, "indexed"))),
 					     ry ? STORE_INT(json_integer_value(ry)) : STORE_NULL_ARG,
-					     STORE_TEXT(note ? note : ""), STORE_TEXT(search ? search : "")),
-				  err))
+					     STORE_TEXT(note ? note : ""), STORE_TEXT(search ? search : ""),
+					     STORE_TEXT(rules ? rules : ""), STORE_TEXT(label ? label : "")),
+				  err);
+			free(rules);
+			if (x)
 				return -1;
 		}
 	}
@@ -438,6 +565,40 @@ out:
 	return rc;
 }
 
+#ifdef ATENA_TEST_CLOCK
+/* Test builds only: the declaration files named in ATENA_TEST_DECLARATIONS
+ * (colon-separated paths), such as tests/declarations/test.json. A production
+ * build has no way to load a declaration that is not built in. */
+static int load_test_declarations(store *s, at_error *err)
+{
+	const char *list = getenv("ATENA_TEST_DECLARATIONS");
+	if (!list || !*list)
+		return 0;
+	char paths[4096];
+	snprintf(paths, sizeof paths, "%s", list);
+	char *save = NULL;
+	for (char *p = strtok_r(paths, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+		FILE *f = fopen(p, "rb");
+		if (!f)
+			return at_fail(err, 500, AT_E_INTERNAL, "ATENA_TEST_DECLARATIONS",
+				       "cannot read test declaration %s", p);
+		strbuf text = STRBUF_INIT;
+		sb_init(&text);
+		char buf[4096];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			sb_add(&text, buf, n);
+		fclose(f);
+		const char *base = strrchr(p, '/');
+		int rc = decl_load(s, text.buf, base ? base + 1 : p, err);
+		sb_release(&text);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+#endif
+
 int decl_load_builtin(store *s, at_error *err)
 {
 	/* spine.json first: other documents may name its businesses. */
@@ -449,6 +610,10 @@ int decl_load_builtin(store *s, at_error *err)
 			if (decl_load(s, d->json, d->name, err))
 				return -1;
 		}
+#ifdef ATENA_TEST_CLOCK
+	if (load_test_declarations(s, err))
+		return -1;
+#endif
 	return 0;
 }
 
@@ -504,7 +669,8 @@ int decl_export(store *s, json_t **out, at_error *err)
 	store_done(st);
 	st = store_prepare(s,
 		"SELECT id, name_ja, business, description, four_eyes_correct, four_eyes_remove,"
-		" removed_years, retention_citation, four_eyes_create FROM sp_file ORDER BY id", err);
+		" removed_years, retention_citation, four_eyes_create, owner, own_tables"
+		" FROM sp_file ORDER BY id", err);
 	if (!st)
 		goto out;
 	while (store_step(st, err) == STORE_ROW) {
@@ -520,11 +686,15 @@ int decl_export(store *s, json_t **out, at_error *err)
 			store_col_text(st, 2), "description", store_col_text(st, 3), "four_eyes", fe,
 			"retention", "removed_years", (json_int_t)store_col_int(st, 6), "citation",
 			store_col_text(st, 7), "items"));
+		json_t *fo = json_array_get(fs, json_array_size(fs) - 1);
+		json_object_set_new(fo, "owner", *store_col_text(st, 9) ? json_string(store_col_text(st, 9))
+								 : json_null());
+		json_object_set_new(fo, "own_tables", json_boolean(store_col_int(st, 10) != 0));
 	}
 	store_done(st);
 	st = store_prepare(s,
 		"SELECT file_id, id, name_ja, type, max_len, class, encrypted, indexed,"
-		" retention_years, note, search FROM sp_item ORDER BY file_id, ord", err);
+		" retention_years, note, search, rules, label_ja FROM sp_item ORDER BY file_id, ord", err);
 	if (!st)
 		goto out;
 	while (store_step(st, err) == STORE_ROW) {
@@ -543,6 +713,16 @@ int decl_export(store *s, json_t **out, at_error *err)
 				json_object_set_new(it, "retention_years", json_integer(store_col_int(st, 8)));
 			if (*store_col_text(st, 10))
 				json_object_set_new(it, "search", json_string(store_col_text(st, 10)));
+			/* The rules as declared, so a screen can offer the code list
+			 * and check what the door will check. */
+			json_error_t je;
+			json_t *rules = *store_col_text(st, 11)
+					? json_loads(store_col_text(st, 11), 0, &je) : NULL;
+			if (rules)
+				json_object_update(it, rules);
+			json_decref(rules);
+			if (*store_col_text(st, 12))
+				json_object_set_new(it, "label_ja", json_string(store_col_text(st, 12)));
 			json_array_append_new(json_object_get(f, "items"), it);
 		}
 	}

@@ -11,10 +11,12 @@
  * Format of one declaration document:
  *   {"module": "spine", "version": 1,
  *    "businesses": [{"id", "name_ja", "legal_basis", "number_using"}],
- *    "files": [{"id", "name_ja", "business", "description", "four_eyes": ["correct","remove"],
+ *    "files": [{"id", "name_ja", "business", "owner": "registry" | null, "own_tables",
+ *               "description", "four_eyes": ["correct","remove"],
  *               "retention": {"live": "...", "removed_years": N, "citation": "..."},
- *               "items": [{"id", "name_ja", "type", "class", "encrypted", "indexed",
- *                          "search": "kana", "retention_years", "note"}]}],
+ *               "items": [{"id", "name_ja", "label_ja", "type", "class", "encrypted", "indexed",
+ *                          "search": "kana", "retention_years", "note",
+ *                          "codes", "check", "pattern", "min", "not_future"}]}],
  *    "permissions": [{"business", "file", "access": "view"|"update",
  *                     "items": "*" | ["item", ...]}]}
  * Item types: text, kana, date, integer, boolean, my_number, digits:N.
@@ -23,6 +25,20 @@
  * so prefix search ignores katakana/hiragana, width and voicing marks.
  * four_eyes names the ex officio acts held for a second person: "create"
  * (職権記載), "correct" (職権修正), "remove" (職権消除).
+ * "owner" (required) is the module that alone writes the file through the
+ * door (door.h owner modules), null for a file no module owns (the generic
+ * records API writes it); "own_tables": true says the owner keeps the data in
+ * its own tables, so the door holds no records of it for anyone.
+ * "label_ja" is the shorter name a screen shows (web/labels.js reads it from
+ * GET /api/v1/declarations), name_ja when absent.
+ * Value rules, enforced by the door on every write and exact search:
+ *   "codes": {"1": "男", "2": "女"}  the value is one of the codes (labels for screens)
+ *   "check": "municipality_code"      6 digits with the JIS X 0402 check digit
+ *   "pattern": "^[0-9]{3}-[0-9]{4}$"  a POSIX extended regular expression
+ *   "min": N                          at least N characters (text, kana)
+ *   "not_future": true                a date not after today (e.g. birth dates)
+ * A file declares at most 256 items; a larger one is refused, never cut.
+ * Unknown keys anywhere are refused, naming the field.
  */
 #ifndef ATENA_POLICY_DECL_H
 #define ATENA_POLICY_DECL_H

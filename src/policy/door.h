@@ -58,9 +58,38 @@ typedef enum { DOOR_EXACT = 1, DOOR_PREFIX = 2 } door_match;
 
 typedef struct door door;
 
+/* ---- Owner modules ---------------------------------------------------- */
+/* Every declared file names its owner module (decl.h "owner"); only a door
+ * opened with that module's handle may create, change or remove its records,
+ * set a support measure on them or decide their held changes (DESIGN.md
+ * principle 8: only the owner writes it, through the door). A file whose
+ * owner keeps the data in its own tables ("own_tables") has no door records
+ * at all: every record operation on it is refused. A refusal is 403, audited,
+ * and changes nothing.
+ *
+ * The handle is the address of one static instance per module, defined in the
+ * module's folder as `const door_owner <module>_owner` (src/registry,
+ * src/tax) and registered at startup; a struct with the same name elsewhere
+ * is not the handle. tests/lint/owner_handles.sh keeps other folders from
+ * naming it. */
+typedef struct door_owner {
+	const char *module;   /* the module name files declare as "owner" */
+} door_owner;
+/* At startup, before any door is opened with it. Registering the same handle
+ * again is a no-op; a second, different handle for the same module name is
+ * refused (409), as is a name that is not an identifier (400). */
+#define DOOR_MAX_OWNERS 32
+int door_register_owner(const door_owner *o, at_error *err);
+
 /* ---- Unit of work ---------------------------------------------------- */
 /* Checks ctx and the grant (view for DOOR_READ, update for DOOR_WRITE) and
- * begins the transaction. A refusal is audited and returned (400/403). */
+ * begins the transaction. A refusal is audited and returned (400/403).
+ * owner: the handle of the module acting (NULL: no module — the generic
+ * records routes, which may write only files no module owns); a handle that
+ * was never registered is refused (500). */
+int door_open_owner(store *s, const keyring *kr, const door_ctx *ctx, door_mode mode,
+		    const door_owner *owner, door **out, at_error *err);
+/* door_open_owner(..., NULL, ...). */
 int door_open(store *s, const keyring *kr, const door_ctx *ctx, door_mode mode, door **out,
 	      at_error *err);
 int door_commit(door *d, at_error *err);     /* commits and frees */
@@ -92,9 +121,21 @@ int door_create_as(door *d, const char *file, const char *subject, json_t *items
 /* {"record_id","file","subject","state","version","updated_at","support_measure",
  *  "items":{...}}; state is active, removed (除票), pending or rejected. */
 int door_read(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);
+/* Item projection (DESIGN.md principle 9: the log records what was actually
+ * returned). door_read with `items` a NULL-terminated list of item ids: only
+ * those the business may view are decrypted, returned and logged as seen (the
+ * audit event's items). NULL means every item the business may view
+ * (door_read, the generic routes); an empty list or an undeclared item is
+ * refused (400). A view asks for exactly what it shows. */
+int door_read_items(door *d, const char *file, int64_t record_id, const char *const *items,
+		    json_t **out, at_error *err);
 /* The record as door_read gives it (items empty) plus "versions": every
  * version, oldest first, {"version","op","made_by","made_at","approved_by","items"}. */
 int door_history(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);
+/* door_history with an item projection (as door_read_items). The "history"
+ * event names every item any returned version showed. */
+int door_history_items(door *d, const char *file, int64_t record_id, const char *const *items,
+		       json_t **out, at_error *err);
 
 /* Change items of an active record (null clears an item). Returns 0 when
  * applied, 1 when held for four-eyes (*pending_id set), -1 on error. */
@@ -143,6 +184,11 @@ typedef struct door_criterion {
 } door_criterion;
 int door_search(door *d, const char *file, const door_criterion *criteria, size_t n,
 		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err);
+/* door_search with an item projection (as door_read_items): each result
+ * carries, and its "search_result" event logs, only the projected items. */
+int door_search_items(door *d, const char *file, const door_criterion *criteria, size_t n,
+		      bool include_removed, int limit, const char *const *items, json_t **out,
+		      bool *truncated, at_error *err);
 
 /* ---- Four-eyes -------------------------------------------------------- */
 /* Pending changes of files the business may update, oldest first. */

@@ -4,6 +4,7 @@
 #include "policy/platform.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,6 +36,33 @@ const char *platform_default_dir(const char *flag_value)
 	return "./atena-data";
 }
 
+/* mkdir -p with mode 0700 for every directory it creates: `atena init --data
+ * a/b` must work when a/ does not exist yet. Directories that already exist
+ * are left as they are (their mode is the administrator's). */
+static int make_dirs(const char *dir, at_error *err)
+{
+	if (!*dir)
+		return at_fail(err, 400, AT_E_INVALID, "data", "the data directory must not be empty");
+	strbuf p = STRBUF_INIT;
+	sb_init(&p);
+	sb_adds(&p, dir);
+	int rc = 0;
+	/* Each '/' after the first character ends a parent; the last round is dir itself. */
+	for (size_t i = 1; i <= p.len && rc == 0; i++) {
+		if (p.buf[i] != '/' && p.buf[i] != '\0')
+			continue;
+		char c = p.buf[i];
+		p.buf[i] = '\0';
+		if (mkdir(p.buf, 0700) && errno != EEXIST)
+			rc = at_fail(err, 500, AT_E_INTERNAL, "data",
+				     "cannot create the data directory %s (at %s): %s", dir, p.buf,
+				     strerror(errno));
+		p.buf[i] = c;
+	}
+	sb_release(&p);
+	return rc;
+}
+
 static int bring_up(store *s, at_error *err)
 {
 	if (audit_migrate(s, err) || policy_migrate(s, err) || decl_load_builtin(s, err))
@@ -53,9 +81,8 @@ int platform_init(const char *dir, const char *code, at_error *err)
 	at_municipality m;
 	if (municipality_builtin(code, "municipality", &m, NULL, err))
 		return -1;
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return at_fail(err, 500, AT_E_INTERNAL, "data", "cannot create the data directory %s: %s",
-			       dir, strerror(errno));
+	if (make_dirs(dir, err))
+		return -1;
 	strbuf db = STRBUF_INIT, key = STRBUF_INIT;
 	sb_init(&db);
 	sb_init(&key);
@@ -89,10 +116,15 @@ int platform_connect(const char *dir, store **out, at_error *err)
 	sb_init(&db);
 	platform_db_path(dir, &db);
 	int rc = store_open(db.buf, false, out, err);
-	if (rc)
+	if (rc) {
+		/* at_fail writes err->message, so the store's reason is copied out
+		 * first: formatting a buffer into itself is undefined (C17 7.21.6.5). */
+		char cause[sizeof err->message] = "";
+		if (err)
+			snprintf(cause, sizeof cause, "%s", err->message);
 		at_fail(err, 404, AT_E_NOT_FOUND, "data",
-			"%s is not an Atena data directory (run atena init first): %s", dir,
-			err ? err->message : "");
+			"%s is not an Atena data directory (run atena init first): %s", dir, cause);
+	}
 	sb_release(&db);
 	return rc;
 }

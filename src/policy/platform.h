@@ -17,10 +17,11 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 
-/* Create DIR (if absent), its key file and database, run the spine's
- * migrations, load the declarations and record the municipality `code`
- * with its identity (policy/municipality.h; a code without data is refused).
- * Refuses a directory that already holds a database. */
+/* Create DIR and any missing parents (mode 0700), its key file and database,
+ * run the spine's migrations, load the declarations and record the
+ * municipality `code` with its identity (policy/municipality.h; a code
+ * without data is refused). Refuses a directory that already holds a
+ * database. */
 int platform_init(const char *dir, const char *code, at_error *err);
 /* Open an initialised directory: migrations and declarations are brought up
  * to date. Either out pointer may be NULL when not wanted. */

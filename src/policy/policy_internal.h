@@ -11,6 +11,10 @@
 #include "core/error.h"
 #include "store/store.h"
 
+/* Most items one declared file may have: the door holds a file's item table
+ * in a fixed array, so decl.c refuses a larger declaration at load. */
+#define POLICY_MAX_ITEMS 256
+
 /* Create or upgrade the policy module's sp_ tables. */
 int policy_migrate(store *s, at_error *err);
 

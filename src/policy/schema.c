@@ -83,6 +83,16 @@ static const store_migration migrations[] = {
 	 "DROP TABLE sp_password_history;"
 	 "ALTER TABLE sp_password_history_v2 RENAME TO sp_password_history;"
 	 "CREATE INDEX sp_password_history_staff ON sp_password_history(staff_id, changed_at);"},
+	{3,
+	 /* Owner modules (door.h): only the owner writes a file; own_tables = the
+	  * owner keeps the data in its own tables and the door holds no records. */
+	 "ALTER TABLE sp_file ADD COLUMN owner TEXT NOT NULL DEFAULT '';"
+	 "ALTER TABLE sp_file ADD COLUMN own_tables INTEGER NOT NULL DEFAULT 0;"
+	 /* Item value rules (decl.h "codes", "check", "pattern", "min",
+	  * "not_future") as a JSON object, '' for none; enforced by the door. */
+	 "ALTER TABLE sp_item ADD COLUMN rules TEXT NOT NULL DEFAULT '';"
+	 /* The shorter name a screen shows (decl.h "label_ja"), '' for name_ja. */
+	 "ALTER TABLE sp_item ADD COLUMN label_ja TEXT NOT NULL DEFAULT '';"},
 };
 
 static int guards(store *s, at_error *err)

@@ -423,12 +423,18 @@ int reg_any_record(door *d, const char *item, const char *value, json_t **found,
 	return 1;
 }
 
-int reg_household(door *d, const char *household_no, json_t **members, at_error *err)
+/* The household's active members, householder first, with only `items`
+ * (NULL: all the business may view; a list must name relationship, which
+ * orders them). A view leaves removed records out of the search itself, so
+ * they are not logged as seen when they are not shown. */
+static int household_items(door *d, const char *household_no, const char *const *items,
+			   bool include_removed, json_t **members, at_error *err)
 {
 	*members = NULL;
 	json_t *arr = NULL;
-	if (door_find(d, REGISTRY_FILE, "household_no", household_no, DOOR_EXACT, DOOR_FIND_MAX,
-		      &arr, err))
+	door_criterion c = {.item = "household_no", .value = household_no, .match = DOOR_EXACT};
+	if (door_search_items(d, REGISTRY_FILE, &c, 1, include_removed, DOOR_FIND_MAX, items, &arr,
+			      NULL, err))
 		return -1;
 	json_t *out = json_array();
 	size_t i;
@@ -449,7 +455,25 @@ int reg_household(door *d, const char *household_no, json_t **members, at_error 
 	return 0;
 }
 
-/* ---- Views --------------------------------------------------------------- */
+int reg_household(door *d, const char *household_no, json_t **members, at_error *err)
+{
+	return household_items(d, household_no, NULL, true, members, err);
+}
+
+/* ---- Views --------------------------------------------------------------- *
+ * Each view reads exactly the items it shows, so the access log says what was
+ * seen, no more (DESIGN.md principle 9). */
+
+/* The other members as the person view lists them (web/person.js). */
+static const char *const person_household_items[] = {"addressee_no", "name", "name_kana",
+						     "relationship", NULL};
+/* The household view's columns (web/person.js renderHousehold). */
+static const char *const household_view_items[] = {"addressee_no", "name", "name_kana",
+						   "birth_date", "sex", "relationship", NULL};
+/* Who a person is, for other businesses: no household, no register history. */
+static const char *const identity_items[] = {"addressee_no", "name", "name_kana", "birth_date",
+					     "sex", "postcode", "address", "address_supplement",
+					     NULL};
 
 int registry_person(door *d, const char *addressee_no, json_t **out, at_error *err)
 {
@@ -461,7 +485,7 @@ int registry_person(door *d, const char *addressee_no, json_t **out, at_error *e
 	const char *hno = reg_str(p.items, "household_no");
 	if (*hno) {
 		json_t *members = NULL;
-		if (reg_household(d, hno, &members, err)) {
+		if (household_items(d, hno, person_household_items, false, &members, err)) {
 			json_decref(hh);
 			reg_person_free(&p);
 			return -1;
@@ -484,19 +508,37 @@ int registry_person(door *d, const char *addressee_no, json_t **out, at_error *e
 	return 0;
 }
 
-int registry_person_history(door *d, const char *addressee_no, json_t **out, at_error *err)
+/* The record id of the resident with addressee_no (400 malformed, 404 none). */
+static int resident_record_id(door *d, const char *addressee_no, int64_t *rid, at_error *err)
 {
-	*out = NULL;
 	if (!reg_is_addressee_no(addressee_no))
 		return at_fail(err, 400, AT_E_INVALID, "addressee_no",
 			       "addressee_no must be an addressee number (宛名番号) of exactly 10 digits");
-	int64_t rid = 0;
-	int r = reg_record_id(d, addressee_no, &rid, err);
+	int r = reg_record_id(d, addressee_no, rid, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return at_fail(err, 404, AT_E_NOT_FOUND, "addressee_no",
 			       "no resident record has addressee number %s", addressee_no);
+	return 0;
+}
+
+int registry_identity(door *d, const char *addressee_no, const char *const *items, json_t **out,
+		      at_error *err)
+{
+	*out = NULL;
+	int64_t rid = 0;
+	if (resident_record_id(d, addressee_no, &rid, err))
+		return -1;
+	return door_read_items(d, REGISTRY_FILE, rid, items ? items : identity_items, out, err);
+}
+
+int registry_person_history(door *d, const char *addressee_no, json_t **out, at_error *err)
+{
+	*out = NULL;
+	int64_t rid = 0;
+	if (resident_record_id(d, addressee_no, &rid, err))
+		return -1;
 	return door_history(d, REGISTRY_FILE, rid, out, err);
 }
 
@@ -507,7 +549,7 @@ int registry_household(door *d, const char *household_no, json_t **out, at_error
 		return at_fail(err, 400, AT_E_INVALID, "household_no",
 			       "household_no must be a household number (世帯番号) of exactly 10 digits");
 	json_t *members = NULL;
-	if (reg_household(d, household_no, &members, err))
+	if (household_items(d, household_no, household_view_items, false, &members, err))
 		return -1;
 	if (json_array_size(members) == 0) {
 		json_decref(members);
@@ -594,16 +636,9 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 
 int registry_support_measure(door *d, const char *addressee_no, bool on, at_error *err)
 {
-	if (!reg_is_addressee_no(addressee_no))
-		return at_fail(err, 400, AT_E_INVALID, "addressee_no",
-			       "addressee_no must be an addressee number (宛名番号) of exactly 10 digits");
 	int64_t rid = 0;
-	int r = reg_record_id(d, addressee_no, &rid, err);
-	if (r < 0)
+	if (resident_record_id(d, addressee_no, &rid, err))
 		return -1;
-	if (r == 1)
-		return at_fail(err, 404, AT_E_NOT_FOUND, "addressee_no",
-			       "no resident record has addressee number %s", addressee_no);
 	return door_set_support_measure(d, REGISTRY_FILE, rid, on, err);
 }
 

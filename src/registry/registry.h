@@ -39,6 +39,12 @@
  * after platform_open; idempotent. */
 int registry_migrate(store *s, at_error *err);
 
+/* The register's owner handle (door.h: only it writes REGISTRY_FILE), defined
+ * in registry_owner.c. registry_init registers it; call once at startup
+ * before any door is opened with it (idempotent). */
+extern const door_owner registry_owner;
+int registry_init(at_error *err);
+
 /* ---- Change events (異動) ---------------------------------------------
  * registry_event applies one event. `type` is one of:
  *   move_in             転入 (住基法22条), incl. from abroad
@@ -81,12 +87,21 @@ int registry_pending_decide(door *d, int64_t pending_id, bool approve, const cha
 /* ---- Views -------------------------------------------------------------- */
 /* The person's current record (door_read's shape) plus "household": the other
  * members' addressee numbers, names and relationships
- * ([{"addressee_no","name","name_kana","relationship"}]). */
+ * ([{"addressee_no","name","name_kana","relationship"}]) — read, and logged as
+ * seen, with those four items only. */
 int registry_person(door *d, const char *addressee_no, json_t **out, at_error *err);
 /* Every version of the person's record (door_history's shape). */
 int registry_person_history(door *d, const char *addressee_no, json_t **out, at_error *err);
+/* Who a resident is, for other businesses (tax notices, ...): the record
+ * (door_read's shape) with only `items` (NULL-terminated item ids; NULL: the
+ * identity items addressee_no, name, name_kana, birth_date, sex, postcode,
+ * address, address_supplement), no household. Only those are read and logged. */
+int registry_identity(door *d, const char *addressee_no, const char *const *items, json_t **out,
+		      at_error *err);
 /* The household's members (active records), householder first:
- * {"household_no", "members": [door_read-shaped records]}; 404 when none. */
+ * {"household_no", "members": [door_read-shaped records]}; 404 when none.
+ * Each member carries (and is logged with) only the items the household view
+ * shows: addressee_no, name, name_kana, birth_date, sex, relationship. */
 int registry_household(door *d, const char *household_no, json_t **out, at_error *err);
 
 /* ---- Search ------------------------------------------------------------- *

@@ -799,7 +799,8 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 	if (!cfg || !cfg->data_dir || !cfg->kr)
 		return at_fail(err, 500, AT_E_INTERNAL, "", "server_start needs a data directory and a key ring");
 	listen_addr la;
-	if (parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &la, err))
+	if (registry_init(err) || tax_init(err) ||   /* the modules' owner handles (door.h) */
+	    parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &la, err))
 		return -1;
 	unsigned threads = cfg->threads ? cfg->threads : 4;
 	unsigned timeout = cfg->timeout_s ? cfg->timeout_s : 30;

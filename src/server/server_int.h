@@ -152,6 +152,8 @@ void srv_operation(req *r, char *out, size_t n);
 
 /* door_open with r's context; error fields renamed to the header names. */
 int srv_open_door(req *r, door_mode mode, door **d, at_error *err);
+/* srv_open_door for a module: a door only owner's files may be written through. */
+int srv_open_door_owner(req *r, const door_owner *owner, door_mode mode, door **d, at_error *err);
 
 /* ---- Request helpers (server.c) ----------------------------------------- */
 /* A query parameter, or NULL when absent. The dispatcher has already

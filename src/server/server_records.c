@@ -15,7 +15,12 @@
 
 int srv_open_door(req *r, door_mode mode, door **d, at_error *err)
 {
-	if (door_open(r->s, r->kr, &r->ctx, mode, d, err) == 0)
+	return srv_open_door_owner(r, NULL, mode, d, err);
+}
+
+int srv_open_door_owner(req *r, const door_owner *owner, door_mode mode, door **d, at_error *err)
+{
+	if (door_open_owner(r->s, r->kr, &r->ctx, mode, owner, d, err) == 0)
 		return 0;
 	/* The door names its context fields; over HTTP they are the headers. */
 	if (!strcmp(err->field, "business"))
@@ -94,7 +99,7 @@ int h_record_history(req *r, at_error *err)
 		door_abort(d);
 		return -1;
 	}
-	/* door.h describes a list of versions; door.c gives the record with a
+	/* door.h describes a list of versions; door_records.c gives the record with a
 	 * "versions" member. Answer the object shape either way. */
 	if (json_is_array(versions))
 		versions = json_pack("{s:o}", "versions", versions);
@@ -205,13 +210,14 @@ static int decide(req *r, bool approve, at_error *err)
 	    jv_string(r->json, "", "note", false, SRV_REASON_MAX, &note, err))
 		return -1;
 	door *d;
-	if (srv_open_door(r, DOOR_WRITE, &d, err))
-		return -1;
 	/* The register's own acts owe outbox rows on approval, so its pending
-	 * changes are decided through it (registry.h); others by the door. */
-	int rc = strcmp(r->ctx.business, REGISTRY_BUSINESS)
-			 ? door_pending_decide(d, r->id, approve, note, err)
-			 : registry_pending_decide(d, r->id, approve, note, err);
+	 * changes are decided through it (registry.h), in a door it owns; others
+	 * by the door alone, which refuses a file some module owns. */
+	bool reg = !strcmp(r->ctx.business, REGISTRY_BUSINESS);
+	if (srv_open_door_owner(r, reg ? &registry_owner : NULL, DOOR_WRITE, &d, err))
+		return -1;
+	int rc = reg ? registry_pending_decide(d, r->id, approve, note, err)
+		     : door_pending_decide(d, r->id, approve, note, err);
 	if (rc) {
 		door_abort(d);
 		return -1;

@@ -59,7 +59,7 @@ static int reg_open(req *r, door_mode mode, door **d, at_error *err)
 		srv_audit_refusal(r, "", AUDIT_DENIED, err);
 		return -1;
 	}
-	return srv_open_door(r, mode, d, err);
+	return srv_open_door_owner(r, &registry_owner, mode, d, err);
 }
 
 /* Commit and answer with out (owned); nothing is answered if the commit fails. */

@@ -69,7 +69,7 @@ static int require_tax(req *r, at_error *err)
 
 static int tax_open(req *r, door_mode mode, door **d, at_error *err)
 {
-	return require_tax(r, err) ? -1 : srv_open_door(r, mode, d, err);
+	return require_tax(r, err) ? -1 : srv_open_door_owner(r, &tax_owner, mode, d, err);
 }
 
 static int fiscal_year_q(req *r, int *fy, at_error *err)

@@ -53,6 +53,13 @@
 /* The module's tables. Call once at start after platform_open; idempotent. */
 int tax_migrate(store *s, at_error *err);
 
+/* The tax module's owner handle (door.h), defined in tax_owner.c. Its file
+ * (individual_resident_tax) is kept in the module's own tables, so the door
+ * holds no records of it for anyone; the handle says which module is acting.
+ * tax_init registers it: once at startup (idempotent). */
+extern const door_owner tax_owner;
+int tax_init(at_error *err);
+
 /* ---- The roll (課税対象者) --------------------------------------------- *
  * Build the roll of fiscal_year from the resident register: every person
  * whose record shows residence here on January 1 of fiscal_year (住民登録,

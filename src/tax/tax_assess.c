@@ -47,7 +47,7 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
 #endif
 	for (;;) {
 		door *d = NULL;
-		if (door_open(s, kr, ctx, DOOR_WRITE, &d, err))
+		if (door_open_owner(s, kr, ctx, DOOR_WRITE, &tax_owner, &d, err))
 			goto out;
 		store *ds = door_store(d);
 		char cursor[16] = "";

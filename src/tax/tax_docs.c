@@ -81,11 +81,18 @@ static int load_latest(door *d, const tax_law *law, int fy, const char *ano, lat
 	return 0;
 }
 
-/* Name and address: from the register (through the door, audited); a
- * non-resident taxpayer (住登外) is not in the register, so from the sealed
- * document that put them on the roll. */
-static int identity(door *d, const keyring *kr, int fy, const char *ano, json_t **out,
-		    at_error *err)
+/* What the documents print of a taxpayer (documents/tax_notice.h): the
+ * decision notice and the certificate print the taxpayer; the employer's
+ * list prints each employee's name only. */
+static const char *const printed_taxpayer[] = {"name", "name_kana", "address", "birth_date", NULL};
+static const char *const printed_employee[] = {"name", "name_kana", NULL};
+
+/* Name and address: from the register (through the door, audited: only the
+ * taxpayer and only the items `printed` — registry_identity); a non-resident
+ * taxpayer (住登外) is not in the register, so from the sealed document that
+ * put them on the roll. */
+static int identity(door *d, const keyring *kr, int fy, const char *ano,
+		    const char *const *printed, json_t **out, at_error *err)
 {
 	*out = NULL;
 	store_stmt *st = store_prepare(door_store(d),
@@ -101,7 +108,7 @@ static int identity(door *d, const keyring *kr, int fy, const char *ano, json_t 
 		return -1;
 	if (!nonresident) {
 		json_t *p = NULL;
-		if (registry_person(d, ano, &p, err))
+		if (registry_identity(d, ano, printed, &p, err))
 			return -1;
 		json_t *items = json_object_get(p, "items");
 		*out = json_pack("{s:O*,s:O*,s:O*,s:O*,s:s}", "name", json_object_get(items, "name"),
@@ -287,7 +294,7 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
 	json_t *who = NULL, *doc = NULL;
 	int rc = -1;
 	if (load_latest(d, law, fiscal_year, addressee_no, &l, err) ||
-	    identity(d, kr, fiscal_year, addressee_no, &who, err))
+	    identity(d, kr, fiscal_year, addressee_no, printed_taxpayer, &who, err))
 		goto out;
 	doc = doc_top(d, kind, fiscal_year, err);
 	if (!doc)
@@ -454,7 +461,7 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 		revised = revised || (rows[i].version > 1 && rows[i].diff);
 	for (size_t i = 0; i < n; i++) {
 		json_t *who = NULL;
-		if (identity(d, kr, fiscal_year, rows[i].ano, &who, err))
+		if (identity(d, kr, fiscal_year, rows[i].ano, printed_employee, &who, err))
 			goto out;
 		int64_t sum;
 		json_t *m = monthly(rows[i].schedule, &sum);

@@ -21,4 +21,21 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci could not install playwright-core"
 	echo "$want" >"$stamp"
 fi
-exec node "$here/t-counter.mjs"
+# Chromium's SingletonSocket lives under TMPDIR and a Unix socket path has at
+# most 108 bytes, so the browser gets a short temp dir of its own, not one
+# under the build tree (whose length is the checkout's). Removed on exit.
+ATENA_BROWSER_TMP=$(mktemp -d /tmp/atb.XXXXXX) || fail "cannot create a temp dir under /tmp"
+export ATENA_BROWSER_TMP
+node_pid=
+cleanup() {
+	[ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
+	rm -rf "$ATENA_BROWSER_TMP"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+node "$here/t-counter.mjs" &
+node_pid=$!
+wait "$node_pid"
+rc=$?
+node_pid=
+exit $rc

@@ -16,7 +16,8 @@
  * uncaught error; My Number never appears in the result list.
  *
  * Environment: ATENA_BIN (the binary), ATENA_TEST_TMP (scratch space; the
- * screenshots are kept there), ATENA_CHROMIUM (default /usr/bin/chromium).
+ * screenshots are kept there), ATENA_CHROMIUM (default /usr/bin/chromium),
+ * ATENA_BROWSER_TMP (a short temp dir for chromium; run.sh sets it).
  * Prints "N passed, M failed" and exits non-zero on any failure.
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -61,8 +62,13 @@ const WORK = mkdtempSync(join(TMPROOT, 'browser-'));
 const DATA = join(WORK, 'data');
 const SHOTS = join(TMPROOT, 'browser-shots');
 mkdirSync(SHOTS, { recursive: true });
-/* playwright gives chromium a fresh --user-data-dir under the temp dir. */
-process.env.TMPDIR = WORK;
+/* playwright gives chromium a fresh --user-data-dir under the temp dir, and
+ * chromium puts its SingletonSocket there: a Unix socket path has at most 108
+ * bytes, so the temp dir is a short one under /tmp whatever the checkout path
+ * (run.sh makes it and removes it; run directly, this makes its own). */
+const OWN_BROWSER_TMP = !process.env.ATENA_BROWSER_TMP;
+const BROWSER_TMP = process.env.ATENA_BROWSER_TMP || mkdtempSync('/tmp/atb.');
+process.env.TMPDIR = BROWSER_TMP;
 
 /* ---- The binary ------------------------------------------------------------- */
 
@@ -641,6 +647,7 @@ function cleanup() {
 	if (server && server.exitCode === null) server.kill('SIGTERM');
 	try {
 		rmSync(WORK, { recursive: true, force: true });
+		if (OWN_BROWSER_TMP) rmSync(BROWSER_TMP, { recursive: true, force: true });
 	} catch {
 		/* left for the next run's temp cleanup */
 	}

@@ -19,6 +19,22 @@ expect_rc "init" 0 atena init --data "$DATA" --municipality 131105
 check "key file outside the database, mode 600" test "$(stat -c %a "$DATA/keys.json")" = 600
 expect_rc "init twice refused" 1 atena init --data "$DATA" --municipality 131105
 expect_rc "unknown flag" 2 atena init --data "$DATA" --municpality 131105
+# init creates missing parents, mode 0700 (issue 8 §7)
+expect_rc "init with missing parents" 0 atena init --data "$WORK/new/a/b" --municipality 131105
+check "init created the database under new parents" test -e "$WORK/new/a/b/atena.db"
+expect_eq "created parents are mode 700" \
+	"$(stat -c %a "$WORK/new" "$WORK/new/a" "$WORK/new/a/b" | tr '\n' ' ')" "700 700 700 "
+# audit --help without a subcommand prints help and opens nothing (issue 8 §7)
+ATENA_DATA=$WORK/absent expect_rc "audit --help" 0 atena audit --help
+check "audit --help prints the usage" grep -q '^usage: atena audit verify' "$WORK/out"
+check "audit --help says nothing on stderr" test ! -s "$WORK/err"
+check "audit --help created nothing" test ! -e "$WORK/absent"
+ATENA_DATA=$WORK/absent expect_rc "audit without a subcommand" 2 atena audit
+check "audit without a subcommand prints the usage" grep -q '^usage: atena audit' "$WORK/out"
+# a missing data directory: one sentence, not the message formatted into itself (issue 8 §7)
+expect_rc "audit verify of a missing data directory" 2 atena audit verify --data "$WORK/absent"
+expect_eq "the error says it once" "$(grep -o 'is not an Atena data directory' "$WORK/err" | wc -l)" 1
+check "the error gives the store's reason" grep -q ': cannot open the database .*absent/atena.db' "$WORK/err"
 export ATENA_DATA=$DATA   # the default for --data from here on
 
 # ---- users

@@ -170,7 +170,7 @@ static void test_declarations_loaded(void)
 			tf = f;
 	CHECK(tf != NULL);
 	json_t *items = json_object_get(tf, "items");
-	CHECK_INT(json_array_size(items), 8);
+	CHECK_INT(json_array_size(items), 13);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(items, 0), "name_ja")), "個人番号");
 	json_decref(all);
 	/* Reloading is idempotent. */
@@ -183,7 +183,7 @@ static void test_declaration_validation(void)
 	/* My Number not encrypted */
 	const char *bad1 = "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"permissions\":[],"
 			   "\"files\":[{\"id\":\"f\",\"name_ja\":\"F\",\"business\":\"test_business\","
-			   "\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+			   "\"owner\":null,\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
 			   "\"items\":[{\"id\":\"mn\",\"name_ja\":\"個人番号\",\"type\":\"my_number\","
 			   "\"class\":\"my_number\",\"encrypted\":false}]}]}";
 	CHECK(decl_validate(bad1, "bad1", &e) == -1);
@@ -191,7 +191,7 @@ static void test_declaration_validation(void)
 	/* Unknown type */
 	const char *bad2 = "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"permissions\":[],"
 			   "\"files\":[{\"id\":\"f\",\"name_ja\":\"F\",\"business\":\"test_business\","
-			   "\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+			   "\"owner\":null,\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
 			   "\"items\":[{\"id\":\"a\",\"name_ja\":\"A\",\"type\":\"money\","
 			   "\"class\":\"general\",\"encrypted\":false}]}]}";
 	CHECK(decl_validate(bad2, "bad2", &e) == -1);
@@ -873,6 +873,500 @@ static void test_key_rotation(void)
 	CHECK(rep.ok);
 }
 
+/* ---- owner modules (door.h) ---- */
+
+/* A module's handle, as a module defines it in its own folder. */
+static const door_owner owner_a = {.module = "ownertest"};
+static const door_owner lookalike = {.module = "ownertest"};
+static const door_owner other_mod = {.module = "othermod"};
+
+static const char owned_decl[] =
+	"{\"module\":\"ownertest\",\"version\":1,\"businesses\":[],"
+	"\"files\":[{\"id\":\"owned_file\",\"name_ja\":\"所有ファイル\",\"business\":\"test_business\","
+	"\"owner\":\"ownertest\",\"description\":\"d\",\"four_eyes\":[\"correct\"],"
+	"\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+	"\"items\":[{\"id\":\"name\",\"name_ja\":\"氏名\",\"type\":\"text\",\"class\":\"basic4\","
+	"\"encrypted\":false,\"indexed\":true}]},"
+	"{\"id\":\"kept_file\",\"name_ja\":\"独自管理ファイル\",\"business\":\"test_business\","
+	"\"owner\":\"ownertest\",\"own_tables\":true,\"description\":\"d\","
+	"\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+	"\"items\":[{\"id\":\"name\",\"name_ja\":\"氏名\",\"type\":\"text\",\"class\":\"basic4\","
+	"\"encrypted\":false,\"indexed\":true}]}],"
+	"\"permissions\":[{\"business\":\"test_business\",\"file\":\"owned_file\",\"access\":\"update\",\"items\":\"*\"},"
+	"{\"business\":\"test_business\",\"file\":\"kept_file\",\"access\":\"update\",\"items\":\"*\"}]}";
+
+static size_t owned_count(const char *name)
+{
+	door_ctx c = ctx("clerk1", "test_business", "確認");
+	door *d;
+	at_error e;
+	json_t *res = NULL;
+	size_t n = 999;
+	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+		return n;
+	if (door_find(d, "owned_file", "name", name, DOOR_EXACT, 50, &res, &e) == 0)
+		n = json_array_size(res);
+	json_decref(res);
+	door_commit(d, &e);
+	return n;
+}
+
+static void test_owner_handles(void)
+{
+	at_error e = {0};
+	CHECK(door_register_owner(&owner_a, &e) == 0);
+	CHECK(door_register_owner(&owner_a, &e) == 0);        /* the same handle again: fine */
+	CHECK(door_register_owner(&lookalike, &e) == -1);     /* a second handle for the module */
+	CHECK_INT(e.status, 409);
+	CHECK(door_register_owner(&other_mod, &e) == 0);
+	CHECK(decl_load(S, owned_decl, "ownertest.json", &e) == 0);
+
+	door_ctx c = ctx("clerk1", "test_business", "登録");
+	door *d = NULL;
+	/* A handle that was never registered is not a handle. */
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &lookalike, &d, &e) == -1);
+	CHECK_INT(e.status, 500);
+
+	/* The generic door (no owner) may not create in an owned file: 403,
+	 * audited after the abort, nothing stored. */
+	int64_t denied0 = count_events("create", AUDIT_DENIED);
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	json_t *items = json_pack("{s:s}", "name", "所有 太郎");
+	int64_t id = 0;
+	CHECK(door_create(d, "owned_file", "0000000501", items, &id, &e) == -1);
+	CHECK_INT(e.status, 403);
+	CHECK_STR(e.code, "not_owner");
+	door_abort(d);
+	CHECK_INT(count_events("create", AUDIT_DENIED), denied0 + 1);
+	CHECK_INT(owned_count("所有 太郎"), 0);
+	/* Another module's handle is refused the same way. */
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &other_mod, &d, &e) == 0);
+	CHECK(door_create(d, "owned_file", "0000000501", items, &id, &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	door_abort(d);
+	CHECK_INT(owned_count("所有 太郎"), 0);
+
+	/* The owner writes. */
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &owner_a, &d, &e) == 0);
+	CHECK(door_create(d, "owned_file", "0000000501", items, &id, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(items);
+	CHECK_INT(owned_count("所有 太郎"), 1);
+
+	/* change, remove, support measure through the generic door: refused. */
+	json_t *ch = json_pack("{s:s}", "name", "所有 次郎");
+	int64_t pid = 0;
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_change(d, "owned_file", id, ch, "change", DOOR_NOTIFIED, &pid, &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	CHECK(door_remove(d, "owned_file", id, "転出", &pid, &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	CHECK(door_set_support_measure(d, "owned_file", id, true, &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	door_abort(d);
+	CHECK_INT(owned_count("所有 太郎"), 1);
+	CHECK_INT(owned_count("所有 次郎"), 0);
+	/* Reads stay open to the business: the generic routes serve reads. */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	json_t *rec = NULL;
+	CHECK(door_read(d, "owned_file", id, &rec, &e) == 0);
+	json_decref(rec);
+	door_commit(d, &e);
+
+	/* A held correction is decided only through the owner's door. */
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &owner_a, &d, &e) == 0);
+	CHECK(door_update(d, "owned_file", id, ch, &pid, &e) == 1);
+	CHECK(door_commit(d, &e) == 0);
+	door_ctx c2 = ctx("clerk2", "test_business", "確認");
+	int64_t denied_a = count_events("approve", AUDIT_DENIED);
+	CHECK(door_open(S, KR, &c2, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, true, "ok", &e) == -1);
+	CHECK_STR(e.code, "not_owner");
+	door_abort(d);
+	CHECK_INT(count_events("approve", AUDIT_DENIED), denied_a + 1);
+	CHECK_INT(owned_count("所有 次郎"), 0);
+	CHECK(door_open_owner(S, KR, &c2, DOOR_WRITE, &owner_a, &d, &e) == 0);
+	CHECK(door_pending_decide(d, pid, true, "ok", &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(owned_count("所有 次郎"), 1);
+	json_decref(ch);
+
+	/* A file kept in its owner's own tables has no door records at all. */
+	items = json_pack("{s:s}", "name", "独自 花子");
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &owner_a, &d, &e) == 0);
+	CHECK(door_create(d, "kept_file", "0000000502", items, &id, &e) == -1);
+	CHECK_INT(e.status, 403);
+	CHECK_STR(e.code, "owner_tables");
+	door_abort(d);
+	json_decref(items);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	json_t *res = NULL;
+	CHECK(door_find(d, "kept_file", "name", "独自 花子", DOOR_EXACT, 5, &res, &e) == -1);
+	CHECK_STR(e.code, "owner_tables");
+	door_abort(d);
+
+	/* The declaration says who owns what. */
+	json_t *all = NULL;
+	CHECK(decl_export(S, &all, &e) == 0);
+	size_t i;
+	json_t *f;
+	int seen = 0;
+	json_array_foreach(json_object_get(all, "files"), i, f) {
+		const char *fid = json_string_value(json_object_get(f, "id"));
+		if (!strcmp(fid, "kept_file")) {
+			CHECK_STR(json_string_value(json_object_get(f, "owner")), "ownertest");
+			CHECK(json_is_true(json_object_get(f, "own_tables")));
+			seen++;
+		} else if (!strcmp(fid, "test_file")) {
+			CHECK(json_is_null(json_object_get(f, "owner")));
+			CHECK(json_is_false(json_object_get(f, "own_tables")));
+			seen++;
+		}
+	}
+	CHECK_INT(seen, 2);
+	json_decref(all);
+}
+
+/* A one-file declaration around the given items JSON and extra file keys. */
+static char *one_file_decl(const char *file_extra, const char *items)
+{
+	strbuf b = STRBUF_INIT;
+	sb_init(&b);
+	sb_addf(&b, "{\"module\":\"x\",\"version\":1,\"businesses\":[],\"permissions\":[],"
+		    "\"files\":[{\"id\":\"f\",\"name_ja\":\"F\",\"business\":\"test_business\","
+		    "%s\"description\":\"d\",\"retention\":{\"removed_years\":1,\"citation\":\"c\"},"
+		    "\"items\":[%s]}]}", file_extra, items);
+	return b.buf;
+}
+
+static void test_owner_declared(void)
+{
+	at_error e = {0};
+	static const char item[] = "{\"id\":\"a\",\"name_ja\":\"A\",\"type\":\"text\","
+				   "\"class\":\"general\",\"encrypted\":false}";
+	char *doc = one_file_decl("", item);   /* no owner at all */
+	CHECK(decl_validate(doc, "x.json", &e) == -1);
+	CHECK_STR(e.field, "files[0].owner");
+	free(doc);
+	doc = one_file_decl("\"owner\":\"Reg istry\",", item);
+	CHECK(decl_validate(doc, "x.json", &e) == -1);
+	CHECK_STR(e.field, "files[0].owner");
+	free(doc);
+	doc = one_file_decl("\"owner\":null,\"own_tables\":true,", item);
+	CHECK(decl_validate(doc, "x.json", &e) == -1);
+	CHECK_STR(e.field, "files[0].owner");
+	free(doc);
+	doc = one_file_decl("\"owner\":\"x\",\"own_table\":true,", item);
+	CHECK(decl_validate(doc, "x.json", &e) == -1);
+	CHECK_STR(e.code, "unknown_field");
+	free(doc);
+	doc = one_file_decl("\"owner\":\"x\",\"own_tables\":true,", item);
+	CHECK(decl_validate(doc, "x.json", &e) == 0);
+	free(doc);
+}
+
+/* The door holds 256 items of a file: a larger declaration is refused at
+ * load, naming the file and the limit, and nothing of it is stored. */
+static void test_item_cap(void)
+{
+	at_error e = {0};
+	strbuf items = STRBUF_INIT;
+	sb_init(&items);
+	for (int i = 0; i < 257; i++)
+		sb_addf(&items, "%s{\"id\":\"i%d\",\"name_ja\":\"項目%d\",\"type\":\"text\","
+				"\"class\":\"general\",\"encrypted\":false}", i ? "," : "", i, i);
+	char *doc = one_file_decl("\"owner\":null,", items.buf);
+	/* id "f" is unused by every other test: give it a name of its own */
+	CHECK(decl_load(S, doc, "big.json", &e) == -1);
+	CHECK_STR(e.field, "files[0]");
+	CHECK(strstr(e.message, "big.json") != NULL);
+	CHECK(strstr(e.message, "257 items") != NULL);
+	CHECK(strstr(e.message, "at most 256") != NULL);
+	CHECK(!decl_file_exists(S, "f"));
+	free(doc);
+	/* 256 is the limit, not one less. */
+	sb_reset(&items);
+	for (int i = 0; i < 256; i++)
+		sb_addf(&items, "%s{\"id\":\"i%d\",\"name_ja\":\"項目%d\",\"type\":\"text\","
+				"\"class\":\"general\",\"encrypted\":false}", i ? "," : "", i, i);
+	doc = one_file_decl("\"owner\":null,", items.buf);
+	CHECK(decl_validate(doc, "big.json", &e) == 0);
+	free(doc);
+	sb_release(&items);
+}
+
+/* test.json is a test declaration: a database made without the test
+ * variable (as every production build is) has the real files only. */
+static void test_test_declarations_not_built_in(void)
+{
+	char d2[600];
+	const char *tmp = getenv("ATENA_TEST_TMP");
+	snprintf(d2, sizeof d2, "%s/policy2-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(d2)) {
+		CHECK(0);
+		return;
+	}
+	strcat(d2, "/data");
+	char *saved = getenv("ATENA_TEST_DECLARATIONS") ? strdup(getenv("ATENA_TEST_DECLARATIONS")) : NULL;
+	unsetenv("ATENA_TEST_DECLARATIONS");
+	at_error e = {0};
+	store *s2 = NULL;
+	keyring *k2 = NULL;
+	CHECK(platform_init(d2, "131105", &e) == 0);
+	CHECK(platform_open(d2, &s2, &k2, &e) == 0);
+	if (s2) {
+		CHECK(!decl_business_exists(s2, "test_business"));
+		CHECK(!decl_file_exists(s2, "test_file"));
+		CHECK(decl_file_exists(s2, "resident_register"));
+		CHECK(decl_file_exists(s2, "individual_resident_tax"));
+		store_close(s2);
+	}
+	keyring_free(k2);
+	if (saved) {
+		setenv("ATENA_TEST_DECLARATIONS", saved, 1);
+		free(saved);
+	}
+	CHECK(decl_business_exists(S, "test_business"));   /* the test database has it */
+}
+
+/* ---- value rules declared with the item (decl.h) ---- */
+
+/* Create a test_file record with items (JSON text); 0 or the error's field. */
+static const char *try_create(const char *json, at_error *e)
+{
+	door_ctx c = ctx("clerk1", "test_business", "登録");
+	door *d;
+	json_error_t je;
+	json_t *items = json_loads(json, 0, &je);
+	int64_t id = 0;
+	if (!items || door_open(S, KR, &c, DOOR_WRITE, &d, e))
+		return "(setup)";
+	int rc = door_create(d, "test_file", "0000000601", items, &id, e);
+	json_decref(items);
+	if (rc) {
+		door_abort(d);
+		return e->field;
+	}
+	return door_commit(d, e) ? "(commit)" : NULL;
+}
+
+static void test_value_rules(void)
+{
+	at_error e = {0};
+	int64_t made0 = count_events("create", AUDIT_OK);
+	/* A code list: sex "1"/"2" only. */
+	CHECK_STR(try_create("{\"name\":\"規則 一\",\"sex_code\":\"9\"}", &e), "items.sex_code");
+	CHECK_INT(e.status, 400);
+	CHECK(strstr(e.message, "1 (男), 2 (女)") != NULL);
+	CHECK(try_create("{\"name\":\"規則 一\",\"sex_code\":\"2\"}", &e) == NULL);
+	/* An integer code list. */
+	CHECK_STR(try_create("{\"name\":\"規則 二\",\"rank\":3}", &e), "items.rank");
+	CHECK(try_create("{\"name\":\"規則 二\",\"rank\":1}", &e) == NULL);
+	/* The municipality code's check digit (131105 目黒区; 131106 is not one). */
+	CHECK_STR(try_create("{\"name\":\"規則 三\",\"municipality_code\":\"131106\"}", &e),
+		  "items.municipality_code");
+	CHECK(try_create("{\"name\":\"規則 三\",\"municipality_code\":\"131105\"}", &e) == NULL);
+	/* A pattern. */
+	CHECK_STR(try_create("{\"name\":\"規則 四\",\"postcode\":\"1530061\"}", &e), "items.postcode");
+	CHECK(strstr(e.message, "pattern") != NULL);
+	CHECK(try_create("{\"name\":\"規則 四\",\"postcode\":\"153-0061\"}", &e) == NULL);
+	/* A minimum length, counted in characters, not bytes. */
+	CHECK_STR(try_create("{\"name\":\"規則 五\",\"nickname\":\"太\"}", &e), "items.nickname");
+	CHECK(try_create("{\"name\":\"規則 五\",\"nickname\":\"太郎\"}", &e) == NULL);
+	/* No future birth date: today (JST) is fine, tomorrow is not. */
+	at_date today = date_today();
+	char t[11], tm[11], j[200];
+	date_format(today, t);
+	date_format(date_from_days(date_to_days(today) + 1), tm);
+	snprintf(j, sizeof j, "{\"name\":\"規則 六\",\"birth_date\":\"%s\"}", tm);
+	CHECK_STR(try_create(j, &e), "items.birth_date");
+	snprintf(j, sizeof j, "{\"name\":\"規則 六\",\"birth_date\":\"%s\"}", t);
+	CHECK(try_create(j, &e) == NULL);
+	/* Exactly the six good ones were made. */
+	CHECK_INT(count_events("create", AUDIT_OK), made0 + 6);
+	/* A change is held to the same rules (null still clears). */
+	int64_t id = find_one("name", "規則 一");
+	door_ctx c = ctx("clerk1", "test_business", "届出");
+	door *d;
+	int64_t pid = 0;
+	json_t *ch = json_pack("{s:s}", "sex_code", "3");
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_change(d, "test_file", id, ch, "change", DOOR_NOTIFIED, &pid, &e) == -1);
+	CHECK_STR(e.field, "items.sex_code");
+	json_decref(ch);
+	ch = json_pack("{s:n}", "sex_code");
+	CHECK(door_change(d, "test_file", id, ch, "change", DOOR_NOTIFIED, &pid, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(ch);
+	/* The declarations API gives the rules (the screens' code lists). */
+	json_t *all = NULL;
+	CHECK(decl_export(S, &all, &e) == 0);
+	size_t i, k;
+	json_t *f, *it;
+	const char *label = NULL, *check = NULL;
+	json_array_foreach(json_object_get(all, "files"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "id")), "test_file"))
+			continue;
+		json_array_foreach(json_object_get(f, "items"), k, it) {
+			const char *iid = json_string_value(json_object_get(it, "id"));
+			if (!strcmp(iid, "sex_code"))
+				label = json_string_value(json_object_get(json_object_get(it, "codes"), "2"));
+			if (!strcmp(iid, "municipality_code"))
+				check = json_string_value(json_object_get(it, "check"));
+		}
+	}
+	CHECK_STR(label, "女");
+	CHECK_STR(check, "municipality_code");
+	json_decref(all);
+}
+
+/* A rule that could never hold, or never apply, is refused at load. */
+static void test_rule_declarations(void)
+{
+	static const struct {
+		const char *item, *field;
+	} bad[] = {
+		{"\"type\":\"digits:1\",\"codes\":{\"12\":\"x\"}", "files[0].items[0].codes"},
+		{"\"type\":\"digits:1\",\"codes\":{}", "files[0].items[0].codes"},
+		{"\"type\":\"text\",\"codes\":{\"1\":\"\"}", "files[0].items[0].codes"},
+		{"\"type\":\"integer\",\"codes\":{\"a\":\"x\"}", "files[0].items[0].codes"},
+		{"\"type\":\"date\",\"codes\":{\"1\":\"x\"}", "files[0].items[0].codes"},
+		{"\"type\":\"digits:5\",\"check\":\"municipality_code\"", "files[0].items[0].check"},
+		{"\"type\":\"digits:6\",\"check\":\"luhn\"", "files[0].items[0].check"},
+		{"\"type\":\"text\",\"pattern\":\"[a-\"", "files[0].items[0].pattern"},
+		{"\"type\":\"boolean\",\"pattern\":\"x\"", "files[0].items[0].pattern"},
+		{"\"type\":\"text\",\"max\":5,\"min\":6", "files[0].items[0].min"},
+		{"\"type\":\"integer\",\"min\":2", "files[0].items[0].min"},
+		{"\"type\":\"text\",\"not_future\":true", "files[0].items[0].not_future"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char item[300];
+		snprintf(item, sizeof item, "{\"id\":\"a\",\"name_ja\":\"A\",%s,\"class\":\"general\","
+					    "\"encrypted\":false}", bad[i].item);
+		char *doc = one_file_decl("\"owner\":null,", item);
+		at_error e = {0};
+		CHECK_INT(decl_validate(doc, "rules.json", &e), -1);
+		CHECK_STR(e.field, bad[i].field);
+		free(doc);
+	}
+	/* and each kind, well declared, loads */
+	char *doc = one_file_decl("\"owner\":null,",
+		"{\"id\":\"a\",\"name_ja\":\"A\",\"type\":\"digits:6\",\"check\":\"municipality_code\","
+		"\"codes\":{\"131105\":\"目黒区\"},\"pattern\":\"^13\",\"class\":\"general\",\"encrypted\":false},"
+		"{\"id\":\"b\",\"name_ja\":\"B\",\"type\":\"kana\",\"min\":2,\"class\":\"general\",\"encrypted\":false},"
+		"{\"id\":\"c\",\"name_ja\":\"C\",\"type\":\"date\",\"not_future\":true,\"class\":\"general\",\"encrypted\":false}");
+	at_error e = {0};
+	CHECK(decl_validate(doc, "rules.json", &e) == 0);
+	free(doc);
+}
+
+/* ---- item projection (door_read_items, door_search_items) ---- */
+
+/* The items of the last event about subject. */
+static char *last_items(const char *subject, const char *op)
+{
+	audit_filter f = {.subject = subject, .limit = 1000};
+	json_t *evs = NULL;
+	at_error e;
+	char *out = NULL;
+	if (audit_query(S, &f, &evs, &e))
+		return NULL;
+	size_t i;
+	json_t *ev;
+	json_array_foreach(evs, i, ev)
+		if (!strcmp(json_string_value(json_object_get(ev, "operation")), op)) {
+			free(out);
+			out = strdup(json_string_value(json_object_get(ev, "items")));
+		}
+	json_decref(evs);
+	return out;
+}
+
+static void test_projection(void)
+{
+	at_error e = {0};
+	int64_t id = create_person("0000000701", "72345678901", "射影 一郎", "シャエイ イチロウ",
+				   "1970-01-01");
+	CHECK(id > 0);
+	door_ctx c = ctx("clerk1", "test_business", "本人確認");
+	door *d;
+	json_t *r = NULL;
+	static const char *const two[] = {"name", "birth_date", NULL};
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, two, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *items = json_object_get(r, "items");
+	CHECK_INT(json_object_size(items), 2);
+	CHECK_STR(json_string_value(json_object_get(items, "name")), "射影 一郎");
+	CHECK(json_object_get(items, "my_number") == NULL);
+	CHECK(json_object_get(items, "special_note") == NULL);   /* not even decrypted */
+	json_decref(r);
+	char *seen = last_items("0000000701", "read");
+	CHECK_STR(seen, "name,birth_date");
+	free(seen);
+	/* An item the business may not view is neither returned nor logged. */
+	static const char *const with_note[] = {"name", "special_note", NULL};
+	door_ctx cv = ctx("viewer", "test_viewer", "確認");
+	CHECK(door_open(S, KR, &cv, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, with_note, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(json_object_size(json_object_get(r, "items")), 1);
+	json_decref(r);
+	seen = last_items("0000000701", "read");
+	CHECK_STR(seen, "name");
+	free(seen);
+	/* A search result carries and logs only the projection. */
+	door_criterion cr = {.item = "name", .value = "射影 一郎", .match = DOOR_EXACT};
+	static const char *const kana[] = {"name_kana", NULL};
+	json_t *res = NULL;
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_search_items(d, "test_file", &cr, 1, false, 10, kana, &res, NULL, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	items = json_object_get(json_array_get(res, 0), "items");
+	CHECK_INT(json_object_size(items), 1);
+	CHECK_STR(json_string_value(json_object_get(items, "name_kana")), "シャエイ イチロウ");
+	json_decref(res);
+	seen = last_items("0000000701", "search_result");
+	CHECK_STR(seen, "name_kana");
+	free(seen);
+	/* A projection names declared items, at least one. */
+	static const char *const none[] = {NULL};
+	static const char *const unknown[] = {"name", "shoe_size", NULL};
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, none, &r, &e) == -1);
+	CHECK_INT(e.status, 400);
+	CHECK(door_read_items(d, "test_file", id, unknown, &r, &e) == -1);
+	CHECK_STR(e.field, "items[1]");
+	CHECK(door_search_items(d, "test_file", &cr, 1, false, 10, unknown, &res, NULL, &e) == -1);
+	CHECK_STR(e.field, "items[1]");
+	door_abort(d);
+	/* History: each version with only the projection; the log names it. */
+	json_t *h = NULL;
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_history_items(d, "test_file", id, two, &h, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *v1 = json_array_get(json_object_get(h, "versions"), 0);
+	CHECK_INT(json_object_size(json_object_get(v1, "items")), 2);
+	json_decref(h);
+	seen = last_items("0000000701", "history");
+	CHECK_STR(seen, "name,birth_date");
+	free(seen);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_history(d, "test_file", id, &h, &e) == 0);   /* all: the log says so too */
+	CHECK(door_commit(d, &e) == 0);
+	json_decref(h);
+	seen = last_items("0000000701", "history");
+	CHECK(seen && strstr(seen, "special_note") && strstr(seen, "my_number"));
+	free(seen);
+	/* NULL is every item the business may view, as door_read. */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_read_items(d, "test_file", id, NULL, &r, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(json_object_get(json_object_get(r, "items"), "special_note") != NULL);
+	json_decref(r);
+}
+
 int main(void)
 {
 	at_error e;
@@ -896,6 +1390,13 @@ int main(void)
 	RUN(test_support_measure);
 	RUN(test_business_cannot_reach_declared_data);
 	RUN(test_key_rotation);
+	RUN(test_owner_handles);
+	RUN(test_owner_declared);
+	RUN(test_item_cap);
+	RUN(test_value_rules);
+	RUN(test_projection);
+	RUN(test_rule_declarations);
+	RUN(test_test_declarations_not_built_in);
 	store_close(S);
 	keyring_free(KR);
 	return test_report();

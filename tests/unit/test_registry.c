@@ -73,7 +73,7 @@ static int event_as(const char *staff, const char *type, json_t *body, json_t **
 	door_ctx c = ctx(staff, "異動届の受付");
 	door *d;
 	*res = NULL;
-	if (door_open(S, KR, &c, DOOR_WRITE, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_event(d, type, body, res, e);
 	json_decref(body);
@@ -112,7 +112,7 @@ static json_t *person(const char *ano)
 	door *d;
 	at_error e;
 	json_t *out = NULL;
-	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e))
 		return NULL;
 	if (registry_person(d, ano, &out, &e))
 		fprintf(stderr, "person %s: %s\n", ano, e.message);
@@ -132,7 +132,7 @@ static json_t *search(json_t *criteria)
 	door *d;
 	at_error e;
 	json_t *out = NULL;
-	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e))
 		return NULL;
 	if (registry_search(d, criteria, &out, &e))
 		fprintf(stderr, "search: %s: %s\n", e.field, e.message);
@@ -206,7 +206,7 @@ static void setup(void)
 	setenv("ATENA_FAKE_NOW", "1780282800", 1);   /* 2026-06-01 12:00 JST */
 	at_error e = {0};
 	if (platform_init(dir, "131075", &e) || platform_open(dir, &S, &KR, &e) ||
-	    registry_migrate(S, &e)) {
+	    registry_migrate(S, &e) || registry_init(&e)) {
 		fprintf(stderr, "setup: %s\n", e.message);
 		exit(1);
 	}
@@ -341,7 +341,7 @@ static void test_move_in(void)
 	door_ctx c = ctx("clerk1", "世帯の確認");
 	door *d;
 	json_t *hh = NULL;
-	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
 	CHECK(registry_household(d, "0000000001", &hh, &e) == 0);
 	json_t *members = json_object_get(hh, "members");
 	CHECK_INT(json_array_size(members), 3);
@@ -410,7 +410,7 @@ static void test_search(void)
 	door *d;
 	at_error e;
 	json_t *out = NULL;
-	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
 	json_t *q = J("{}");
 	CHECK(registry_search(d, q, &out, &e) == -1);
 	json_decref(q);
@@ -701,7 +701,7 @@ static void test_history(void)
 	door *d;
 	at_error e;
 	json_t *h = NULL;
-	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
 	CHECK(registry_person_history(d, "0000000004", &h, &e) == 0);
 	json_t *v = json_object_get(h, "versions");
 	/* move_in, in_ward_move (押上), in_ward_move (into household 3), death of 佐藤. */
@@ -924,7 +924,7 @@ static int decide(const char *staff, int64_t pid, bool approve, at_error *e)
 {
 	door_ctx c = ctx(staff, "職権記載の確認");
 	door *d;
-	if (door_open(S, KR, &c, DOOR_WRITE, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_pending_decide(d, pid, approve, "確認済み", e);
 	if (rc) {
@@ -1111,7 +1111,7 @@ static int certificate(json_t *req, json_t **out, at_error *e)
 	door_ctx c = ctx("clerk1", "住民票の写しの交付");
 	door *d;
 	*out = NULL;
-	if (door_open(S, KR, &c, DOOR_READ, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_certificate(d, req, out, e);
 	json_decref(req);
@@ -1260,7 +1260,7 @@ static void test_support_measure(void)
 	door_ctx c = ctx("clerk1", "支援措置の申出");
 	door *d;
 	/* 鈴木 一郎 (0000000004) asks for a support measure. */
-	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e) == 0);
 	CHECK(registry_support_measure(d, "0000000004", true, &e) == 0);
 	CHECK(door_commit(d, &e) == 0);
 	/* A view raises the alert. */
@@ -1288,7 +1288,7 @@ static void test_support_measure(void)
 	CHECK_INT(rc, 0);
 	json_decref(cert);
 	/* Cleared: the third party may have the basic facts again. */
-	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e) == 0);
 	CHECK(registry_support_measure(d, "0000000004", false, &e) == 0);
 	CHECK(door_commit(d, &e) == 0);
 	rc = certificate(J("{'kind':'juminhyo','addressee_no':'0000000006',"
@@ -1412,7 +1412,7 @@ static void test_move_in_join(void)
 	door_ctx c = ctx("clerk1", "検索");
 	door *d;
 	json_t *found = NULL;
-	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
 	CHECK(door_find(d, REGISTRY_FILE, "name_kana", "いとう", DOOR_PREFIX, 50, &found, &e) == 0);
 	CHECK_INT(json_array_size(found), 2);
 	json_decref(found);
@@ -1451,6 +1451,36 @@ static void test_outbox_durable(void)
 	json_decref(after);
 }
 
+/* The register's value rules are declared (declarations/registry.json) and
+ * held by the door, so even a write straight through the owner's door cannot
+ * store sex "9", a municipality code with a wrong check digit or a birth date
+ * in the future (issue 8 §6). */
+static void test_declared_rules_at_door(void)
+{
+	static const char *const bad[][2] = {
+		{"{\"name\":\"規則 太郎\",\"sex\":\"9\"}", "items.sex"},
+		{"{\"name\":\"規則 太郎\",\"municipality_code\":\"131106\"}", "items.municipality_code"},
+		{"{\"name\":\"規則 太郎\",\"previous_municipality_code\":\"131107\"}",
+		 "items.previous_municipality_code"},
+		{"{\"name\":\"規則 太郎\",\"birth_date\":\"2099-01-01\"}", "items.birth_date"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		door_ctx c = ctx("clerk1", "規則の確認");
+		door *d;
+		at_error e = {0};
+		json_error_t je;
+		json_t *items = json_loads(bad[i][0], 0, &je);
+		int64_t id = 0, pid = 0;
+		CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e) == 0);
+		CHECK_INT(door_create_as(d, REGISTRY_FILE, "0000099901", items, "create", DOOR_NOTIFIED,
+					 &id, &pid, &e), -1);
+		CHECK_INT(e.status, 400);
+		CHECK_STR(e.field, bad[i][1]);
+		door_abort(d);
+		json_decref(items);
+	}
+}
+
 int main(void)
 {
 	setup();
@@ -1472,6 +1502,7 @@ int main(void)
 	RUN(test_householder_moves_out);
 	RUN(test_move_in_join);
 	RUN(test_outbox_durable);
+	RUN(test_declared_rules_at_door);
 	store_close(S);
 	keyring_free(KR);
 	documents_shutdown();   /* font caches, for LeakSanitizer */

@@ -74,7 +74,7 @@ static int import(json_t *batch, json_t **res, at_error *e)
 	door_ctx c = ctx("住民記録システム移行");
 	door *d;
 	*res = NULL;
-	if (door_open(S, KR, &c, DOOR_WRITE, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_import(d, batch, res, e);
 	json_decref(batch);
@@ -105,7 +105,7 @@ static json_t *search(json_t *criteria)
 	door *d;
 	at_error e;
 	json_t *out = NULL;
-	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e))
 		return NULL;
 	if (registry_search(d, criteria, &out, &e))
 		fprintf(stderr, "search: %s: %s\n", e.field, e.message);
@@ -130,7 +130,7 @@ static json_t *history(const char *ano)
 	door *d;
 	at_error e;
 	json_t *out = NULL;
-	if (door_open(S, KR, &c, DOOR_READ, &d, &e))
+	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e))
 		return NULL;
 	if (registry_person_history(d, ano, &out, &e))
 		fprintf(stderr, "history %s: %s\n", ano, e.message);
@@ -197,7 +197,7 @@ static void setup(void)
 	setenv("ATENA_FAKE_NOW", "1780282800", 1);   /* 2026-06-01 12:00 JST */
 	at_error e = {0};
 	if (platform_init(dir, "131105", &e) || platform_open(dir, &S, &KR, &e) ||
-	    registry_migrate(S, &e)) {
+	    registry_migrate(S, &e) || registry_init(&e)) {
 		fprintf(stderr, "setup: %s\n", e.message);
 		exit(1);
 	}
@@ -380,7 +380,7 @@ static void test_after_migration(void)
 	door *d;
 	at_error e = {0};
 	json_t *res = NULL;
-	CHECK_INT(door_open(S, KR, &c, DOOR_WRITE, &d, &e), 0);
+	CHECK_INT(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e), 0);
 	int rc = registry_event(d, "move_in", body, &res, &e);
 	json_decref(body);
 	CHECK_INT(rc, 0);
@@ -655,10 +655,10 @@ static void test_grant(void)
 	c.staff_id = "admin";   /* an administrator holds no business grant */
 	door *d = NULL;
 	at_error e = {0};
-	CHECK_INT(door_open(S, KR, &c, DOOR_WRITE, &d, &e), -1);
+	CHECK_INT(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e), -1);
 	CHECK_STR(e.code, "no_grant");
 	c = ctx("住民記録システム移行");
-	CHECK_INT(door_open(S, KR, &c, DOOR_READ, &d, &e), 0);
+	CHECK_INT(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e), 0);
 	json_t *res = NULL, *b = batch_of(household(40, NULL), NULL);
 	CHECK_INT(registry_import(d, b, &res, &e), -1);   /* a read door cannot write */
 	json_decref(b);

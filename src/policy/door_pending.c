@@ -1,0 +1,168 @@
+/*
+ * The door (door.h), phase 5: four-eyes — the held changes a business may
+ * decide, and their approval (applied as a new version) or rejection.
+ * Everything here runs inside a spine section (door_int.h).
+ */
+#include "door_int.h"
+
+/* ---- Four-eyes ---- */
+
+int door_pending_list(door *d, json_t **out, at_error *err)
+{
+	*out = NULL;
+	store_spine_enter(d->s);
+	int rc = -1;
+	json_t *arr = json_array();
+	store_stmt *st = store_prepare(d->s,
+		"SELECT p.id, p.file_id, p.record_id, p.subject, p.op,"
+		" CASE WHEN p.op = 'create' THEN v.doc ELSE p.doc END, p.base_version,"
+		" COALESCE(p.removal_reason, ''), p.business, p.reason, p.case_id, p.maker, p.made_at,"
+		" p.event FROM sp_pending p LEFT JOIN sp_record_version v"
+		" ON v.record_id = p.record_id AND v.version = 1 WHERE p.status = 'pending' AND EXISTS (SELECT 1 FROM sp_permission x"
+		" WHERE x.business = ? AND x.file_id = p.file_id AND x.access = 2) ORDER BY p.id", err);
+	if (!st)
+		goto out;
+	store_bind_text(st, 1, d->business);
+	int s;
+	while ((s = store_step(st, err)) == STORE_ROW) {
+		const char *file = store_col_text(st, 1);
+		int64_t rid = store_col_int(st, 2);
+		file_meta *m = dr_load_meta(d, file, err);
+		json_error_t je;
+		json_t *doc = json_loads(store_col_text(st, 5), 0, &je);
+		json_t *items = m && doc ? dr_visible_items(d, m, rid, doc, true, NULL, NULL, err) : NULL;
+		json_decref(doc);
+		if (!items) {
+			s = -1;
+			break;
+		}
+		char at[21];
+		time_format(store_col_int(st, 12), at);
+		json_t *o = json_pack("{s:I,s:s,s:I,s:s,s:s,s:o,s:I,s:s,s:s,s:s,s:s,s:s}", "pending_id",
+			(json_int_t)store_col_int(st, 0), "file", file, "record_id", (json_int_t)rid,
+			"subject", store_col_text(st, 3), "op", store_col_text(st, 4), "items", items,
+			"base_version", (json_int_t)store_col_int(st, 6), "business",
+			store_col_text(st, 8), "reason", store_col_text(st, 9), "case_id",
+			store_col_text(st, 10), "maker", store_col_text(st, 11), "made_at", at);
+		if (*store_col_text(st, 7))
+			json_object_set_new(o, "removal_reason", json_string(store_col_text(st, 7)));
+		json_object_set_new(o, "event", json_string(store_col_text(st, 13)));
+		json_array_append_new(arr, o);
+	}
+	store_done(st);
+	if (s < 0)
+		goto out;
+	char det[64];
+	snprintf(det, sizeof det, "pending=%zu", json_array_size(arr));
+	if (dr_note(d, "pending_list", AUDIT_OK, "", "", det, err))
+		goto out;
+	*out = arr;
+	arr = NULL;
+	rc = 0;
+out:
+	json_decref(arr);
+	store_spine_leave(d->s);
+	return rc;
+}
+
+int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *decision_note,
+			at_error *err)
+{
+	if (d->mode != DOOR_WRITE)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "deciding needs a door opened for writing");
+	if (decision_note && text_check(decision_note, "note", 200, true, 0, err))
+		return -1;
+	store_spine_enter(d->s);
+	int rc = -1;
+	rec r = {0};
+	json_t *changes = NULL;
+	file_meta *m = NULL;
+	char file[65] = "", op[16] = "", maker[65] = "", removal[801] = "", event[40] = "";
+	int64_t rid = 0, base = 0;
+	store_stmt *st = store_prepare(d->s,
+		"SELECT file_id, record_id, op, doc, base_version, COALESCE(removal_reason, ''), maker,"
+		" event FROM sp_pending WHERE id = ? AND status = 'pending'", err);
+	if (!st)
+		goto out;
+	store_bind_int(st, 1, pending_id);
+	int s = store_step(st, err);
+	if (s == STORE_ROW) {
+		dr_copy(file, sizeof file, store_col_text(st, 0));
+		rid = store_col_int(st, 1);
+		dr_copy(op, sizeof op, store_col_text(st, 2));
+		json_error_t je;
+		changes = json_loads(store_col_text(st, 3), 0, &je);
+		base = store_col_int(st, 4);
+		dr_copy(removal, sizeof removal, store_col_text(st, 5));
+		dr_copy(maker, sizeof maker, store_col_text(st, 6));
+		dr_copy(event, sizeof event, store_col_text(st, 7));
+	}
+	store_done(st);
+	if (s != STORE_ROW || !changes) {
+		if (s == STORE_ROW || s == STORE_DONE)
+			at_fail(err, 404, AT_E_NOT_FOUND, "pending_id",
+				"there is no open pending change %lld", (long long)pending_id);
+		goto out;
+	}
+	m = dr_load_meta(d, file, err);
+	if (!m || dr_need_access(d, m, 2, err))
+		goto out;
+	/* Four-eyes: the second person must be a different person (seed 000 §4
+	 * 「入力後に別の担当者による二重チェック」; seed 001 §4). */
+	if (!strcmp(maker, d->staff)) {
+		at_fail(err, 403, "four_eyes_self", "pending_id",
+			"%s proposed pending change %lld and may not decide it; another staff member must",
+			d->staff, (long long)pending_id);
+		goto out;
+	}
+	if (dr_load_rec(d, file, rid, 0, &r, err) ||
+	    dr_need_owner(d, m, approve ? "approve" : "reject", r.subject, err))
+		goto out;
+	char det[400];
+	bool is_create = !strcmp(op, "create");
+	if (approve) {
+		if (r.version != base || strcmp(r.state, is_create ? "pending" : "active")) {
+			at_fail(err, 409, AT_E_CONFLICT, "pending_id",
+				"record %lld changed after the change was proposed; reject it and propose again",
+				(long long)rid);
+			goto out;
+		}
+		bool rm = !strcmp(op, "remove");
+		if (dr_apply_changes(d, m, &r, changes, event, rm ? "removed" : "active", rm ? removal : NULL,
+				     maker, d->staff, err))
+			goto out;
+		/* An approved entry becomes findable now. */
+		if (is_create && dr_index_all(d, m, r.id, r.doc, err))
+			goto out;
+	} else if (is_create) {
+		/* A refused entry stays as evidence, in state "rejected". */
+		if (dr_apply_changes(d, m, &r, changes, "reject", "rejected", NULL, maker, d->staff, err))
+			goto out;
+	}
+	st = store_prepare(d->s,
+		"UPDATE sp_pending SET status = ?, checker = ?, decided_at = ?, note = ?"
+		" WHERE id = ? AND status = 'pending'", err);
+	if (!st)
+		goto out;
+	store_bind_text(st, 1, approve ? "approved" : "rejected");
+	store_bind_text(st, 2, d->staff);
+	store_bind_int(st, 3, time_now());
+	store_bind_text(st, 4, decision_note ? decision_note : "");
+	store_bind_int(st, 5, pending_id);
+	s = store_step(st, err);
+	store_done(st);
+	if (s != STORE_DONE)
+		goto out;
+	snprintf(det, sizeof det, "pending %lld (%s %s by %s) on %s#%lld%s", (long long)pending_id,
+		 op, event, maker, file, (long long)rid, approve ? " applied" : "");
+	strbuf il = STRBUF_INIT;
+	sb_init(&il);
+	dr_item_list(changes, &il);
+	rc = dr_note(d, approve ? "approve" : "reject", AUDIT_OK, r.subject, il.buf, det, err);
+	sb_release(&il);
+out:
+	json_decref(changes);
+	json_decref(r.doc);
+	store_spine_leave(d->s);
+	return rc;
+}

@@ -1,0 +1,200 @@
+/*
+ * The door (door.h), phase 4: search — criteria resolved against the
+ * declarations into index keys, intersected in the store, and only the
+ * records returned loaded and logged as seen.
+ * Everything here runs inside a spine section (door_int.h).
+ */
+#include "door_int.h"
+
+/* ---- Search ---- */
+
+/* One criterion, resolved against the declarations: its index key and, for
+ * a prefix, the key just past every key that starts with it. */
+typedef struct crit_key {
+	const char *item;
+	door_match match;
+	strbuf key, hi;
+} crit_key;
+
+static int resolve_criterion(door *d, const file_meta *m, const door_criterion *c, crit_key *k,
+			     at_error *err)
+{
+	k->item = c->item;
+	k->match = c->match;
+	sb_init(&k->key);
+	sb_init(&k->hi);
+	if (c->match != DOOR_EXACT && c->match != DOOR_PREFIX)
+		return at_fail(err, 400, AT_E_INVALID, "match", "match must be exact or prefix");
+	if (text_check(c->value, "value", 200, false, 0, err))
+		return -1;
+	const item_meta *it = c->item ? dr_find_item(m, c->item) : NULL;
+	if (!it)
+		return at_fail(err, 400, AT_E_INVALID, "item", "%s is not an item of file %s",
+			       c->item ? c->item : "(none)", m->id);
+	if (!it->idx || it->access < 1)
+		return at_fail(err, 403, "item_not_searchable", "item",
+			       "item %s of file %s is not searchable under business %s", c->item,
+			       m->id, d->business);
+	if (it->enc && c->match != DOOR_EXACT)
+		return at_fail(err, 400, AT_E_INVALID, "match",
+			       "item %s is stored encrypted and can only be searched by exact value",
+			       c->item);
+	json_t *jv;
+	if (!strcmp(it->type, "integer")) {
+		char *end;
+		long long n = strtoll(c->value, &end, 10);
+		if (*end)
+			return at_fail(err, 400, AT_E_INVALID, "value",
+				       "value must be an integer for item %s", c->item);
+		jv = json_integer(n);
+	} else {
+		jv = json_string(c->value);
+	}
+	int rc = (c->match == DOOR_EXACT && dr_validate_value(it, jv, err)) ||
+		 dr_index_key(d, m->id, it, jv, &k->key, err) ? -1 : 0;
+	json_decref(jv);
+	/* Prefix match as a range on the index: [key, key || 0xFF). */
+	sb_add(&k->hi, k->key.buf, k->key.len);
+	sb_addch(&k->hi, (char)0xFF);
+	return rc;
+}
+
+int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
+		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err)
+{
+	return door_search_items(d, file, crit, n, include_removed, limit, NULL, out, truncated,
+				 err);
+}
+
+int door_search_items(door *d, const char *file, const door_criterion *crit, size_t n,
+		      bool include_removed, int limit, const char *const *proj, json_t **out,
+		      bool *truncated, at_error *err)
+{
+	*out = NULL;
+	if (truncated)
+		*truncated = false;
+	if (limit < 1 || limit > DOOR_FIND_MAX)
+		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be between 1 and %d",
+			       DOOR_FIND_MAX);
+	if (n < 1 || n > DOOR_SEARCH_MAX_CRITERIA)
+		return at_fail(err, 400, AT_E_INVALID, "criteria",
+			       "a search takes 1 to %d criteria", DOOR_SEARCH_MAX_CRITERIA);
+	store_spine_enter(d->s);
+	int rc = -1;
+	json_t *arr = json_array();
+	int64_t *ids = NULL;
+	size_t found = 0;
+	crit_key keys[DOOR_SEARCH_MAX_CRITERIA];
+	size_t nk = 0;
+	strbuf sql = STRBUF_INIT, items_list = STRBUF_INIT;
+	sb_init(&sql);
+	sb_init(&items_list);
+	file_meta *m = dr_load_meta(d, file, err);
+	if (!m || dr_need_access(d, m, 1, err) || dr_check_projection(m, proj, err))
+		goto out;
+	/* Exact criteria first: the first criterion drives the index scan and
+	 * the others are checked per candidate, so the narrowest should lead. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			if ((crit[i].match == DOOR_EXACT) != (pass == 0))
+				continue;
+			if (resolve_criterion(d, m, &crit[i], &keys[nk++], err))
+				goto out;
+			if (items_list.len)
+				sb_addch(&items_list, ',');
+			sb_adds(&items_list, crit[i].item);
+		}
+	/* The intersection is done by SQLite, so only the records returned are
+	 * loaded, decrypted and logged as seen. */
+	sb_adds(&sql, "SELECT i0.record_id FROM sp_index i0 JOIN sp_record r ON r.id = i0.record_id"
+		      " WHERE i0.file_id = ? AND i0.item_id = ? AND ");
+	sb_adds(&sql, keys[0].match == DOOR_EXACT ? "i0.key = ?" : "i0.key >= ? AND i0.key < ?");
+	sb_adds(&sql, include_removed ? " AND r.state IN ('active', 'removed')"
+				      : " AND r.state = 'active'");
+	for (size_t k = 1; k < nk; k++)
+		sb_addf(&sql, " AND EXISTS (SELECT 1 FROM sp_index x WHERE x.file_id = i0.file_id"
+			      " AND x.item_id = ? AND %s AND x.record_id = i0.record_id)",
+			keys[k].match == DOOR_EXACT ? "x.key = ?" : "x.key >= ? AND x.key < ?");
+	sb_adds(&sql, " ORDER BY i0.key, i0.record_id LIMIT ?");
+	store_stmt *st = store_prepare(d->s, sql.buf, err);
+	if (!st)
+		goto out;
+	int b = 1;
+	store_bind_text(st, b++, file);
+	for (size_t k = 0; k < nk; k++) {
+		store_bind_text(st, b++, keys[k].item);
+		store_bind_text(st, b++, keys[k].key.buf);
+		/* As text: SQLite orders every TEXT value below every BLOB, so a
+		 * blob bound would leave the range unbounded above. */
+		if (keys[k].match != DOOR_EXACT)
+			store_bind_text(st, b++, keys[k].hi.buf);
+	}
+	store_bind_int(st, b, limit + 1);   /* one more, to know a result was cut */
+	ids = calloc((size_t)limit, sizeof *ids);
+	if (!ids)
+		abort();
+	int step;
+	while ((step = store_step(st, err)) == STORE_ROW) {
+		if (found == (size_t)limit) {
+			if (truncated)
+				*truncated = true;
+			break;
+		}
+		ids[found++] = store_col_int(st, 0);
+	}
+	store_done(st);
+	if (step < 0)
+		goto out;
+	/* A search that finds several people shows no My Number at all (issue:
+	 * many-person results carry basic facts only). */
+	bool include_mn = found == 1;
+	char det[240];
+	snprintf(det, sizeof det, "%s criteria=%s results=%zu%s", file, items_list.buf, found,
+		 include_removed ? " incl. removed" : "");
+	if (dr_note(d, "search", AUDIT_OK, "", items_list.buf, det, err))
+		goto out;
+	for (size_t i = 0; i < found; i++) {
+		rec r;
+		if (dr_load_rec(d, file, ids[i], 0, &r, err))
+			goto out;
+		strbuf seen = STRBUF_INIT;
+		sb_init(&seen);
+		json_t *items = dr_visible_items(d, m, r.id, r.doc, include_mn, proj, &seen, err);
+		char rd[160];
+		dr_detail_of(rd, sizeof rd, file, r.id, r.version);
+		/* Each person shown in a result list has been seen: the resident's
+		 * view of who looked at their data includes searches. */
+		int nr = items ? dr_note(d, "search_result", AUDIT_OK, r.subject, seen.buf, rd, err) : -1;
+		if (nr == 0)
+			nr = dr_alert_if_protected(d, &r, "search result", err);
+		sb_release(&seen);
+		if (items && nr == 0)
+			json_array_append_new(arr, dr_rec_json(&r, items));
+		else
+			json_decref(items);
+		json_decref(r.doc);
+		if (nr)
+			goto out;
+	}
+	*out = arr;
+	arr = NULL;
+	rc = 0;
+out:
+	for (size_t k = 0; k < nk; k++) {
+		sb_release(&keys[k].key);
+		sb_release(&keys[k].hi);
+	}
+	sb_release(&sql);
+	sb_release(&items_list);
+	free(ids);
+	json_decref(arr);
+	store_spine_leave(d->s);
+	return rc;
+}
+
+int door_find(door *d, const char *file, const char *item, const char *value, door_match match,
+	      int limit, json_t **out, at_error *err)
+{
+	door_criterion c = {.item = item, .value = value, .match = match};
+	return door_search(d, file, &c, 1, true, limit, out, NULL, err);
+}
