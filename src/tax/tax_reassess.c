@@ -188,7 +188,7 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 	int64_t chunks = 0;
 	for (;;) {
 		door *d = NULL;
-		if (door_open(s, kr, ctx, DOOR_WRITE, &d, err))
+		if (door_open_owner(s, kr, ctx, DOOR_WRITE, &tax_owner, &d, err))
 			goto fail;
 		due *list = NULL;
 		size_t n = 0;

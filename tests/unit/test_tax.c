@@ -33,6 +33,7 @@
 #include "tax/layout.h"
 #include "tax/tax.h"
 #include "test.h"
+#include "test_fixtures.h"
 
 #define FY 2026
 #define MUNI "112089"   /* 所沢市 */
@@ -52,33 +53,6 @@ static char MN_ICHIRO[13], MN_HANAKO[13], MN_KAZUKO[13], MN_JIRO[13], MN_NEW[13]
 #define A_KAZUKO "0000000003"   /* pension; born 1961-04-02: 65 on 2026-04-01 */
 #define A_JIRO "0000000004"     /* pension; born 1961-04-03: 64 on 2026-04-01 */
 #define A_NEW "0000000005"      /* moved in on 2026-02-01: not resident on January 1 */
-
-static void mk_mynumber(const char *first11, char out[13])
-{
-	memcpy(out, first11, 11);
-	out[11] = (char)('0' + mynumber_check_digit(first11));
-	out[12] = '\0';
-}
-
-/* Build a JSON value from a printf format (single quotes stand for double). */
-static json_t *J(const char *fmt, ...)
-{
-	char buf[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	for (char *p = buf; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t je;
-	json_t *v = json_loads(buf, JSON_DECODE_ANY, &je);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", je.text, buf);
-		exit(2);
-	}
-	return v;
-}
 
 static door_ctx ctx(const char *staff, const char *business, const char *reason)
 {
