@@ -66,7 +66,7 @@ static door *open_tax(door_mode mode)
 	door_ctx c = ctx("tax1", TAX_BUSINESS, "令和8年度当初課税");
 	door *d = NULL;
 	at_error e;
-	if (door_open(S, KR, &c, mode, &d, &e)) {
+	if (door_open_owner(S, KR, &c, mode, &tax_owner, &d, &e)) {
 		fprintf(stderr, "door_open: %s\n", e.message);
 		exit(1);
 	}
@@ -219,7 +219,8 @@ static void setup(void)
 	setenv("ATENA_FAKE_NOW", "1779937200", 1);   /* 2026-05-28 12:00 JST */
 	at_error e = {0};
 	if (platform_init(dir, MUNI, &e) || platform_open(dir, &S, &KR, &e) ||
-	    registry_migrate(S, &e) || tax_migrate(S, &e) || tax_law_load_builtin(&LAW, &e)) {
+	    registry_migrate(S, &e) || tax_migrate(S, &e) || registry_init(&e) || tax_init(&e) ||
+	    tax_law_load_builtin(&LAW, &e)) {
 		fprintf(stderr, "setup: %s\n", e.message);
 		exit(1);
 	}
@@ -259,7 +260,7 @@ static int reg_event(const char *type, json_t *body, json_t **res, at_error *e)
 	door_ctx c = ctx("clerk1", REGISTRY_BUSINESS, "転入届の受付");
 	door *d;
 	*res = NULL;
-	if (door_open(S, KR, &c, DOOR_WRITE, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_event(d, type, body, res, e);
 	json_decref(body);
@@ -726,7 +727,7 @@ static void test_notices(void)
 
 	/* and the register's certificate names 所沢市 and its head's title */
 	door_ctx c = ctx("clerk1", REGISTRY_BUSINESS, "住民票の写しの交付");
-	CHECK_INT(door_open(S, KR, &c, DOOR_READ, &d, &e), 0);
+	CHECK_INT(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e), 0);
 	json_t *cert = NULL;
 	json_t *req = J("{'kind':'juminhyo','addressee_no':'%s','requester':{'relation':'self',"
 			"'name':'所沢 一郎'},'purpose':'年金手続'}", A_ICHIRO);
@@ -749,7 +750,7 @@ static void test_view_only(void)
 	door_ctx c = ctx("tax2", TAX_BUSINESS, "照会");
 	door *d = NULL;
 	at_error e = {0};
-	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) != 0);
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &tax_owner, &d, &e) != 0);
 	CHECK_INT(e.status, 403);
 }
 
