@@ -108,10 +108,6 @@ int ev_assign_household(ev *e, char out[11], at_error *err);
 int ev_parse_household_ref(ev *e, json_t *h, const char *path, bool *is_new, char hno[11],
 	json_t **members, at_error *err);
 
-/* ---- Planners (registry_events.c) -------------------------------------- */
-/* k is one of the NULL-terminated keys. */
-bool ev_listed(const char *const *keys, const char *k);
-
 /* ---- Applying (registry_event_write.c) --------------------------------- */
 /* Write the plan: door operations, event log, outbox; *result as registry_event's. */
 int ev_apply(ev *e, json_t **result, at_error *err);

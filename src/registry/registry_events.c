@@ -725,14 +725,6 @@ static int refuse_not_address(const char *field, at_error *err)
 		       " ex_officio_correction or the matching event", field);
 }
 
-bool ev_listed(const char *const *keys, const char *k)
-{
-	for (; *keys; keys++)
-		if (!strcmp(*keys, k))
-			return true;
-	return false;
-}
-
 static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *err)
 {
 	static const char *const keys[] = {"addressee_no", "relationship", "householder", NULL};
@@ -763,7 +755,7 @@ static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *e
 			const char *k;
 			json_t *v;
 			json_object_foreach(p, k, v) {
-				if (reg_item_find(k) && !ev_listed(keys, k)) {
+				if (reg_item_find(k) && !text_in_list(keys, k)) {
 					snprintf(f, sizeof f, "%s.%s", path, k);
 					refuse_not_address(f, err);
 					goto out;
@@ -902,7 +894,7 @@ static int ev_in_ward_move(ev *e, at_error *err)
 	const char *k;
 	json_t *v;
 	json_object_foreach(e->body, k, v)
-		if (reg_item_find(k) && !ev_listed(keys, k))
+		if (reg_item_find(k) && !text_in_list(keys, k))
 			return refuse_not_address(k, err);
 	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
 		return -1;
@@ -1076,7 +1068,7 @@ static int ev_household_change(ev *e, at_error *err)
 			goto out;
 		if (!partial) {
 			at_fail(err, 400, AT_E_INVALID, "persons",
-				"every member of household %s is ev_listed; a split leaves someone behind",
+				"every member of household %s is listed; a split leaves someone behind",
 				from);
 			goto out;
 		}
