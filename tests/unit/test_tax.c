@@ -319,7 +319,7 @@ static void test_identity_data(void)
 		 "'levies':{'municipal':'市民税','prefectural':'県民税'},'ordinary_collection_months':[6]}", "code"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		json_t *j = J(bad[i][0]);
+		json_t *j = J("%s", bad[i][0]);
 		char *text = json_dumps(j, 0);
 		json_decref(j);
 		CHECK_INT(municipality_parse(text, "municipalities/112089.json", &m, &e), -1);
