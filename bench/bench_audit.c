@@ -24,7 +24,7 @@
 #include "crypto/crypto.h"
 #include "policy/platform.h"
 #include "store/store.h"
-#include "synth.h"
+#include "sandbox/synth.h"
 
 #define PROG "bench_audit"
 #define MUNICIPALITY "131105"

@@ -40,7 +40,7 @@
 #include "policy/platform.h"
 #include "policy/staff.h"
 #include "store/store.h"
-#include "synth.h"
+#include "sandbox/synth.h"
 
 #define PROG "bench_door"
 #define MUNICIPALITY "131105"

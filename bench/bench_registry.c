@@ -47,8 +47,8 @@
 #include "policy/staff.h"
 #include "registry/registry.h"
 #include "server/server.h"
-#include "synth.h"
-#include "synth_migration.h"
+#include "sandbox/synth.h"
+#include "sandbox/synth_migration.h"
 
 #define PROG "bench_registry"
 /* 目黒区: about 280,000 residents. 145,000 households of the generator (1.98

@@ -13,7 +13,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
-#include "synth.h"
+#include "sandbox/synth.h"
 
 static void usage(FILE *f)
 {

@@ -174,14 +174,14 @@ export async function request(method, path, { body, query, as = 'json' } = {}) {
 	return { status: res.status, data };
 }
 
-/* The declarations (items, their names, types and rules), read once after
- * login, before any task: the request names its own reason. */
-export async function declarations() {
+/* A read the screens need once after login, before any task: the request
+ * names its own reason. */
+async function readBeforeTask(path, reason) {
 	if (!session) throw new ApiError(401, 'authentication_failed', 'ログインしてください', '');
 	let res;
 	try {
-		res = await fetch(PREFIX + '/declarations', {
-			headers: purposeHeaders('画面表示（項目名の取得）'),
+		res = await fetch(PREFIX + path, {
+			headers: purposeHeaders(reason),
 			cache: 'no-store',
 			credentials: 'omit',
 		});
@@ -192,6 +192,16 @@ export async function declarations() {
 	if (!res.ok) throw errorFrom(res, data);
 	touch();
 	return data;
+}
+
+/* The declarations (items, their names, types and rules). */
+export function declarations() {
+	return readBeforeTask('/declarations', '画面表示（項目名の取得）');
+}
+
+/* The register's event types and their names (its one table). */
+export function eventTypes() {
+	return readBeforeTask('/registry/event-types', '画面表示（異動の種類の取得）');
 }
 
 /* Ends the session on the server (best effort) and here. */

@@ -6,7 +6,7 @@
  * `atena serve` from web/ under its Content-Security-Policy 'self'.
  */
 import * as api from './api.js';
-import { REASONS, RELATIONSHIPS, useDeclarations, fillCodeSelects } from './labels.js';
+import { REASONS, RELATIONSHIPS, useDeclarations, useEventTypes, fillCodeSelects } from './labels.js';
 import { $, $$, h, state, nav, clearErrors, showProblems, showServerError, taskError, toast, busy } from './ui.js';
 import { Checks, asciiDigits } from './validate.js';
 import * as search from './search.js';
@@ -75,8 +75,10 @@ async function onLogin(ev) {
 	try {
 		const s = await api.login({ staffId, password, totp, terminalId, newPassword });
 		localStorage.setItem(TERMINAL_KEY, terminalId);
-		/* Item names and types as declared (the door checks the same). */
+		/* Item names and types as declared (the door checks the same), and
+		 * the register's event types. */
 		useDeclarations(await api.declarations());
+		useEventTypes(await api.eventTypes().catch(() => null));   /* without: types show as ids */
 		fillCodeSelects();
 		enterApp(s);
 	} catch (err) {

@@ -4,10 +4,11 @@
  * server will check (so a slip is named before sending), builds the body of
  * POST /api/v1/registry/events/{type} in the shapes documented at the top of
  * src/registry/registry_events.c, and shows the server's refusal next to the
- * field it names.
+ * field it names. The event types' names are the register's one table on the
+ * server (labels.js eventTypeLabel), not a copy here.
  */
 import * as api from './api.js';
-import { EVENT_TYPES, FLAGS } from './labels.js';
+import { FLAGS, eventTypeLabel } from './labels.js';
 import {
 	$, $$, h, state, nav, clearErrors, showProblems, showServerError, busy, prepareDates, bindWhen,
 	applyWhen, val, personName, addresseeNo, fmtDate,
@@ -15,7 +16,9 @@ import {
 import { Checks, toKatakana, asciiDigits } from './validate.js';
 import { householdMembers, reload as reloadPerson } from './person.js';
 
+/* The events this screen has forms for (the register knows more). */
 export const TYPES = ['move_in', 'in_ward_move', 'move_out_planned', 'birth', 'death'];
+
 const HOUSEHOLDER = '世帯主';
 
 export function init() {
@@ -505,7 +508,7 @@ async function submit(ev, type) {
 }
 
 function renderResult(type, out, status, data) {
-	const name = EVENT_TYPES[type] || type;
+	const name = eventTypeLabel(type) || type;
 	const box = h('div', { class: 'card result' });
 	if (status === 202) {
 		box.append(h('h3', { tabindex: '-1' }, `${name}を承認待ちに登録しました`),

@@ -64,22 +64,20 @@ export const RELATIONSHIPS = [
 	'子の妻', '子の夫', '妻の父', '妻の母', '夫の父', '夫の母', '縁故者', '同居人',
 ];
 
-export const EVENT_TYPES = {
-	move_in: '転入',
-	move_out_planned: '転出',
-	move_out_confirmed: '転出確定',
-	move_out_cancelled: '転出取消',
-	in_ward_move: '転居',
-	birth: '出生',
-	death: '死亡',
-	household_change: '世帯変更',
-	ex_officio_entry: '職権記載',
-	ex_officio_removal: '職権消除',
-	ex_officio_correction: '職権修正',
-	resident_code_change: '住民票コード変更',
-	my_number_change: '個人番号変更',
-	foreign_status_change: '在留資格等変更',
-};
+/* The register's event types (異動の種類) and their names are not copied
+ * here either: they are the register's one table (GET
+ * /api/v1/registry/event-types, src/registry/registry_event_types.c), loaded
+ * once after login (useEventTypes). Until then a type has no name. */
+let eventTypes = new Map();   // type -> label
+
+export function useEventTypes(data) {
+	eventTypes = new Map(((data && data.event_types) || []).map((t) => [t.type, t.label]));
+}
+
+/* The name of an event type (move_in → 転入), or undefined. */
+export function eventTypeLabel(type) {
+	return eventTypes.get(type);
+}
 
 export const OPS = {
 	create: '記載',

@@ -3,7 +3,7 @@
  * approve / reject by someone other than the maker.
  */
 import * as api from './api.js';
-import { EVENT_TYPES, OPS } from './labels.js';
+import { eventTypeLabel, OPS } from './labels.js';
 import { $, h, state, clearErrors, showServerError, toast, busy, fmtDateTime, changesList } from './ui.js';
 
 let deciding = null;   // {item, decision}
@@ -61,7 +61,7 @@ export async function load() {
 	const tbody = h('tbody');
 	for (const p of list) {
 		const mine = p.maker === me;
-		const kind = EVENT_TYPES[p.event] || OPS[p.op] || p.op || '';
+		const kind = eventTypeLabel(p.event) || OPS[p.op] || p.op || '';
 		const changes = p.items || p.changes || {};
 		tbody.append(h('tr', {},
 			h('td', { class: 'num' }, String(p.pending_id)),

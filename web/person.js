@@ -4,7 +4,7 @@
  * (held for a second person).
  */
 import * as api from './api.js';
-import { itemLabel, itemType, itemOrder, OPS, STATES, EVENT_TYPES, CORRECTABLE } from './labels.js';
+import { itemLabel, itemType, itemOrder, OPS, STATES, eventTypeLabel, CORRECTABLE } from './labels.js';
 import {
 	$, $$, h, state, nav, clearErrors, showProblems, showServerError, toast, busy, prepareDates,
 	fmtItem, fmtDate, fmtDateTime, fmtSex, changesList, personName, addresseeNo,
@@ -270,7 +270,7 @@ function renderHistory(data) {
 	let prev = null;
 	for (const v of sorted) {
 		const it = v.items || {};
-		const opText = OPS[v.op] || EVENT_TYPES[v.op] || v.op || '';
+		const opText = OPS[v.op] || eventTypeLabel(v.op) || v.op || '';
 		rows.push(h('tr', {},
 			h('td', { class: 'num' }, `第${v.version}版`),
 			h('td', {}, opText, it.change_reason && it.change_reason !== opText ? h('div', { class: 'muted' }, it.change_reason) : null),

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/mynumber.h"
 #include "core/strbuf.h"
+#include "module/module.h"
 #include "policy/decl.h"
 #include "policy/grant.h"
 #include "policy/keys.h"
@@ -36,15 +37,6 @@ const char *cli_terminal(void)
 	return term;
 }
 
-static void print_json(json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (s) {
-		puts(s);
-		free(s);
-	}
-}
-
 /* ---- init ---- */
 
 int cmd_init(int argc, char **argv)
@@ -65,7 +57,15 @@ int cmd_init(int argc, char **argv)
 		return 2;
 	const char *dir = platform_default_dir(args_get(&a, "data"));
 	at_error err = {0};
-	if (platform_init(dir, code, &err)) {
+	store *s = NULL;
+	keyring *k = NULL;
+	/* The platform's tables, then every module's (src/modules.c), so a new
+	 * directory is complete before anything serves it. */
+	int rc = platform_init(dir, code, &err) || platform_open(dir, &s, &k, &err) ||
+		 modules_migrate(s, &err);
+	store_close(s);
+	keyring_free(k);
+	if (rc) {
 		cli_error("init", &err);
 		return 1;
 	}
@@ -250,7 +250,7 @@ int cmd_grants(int argc, char **argv)
 		store_close(s);
 		return 1;
 	}
-	print_json(out);
+	cli_print_json(out);
 	json_decref(out);
 	store_close(s);
 	return 0;
@@ -288,7 +288,7 @@ int cmd_keys(int argc, char **argv)
 		cli_error("keys", &err);
 		return 1;
 	}
-	print_json(st);
+	cli_print_json(st);
 	json_decref(st);
 	return 0;
 }
@@ -338,7 +338,7 @@ int cmd_declarations(int argc, char **argv)
 		store_close(s);
 		return 1;
 	}
-	print_json(out);
+	cli_print_json(out);
 	json_decref(out);
 	store_close(s);
 	return 0;

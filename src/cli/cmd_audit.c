@@ -156,9 +156,7 @@ int cmd_audit(int argc, char **argv)
 						  .operation = "audit_query", .outcome = AUDIT_OK, .detail = det};
 				at_error e2;
 				audit_append_now(s, &ev, &e2);
-				char *txt = json_dumps(out, JSON_INDENT(2));
-				puts(txt ? txt : "[]");
-				free(txt);
+				cli_print_json(out);
 				json_decref(out);
 				rc = 0;
 			} else {

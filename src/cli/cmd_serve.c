@@ -2,34 +2,29 @@
  * atena serve and atena demo.
  *
  * demo: the first start makes a data directory a newcomer can explore — the
- * demo staff (their credentials printed once), and a synthetic ward of 目黒区
- * migrated into the resident register the way a municipality fills it on day
- * one (registry_import, through the door, audited). The ward is seeded
- * (--seed, default 42), so every newcomer sees the same people.
+ * platform's demo staff and every module's (their credentials printed once),
+ * and then each module's demo step in the order of
+ * src/modules.c (the register migrates a synthetic ward of 目黒区 from
+ * src/sandbox through the door; the tax module assesses a tax year of it).
+ * The ward is seeded (--seed, default 42), so every newcomer sees the same
+ * people.
  */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "cli.h"
-#include "core/mynumber.h"
 #include "core/strbuf.h"
+#include "module/module.h"
 #include "policy/door.h"
 #include "policy/grant.h"
 #include "policy/platform.h"
 #include "policy/staff.h"
-#include "registry/registry.h"
 #include "server/server.h"
-#include "synth.h"
-#include "synth_tax.h"
-#include "tax/law.h"
-#include "tax/tax.h"
-#include "synth_migration.h"
 
 /* The web UI lives in web/ beside the binary's source tree or install prefix. */
 static const char *default_static_dir(void)
@@ -116,186 +111,50 @@ int cmd_serve(int argc, char **argv)
  * so the demo starts with a smaller ward unless asked. */
 #define DEMO_HOUSEHOLDS 20000       /* about 38,400 residents, ~20 s */
 #define DEMO_MEGURO_HOUSEHOLDS 145000
-#define DEMO_BATCH 2000             /* households per door (one durable commit): fewer commits, ~20% faster than 500 */
-#define DEMO_PROGRESS 10000         /* a progress line every this many records */
-
-struct demo_staff {
+/* The platform's demo staff; each module adds its own (module.demo_staff). */
+static const struct {
 	const char *id, *name, *dept;
 	bool admin;
-	const char *grants[3][2];   /* {business, access} */
+	const char *business, *access;   /* one grant, or NULL */
+} demo_staff[] = {
+	{"admin", "管理 太郎", "情報政策課", true, NULL, NULL},
+	{"auditor", "監査 四郎", "監査事務局", false, "audit_review", "view"},
 };
-
-static const struct demo_staff demo_staff[] = {
-	{"admin", "管理 太郎", "情報政策課", true, {{NULL, NULL}}},
-	{"clerk1", "窓口 花子", "区民課", false, {{"resident_register", "update"}, {NULL, NULL}}},
-	{"clerk2", "確認 次郎", "区民課", false, {{"resident_register", "update"}, {NULL, NULL}}},
-	{"viewer", "閲覧 三郎", "税務課", false, {{"individual_resident_tax", "view"}, {NULL, NULL}}},
-	{"auditor", "監査 四郎", "監査事務局", false, {{"audit_review", "view"}, {NULL, NULL}}},
-	{"tax1", "税務 一郎", "税務課", false, {{"individual_resident_tax", "update"}, {NULL, NULL}}},
-};
-
-static double demo_clock(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct demo_ward {
 	uint64_t seed;
 	size_t households;
 } demo_ward;
 
-/* One batch of households in its own door, as clerk1 (区民課) migrating the
- * old register. */
-static int demo_import_batch(store *s, const keyring *kr, json_t *batch, size_t *persons,
-			     size_t *removed, at_error *err)
+/* Create a demo account (unless it exists: several modules may name the
+ * same staff member), print its credentials once, and grant business. */
+static int demo_account(store *s, const keyring *kr, const char *id, const char *name,
+			const char *dept, bool admin, const char *business, const char *access,
+			at_error *err)
 {
-	door_ctx ctx = {.staff_id = "clerk1", .terminal_id = cli_terminal(),
-			.business = REGISTRY_BUSINESS, .reason = "住民記録システム移行 (demo)"};
-	door *d;
-	json_t *res = NULL;
-	if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &registry_owner, &d, err))
-		return -1;
-	if (registry_import(d, batch, &res, err)) {
-		door_abort(d);
-		return -1;
+	staff_info who;
+	at_error ignore;
+	if (staff_get(s, id, &who, &ignore)) {
+		strbuf pw = STRBUF_INIT, totp = STRBUF_INIT;
+		sb_init(&pw);
+		sb_init(&totp);
+		int r = staff_add(s, kr, id, name, dept, admin, "", cli_terminal(), &pw, &totp, err);
+		if (r == 0)
+			printf("%-8s %-10s %-12s password %s  TOTP secret %s\n", id, name, dept, pw.buf,
+			       totp.buf);
+		sb_release(&pw);
+		sb_release(&totp);
+		if (r)
+			return -1;
 	}
-	*persons += (size_t)json_integer_value(json_object_get(res, "persons"));
-	*removed += (size_t)json_integer_value(json_object_get(res, "removed"));
-	json_decref(res);
-	return door_commit(d, err);
-}
-
-/* The synthetic ward (bench/synth.h), migrated household batch by batch. */
-static int demo_load_ward(store *s, const keyring *kr, const demo_ward *w, at_error *err)
-{
-	synth_config cfg = {.seed = w->seed, .households = w->households};
-	synth *g = NULL;
-	synth_migration mig;
-	if (registry_migrate(s, err) || synth_new(&cfg, &g, err) ||
-	    synth_migration_init(&mig, w->seed, NULL, NULL, err)) {
-		synth_free(g);
-		return -1;
-	}
-	printf("Migrating a synthetic ward of 目黒区 into the resident register: %zu households,"
-	       " seed %llu ...\n", w->households, (unsigned long long)w->seed);
-	fflush(stdout);
-	double t0 = demo_clock();
-	size_t persons = 0, removed = 0, next = DEMO_PROGRESS;
-	json_t *batch = NULL;
-	synth_household h;
-	int rc = 0, more;
-	do {
-		more = synth_next_household(g, &h);
-		if (more) {
-			if (!batch)
-				batch = json_pack("{s:[]}", "households");
-			json_array_append_new(json_object_get(batch, "households"),
-					      synth_migration_household(&mig, &h));
-		}
-		size_t n = batch ? json_array_size(json_object_get(batch, "households")) : 0;
-		if (n && (!more || n == DEMO_BATCH)) {
-			rc = demo_import_batch(s, kr, batch, &persons, &removed, err);
-			json_decref(batch);
-			batch = NULL;
-			for (; persons >= next; next += DEMO_PROGRESS) {
-				printf("  %7zu records  %5.1f s\n", persons, demo_clock() - t0);
-				fflush(stdout);
-			}
-		}
-	} while (more && rc == 0);
-	json_decref(batch);
-	synth_free(g);
-	if (rc)
-		return -1;
-	printf("Loaded %zu records of %zu households in %.1f s: %zu residents and %zu removed"
-	       " records (除票: moved out or deceased).\n\n", persons, w->households,
-	       demo_clock() - t0, persons - removed, removed);
-	return 0;
-}
-
-/* A synthetic tax year (令和7年度, 賦課期日 2025-01-01) for the ward: the roll
- * taken from the register through the door, the documents of bench/synth_tax
- * in their real layouts loaded and matched, the annual batch — as tax1. */
-static int demo_tax_year(store *s, const keyring *kr, const demo_ward *w, at_error *err)
-{
-	const int fy = 2025;
-	door_ctx ctx = {.staff_id = "tax1", .department = "税務課", .terminal_id = cli_terminal(),
-			.business = TAX_BUSINESS, .reason = "令和7年度当初課税 (demo)"};
-	tax_law *law = NULL;
-	synth *g = NULL;
-	synth_tax *tg = NULL;
-	synth_config cfg = {.seed = w->seed, .households = w->households};
-	synth_tax_config tcfg;
-	synth_tax_config_defaults(&tcfg);
-	tcfg.seed = w->seed;
-	tcfg.fiscal_year = fy;
-	strbuf docs[4];
-	for (int k = 0; k < 4; k++)
-		sb_init(&docs[k]);
-	int rc = -1;
-	double t0 = demo_clock();
-	door *d = NULL;
-	json_t *sum = NULL;
-	if (tax_migrate(s, err) || tax_law_load_builtin(&law, err) || synth_new(&cfg, &g, err) ||
-	    synth_tax_new(&tcfg, &tg, err))
-		goto out;
-	printf("A synthetic tax year (令和7年度): the roll of 2025-01-01 from the register, ...\n");
-	fflush(stdout);
-	if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &tax_owner, &d, err))
-		goto out;
-	if (tax_roll_build(d, kr, fy, &sum, err)) {
-		door_abort(d);
-		goto out;
-	}
-	if (door_commit(d, err))
-		goto out;
-	printf("  roll: %lld residents\n", (long long)json_integer_value(json_object_get(sum, "residents")));
-	json_decref(sum);
-	sum = NULL;
-	synth_household h;
-	while (synth_next_household(g, &h))
-		if (synth_tax_household(tg, &h, &docs[0], &docs[1], &docs[2], &docs[3], err))
-			goto out;
-	static const tax_doc_kind kinds[4] = {TAX_DOC_SALARY, TAX_DOC_PENSION, TAX_DOC_RETURN,
-					      TAX_DOC_ONESTOP};
-	for (int k = 0; k < 4; k++) {
-		if (door_open_owner(s, kr, &ctx, DOOR_WRITE, &tax_owner, &d, err))
-			goto out;
-		if (tax_intake(d, kr, fy, kinds[k], docs[k].buf ? docs[k].buf : "", docs[k].len, &sum,
-			       err)) {
-			door_abort(d);
-			goto out;
-		}
-		if (door_commit(d, err))
-			goto out;
-		printf("  intake %-8s %6lld records: %lld matched, %lld held for identity checks\n",
-		       tax_doc_kind_name(kinds[k]),
-		       (long long)json_integer_value(json_object_get(sum, "records")),
-		       (long long)json_integer_value(json_object_get(sum, "matched")),
-		       (long long)json_integer_value(json_object_get(sum, "held")));
-		json_decref(sum);
-		sum = NULL;
-	}
-	if (tax_assess(s, kr, &ctx, law, fy, 2000, &sum, err))
-		goto out;
-	printf("  assessed %lld persons (%lld taxable, %lld special / %lld ordinary / %lld pension"
-	       " collection) in %.1f s\n\n",
-	       (long long)json_integer_value(json_object_get(sum, "assessed")),
-	       (long long)json_integer_value(json_object_get(sum, "taxable")),
-	       (long long)json_integer_value(json_object_get(sum, "special")),
-	       (long long)json_integer_value(json_object_get(sum, "ordinary")),
-	       (long long)json_integer_value(json_object_get(sum, "pension")), demo_clock() - t0);
-	rc = 0;
-out:
-	json_decref(sum);
-	for (int k = 0; k < 4; k++)
-		sb_release(&docs[k]);
-	synth_tax_free(tg);
-	synth_free(g);
-	tax_law_free(law);
-	return rc;
+	if (!business)
+		return 0;
+	grant_access acc;
+	return grant_access_parse(access, &acc, err) ||
+			       grant_add(s, id, business, acc, 0, 0, "admin", cli_terminal(),
+					 "demo grant", err)
+		       ? -1
+		       : 0;
 }
 
 static int demo_create(const char *dir, const demo_ward *w, at_error *err)
@@ -308,40 +167,40 @@ static int demo_create(const char *dir, const demo_ward *w, at_error *err)
 		return -1;
 	int rc = -1;
 	printf("Demo municipality: 目黒区 (131105), data in %s\n\n", dir);
-	for (size_t i = 0; i < sizeof demo_staff / sizeof demo_staff[0]; i++) {
-		const struct demo_staff *d = &demo_staff[i];
-		strbuf pw = STRBUF_INIT, totp = STRBUF_INIT;
-		sb_init(&pw);
-		sb_init(&totp);
-		int r = staff_add(s, kr, d->id, d->name, d->dept, d->admin, "", cli_terminal(), &pw,
-				  &totp, err);
-		if (r == 0)
-			printf("%-8s %-10s %-12s password %s  TOTP secret %s\n", d->id, d->name, d->dept,
-			       pw.buf, totp.buf);
-		sb_release(&pw);
-		sb_release(&totp);
-		if (r)
+	for (size_t i = 0; i < sizeof demo_staff / sizeof demo_staff[0]; i++)
+		if (demo_account(s, kr, demo_staff[i].id, demo_staff[i].name, demo_staff[i].dept,
+				 demo_staff[i].admin, demo_staff[i].business, demo_staff[i].access,
+				 err))
 			goto out;
-		for (int g = 0; g < 3 && d->grants[g][0]; g++) {
-			grant_access acc;
-			if (grant_access_parse(d->grants[g][1], &acc, err) ||
-			    grant_add(s, d->id, d->grants[g][0], acc, 0, 0, "admin", cli_terminal(),
-				      "demo grant", err))
+	for (const module *const *m = atena_modules; *m; m++)
+		for (const module_demo_staff *st = (*m)->demo_staff; st && st->id; st++)
+			if (demo_account(s, kr, st->id, st->name, st->department, false, st->business,
+					 st->access, err))
 				goto out;
-		}
-	}
 	printf("\n");
 	fflush(stdout);
-	if (demo_load_ward(s, kr, w, err) || demo_tax_year(s, kr, w, err))
+	if (modules_init(err) || modules_migrate(s, err))
 		goto out;
+	/* Each module's demo step, in the list's order (tax reads the register). */
+	module_demo dm = {.seed = w->seed, .households = w->households, .terminal = cli_terminal()};
+	for (const module *const *m = atena_modules; *m; m++)
+		if ((*m)->demo && (*m)->demo(s, kr, &dm, err))
+			goto out;
 	printf("Every password must be changed at first login (send new_password with the login).\n"
 	       "One-time codes: oathtool --totp=sha256 -b SECRET\n"
-	       "Grants: clerk1, clerk2 update resident_register; viewer views\n"
-	       "individual_resident_tax; auditor views audit_review; tax1 updates\n"
-	       "individual_resident_tax. These credentials are\n"
-	       "shown once.\n"
-	       "Try (as clerk1, business resident_register): GET /api/v1/registry/search?name_kana=サトウ\n"
-	       "     (as tax1, business individual_resident_tax): GET /api/v1/tax/holds?fiscal_year=2025\n\n");
+	       "These credentials are shown once. Grants:\n");
+	for (size_t i = 0; i < sizeof demo_staff / sizeof demo_staff[0]; i++)
+		if (demo_staff[i].business)
+			printf("  %-8s %-6s %s\n", demo_staff[i].id, demo_staff[i].access,
+			       demo_staff[i].business);
+	for (const module *const *m = atena_modules; *m; m++)
+		for (const module_demo_staff *st = (*m)->demo_staff; st && st->id; st++)
+			printf("  %-8s %-6s %s\n", st->id, st->access, st->business);
+	printf("Try:\n");
+	for (const module *const *m = atena_modules; *m; m++)
+		if ((*m)->demo_hint)
+			printf("  %s\n", (*m)->demo_hint);
+	printf("\n");
 	rc = 0;
 out:
 	store_close(s);
@@ -363,7 +222,7 @@ int cmd_demo(int argc, char **argv)
 		       "The first time, creates DIR for a demo municipality (目黒区, 131105) with demo staff\n"
 		       "(their passwords and TOTP secrets are printed once) and a\n"
 		       "synthetic ward migrated into the resident register through the door (every record\n"
-		       "audited), with a progress line every %d records; then serves it.\n"
+		       "audited), with progress lines, and a tax year of it; then serves it.\n"
 		       "The ward: --households N (default %d: about 38,400 residents, loaded in well\n"
 		       "under a minute), or --ward meguro for the full size of 目黒区 (%d households,\n"
 		       "about 280,000 residents; a few minutes on a 2-core machine). About 3%% are foreign\n"
@@ -372,7 +231,7 @@ int cmd_demo(int argc, char **argv)
 		       "These flags apply only when DIR is created. Default DIR: $ATENA_DATA or\n"
 		       "./atena-data.\n\n"
 		       "example: atena demo --listen 127.0.0.1:8080 --ward meguro\n",
-		       DEMO_PROGRESS, DEMO_HOUSEHOLDS, DEMO_MEGURO_HOUSEHOLDS);
+		       DEMO_HOUSEHOLDS, DEMO_MEGURO_HOUSEHOLDS);
 		return 0;
 	}
 	demo_ward w = {.seed = 42, .households = DEMO_HOUSEHOLDS};

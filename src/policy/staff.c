@@ -94,26 +94,33 @@ static int check_admin(store *s, const char *by, at_error *err)
 	return 0;
 }
 
+/* A staff member's columns (of sp_staff as t), read by staff_row from
+ * column c on: staff_get, and the session look-up that joins them. */
+#define STAFF_COLS "t.id, t.name, t.department, t.admin, t.locked, t.must_change, t.pw_changed_at"
+
+static void staff_row(store_stmt *st, int c, staff_info *out)
+{
+	snprintf(out->id, sizeof out->id, "%s", store_col_text(st, c));
+	snprintf(out->name, sizeof out->name, "%s", store_col_text(st, c + 1));
+	snprintf(out->department, sizeof out->department, "%s", store_col_text(st, c + 2));
+	out->admin = store_col_int(st, c + 3) != 0;
+	out->locked = store_col_int(st, c + 4) != 0;
+	int64_t changed = store_col_int(st, c + 6);
+	out->must_change = store_col_int(st, c + 5) != 0 ||
+			   changed + (int64_t)STAFF_PASSWORD_DAYS * 86400 < time_now();
+}
+
 int staff_get(store *s, const char *id, staff_info *out, at_error *err)
 {
 	memset(out, 0, sizeof *out);
 	store_spine_enter(s);
 	int rc = -1;
-	store_stmt *st = store_prepare(s,
-		"SELECT id, name, department, admin, locked, must_change, pw_changed_at"
-		" FROM sp_staff WHERE id = ?", err);
+	store_stmt *st = store_prepare(s, "SELECT " STAFF_COLS " FROM sp_staff t WHERE t.id = ?", err);
 	if (st) {
 		store_bind_text(st, 1, id);
 		int r = store_step(st, err);
 		if (r == STORE_ROW) {
-			snprintf(out->id, sizeof out->id, "%s", store_col_text(st, 0));
-			snprintf(out->name, sizeof out->name, "%s", store_col_text(st, 1));
-			snprintf(out->department, sizeof out->department, "%s", store_col_text(st, 2));
-			out->admin = store_col_int(st, 3) != 0;
-			out->locked = store_col_int(st, 4) != 0;
-			int64_t changed = store_col_int(st, 6);
-			out->must_change = store_col_int(st, 5) != 0 ||
-					   changed + (int64_t)STAFF_PASSWORD_DAYS * 86400 < time_now();
+			staff_row(st, 0, out);
 			rc = 0;
 		} else if (r == STORE_DONE) {
 			at_fail(err, 404, AT_E_NOT_FOUND, "staff_id", "no staff member has the id %s", id);
@@ -531,7 +538,11 @@ leave:
 
 /* ---- Sessions ---- */
 
-int staff_session(store *s, const char *token, staff_info *who, at_error *err)
+/* Resolve token; end it when over (committed, audited). touch: also
+ * refresh its idle clock in the same commit; otherwise nothing is written
+ * for a live session (the caller touches it in its own unit of work). */
+static int session_resolve(store *s, const char *token, bool touch, staff_info *who,
+			   at_error *err)
 {
 	if (!token || !*token || strlen(token) > 128)
 		return at_fail(err, 401, AT_E_AUTH, "Authorization",
@@ -542,23 +553,28 @@ int staff_session(store *s, const char *token, staff_info *who, at_error *err)
 	int rc = -1;
 	if (store_begin(s, err))
 		goto leave;
+	/* The session and its staff member in one look-up: the staff member is
+	 * resolved once per request. */
 	store_stmt *st = store_prepare(s,
-		"SELECT s.staff_id, s.terminal_id, s.created_at, s.last_seen, t.locked"
+		"SELECT s.terminal_id, s.created_at, s.last_seen, " STAFF_COLS
 		" FROM sp_session s JOIN sp_staff t ON t.id = s.staff_id"
 		" WHERE s.token_hash = ? AND s.ended_at IS NULL", err);
 	if (!st)
 		goto rollback;
 	store_bind_blob(st, 1, th, sizeof th);
-	char id[65] = "", term[65] = "";
-	int64_t created = 0, seen = 0, locked = 0;
+	staff_info row;
+	memset(&row, 0, sizeof row);
+	char term[65] = "";
+	int64_t created = 0, seen = 0;
 	int r = store_step(st, err);
 	if (r == STORE_ROW) {
-		snprintf(id, sizeof id, "%s", store_col_text(st, 0));
-		snprintf(term, sizeof term, "%s", store_col_text(st, 1));
-		created = store_col_int(st, 2);
-		seen = store_col_int(st, 3);
-		locked = store_col_int(st, 4);
+		snprintf(term, sizeof term, "%s", store_col_text(st, 0));
+		created = store_col_int(st, 1);
+		seen = store_col_int(st, 2);
+		staff_row(st, 3, &row);
 	}
+	const char *id = row.id;
+	bool locked = row.locked;
 	store_done(st);
 	if (r != STORE_ROW) {
 		store_rollback(s);
@@ -567,6 +583,10 @@ int staff_session(store *s, const char *token, staff_info *who, at_error *err)
 	}
 	int64_t now = time_now();
 	bool over = locked || now - seen > STAFF_IDLE_TIMEOUT || now - created > STAFF_SESSION_MAX;
+	if (!over && !touch) {
+		store_rollback(s);   /* only read: nothing to make durable */
+		goto found;
+	}
 	st = store_prepare(s, over ? "UPDATE sp_session SET ended_at = ? WHERE token_hash = ?"
 				   : "UPDATE sp_session SET last_seen = ? WHERE token_hash = ?", err);
 	if (!st)
@@ -592,13 +612,51 @@ int staff_session(store *s, const char *token, staff_info *who, at_error *err)
 			STAFF_IDLE_TIMEOUT / 60);
 		goto leave;
 	}
-	if (staff_get(s, id, who, err))
-		goto leave;
+found:
+	*who = row;
 	snprintf(who->terminal_id, sizeof who->terminal_id, "%s", term);
 	rc = 0;
 	goto leave;
 rollback:
 	store_rollback(s);
+leave:
+	store_spine_leave(s);
+	return rc;
+}
+
+int staff_session(store *s, const char *token, staff_info *who, at_error *err)
+{
+	return session_resolve(s, token, true, who, err);
+}
+
+int staff_session_peek(store *s, const char *token, staff_info *who, at_error *err)
+{
+	return session_resolve(s, token, false, who, err);
+}
+
+int staff_session_touch(store *s, const char *token, at_error *err)
+{
+	unsigned char th[CRYPTO_HASH_BYTES];
+	crypto_digest(token, strlen(token), th);
+	bool own = !store_in_tx(s);
+	store_spine_enter(s);
+	int rc = -1;
+	if (own && store_begin(s, err))
+		goto leave;
+	store_stmt *st = store_prepare(s,
+		"UPDATE sp_session SET last_seen = ? WHERE token_hash = ? AND ended_at IS NULL", err);
+	if (st) {
+		store_bind_int(st, 1, time_now());
+		store_bind_blob(st, 2, th, sizeof th);
+		rc = store_step(st, err) == STORE_DONE ? 0 : -1;
+		store_done(st);
+	}
+	if (own) {
+		if (rc == 0)
+			rc = store_commit(s, err);
+		else
+			store_rollback(s);
+	}
 leave:
 	store_spine_leave(s);
 	return rc;

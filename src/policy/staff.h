@@ -66,6 +66,13 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 /* Resolve a bearer token: checks idle and absolute timeouts, refreshes the
  * idle clock. 401 when the session is unknown or over. */
 int staff_session(store *s, const char *token, staff_info *who, at_error *err);
+/* staff_session that writes nothing for a live session: the caller refreshes
+ * the idle clock with staff_session_touch inside the request's own unit of
+ * work, so that a request makes one durable commit, not two. */
+int staff_session_peek(store *s, const char *token, staff_info *who, at_error *err);
+/* Refresh the idle clock: inside the caller's open write transaction when
+ * there is one (the request's door), else in a transaction of its own. */
+int staff_session_touch(store *s, const char *token, at_error *err);
 int staff_logout(store *s, const char *token, at_error *err);
 /* Change password inside a session (checks the old one and the history). */
 int staff_change_password(store *s, const char *id, const char *old_password,

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/strbuf.h"
 #include "documents/documents.h"
 #include "policy/door.h"
 #include "store/store.h"
@@ -46,7 +47,21 @@ extern const door_owner registry_owner;
 int registry_init(at_error *err);
 
 /* ---- Change events (異動) ---------------------------------------------
- * registry_event applies one event. `type` is one of:
+ * The event types, once (registry_event_types.c): name and Japanese label,
+ * in the order below, terminated by a NULL name. The dispatcher, the
+ * server's error text, the CLI's help and the web UI (GET
+ * /api/v1/registry/event-types) all iterate this table. */
+typedef struct registry_event_type {
+	const char *name;    /* "move_in" */
+	const char *label;   /* "転入" */
+} registry_event_type;
+extern const registry_event_type registry_event_types[];
+/* The entry named name, or NULL. */
+const registry_event_type *registry_event_type_find(const char *name);
+/* The names as a sentence, appended to out: "move_in, ..., or foreign_status_change". */
+void registry_event_type_names(strbuf *out);
+
+/* registry_event applies one event. `type` is one of:
  *   move_in             転入 (住基法22条), incl. from abroad
  *   move_out_planned    転出届 (24条): planned destination recorded, record stays active
  *   move_out_confirmed  転出確定 (転入通知 received, 住基法9条1項): removed (除票)

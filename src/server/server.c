@@ -1,9 +1,11 @@
 /*
  * server.c — the daemon: libmicrohttpd setup, one store connection per
  * worker thread, the checkpoint thread, request body accumulation, the
- * route table and the dispatcher that turns a handler's result into the
- * response. Handlers live in server_auth.c, server_records.c,
- * server_admin.c and server_registry.c; the static UI in server_static.c.
+ * route table (the platform's routes, then every module's from the list in
+ * src/modules.c) and the dispatcher that turns a handler's result into the
+ * response. The platform's handlers live in server_auth.c, server_records.c
+ * and server_admin.c, the modules' in src/<module>/<module>_routes.c; the
+ * static UI in server_static.c; reading and answering in server_http.c.
  */
 #include "server/server_int.h"
 
@@ -27,8 +29,7 @@
 #include "core/text.h"
 #include "documents/documents.h"
 #include "policy/platform.h"
-#include "registry/registry.h"
-#include "tax/tax.h"
+#include "module/module.h"
 
 #define CONNECTION_LIMIT 256             /* bounds body memory to 256 MiB worst case */
 #define CONNECTION_MEMORY (64 * 1024)    /* per-connection header/read buffer */
@@ -71,64 +72,27 @@ static const char *const search_params[] = {"item", "value", "match", "limit", N
 static const char *const audit_params[] = {"subject", "staff", "from", "to", "after", "limit",
 					   NULL};
 static const char *const grant_params[] = {"staff", NULL};
-static const char *const reg_search_params[] = {
-	"name", "name_kana", "birth_date", "address", "household_no", "addressee_no",
-	"my_number", "resident_code", "include_removed", "limit", NULL};
-static const char *const reg_cert_params[] = {"format", NULL};
-static const char *const reg_outbox_params[] = {"after", "limit", NULL};
-static const char *const tax_fy_params[] = {"fiscal_year", NULL};
-static const char *const tax_page_params[] = {"fiscal_year", "after", "limit", NULL};
-static const char *const tax_sched_params[] = {"method", "annual", "fiscal_year",
-					       "previous_annual", NULL};
-static const char *const tax_doc_params[] = {"fiscal_year", "kind", "format", NULL};
-static const char *const tax_emp_params[] = {"fiscal_year", "format", "after", "limit", NULL};
-
+/* The platform's own routes; each acts under the business its request names. */
 static const route routes[] = {
-	{"GET", "/healthz", R_PUBLIC, h_healthz, NULL},
-	{"POST", "/sessions", R_PUBLIC | R_BODY, h_login, NULL},
-	{"DELETE", "/sessions", R_PURPOSE, h_logout, NULL},
-	{"GET", "/me", R_PURPOSE, h_me, NULL},
-	{"POST", "/me/password", R_PURPOSE | R_BODY, h_me_password, NULL},
-	{"GET", "/declarations", R_PURPOSE, h_declarations, NULL},
-	{"POST", "/files/{file}/records", R_PURPOSE | R_BODY, h_record_create, NULL},
-	{"GET", "/files/{file}/records/{id}", R_PURPOSE, h_record_read, NULL},
-	{"PATCH", "/files/{file}/records/{id}", R_PURPOSE | R_BODY, h_record_update, NULL},
-	{"GET", "/files/{file}/records/{id}/history", R_PURPOSE, h_record_history, NULL},
-	{"POST", "/files/{file}/records/{id}/remove", R_PURPOSE | R_BODY, h_record_remove, NULL},
-	{"GET", "/files/{file}/search", R_PURPOSE, h_search, search_params},
-	{"GET", "/pending", R_PURPOSE, h_pending_list, NULL},
-	{"POST", "/pending/{id}/approve", R_PURPOSE | R_BODY, h_pending_approve, NULL},
-	{"POST", "/pending/{id}/reject", R_PURPOSE | R_BODY, h_pending_reject, NULL},
-	{"GET", "/audit/events", R_PURPOSE, h_audit_events, audit_params},
-	{"GET", "/grants", R_PURPOSE, h_grants, grant_params},
-	/* The resident register (server_registry.c). */
-	{"POST", "/registry/events/{type}", R_PURPOSE | R_BODY, h_reg_event, NULL},
-	{"GET", "/registry/persons/{addressee_no}", R_PURPOSE, h_reg_person, NULL},
-	{"GET", "/registry/persons/{addressee_no}/history", R_PURPOSE, h_reg_history, NULL},
-	{"POST", "/registry/persons/{addressee_no}/support-measure", R_PURPOSE | R_BODY,
-	 h_reg_support_measure, NULL},
-	{"GET", "/registry/households/{household_no}", R_PURPOSE, h_reg_household, NULL},
-	{"GET", "/registry/search", R_PURPOSE, h_reg_search, reg_search_params},
-	{"POST", "/registry/certificates", R_PURPOSE | R_BODY, h_reg_certificate, reg_cert_params},
-	{"GET", "/registry/outbox", R_PURPOSE, h_reg_outbox, reg_outbox_params},
-	/* The individual resident tax (server_tax.c). */
-	{"GET", "/tax/law", R_PURPOSE, h_tax_law, NULL},
-	{"POST", "/tax/compute", R_PURPOSE | R_BODY, h_tax_compute, NULL},
-	{"GET", "/tax/schedule", R_PURPOSE, h_tax_schedule, tax_sched_params},
-	{"POST", "/tax/roll", R_PURPOSE, h_tax_roll, tax_fy_params},
-	{"POST", "/tax/intake", R_PURPOSE | R_BODY, h_tax_intake, NULL},
-	{"GET", "/tax/holds", R_PURPOSE, h_tax_holds, tax_page_params},
-	{"POST", "/tax/holds/{id}/decision", R_PURPOSE | R_BODY, h_tax_hold_decide, NULL},
-	{"GET", "/tax/forwarding", R_PURPOSE, h_tax_forwarding, tax_page_params},
-	{"GET", "/tax/double-dependants", R_PURPOSE, h_tax_double, tax_fy_params},
-	{"POST", "/tax/assess", R_PURPOSE, h_tax_assess, tax_fy_params},
-	{"POST", "/tax/reassess", R_PURPOSE, h_tax_reassess, tax_fy_params},
-	{"GET", "/tax/persons/{addressee_no}", R_PURPOSE, h_tax_person, tax_fy_params},
-	{"GET", "/tax/persons/{addressee_no}/document", R_PURPOSE, h_tax_document, tax_doc_params},
-	{"GET", "/tax/employers/{payer_id}/notice", R_PURPOSE, h_tax_employer_notice,
-	 tax_emp_params},
+	{"GET", "/healthz", R_PUBLIC, NULL, 0, h_healthz, NULL},
+	{"POST", "/sessions", R_PUBLIC | R_BODY, NULL, 0, h_login, NULL},
+	{"DELETE", "/sessions", R_PURPOSE, NULL, 0, h_logout, NULL},
+	{"GET", "/me", R_PURPOSE, NULL, 0, h_me, NULL},
+	{"POST", "/me/password", R_PURPOSE | R_BODY, NULL, 0, h_me_password, NULL},
+	{"GET", "/declarations", R_PURPOSE, NULL, 0, h_declarations, NULL},
+	{"POST", "/files/{file}/records", R_PURPOSE | R_BODY, NULL, 0, h_record_create, NULL},
+	{"GET", "/files/{file}/records/{id}", R_PURPOSE, NULL, 0, h_record_read, NULL},
+	{"PATCH", "/files/{file}/records/{id}", R_PURPOSE | R_BODY, NULL, 0, h_record_update, NULL},
+	{"GET", "/files/{file}/records/{id}/history", R_PURPOSE, NULL, 0, h_record_history, NULL},
+	{"POST", "/files/{file}/records/{id}/remove", R_PURPOSE | R_BODY, NULL, 0, h_record_remove, NULL},
+	{"GET", "/files/{file}/search", R_PURPOSE, NULL, 0, h_search, search_params},
+	{"GET", "/pending", R_PURPOSE, NULL, 0, h_pending_list, NULL},
+	{"POST", "/pending/{id}/approve", R_PURPOSE | R_BODY, NULL, 0, h_pending_approve, NULL},
+	{"POST", "/pending/{id}/reject", R_PURPOSE | R_BODY, NULL, 0, h_pending_reject, NULL},
+	{"GET", "/audit/events", R_PURPOSE, NULL, 0, h_audit_events, audit_params},
+	{"GET", "/grants", R_PURPOSE, NULL, 0, h_grants, grant_params},
+	{NULL, NULL, 0, NULL, 0, NULL, NULL},
 };
-#define NROUTES (sizeof routes / sizeof routes[0])
 
 /* Copy a captured segment, or "" when too long so that validation refuses it. */
 static void capture(char *dst, size_t cap, const char *seg, size_t n)
@@ -178,16 +142,22 @@ static int route_match(req *r, at_error *err)
 		return at_fail(err, 404, AT_E_NOT_FOUND, "", "no such route");
 	const char *sub = path + pl;
 	r->allow[0] = '\0';
-	for (size_t i = 0; i < NROUTES; i++) {
-		if (!route_shape(routes[i].pattern, sub, r))
-			continue;
-		if (!strcmp(routes[i].method, r->method)) {
-			r->rt = &routes[i];
-			return 0;
+	/* The platform's table, then each module's, in the list's order. */
+	for (size_t m = 0; m == 0 || atena_modules[m - 1]; m++) {
+		const module *mod = m ? atena_modules[m - 1] : NULL;
+		const route *tab = mod ? mod->routes : routes;
+		for (size_t i = 0; tab && tab[i].method; i++) {
+			if (!route_shape(tab[i].pattern, sub, r))
+				continue;
+			if (!strcmp(tab[i].method, r->method)) {
+				r->rt = &tab[i];
+				r->mod = mod;
+				return 0;
+			}
+			size_t n = strlen(r->allow);
+			snprintf(r->allow + n, sizeof r->allow - n, "%s%s", n ? ", " : "",
+				 tab[i].method);
 		}
-		size_t n = strlen(r->allow);
-		snprintf(r->allow + n, sizeof r->allow - n, "%s%s", n ? ", " : "",
-			 routes[i].method);
 	}
 	if (r->allow[0])
 		return at_fail(err, 405, "method_not_allowed", "",
@@ -207,7 +177,7 @@ static void tstore_destroy(void *p)
 	pthread_mutex_unlock(&t->srv->mu);
 }
 
-store *srv_thread_store(server *srv, at_error *err)
+static store *srv_thread_store(server *srv, at_error *err)
 {
 	tstore *t = pthread_getspecific(srv->key);
 	if (t && t->s)
@@ -235,42 +205,8 @@ store *srv_thread_store(server *srv, at_error *err)
 	return s;
 }
 
-const keyring *srv_keyring(const server *srv)
-{
-	return srv->kr;
-}
-
-const char *srv_static_dir(const server *srv)
-{
-	return srv->static_dir;
-}
 
 /* ---- Request helpers ------------------------------------------------------ */
-
-bool srv_is_ident(const char *s)
-{
-	size_t n = 0;
-	for (; s[n]; n++)
-		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
-			return false;
-	return n >= 1 && n <= 64;
-}
-
-int srv_parse_int(const char *s, int64_t min, int64_t max, const char *field, int64_t *out,
-		  at_error *err)
-{
-	size_t n = strlen(s);
-	bool ok = n >= 1 && n <= 18 && (s[0] != '0' || n == 1);
-	for (size_t i = 0; ok && i < n; i++)
-		ok = s[i] >= '0' && s[i] <= '9';
-	long long v = ok ? strtoll(s, NULL, 10) : 0;
-	if (!ok || v < min || v > max)
-		return at_fail(err, 400, AT_E_INVALID, field,
-			       "%s must be a whole number from %lld to %lld", field, (long long)min,
-			       (long long)max);
-	*out = (int64_t)v;
-	return 0;
-}
 
 typedef struct qscan {
 	const char *const *allowed;
@@ -329,160 +265,6 @@ static int query_allowed(req *r, const char *const *allowed, at_error *err)
 	return q.rc;
 }
 
-const char *srv_query(req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-int srv_reply(req *r, int status, json_t *body, at_error *err)
-{
-	if (!body && status != 204)
-		return at_fail(err, 500, AT_E_INTERNAL, "", "out of memory building the response");
-	r->status = status;
-	r->out = body;
-	return 0;
-}
-
-int srv_reply_bytes(req *r, int status, const char *content_type, const char *disposition,
-		    strbuf *body, at_error *err)
-{
-	(void)err;
-	r->status = status;
-	r->raw_len = body->len;
-	r->raw = sb_detach(body);
-	snprintf(r->raw_type, sizeof r->raw_type, "%s", content_type);
-	snprintf(r->disposition, sizeof r->disposition, "%s", disposition ? disposition : "");
-	return 0;
-}
-
-/* ---- Responses ------------------------------------------------------------ */
-
-void srv_common_headers(struct MHD_Response *resp, bool json)
-{
-	if (json)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-					"application/json; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-}
-
-static enum MHD_Result send_text(req *r, int status, char *text)
-{
-	/* text is malloc'd (jansson's json_dumps) and handed to MHD to free. */
-	struct MHD_Response *resp;
-	if (text)
-		resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	else
-		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
-	srv_common_headers(resp, text != NULL);
-	if (r->location[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
-	if (status == 405 && r->allow[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-	if (status == 401)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)status, resp);
-	MHD_destroy_response(resp);
-	return ok;
-}
-
-/* at_fail truncates with snprintf, which can cut a UTF-8 sequence in two
- * (a long Japanese key named in a message); jansson refuses such a string,
- * so drop any byte that does not start a complete sequence. */
-static void utf8_clean(char *s)
-{
-	char *w = s;
-	for (const char *p = s; *p;) {
-		unsigned char c = (unsigned char)*p;
-		size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-			 : (c & 0xF8) == 0xF0 ? 4 : 0;
-		char seq[5] = {0};
-		size_t have = 0;
-		while (have < k && p[have]) {
-			seq[have] = p[have];
-			have++;
-		}
-		if (k && have == k && text_utf8_len(seq) == 1) {
-			memmove(w, p, k);
-			w += k;
-			p += k;
-		} else {
-			p++;
-		}
-	}
-	*w = '\0';
-}
-
-enum MHD_Result srv_send_error(req *r, const at_error *err)
-{
-	at_error e = *err;
-	if (e.status < 400 || e.status > 599) {
-		e.status = 500;
-		snprintf(e.code, sizeof e.code, "%s", AT_E_INTERNAL);
-	}
-	if (e.status >= 500)
-		fprintf(stderr, "atena: %s %s: %d %s: %s\n", r->method, r->path.buf, e.status,
-			e.code, e.message);
-	json_t *body = jv_error_body(&e);
-	if (!body) {
-		utf8_clean(e.code);
-		utf8_clean(e.field);
-		utf8_clean(e.message);
-		body = jv_error_body(&e);
-	}
-	char *text = body ? jv_dump(body) : NULL;
-	json_decref(body);
-	if (!text) {
-		/* Only when out of memory: a fixed body still says what happened. */
-		const char *fixed =
-			"{\"error\":{\"code\":\"internal_error\",\"message\":\"out of memory\",\"field\":\"\"}}";
-		text = strdup(fixed);
-		e.status = 500;
-	}
-	r->location[0] = '\0';
-	return send_text(r, e.status, text);
-}
-
-/* A non-JSON body (srv_reply_bytes); MHD frees it. */
-static enum MHD_Result send_bytes(req *r)
-{
-	char *data = r->raw;
-	r->raw = NULL;
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(r->raw_len, data, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(data);
-		return MHD_NO;
-	}
-	srv_common_headers(resp, false);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->raw_type);
-	if (r->disposition[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
-	enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
-	MHD_destroy_response(resp);
-	return ok;
-}
-
-static enum MHD_Result send_reply(req *r)
-{
-	if (r->raw)
-		return send_bytes(r);
-	if (r->status == 204 || !r->out)
-		return send_text(r, r->status ? r->status : 204, NULL);
-	char *text = jv_dump(r->out);
-	if (!text) {
-		at_error e;
-		at_fail(&e, 500, AT_E_INTERNAL, "", "out of memory building the response");
-		return srv_send_error(r, &e);
-	}
-	return send_text(r, r->status, text);
-}
 
 /* ---- The request ---------------------------------------------------------- */
 
@@ -506,7 +288,7 @@ static enum MHD_Result first_call(req *r)
 	bool api = !strncmp(p, "/api/", 5) || !strcmp(p, "/api");
 	if (!api) {
 		r->answered = true;
-		return srv_static(r);
+		return srv_static(r, r->srv->static_dir);
 	}
 	if (route_match(r, &err))
 		goto refuse;
@@ -536,20 +318,46 @@ refuse:
 	return srv_send_error(r, &err);
 }
 
+/* The name of the route's one other parameter ("{type}" → "type"), "" when
+ * it has none. */
+static void other_param(const char *pattern, char *name, size_t n)
+{
+	name[0] = '\0';
+	for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{')) {
+		size_t len = strcspn(p + 1, "}");
+		if ((len == 4 && !strncmp(p + 1, "file", 4)) || (len == 2 && !strncmp(p + 1, "id", 2)))
+			continue;
+		snprintf(name, n, "%.*s", (int)len, p + 1);
+		return;
+	}
+}
+
+static bool param_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
 static int validate_path_params(req *r, at_error *err)
 {
-	/* Addressee and household numbers are exactly 10 digits (registry.h). */
-	static const char *const ten_digit[] = {"addressee_no", "household_no"};
-	for (size_t i = 0; i < sizeof ten_digit / sizeof ten_digit[0]; i++) {
-		char pat[32];
-		snprintf(pat, sizeof pat, "{%s}", ten_digit[i]);
-		if (strstr(r->rt->pattern, pat) && !text_is_digits(r->raw_param, 10))
-			return at_fail(err, 400, AT_E_INVALID, ten_digit[i],
-				       "path parameter %s must be exactly 10 digits", ten_digit[i]);
+	char name[32];
+	other_param(r->rt->pattern, name, sizeof name);
+	if (name[0]) {
+		/* Addressee and household numbers, the platform's keys of a person
+		 * and a household, are exactly 10 digits (registry.h); any other
+		 * parameter is plain text the module checks further. */
+		size_t n = strlen(r->raw_param);
+		bool ok = n >= 1 && n <= 64;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = param_char(r->raw_param[i]);
+		if ((!strcmp(name, "addressee_no") || !strcmp(name, "household_no")) &&
+		    !text_is_digits(r->raw_param, 10))
+			return at_fail(err, 400, AT_E_INVALID, name,
+				       "path parameter %s must be exactly 10 digits", name);
+		if (!ok)
+			return at_fail(err, 400, AT_E_INVALID, name,
+				       "path parameter %s must be 1 to 64 letters, digits, _ or -", name);
 	}
-	if (strstr(r->rt->pattern, "{type}") && !srv_is_ident(r->raw_param))
-		return at_fail(err, 400, AT_E_INVALID, "type",
-			       "path parameter type must be an event type (a-z and _)");
 	r->param = r->raw_param;
 	if (strstr(r->rt->pattern, "{file}") && !srv_is_ident(r->raw_file))
 		return at_fail(err, 400, AT_E_INVALID, "file",
@@ -572,10 +380,10 @@ static int run(req *r, at_error *err)
 	r->s = srv_thread_store(r->srv, err);
 	if (!r->s)
 		return -1;
-	r->kr = srv_keyring(r->srv);
+	r->kr = r->srv->kr;
 	if (!(fl & R_PUBLIC) && srv_session(r, err))
 		return -1;
-	if ((fl & R_PURPOSE) && srv_purpose(r, err))
+	if ((fl & R_PURPOSE) && (srv_purpose(r, err) || srv_route_business(r, err)))
 		return -1;
 	static const char *const no_params[] = {NULL};
 	if (validate_path_params(r, err) ||
@@ -596,6 +404,14 @@ static enum MHD_Result finish(req *r)
 	at_error err;
 	at_error_clear(&err);
 	int rc = run(r, &err);
+	/* A request that opened no door (or whose unit was rolled back) still
+	 * refreshes its session's idle clock, in a commit of its own. */
+	if (r->token && r->who.id[0] && !r->touched && !(r->s && store_in_tx(r->s))) {
+		at_error te;
+		at_error_clear(&te);
+		if (staff_session_touch(r->s, r->token, &te))
+			fprintf(stderr, "atena: could not refresh a session: %s\n", te.message);
+	}
 	if (r->s && store_in_tx(r->s)) {
 		/* A handler must commit or abort its door; this only guards against a
 		 * bug leaving half a unit of work open on a pooled connection. */
@@ -612,7 +428,7 @@ static enum MHD_Result finish(req *r)
 	}
 	if (rc)
 		return srv_send_error(r, &err);
-	return send_reply(r);
+	return srv_send_reply(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -799,8 +615,7 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 	if (!cfg || !cfg->data_dir || !cfg->kr)
 		return at_fail(err, 500, AT_E_INTERNAL, "", "server_start needs a data directory and a key ring");
 	listen_addr la;
-	if (registry_init(err) || tax_init(err) ||   /* the modules' owner handles (door.h) */
-	    parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &la, err))
+	if (parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &la, err))
 		return -1;
 	unsigned threads = cfg->threads ? cfg->threads : 4;
 	unsigned timeout = cfg->timeout_s ? cfg->timeout_s : 30;
@@ -847,8 +662,9 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 		free_server(srv);
 		return -1;
 	}
-	/* Business modules' own tables, once, before any worker serves them. */
-	if (registry_migrate(srv->ckpt_store, err) || tax_migrate(srv->ckpt_store, err)) {
+	/* Business modules: their owner handles and their own tables, once,
+	 * before any worker serves them. */
+	if (modules_init(err) || modules_migrate(srv->ckpt_store, err)) {
 		free_server(srv);
 		return -1;
 	}

@@ -1,8 +1,9 @@
 /*
  * server_auth.c — who is asking and why: the bearer session, the purpose
  * headers (X-Atena-Business, X-Atena-Reason, X-Atena-Case) with refusals
- * written to the audit log, and the session routes (login, logout, /me,
- * password change).
+ * written to the audit log, the route's business, the request's unit of
+ * work (srv_unit, on module/unit.h) and the session routes (login, logout,
+ * /me, password change).
  */
 #include "server/server_int.h"
 
@@ -46,7 +47,9 @@ int srv_session(req *r, at_error *err)
 		return at_fail(err, 401, AT_E_AUTH, "Authorization",
 			       "the bearer token is malformed");
 	r->token = tok;
-	return staff_session(r->s, tok, &r->who, err);
+	/* The idle clock is refreshed inside the request's unit of work
+	 * (srv_unit), or after the handler when it had none (server.c). */
+	return staff_session_peek(r->s, tok, &r->who, err);
 }
 
 /* ---- Purpose -------------------------------------------------------------- */
@@ -87,33 +90,62 @@ int srv_audit_now(req *r, const char *outcome, const char *detail, at_error *err
 	return 0;
 }
 
-/* Write a refusal to the log in its own transaction (the door's unit of work
- * was rolled back with whatever it had noted). A failure to log is reported
- * on stderr; the caller still answers with the original refusal. */
-void srv_audit_refusal(req *r, const char *subject, const char *outcome, const at_error *e)
+/* The unit description of this request: its context, the route's mode, the
+ * module's owner handle. op is the caller's buffer for the operation. */
+static unit request_unit(req *r, const char *subject, char *op, size_t n)
 {
-	char op[240], detail[200];
-	srv_operation(r, op, sizeof op);
-	/* Code and field only: a message may quote input, and details carry no
-	 * personal data (audit.h). */
-	snprintf(detail, sizeof detail, "%s %s", e->code, e->field);
-	audit_event ev = {
-		.staff_id = r->who.id,
-		.department = r->who.department,
-		.terminal_id = r->who.terminal_id,
-		.business = r->ctx.business,
-		.reason = r->ctx.reason,
-		.case_id = r->ctx.case_id,
-		.subject = subject ? subject : "",
-		.items = "",
+	srv_operation(r, op, n);
+	return (unit){
+		.s = r->s,
+		.kr = r->kr,
+		.ctx = &r->ctx,
+		.mode = r->rt ? r->rt->mode : DOOR_READ,
+		.owner = r->mod ? r->mod->owner : NULL,
 		.operation = op,
-		.outcome = outcome,
-		.detail = detail,
+		.subject = subject ? subject : "",
+		.session = r->touched ? NULL : r->token,
 	};
-	at_error le;
-	at_error_clear(&le);
-	if (audit_append_now(r->s, &ev, &le))
-		fprintf(stderr, "atena: could not audit %s (%s): %s\n", op, outcome, le.message);
+}
+
+void srv_header_fields(at_error *err)
+{
+	/* The door names its context fields; over HTTP they are the headers. */
+	if (!strcmp(err->field, "business"))
+		snprintf(err->field, sizeof err->field, "X-Atena-Business");
+	else if (!strcmp(err->field, "reason"))
+		snprintf(err->field, sizeof err->field, "X-Atena-Reason");
+	else if (!strcmp(err->field, "case"))
+		snprintf(err->field, sizeof err->field, "X-Atena-Case");
+}
+
+int srv_unit(req *r, const char *subject, unit_fn fn, void *arg, at_error *err)
+{
+	char op[240];
+	unit u = request_unit(r, subject, op, sizeof op);
+	int rc = unit_run(&u, fn, arg, err);
+	if (rc == UNIT_OPEN_REFUSED)
+		srv_header_fields(err);
+	if (rc == 0 && u.session)
+		r->touched = true;
+	return rc ? -1 : 0;
+}
+
+int srv_refused(req *r, const char *subject, at_error *err)
+{
+	char op[240];
+	unit u = request_unit(r, subject, op, sizeof op);
+	unit_refused(&u, err);
+	return -1;
+}
+
+int srv_route_business(req *r, at_error *err)
+{
+	const char *want = r->rt ? r->rt->business : NULL;
+	if (!want || !strcmp(r->ctx.business, want))
+		return 0;
+	at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
+		"this route is used only under business %s", want);
+	return srv_refused(r, "", err);
 }
 
 static int hexval(char c)
@@ -182,7 +214,10 @@ int srv_purpose(req *r, at_error *err)
 		goto refuse;
 	if (rc == 0)
 		r->ctx.case_id = r->case_id.buf;
-	if (!decl_business_exists(r->s, r->ctx.business)) {
+	/* Checked once: a route that names its business compares with it
+	 * (srv_route_business), and its door checks the declaration again in
+	 * its own snapshot; only the platform's routes check it here. */
+	if (!(r->rt && r->rt->business) && !decl_business_exists(r->s, r->ctx.business)) {
 		at_fail(err, 400, AT_E_INVALID, "X-Atena-Business",
 			"X-Atena-Business names no declared business");
 		goto refuse;
@@ -235,6 +270,7 @@ int h_login(req *r, at_error *err)
 
 int h_logout(req *r, at_error *err)
 {
+	r->touched = true;   /* the session ends: nothing to refresh */
 	if (staff_logout(r->s, r->token, err))
 		return -1;
 	return srv_reply(r, 204, NULL, err);

@@ -20,16 +20,19 @@ int srv_open_door(req *r, door_mode mode, door **d, at_error *err)
 
 int srv_open_door_owner(req *r, const door_owner *owner, door_mode mode, door **d, at_error *err)
 {
-	if (door_open_owner(r->s, r->kr, &r->ctx, mode, owner, d, err) == 0)
-		return 0;
-	/* The door names its context fields; over HTTP they are the headers. */
-	if (!strcmp(err->field, "business"))
-		snprintf(err->field, sizeof err->field, "X-Atena-Business");
-	else if (!strcmp(err->field, "reason"))
-		snprintf(err->field, sizeof err->field, "X-Atena-Reason");
-	else if (!strcmp(err->field, "case"))
-		snprintf(err->field, sizeof err->field, "X-Atena-Case");
-	return -1;
+	if (door_open_owner(r->s, r->kr, &r->ctx, mode, owner, d, err)) {
+		srv_header_fields(err);
+		return -1;
+	}
+	/* The session's idle clock, in this unit of work (one commit). */
+	if (r->token && !r->touched) {
+		if (staff_session_touch(r->s, r->token, err)) {
+			door_abort(*d);
+			return -1;
+		}
+		r->touched = true;
+	}
+	return 0;
 }
 
 /* "items": a JSON object, required. */

@@ -64,9 +64,8 @@ static enum MHD_Result not_found(req *r)
 	return srv_send_error(r, &err);
 }
 
-enum MHD_Result srv_static(req *r)
+enum MHD_Result srv_static(req *r, const char *root)
 {
-	const char *root = srv_static_dir(r->srv);
 	if (!root)
 		return not_found(r);
 	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {

@@ -873,6 +873,40 @@ static void test_password_and_logout(void)
 	json_decref(j);
 }
 
+/* The session's idle clock is refreshed by every request — inside the
+ * request's own unit of work when it opens a door (a module route through
+ * srv_unit, a records route through the door), after it when it has none —
+ * and a session left idle for longer than STAFF_IDLE_TIMEOUT ends. A route
+ * refuses a business other than its own (403, audited) before the module. */
+static void test_session_clock(void)
+{
+	add_grant("clerk2", "resident_register", GRANT_VIEW);
+	CHECK_INT(login(&clerk2, clerk2.password, NULL, true, NULL), 201);
+	json_t *j = NULL;
+	int64_t t = time_now(), gap = STAFF_IDLE_TIMEOUT - 60;
+	fake_now(t += gap);   /* no door */
+	CHECK_INT(api("GET", "/api/v1/me", &clerk2, "test_business", NULL, &j), 200);
+	json_decref(j);
+	fake_now(t += gap);   /* a module's unit of work */
+	CHECK_INT(api("GET", "/api/v1/registry/outbox", &clerk2, "resident_register", NULL, &j), 200);
+	json_decref(j);
+	fake_now(t += gap);   /* the records routes' door */
+	CHECK_INT(api("GET", "/api/v1/pending", &clerk2, "test_business", NULL, &j), 200);
+	json_decref(j);
+	fake_now(t += gap);   /* a refused unit still counts as activity */
+	CHECK_INT(api("GET", "/api/v1/registry/persons/0000000077", &clerk2, "resident_register",
+		      NULL, &j), 404);
+	json_decref(j);
+	fake_now(t += gap);
+	CHECK_INT(api("GET", "/api/v1/registry/outbox", &clerk2, "test_business", NULL, &j), 403);
+	CHECK_STR(err_field(j), "X-Atena-Business");
+	json_decref(j);
+	fake_now(t += STAFF_IDLE_TIMEOUT + 1);
+	CHECK_INT(api("GET", "/api/v1/me", &clerk2, "test_business", NULL, &j), 401);
+	CHECK_STR(err_code(j), "session_expired");
+	json_decref(j);
+}
+
 static void test_stop(void)
 {
 	server_stop(srv);
@@ -899,6 +933,7 @@ int main(void)
 	RUN(test_admin);
 	RUN(test_concurrency);
 	RUN(test_password_and_logout);
+	RUN(test_session_clock);   /* moves the clock on by hours: after the others */
 	RUN(test_stop);
 	store_close(db);
 	keyring_free(kr);

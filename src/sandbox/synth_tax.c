@@ -1,5 +1,5 @@
 /*
- * synth_tax — the generator behind bench/synth_tax.h.
+ * synth_tax — the generator behind sandbox/synth_tax.h.
  *
  * Per household: draw each member's income (salary, public pension,
  * business), pick the main earner, let them claim the spouse and the
@@ -11,7 +11,7 @@
  * 83条の2) in simplified form: they shape plausible documents, they do not
  * assess anything.
  */
-#include "synth_tax.h"
+#include "sandbox/synth_tax.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
  * thousands), given names the fashion of their era. All readings are
  * katakana, as the register's カナ氏名 holds them.
  */
-#ifndef ATENA_BENCH_SYNTH_NAMES_H
-#define ATENA_BENCH_SYNTH_NAMES_H
+#ifndef ATENA_SANDBOX_SYNTH_NAMES_H
+#define ATENA_SANDBOX_SYNTH_NAMES_H
 
 typedef struct sn_name {
 	const char *kanji;

@@ -1,7 +1,7 @@
 /*
  * synth_tax — a reproducible synthetic tax year for a synthetic municipality.
  *
- * For each household that bench/synth.h produces, decides who earned what in
+ * For each household that sandbox/synth.h produces, decides who earned what in
  * the income year (fiscal_year - 1) and writes the documents a municipality
  * receives for them, in the real layouts (src/tax/layout.h, one record per
  * line): salary payment reports (315), public pension payment reports (331),
@@ -23,15 +23,15 @@
  * Deterministic: the same config and the same households give byte-identical
  * output. Integer arithmetic only; xoshiro256** (synth_rng) as in synth.c.
  */
-#ifndef ATENA_BENCH_SYNTH_TAX_H
-#define ATENA_BENCH_SYNTH_TAX_H
+#ifndef ATENA_SANDBOX_SYNTH_TAX_H
+#define ATENA_SANDBOX_SYNTH_TAX_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
 #include "core/strbuf.h"
-#include "synth.h"
+#include "sandbox/synth.h"
 
 typedef struct synth_tax_config {
 	uint64_t seed;

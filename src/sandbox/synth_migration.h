@@ -23,8 +23,8 @@
  * Removals happen before the generator's as-of date, so the ward is the same
  * whatever the migration date; only renewed expiries follow it.
  */
-#ifndef ATENA_BENCH_SYNTH_MIGRATION_H
-#define ATENA_BENCH_SYNTH_MIGRATION_H
+#ifndef ATENA_SANDBOX_SYNTH_MIGRATION_H
+#define ATENA_SANDBOX_SYNTH_MIGRATION_H
 
 #include <jansson.h>
 #include <stdio.h>
@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "core/date.h"
-#include "synth.h"
+#include "sandbox/synth.h"
 
 #define SYNTH_MOVED_OUT_PERMILLE 20   /* households that moved out whole (転出) */
 

@@ -1,5 +1,6 @@
 /*
- * synth — a reproducible synthetic municipality, for benchmarks and demos.
+ * synth — a reproducible synthetic municipality (src/sandbox, DESIGN.md: the
+ * synthetic ward of the demo), for `atena demo`, the tests and the benchmarks.
  *
  * Generates households one at a time (so a million persons never sit in
  * memory at once) with the record items of the resident register that the
@@ -21,8 +22,8 @@
  *    random. The PRNG is xoshiro256** — fast and reproducible, not
  *    cryptographic, and never to be used for keys or tokens.
  */
-#ifndef ATENA_BENCH_SYNTH_H
-#define ATENA_BENCH_SYNTH_H
+#ifndef ATENA_SANDBOX_SYNTH_H
+#define ATENA_SANDBOX_SYNTH_H
 
 #include <stdbool.h>
 #include <stddef.h>

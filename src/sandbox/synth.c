@@ -1,5 +1,5 @@
 /*
- * synth — the generator behind bench/synth.h.
+ * synth — the generator behind sandbox/synth.h.
  *
  * One household at a time: pick a household type (single, couple, family,
  * single parent, three generations, adult child with parent, roommates, or a
@@ -8,7 +8,7 @@
  * come from one xoshiro256** stream in a fixed order, so output depends on
  * the config alone.
  */
-#include "synth.h"
+#include "sandbox/synth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 #include "core/date.h"
 #include "core/mynumber.h"
-#include "synth_names.h"
+#include "sandbox/synth_names.h"
 
 /* ---- PRNG --------------------------------------------------------------- */
 static uint64_t splitmix64(uint64_t *x)

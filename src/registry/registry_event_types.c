@@ -1,0 +1,43 @@
+/*
+ * registry_event_types.c — the register's change-event types (異動の種類),
+ * the one list (registry.h). Labels are the names a 住民票 and the counter
+ * use (seed 001 §1.5; 住基法 22–25条, 30条の4, 30条の46–51; 番号法 7条2項;
+ * 住基法施行令 12条 for the ex officio acts), the same as the certificate's
+ * 異動事由 (documents/certificate.c, EVENT_JA, which should iterate this).
+ */
+#include <string.h>
+
+#include "registry/registry.h"
+
+const registry_event_type registry_event_types[] = {
+	{"move_in", "転入"},
+	{"move_out_planned", "転出届"},   /* the notification (住基法24条); the record stays */
+	{"move_out_confirmed", "転出"},   /* the removal, as a 住民票 names it */
+	{"move_out_cancelled", "転出取消"},
+	{"in_ward_move", "転居"},
+	{"birth", "出生"},
+	{"death", "死亡"},
+	{"household_change", "世帯変更"},
+	{"ex_officio_entry", "職権記載"},
+	{"ex_officio_removal", "職権消除"},
+	{"ex_officio_correction", "職権修正"},
+	{"resident_code_change", "住民票コード変更"},
+	{"my_number_change", "個人番号変更"},
+	{"foreign_status_change", "在留資格等変更"},
+	{NULL, NULL},
+};
+
+const registry_event_type *registry_event_type_find(const char *name)
+{
+	for (const registry_event_type *t = registry_event_types; name && t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+void registry_event_type_names(strbuf *out)
+{
+	for (const registry_event_type *t = registry_event_types; t->name; t++)
+		sb_addf(out, "%s%s", t == registry_event_types ? "" : t[1].name ? ", " : " or ",
+			t->name);
+}
