@@ -201,25 +201,6 @@ static const char *const PERSON_IGNORED[] = {
 	/* the second copies of items seed 001 別添2 lists twice (55/56, 76/78) */
 	"removal_notification_date_2", "foreign_residence_reason_2", NULL};
 
-static const struct {
-	const char *type, *ja;
-} EVENT_JA[] = {
-	{"move_in", "転入"},
-	{"move_out_planned", "転出届"},
-	{"move_out_confirmed", "転出"},
-	{"move_out_cancelled", "転出取消"},
-	{"in_ward_move", "転居"},
-	{"birth", "出生"},
-	{"death", "死亡"},
-	{"household_change", "世帯変更"},
-	{"ex_officio_entry", "職権記載"},
-	{"ex_officio_removal", "職権消除"},
-	{"ex_officio_correction", "職権修正"},
-	{"resident_code_change", "住民票コード変更"},
-	{"my_number_change", "個人番号変更"},
-	{"foreign_status_change", "在留資格等変更"},
-};
-
 /* One row per entry of change_history (異動履歴), oldest first as given. */
 static int history_rows(obj *x, form_table *t, at_error *err)
 {
@@ -254,9 +235,10 @@ static int history_rows(obj *x, form_table *t, at_error *err)
 			    str_item(&y, "detail", MAX_TEXT, 0, &detail, err) ||
 			    no_unknown(&y, (const char *const[]){"event_id", NULL}, err))
 				return -1;
-			for (size_t k = 0; type && k < sizeof EVENT_JA / sizeof EVENT_JA[0]; k++)
-				if (!strcmp(type, EVENT_JA[k].type))
-					type = EVENT_JA[k].ja;
+			/* the 異動事由 of the register's one list of event types */
+			const registry_event_type *et = registry_event_type_find(type);
+			if (et)
+				type = et->label;
 			m = dated(d, reason ? reason : type, detail, nd, false);
 		} else {
 			return at_fail(err, 400, AT_E_INVALID, y.path,
