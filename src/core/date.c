@@ -89,6 +89,17 @@ at_date date_from_days(int64_t z)
 	return r;
 }
 
+int date_age_on(at_date birth, at_date on)
+{
+	/* Reaching an age at the start of the day before the birthday is the
+	 * ordinary (birthday) count taken on the day after. */
+	at_date next = date_from_days(date_to_days(on) + 1);
+	int age = next.year - birth.year;
+	if (next.month < birth.month || (next.month == birth.month && next.day < birth.day))
+		age--;
+	return age < 0 ? 0 : age;
+}
+
 int date_cmp(at_date a, at_date b)
 {
 	if (a.year != b.year)

@@ -30,6 +30,15 @@ int date_cmp(at_date a, at_date b);
 void date_format(at_date d, char out[11]);
 at_date date_today(void);
 
+/* The legal age on a day (年齢計算ニ関スル法律 1902, applying 民法143条 with
+ * the day of birth counted): the age goes up at the start of the day before
+ * each birthday, so someone born 2 April 1960 is 65 on 1 April 2025, and
+ * someone born 1 April 1960 is 65 on 31 March 2025; a 29 February birthday
+ * counts from 28 February in common years. The one age rule of Atena: the
+ * tax engine, the collection plan and the file layouts all ask it. 0 before
+ * birth. */
+int date_age_on(at_date birth, at_date on);
+
 /* Current instant. Builds with -DATENA_TEST_CLOCK=ON (tests only) honour
  * ATENA_FAKE_NOW (unix seconds) so tests can move time. */
 int64_t time_now(void);

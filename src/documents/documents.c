@@ -1,41 +1,73 @@
-/* Documents: dispatch on kind (see documents.h). */
+/* Documents: the kinds the modules register, and dispatch on kind (see documents.h). */
 #include "documents/documents.h"
 
 #include <cairo.h>
 #include <pango/pangocairo.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "documents/certificate.h"
 #include "documents/form.h"
-#include "documents/tax_notice.h"
 
-typedef int (*build_fn)(const json_t *doc, const char *kind, form *f, at_error *err);
+/* The kinds the modules registered (document_kinds_add): arrays of static
+ * storage, never freed. */
+static pthread_mutex_t g_kinds_mu = PTHREAD_MUTEX_INITIALIZER;
+static const document_kind *g_sets[DOCUMENT_KIND_SETS];
+static size_t g_nsets;
 
-static const struct {
-	const char *kind;
-	build_fn build;
-} KINDS[] = {
-	{"juminhyo", certificate_build},
-	{"joshu", certificate_build},
-	{"kisai_jiko", certificate_build},
-	/* the individual resident tax (documents/tax_notice.h) */
-	{"tax_decision", tax_notice_build},
-	{"special_collection_employer", tax_notice_build},
-	{"special_collection_employee", tax_notice_build},
-	{"tax_certificate", tax_notice_build},
-};
-
-static build_fn builder(const char *kind)
+static const document_kind *find_locked(const char *kind)
 {
-	for (size_t i = 0; kind && i < sizeof KINDS / sizeof KINDS[0]; i++)
-		if (!strcmp(KINDS[i].kind, kind))
-			return KINDS[i].build;
+	for (size_t i = 0; kind && i < g_nsets; i++)
+		for (const document_kind *k = g_sets[i]; k->kind; k++)
+			if (!strcmp(k->kind, kind))
+				return k;
 	return NULL;
+}
+
+int document_kinds_add(const document_kind *kinds, at_error *err)
+{
+	int rc = 0;
+	pthread_mutex_lock(&g_kinds_mu);
+	bool have = false;
+	for (size_t i = 0; i < g_nsets; i++)
+		have = have || g_sets[i] == kinds;
+	for (const document_kind *k = kinds; !have && !rc && k->kind; k++)
+		if (find_locked(k->kind))
+			rc = at_fail(err, 500, AT_E_INTERNAL, "kind",
+				     "document kind %s is registered by two modules", k->kind);
+	if (!have && !rc && g_nsets == DOCUMENT_KIND_SETS)
+		rc = at_fail(err, 500, AT_E_INTERNAL, "kind", "too many modules register documents");
+	if (!have && !rc)
+		g_sets[g_nsets++] = kinds;
+	pthread_mutex_unlock(&g_kinds_mu);
+	return rc;
+}
+
+static document_build_fn builder(const char *kind)
+{
+	pthread_mutex_lock(&g_kinds_mu);
+	const document_kind *k = find_locked(kind);
+	pthread_mutex_unlock(&g_kinds_mu);
+	return k ? k->build : NULL;
 }
 
 bool document_kind_known(const char *kind)
 {
 	return builder(kind) != NULL;
+}
+
+/* "juminhyo, joshu, ..." of every registered kind, for the refusal. */
+static void kind_list(char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	pthread_mutex_lock(&g_kinds_mu);
+	for (size_t i = 0; i < g_nsets; i++)
+		for (const document_kind *k = g_sets[i]; k->kind && n < cap; k++) {
+			int w = snprintf(out + n, cap - n, "%s%s", n ? ", " : "", k->kind);
+			n = w < 0 ? cap : n + (size_t)w;
+		}
+	pthread_mutex_unlock(&g_kinds_mu);
 }
 
 static int build(const json_t *doc, form *f, at_error *err)
@@ -48,12 +80,13 @@ static int build(const json_t *doc, form *f, at_error *err)
 	if (!json_is_string(k))
 		return at_fail(err, 400, AT_E_INVALID, "kind", "kind must be a string");
 	const char *kind = json_string_value(k);
-	build_fn b = builder(kind);
-	if (!b)
-		return at_fail(err, 400, AT_E_INVALID, "kind",
-			       "kind must be one of juminhyo, joshu, kisai_jiko, tax_decision, "
-			       "special_collection_employer, special_collection_employee, "
-			       "tax_certificate");
+	document_build_fn b = builder(kind);
+	if (!b) {
+		char known[512];
+		kind_list(known, sizeof known);
+		return at_fail(err, 400, AT_E_INVALID, "kind", "kind must be one of %s",
+			       *known ? known : "(no module has registered a document kind)");
+	}
 	return b(doc, kind, f, err);
 }
 

@@ -13,17 +13,20 @@
  * reaches pango, so a name like "<b>&amp;" prints literally. The PDF's
  * metadata names the kind of document only, never the person.
  *
- * Kinds (doc["kind"]):
- *   "juminhyo"    住民票の写し            (住基法12条1項)
- *   "joshu"       除票の写し              (住基法15条の4)
- *   "kisai_jiko"  住民票記載事項証明書    (住基法12条1項)
- * Their JSON shape is described in documents/certificate.h (the shape
- * registry_certificate returns, plus "whole_household"). Optional items are
- * printed when present; a value of the wrong type or a key the document does
- * not know is refused with an error naming the field ("persons[2].sex").
- * The individual resident tax's documents — "tax_decision",
- * "special_collection_employer", "special_collection_employee",
- * "tax_certificate" — take the shapes described in documents/tax_notice.h.
+ * Kinds (doc["kind"]). This module draws forms and knows no law: WHAT a
+ * document contains, and the legal checks it must pass, belong to the module
+ * that computes it, which builds the form with the primitives of
+ * documents/form.h and registers its kinds here (document_kinds_add):
+ *   registry  "juminhyo" 住民票の写し (住基法12条1項), "joshu" 除票の写し
+ *             (住基法15条の4), "kisai_jiko" 住民票記載事項証明書: shapes in
+ *             registry/registry_cert_form.h (registry_document_kinds)
+ *   tax       "tax_decision", "special_collection_employer",
+ *             "special_collection_employee", "tax_certificate": shapes in
+ *             tax/tax_notice.h (tax_document_kinds)
+ * Optional items are printed when present; a value of the wrong type or a
+ * key the document does not know is refused with an error naming the field
+ * ("persons[2].sex"), and a kind no module registered is refused naming
+ * "kind".
  *
  * Thread safety: calls may run concurrently on different threads (pango
  * keeps one font map per thread).
@@ -36,8 +39,23 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "documents/form.h"
 
 #define DOCUMENT_MIME_PDF "application/pdf"
+
+/* A module's builder: check doc (of the given kind) strictly and lay it out
+ * as a form; 0, or -1 with err naming the field (400). */
+typedef int (*document_build_fn)(const json_t *doc, const char *kind, form *f, at_error *err);
+typedef struct document_kind {
+	const char *kind;            /* doc["kind"] */
+	document_build_fn build;
+} document_kind;
+#define DOCUMENT_KIND_SETS 16    /* modules that may register kinds */
+
+/* Make a module's kinds renderable: `kinds` is a static array ended by
+ * {NULL, NULL}. Adding the same array again does nothing; a kind another
+ * array already has is refused (500, naming "kind"). Thread-safe. */
+int document_kinds_add(const document_kind *kinds, at_error *err);
 
 /* true when kind is a document kind this module renders. */
 bool document_kind_known(const char *kind);

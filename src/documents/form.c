@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
+
 /* ---- Page geometry (points; A4 portrait, JIS/ISO 210 x 297 mm) ------------ */
 #define PAGE_W 595.28
 #define PAGE_H 841.89
@@ -580,4 +582,66 @@ int form_render_pdf(form *f, strbuf *pdf, at_error *err)
 		sb_add(pdf, out.buf, out.len);
 	sb_release(&out);
 	return rc;
+}
+
+int form_add_notes(form *f, const json_t *notes, at_error *err)
+{
+	if (!notes || json_is_null(notes))
+		return 0;
+	if (!json_is_array(notes))
+		return at_fail(err, 400, AT_E_INVALID, "notes", "notes must be an array");
+	if (json_array_size(notes) > FORM_MAX_NOTES)
+		return at_fail(err, 400, AT_E_INVALID, "notes", "notes may hold at most %d entries",
+			       FORM_MAX_NOTES);
+	if (!f->notes.field)
+		f->notes.field = g_strdup("notes");
+	for (size_t i = 0; i < json_array_size(notes); i++) {
+		const json_t *n = json_array_get(notes, i);
+		char fi[48];
+		snprintf(fi, sizeof fi, "notes[%zu]", i);
+		if (!json_is_string(n))
+			return at_fail(err, 400, AT_E_INVALID, fi, "%s must be a string", fi);
+		if (text_check(json_string_value(n), fi, FORM_MAX_LONG, true, TEXT_MULTILINE, err))
+			return -1;
+		if (!*json_string_value(n))
+			continue;
+		form_row *r = form_add_row(&f->notes);
+		form_add_cell(r, f->notes.n == 1 ? "備考" : "", FS_WIDE, 1,
+			      form_esc(json_string_value(n)), NULL);
+	}
+	return 0;
+}
+
+void form_add_row_of(form_table *t, form_pending *cells, size_t n)
+{
+	size_t have = 0;
+	for (size_t i = 0; i < n; i++)
+		have += cells[i].m != NULL;
+	if (!have) {
+		for (size_t i = 0; i < n; i++)
+			g_free(cells[i].ruby);
+		return;
+	}
+	double carry = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (cells[i].m)
+			continue;
+		g_free(cells[i].ruby);
+		cells[i].ruby = NULL;
+		size_t j = i;
+		while (j > 0 && !cells[j].m)
+			j--;
+		if (cells[j].m)
+			cells[j].w += cells[i].w;
+		else
+			carry += cells[i].w;   /* nothing to the left: give it rightwards */
+	}
+	form_row *r = form_add_row(t);
+	for (size_t i = 0; i < n; i++) {
+		if (!cells[i].m)
+			continue;
+		form_add_cell(r, cells[i].label, cells[i].st, cells[i].w + carry, cells[i].m,
+			      cells[i].ruby);
+		carry = 0;
+	}
 }

@@ -1,7 +1,9 @@
 /*
- * form — the page model every document is drawn from (internal to documents).
+ * form — the page model every document is drawn from: the primitives a
+ * module's document builder lays its document out with (documents.h:
+ * document_kinds_add), and the renderer that draws them.
  *
- * A document builder (certificate.c, later notices) turns validated JSON into
+ * A document builder (registry/registry_cert_form.c, tax/tax_notice.c) turns validated JSON into
  * a form: a title, a header table repeated on every page, a list of bordered
  * tables (one per person), optional notes and a closing block (certification
  * sentence, date, certifier). form_render_pdf measures every cell with pango,
@@ -16,6 +18,7 @@
 #ifndef ATENA_DOCUMENTS_FORM_H
 #define ATENA_DOCUMENTS_FORM_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,6 +26,11 @@
 #include "core/strbuf.h"
 
 #define FORM_MAX_CELLS 4
+/* Lengths (characters) a document's text may have, the same on every form. */
+#define FORM_MAX_SHORT 100   /* names, relationships, codes */
+#define FORM_MAX_TEXT 300    /* addresses */
+#define FORM_MAX_LONG 1000   /* remarks and notes */
+#define FORM_MAX_NOTES 50    /* 備考 lines */
 
 typedef enum form_style {
 	FS_VALUE,   /* body text: IPAexMincho 10.5pt, shrinks to 7.5pt, then wraps */
@@ -83,6 +91,33 @@ form_row *form_add_row(form_table *t);
 form_cell *form_add_cell(form_row *r, const char *label, form_style style, double weight,
 			 char *value, char *ruby);
 
+/* ---- Rows of optional items ------------------------------------------------
+ * A builder lists a row's cells with the markup of each item, NULL for one
+ * the document leaves out; form_add_row_of adds the present ones only, an
+ * absent cell's width going to its left neighbour (rightwards when it is
+ * first) so that the column lines still meet the rows above and below. It
+ * takes ownership of every m and ruby; a row with nothing present is not
+ * added. */
+typedef struct form_pending {
+	const char *label;   /* static label, or NULL */
+	form_style st;
+	double w;            /* share of the row's width */
+	char *m;             /* markup; NULL: the item is absent */
+	char *ruby;          /* markup above it, or NULL */
+} form_pending;
+void form_add_row_of(form_table *t, form_pending *cells, size_t n);
+#define FORM_CELL(label, st, w, m) {(label), (st), (w), (m), NULL}
+#define FORM_RUBY(label, st, w, m, ruby) {(label), (st), (w), (m), (ruby)}
+#define FORM_ROW(t, ...)                                                         \
+	do {                                                                     \
+		form_pending cells_[] = {__VA_ARGS__};                           \
+		form_add_row_of((t), cells_, sizeof cells_ / sizeof cells_[0]);  \
+	} while (0)
+
+/* A document's "notes" (["…", ...], at most FORM_MAX_NOTES strings of
+ * FORM_MAX_LONG characters; empty ones skipped) as the 備考 rows under the
+ * last table. notes may be NULL (none). Refusals name "notes[i]". */
+int form_add_notes(form *f, const json_t *notes, at_error *err);
 /* Measure, paginate and draw; appends the PDF to *pdf. */
 int form_render_pdf(form *f, strbuf *pdf, at_error *err);
 

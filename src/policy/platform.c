@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "core/mynumber.h"
 #include "policy/decl.h"
+#include "policy/municipality.h"
 #include "policy_internal.h"
 
 void platform_db_path(const char *dir, strbuf *out)
@@ -69,11 +70,16 @@ static int bring_up(store *s, at_error *err)
 	return 0;
 }
 
-int platform_init(const char *dir, const char *municipality, at_error *err)
+int platform_init(const char *dir, const char *code, at_error *err)
 {
 	if (crypto_setup(err))
 		return -1;
-	if (municipality_code_validate(municipality, "municipality", err))
+	if (municipality_code_validate(code, "municipality", err))
+		return -1;
+	/* Only a municipality Atena has identity data for (data/municipalities):
+	 * its certificates and notices must name it. */
+	at_municipality m;
+	if (municipality_builtin(code, "municipality", &m, NULL, err))
 		return -1;
 	if (make_dirs(dir, err))
 		return -1;
@@ -93,7 +99,8 @@ int platform_init(const char *dir, const char *municipality, at_error *err)
 		goto out;
 	if (store_open(db.buf, true, &s, err) || bring_up(s, err))
 		goto out;
-	if (policy_setting_set(s, "municipality", municipality, err))
+	if (policy_setting_set(s, "municipality", code, err) ||
+	    municipality_store(s, code, err))
 		goto out;
 	rc = 0;
 out:

@@ -19,8 +19,10 @@
 
 /* Create DIR and any missing parents (mode 0700), its key file and database,
  * run the spine's migrations, load the declarations and record the
- * municipality. Refuses a directory that already holds a database. */
-int platform_init(const char *dir, const char *municipality, at_error *err);
+ * municipality `code` with its identity (policy/municipality.h; a code
+ * without data is refused). Refuses a directory that already holds a
+ * database. */
+int platform_init(const char *dir, const char *code, at_error *err);
 /* Open an initialised directory: migrations and declarations are brought up
  * to date. Either out pointer may be NULL when not wanted. */
 int platform_open(const char *dir, store **s, keyring **kr, at_error *err);

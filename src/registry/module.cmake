@@ -3,5 +3,5 @@
 file(GLOB REGISTRY_SRC CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.c)
 list(FILTER REGISTRY_SRC EXCLUDE REGEX "${ATENA_MODULE_FACE_RE}")
 add_library(atena_registry STATIC ${REGISTRY_SRC})
-target_link_libraries(atena_registry PUBLIC atena_policy)
+target_link_libraries(atena_registry PUBLIC atena_policy atena_documents)   # certificates as forms
 list(APPEND ATENA_MODULE_LIBS atena_registry)

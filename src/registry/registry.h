@@ -28,6 +28,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "documents/documents.h"
 #include "policy/door.h"
 #include "store/store.h"
 
@@ -151,6 +152,10 @@ int registry_support_measure(door *d, const char *addressee_no, bool on, at_erro
  * The full data shape and the item vocabulary are at the top of
  * registry_cert.c; keys a request leaves out are null or absent. */
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err);
+/* The certificate kinds (juminhyo, joshu, kisai_jiko) for documents.h's
+ * document_kinds_add; registry_certificate adds them itself. The shapes:
+ * registry/registry_cert_form.h. */
+extern const document_kind registry_document_kinds[];
 
 /* ---- Migration (移行) -----------------------------------------------------
  * registry_import loads records from the municipality's previous register

@@ -20,8 +20,9 @@
  *   "foreign" (国籍・在留資格 etc.), "change_history", "removal" (除票 facts; always
  *   on a joshu).
  *
- * Data: {"kind", "title", "municipality" (name), "municipality_code", "issued_at",
- *        "issued_date", "issued_date_wareki", "certifier", "household_no" | null,
+ * Data: {"kind", "title", "municipality" ("東京都墨田区"), "municipality_code", "issued_at",
+ *        "issued_date", "issued_date_wareki", "certifier" ("東京都墨田区長": both from
+ *        data/municipalities, policy/municipality.h), "household_no" | null,
  *        "address", "householder" | null,
  *        "persons": [{"addressee_no", "name", "name_kana", "birth_date", "birth_date_wareki",
  *                     "sex" ("男"/"女"), "sex_code", "relationship" | null,
@@ -51,18 +52,8 @@
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "core/text.h"
-#include "policy/platform.h"
+#include "policy/municipality.h"
 #include "registry_int.h"
-
-/* The four municipalities of the seeds; others get the generic title. */
-static const struct {
-	const char *code, *name, *certifier;
-} munis[] = {
-	{"131105", "目黒区", "目黒区長"},
-	{"131075", "墨田区", "墨田区長"},
-	{"131164", "豊島区", "豊島区長"},
-	{"112089", "所沢市", "所沢市長"},
-};
 
 static const char *const base_items[] = {"name", "name_kana", "birth_date", "sex", "address",
 	"became_resident_date", "residence_date", "notification_date", "previous_address", "change",
@@ -330,6 +321,9 @@ static int person_data(door *d, const creq *q, json_t *rec, json_t **out, at_err
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 {
 	*out = NULL;
+	/* what it returns can be rendered (documents.h) */
+	if (document_kinds_add(registry_document_kinds, err))
+		return -1;
 	creq q;
 	if (parse_request(request, &q, err))
 		return -1;
@@ -454,15 +448,14 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 	const char *hh_name = reg_str(me.items, "householder_name");
 	if (!*hh_name && hh_items)
 		hh_name = reg_str(hh_items, "name");
-	char muni[7];
-	if (platform_municipality(door_store(d), muni, err))
+	/* Who certifies: the municipality's identity data (policy/municipality.h). */
+	at_municipality mu;
+	if (municipality_of(door_store(d), &mu, err))
 		goto out;
-	const char *mname = "", *certifier = "市区町村長";
-	for (size_t k = 0; k < sizeof munis / sizeof munis[0]; k++)
-		if (!strcmp(munis[k].code, muni)) {
-			mname = munis[k].name;
-			certifier = munis[k].certifier;
-		}
+	const char *muni = mu.code;
+	char mname[2 * MUNICIPALITY_TEXT], certifier[MUNICIPALITY_ISSUER];
+	municipality_full_name(&mu, mname);
+	municipality_issuer(&mu, certifier);
 	int64_t serial;
 	if (reg_counter_next(door_store(d), "certificate", &serial, err))
 		goto out;

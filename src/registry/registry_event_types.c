@@ -2,8 +2,8 @@
  * registry_event_types.c — the register's change-event types (異動の種類),
  * the one list (registry.h). Labels are the names a 住民票 and the counter
  * use (seed 001 §1.5; 住基法 22–25条, 30条の4, 30条の46–51; 番号法 7条2項;
- * 住基法施行令 12条 for the ex officio acts), the same as the certificate's
- * 異動事由 (documents/certificate.c, EVENT_JA, which should iterate this).
+ * 住基法施行令 12条 for the ex officio acts), which the certificate prints as
+ * 異動事由 (registry_cert_form.c).
  */
 #include <string.h>
 

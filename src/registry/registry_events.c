@@ -101,254 +101,8 @@
 #include "core/strbuf.h"
 #include "core/text.h"
 #include "policy/platform.h"
-#include "registry_int.h"
+#include "registry_event_int.h"
 
-#define MAX_PERSONS 50     /* persons in one event: a household, generously */
-
-/* ---- The plan: one door operation per affected person ------------------ */
-
-typedef enum { OP_CREATE, OP_CHANGE, OP_REMOVE } op_kind;
-
-typedef struct op {
-	op_kind kind;
-	door_basis basis;
-	char addressee_no[11];
-	char household_no[11];   /* after the event (for the outbox) */
-	int64_t record_id;       /* 0 for a create */
-	json_t *items;           /* item -> value (null clears) */
-	json_t *current;         /* the items as read (changes only) */
-	const char *reason;      /* change_reason stamped on a change; NULL: the event's */
-	const char *removal_reason;
-} op;
-
-typedef struct ev {
-	door *d;
-	store *s;
-	const char *type;
-	json_t *body;
-	bool ex_officio;
-	at_date date, ndate;
-	char date_s[11], ndate_s[11];
-	bool has_ndate;
-	bool late;
-	char muni[7];
-	const char *reason;      /* 異動事由 written with the event */
-	char household_no[11];   /* the event's household (result) */
-	op *ops;
-	size_t n_ops, cap_ops;
-	json_t *keep;            /* records read, kept alive while borrowed */
-	json_t *taken;           /* addressee numbers given or assigned in this event */
-} ev;
-
-static op *op_add(ev *e, op_kind kind, const char *ano, int64_t rid, json_t *current,
-		  const char *hno)
-{
-	if (e->n_ops == e->cap_ops) {
-		e->cap_ops = e->cap_ops ? e->cap_ops * 2 : 8;
-		e->ops = realloc(e->ops, e->cap_ops * sizeof *e->ops);
-		if (!e->ops)
-			abort();
-	}
-	op *o = &e->ops[e->n_ops++];
-	memset(o, 0, sizeof *o);
-	o->kind = kind;
-	o->basis = e->ex_officio ? DOOR_EX_OFFICIO : DOOR_NOTIFIED;
-	snprintf(o->addressee_no, sizeof o->addressee_no, "%s", ano);
-	snprintf(o->household_no, sizeof o->household_no, "%s", hno ? hno : "");
-	o->record_id = rid;
-	o->items = json_object();
-	o->current = current ? json_incref(current) : NULL;
-	return o;
-}
-
-static const char *ano_of(json_t *rec);
-
-/* The operation for a person already planned, or a new change. */
-static op *op_for(ev *e, json_t *rec)
-{
-	json_t *items = json_object_get(rec, "items");
-	const char *ano = ano_of(rec);
-	for (size_t i = 0; i < e->n_ops; i++)
-		if (!strcmp(e->ops[i].addressee_no, ano))
-			return &e->ops[i];
-	return op_add(e, OP_CHANGE, ano, json_integer_value(json_object_get(rec, "record_id")),
-		      items, reg_str(items, "household_no"));
-}
-
-static void set_s(op *o, const char *item, const char *v)
-{
-	json_object_set_new(o->items, item, v ? json_string(v) : json_null());
-}
-
-static void set_v(op *o, const char *item, json_t *v)
-{
-	json_object_set(o->items, item, v ? v : json_null());
-}
-
-static void ev_free(ev *e)
-{
-	for (size_t i = 0; i < e->n_ops; i++) {
-		json_decref(e->ops[i].items);
-		json_decref(e->ops[i].current);
-	}
-	free(e->ops);
-	json_decref(e->keep);
-	json_decref(e->taken);
-}
-
-/* ---- Reading ------------------------------------------------------------ */
-
-static bool is_active(json_t *rec)
-{
-	return !strcmp(reg_state(rec), "active");
-}
-
-/* The person's record (kept for the event's life); must be active. */
-static json_t *ev_person(ev *e, const char *ano, const char *field, at_error *err)
-{
-	reg_person p;
-	if (reg_read(e->d, ano, field, &p, err))
-		return NULL;
-	json_t *rec = p.rec;
-	json_array_append(e->keep, rec);
-	reg_person_free(&p);
-	if (!is_active(rec)) {
-		at_fail(err, 409, AT_E_CONFLICT, field,
-			"%s: the record of %s is %s, not active; a %s applies to residents only", field,
-			ano, !strcmp(reg_state(rec), "removed") ? "removed (除票)" : reg_state(rec),
-			e->type);
-		return NULL;
-	}
-	return rec;
-}
-
-static json_t *ev_household(ev *e, const char *hno, at_error *err)
-{
-	json_t *m = NULL;
-	if (reg_household(e->d, hno, &m, err))
-		return NULL;
-	json_array_append_new(e->keep, m);
-	return m;
-}
-
-static json_t *householder_of(json_t *members)
-{
-	size_t i;
-	json_t *r;
-	json_array_foreach(members, i, r)
-		if (!strcmp(reg_str(json_object_get(r, "items"), "relationship"), REG_HOUSEHOLDER))
-			return r;
-	return NULL;
-}
-
-/* The addressee number: the item, else the record's subject (the door's
- * subject is the addressee number, registry.h). */
-static const char *ano_of(json_t *rec)
-{
-	const char *a = reg_str(json_object_get(rec, "items"), "addressee_no");
-	return *a ? a : reg_str(rec, "subject");
-}
-
-static bool in_array(json_t *arr, const char *ano)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v) {
-		const char *s = json_is_string(v) ? json_string_value(v) : ano_of(v);
-		if (!strcmp(s, ano))
-			return true;
-	}
-	return false;
-}
-
-/* ---- Checking ---------------------------------------------------------- */
-
-static int ev_dates(ev *e, bool future_ok, at_error *err)
-{
-	if (reg_date_field(e->body, "", "event_date", true, &e->date, e->date_s, err) < 0)
-		return -1;
-	int r = reg_date_field(e->body, "", "notification_date", !e->ex_officio, &e->ndate,
-			       e->ndate_s, err);
-	if (r < 0)
-		return -1;
-	e->has_ndate = r == 1;
-	at_date today = date_today();
-	/* An event is recorded after it happened; only a 転出届 is filed ahead
-	 * of the move (住基法24条 「あらかじめ」). */
-	if (!future_ok && date_cmp(e->date, today) > 0)
-		return at_fail(err, 400, AT_E_INVALID, "event_date",
-			       "event_date %s is in the future; a %s is recorded after it happens",
-			       e->date_s, e->type);
-	if (e->has_ndate && date_cmp(e->ndate, today) > 0)
-		return at_fail(err, 400, AT_E_INVALID, "notification_date",
-			       "notification_date %s is in the future", e->ndate_s);
-	if (e->has_ndate && !future_ok && date_cmp(e->ndate, e->date) < 0)
-		return at_fail(err, 400, AT_E_INVALID, "notification_date",
-			       "notification_date %s is before event_date %s; a %s is notified after it"
-			       " happens", e->ndate_s, e->date_s, e->type);
-	return 0;
-}
-
-/* 住基法22–25条: the notification is due within 14 days of the event (the
- * day of the event not counted, 民法140条). A late one is still accepted
- * (the duty to record stands; 過料 under 52条2項 is for the court). */
-static void ev_late_check(ev *e)
-{
-	if (e->has_ndate && date_to_days(e->ndate) - date_to_days(e->date) > REGISTRY_LATE_DAYS)
-		e->late = true;
-}
-
-static int check_relationship(json_t *v, const char *field, at_error *err)
-{
-	if (reg_check_value("relationship", v, field, err))
-		return -1;
-	if (!strcmp(json_string_value(v), REG_HOUSEHOLDER))
-		return at_fail(err, 400, AT_E_INVALID, field,
-			       "%s: 世帯主 is the householder's own entry; the householder is named with"
-			       " householder: true or new_householder", field);
-	return 0;
-}
-
-/* addressee_nos: a non-empty array of distinct active residents. */
-static json_t *ev_person_list(ev *e, const char *key, at_error *err)
-{
-	json_t *a = json_object_get(e->body, key);
-	if (!a)
-		return at_fail(err, 400, AT_E_MISSING, key, "%s is required", key), NULL;
-	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > MAX_PERSONS)
-		return at_fail(err, 400, AT_E_INVALID, key,
-			       "%s must be an array of 1 to %d addressee numbers", key, MAX_PERSONS),
-		       NULL;
-	json_t *recs = json_array();
-	json_array_append_new(e->keep, recs);
-	size_t i;
-	json_t *v;
-	json_array_foreach(a, i, v) {
-		char f[48];
-		snprintf(f, sizeof f, "%s[%zu]", key, i);
-		if (!json_is_string(v) || !reg_is_addressee_no(json_string_value(v)))
-			return at_fail(err, 400, AT_E_INVALID, f,
-				       "%s must be an addressee number (宛名番号) of 10 digits", f), NULL;
-		if (in_array(recs, json_string_value(v)))
-			return at_fail(err, 400, AT_E_INVALID, f, "%s is listed twice", f), NULL;
-		json_t *rec = ev_person(e, json_string_value(v), f, err);
-		if (!rec)
-			return NULL;
-		json_array_append(recs, rec);
-	}
-	return recs;
-}
-
-/* Household and relationship items of a person. */
-static void set_household(op *o, const char *hno, const char *relationship, json_t *hh_items)
-{
-	set_s(o, "household_no", hno);
-	snprintf(o->household_no, sizeof o->household_no, "%s", hno);
-	if (relationship)
-		set_s(o, "relationship", relationship);
-	set_v(o, "householder_name", json_object_get(hh_items, "name"));
-	set_v(o, "householder_name_kana", json_object_get(hh_items, "name_kana"));
-}
 
 /* ---- Succession (世帯主変更, 住基法25条) ----------------------------------- *
  * `staying` are the records that remain in household hno; nh names the new
@@ -371,7 +125,7 @@ static int plan_successor(ev *e, const char *hno, json_t *staying, json_t *nh, c
 	size_t i;
 	json_t *r;
 	json_array_foreach(staying, i, r)
-		if (!strcmp(ano_of(r), new_no))
+		if (!strcmp(ev_ano_of(r), new_no))
 			heir = r;
 	if (!heir)
 		return at_fail(err, 400, AT_E_INVALID, f,
@@ -392,22 +146,22 @@ static int plan_successor(ev *e, const char *hno, json_t *staying, json_t *nh, c
 		snprintf(g, sizeof g, "%s.%s", f, k);
 		bool member = false;
 		json_array_foreach(staying, i, r)
-			if (!strcmp(ano_of(r), k) && strcmp(k, new_no))
+			if (!strcmp(ev_ano_of(r), k) && strcmp(k, new_no))
 				member = true;
 		if (!member)
 			return at_fail(err, 400, AT_E_UNKNOWN, g,
 				       "%s: %s is not another member staying in household %s", g, k, hno);
-		if (check_relationship(v, g, err))
+		if (ev_check_relationship(v, g, err))
 			return -1;
 	}
 	json_t *heir_items = json_object_get(heir, "items");
 	json_array_foreach(staying, i, r) {
-		const char *ano = ano_of(r);
-		op *o = op_for(e, r);
+		const char *ano = ev_ano_of(r);
+		op *o = ev_op_for(e, r);
 		if (!o->reason)
 			o->reason = "世帯主変更";
 		if (!strcmp(ano, new_no)) {
-			set_household(o, hno, REG_HOUSEHOLDER, heir_items);
+			ev_set_household(o, hno, REG_HOUSEHOLDER, heir_items);
 			continue;
 		}
 		json_t *rel = json_object_get(rels, ano);
@@ -418,7 +172,7 @@ static int plan_successor(ev *e, const char *hno, json_t *staying, json_t *nh, c
 				       "%s is required: the relationship (続柄) of %s to the new householder",
 				       g, ano);
 		}
-		set_household(o, hno, json_string_value(rel), heir_items);
+		ev_set_household(o, hno, json_string_value(rel), heir_items);
 	}
 	return 0;
 }
@@ -436,27 +190,27 @@ static int plan_leaving(ev *e, json_t *leavers, at_error *err)
 	int rc = -1;
 	json_array_foreach(leavers, i, r) {
 		const char *hno = reg_str(json_object_get(r, "items"), "household_no");
-		if (!*hno || in_array(seen, hno))
+		if (!*hno || ev_in_array(seen, hno))
 			continue;
 		json_array_append_new(seen, json_string(hno));
 		json_t *members = ev_household(e, hno, err);
 		if (!members)
 			goto out;
-		json_t *hh = householder_of(members);
+		json_t *hh = ev_householder_of(members);
 		json_t *staying = json_array();
 		json_t *m;
 		size_t j;
 		json_array_foreach(members, j, m)
-			if (!in_array(leavers, ano_of(m)))
+			if (!ev_in_array(leavers, ev_ano_of(m)))
 				json_array_append(staying, m);
-		bool hh_leaves = hh && in_array(leavers, ano_of(hh));
+		bool hh_leaves = hh && ev_in_array(leavers, ev_ano_of(hh));
 		int x = 0;
 		if (hh_leaves && json_array_size(staying) > 0) {
 			if (!nh || json_is_null(nh))
 				x = at_fail(err, 409, "householder_leaving", "new_householder",
 					    "the householder %s leaves household %s, where %zu member(s)"
 					    " stay; name the new householder in new_householder"
-					    " (世帯主変更, 住基法25条)", ano_of(hh), hno,
+					    " (世帯主変更, 住基法25条)", ev_ano_of(hh), hno,
 					    json_array_size(staying));
 			else if (used)
 				x = at_fail(err, 400, AT_E_INVALID, "new_householder",
@@ -481,538 +235,6 @@ out:
 	return rc;
 }
 
-/* ---- Places, addresses, people ------------------------------------------- */
-
-static const char *const address_keys[] = {"address", "postcode", "address_supplement",
-	"address_supplement_code", "town_code", "district_code", NULL};
-
-/* Parse an address block into o's items (absent parts clear the old ones). */
-static int parse_address(ev *e, json_t *a, const char *path, json_t *out, at_error *err)
-{
-	if (!json_is_object(a))
-		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
-	if (jv_no_unknown(a, path, address_keys, err))
-		return -1;
-	for (const char *const *k = address_keys; *k; k++) {
-		const char *v = NULL;
-		int r = reg_field(a, path, *k, *k, !strcmp(*k, "address"), &v, err);
-		if (r < 0)
-			return -1;
-		json_object_set_new(out, *k, r ? json_string(v) : json_null());
-	}
-	json_object_set_new(out, "municipality_code", json_string(e->muni));
-	return 0;
-}
-
-/* The address items of a record (a household's address). */
-static void copy_address(json_t *from_items, json_t *out)
-{
-	for (const char *const *k = address_keys; *k; k++)
-		json_object_set(out, *k, json_object_get(from_items, *k) ? json_object_get(from_items, *k)
-									 : json_null());
-	json_object_set(out, "municipality_code", json_object_get(from_items, "municipality_code")
-		? json_object_get(from_items, "municipality_code") : json_null());
-}
-
-static bool same_address(json_t *addr, json_t *items)
-{
-	return !strcmp(reg_str(addr, "address"), reg_str(items, "address")) &&
-	       !strcmp(reg_str(addr, "address_supplement"), reg_str(items, "address_supplement"));
-}
-
-/* A place elsewhere (前住所, 転出先): items <prefix>_municipality_code, _postcode,
- * _address, _address_supplement, _householder. *abroad says which form. */
-static int parse_place(json_t *p, const char *path, const char *prefix, json_t *out,
-		       bool *abroad, at_error *err)
-{
-	static const char *const keys[] = {"municipality_code", "postcode", "address",
-		"address_supplement", "householder", "country", NULL};
-	if (!json_is_object(p))
-		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
-	if (jv_no_unknown(p, path, keys, err))
-		return -1;
-	char item[64];
-	const char *country = NULL;
-	if (jv_string(p, path, "country", false, 50, &country, err))
-		return -1;
-	*abroad = country && *country;
-	const char *v = NULL;
-	int r;
-	snprintf(item, sizeof item, "%s_municipality_code", prefix);
-	if (*abroad && json_object_get(p, "municipality_code")) {
-		char f[96];
-		snprintf(f, sizeof f, "%s.municipality_code", path);
-		return at_fail(err, 400, AT_E_INVALID, f,
-			       "%s: a place abroad (country) has no municipality code", f);
-	}
-	if ((r = reg_field(p, path, "municipality_code", item, !*abroad, &v, err)) < 0)
-		return -1;
-	if (r)
-		json_object_set_new(out, item, json_string(v));
-	snprintf(item, sizeof item, "%s_postcode", prefix);
-	if ((r = reg_field(p, path, "postcode", item, false, &v, err)) < 0)
-		return -1;
-	if (r)
-		json_object_set_new(out, item, json_string(v));
-	snprintf(item, sizeof item, "%s_address", prefix);
-	if ((r = reg_field(p, path, "address", item, !*abroad, &v, err)) < 0)
-		return -1;
-	if (*abroad) {
-		/* 国外: the country is the address (住民票 shows 「国外（国名）」). */
-		strbuf sb = STRBUF_INIT;
-		sb_init(&sb);
-		sb_addf(&sb, "国外（%s）%s%s", country, r ? " " : "", r ? v : "");
-		json_t *s = json_string(sb.buf);
-		sb_release(&sb);
-		char f[96];
-		snprintf(f, sizeof f, "%s.country", path);
-		if (reg_check_value(item, s, f, err)) {
-			json_decref(s);
-			return -1;
-		}
-		json_object_set_new(out, item, s);
-	} else {
-		json_object_set_new(out, item, json_string(v));
-	}
-	snprintf(item, sizeof item, "%s_address_supplement", prefix);
-	if ((r = reg_field(p, path, "address_supplement", item, false, &v, err)) < 0)
-		return -1;
-	if (r)
-		json_object_set_new(out, item, json_string(v));
-	snprintf(item, sizeof item, "%s_householder", prefix);
-	if ((r = reg_field(p, path, "householder", item, false, &v, err)) < 0)
-		return -1;
-	if (r)
-		json_object_set_new(out, item, json_string(v));
-	return 0;
-}
-
-/* Copy one field of obj into out[item] after checking it. */
-static int take(json_t *obj, const char *path, const char *key, const char *item, bool required,
-		json_t *out, at_error *err)
-{
-	const char *v = NULL;
-	int r = reg_field(obj, path, key, item, required, &v, err);
-	if (r < 0)
-		return -1;
-	if (r)
-		json_object_set(out, item, json_object_get(obj, key));
-	return 0;
-}
-
-static int take_bool(json_t *obj, const char *path, const char *key, bool *out, at_error *err)
-{
-	return jv_bool(obj, path, key, false, out, err);
-}
-
-/* The foreign resident's items (住基法30条の45). partial: a change of some
- * of them (foreign_status_change); current: the record's items then. */
-static const struct {
-	const char *key, *item;
-} foreign_map[] = {
-	{"name", "foreign_name"}, {"name_kana", "foreign_name_kana"},
-	{"alias", "foreign_alias"}, {"alias_kana", "foreign_alias_kana"},
-	{"parallel_name", "foreign_parallel_name"},
-	{"parallel_name_kana", "foreign_parallel_name_kana"},
-	{"nationality_code", "nationality_code"}, {"nationality", "nationality"},
-	{"residence_card_no", "residence_card_no"},
-	{"residence_status_code", "residence_status_code"},
-	{"residence_status", "residence_status"},
-	{"article_30_45_category", "article_30_45_category"},
-	{"period_of_stay", "period_of_stay"}, {"period_of_stay_expiry", "period_of_stay_expiry"},
-};
-#define N_FOREIGN (sizeof foreign_map / sizeof foreign_map[0])
-
-/* Items that may be cleared in a change (an alias is deleted on request:
- * 住基法施行令30条の27). */
-static bool foreign_clearable(const char *key)
-{
-	return !strcmp(key, "alias") || !strcmp(key, "alias_kana") || !strcmp(key, "parallel_name") ||
-	       !strcmp(key, "parallel_name_kana");
-}
-
-static int parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_t *current,
-			 json_t *out, at_error *err)
-{
-	if (!json_is_object(f))
-		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
-	const char *keys[N_FOREIGN + 1];
-	for (size_t i = 0; i < N_FOREIGN; i++)
-		keys[i] = foreign_map[i].key;
-	keys[N_FOREIGN] = NULL;
-	if (jv_no_unknown(f, path, keys, err))
-		return -1;
-	if (partial && json_object_size(f) == 0)
-		return at_fail(err, 400, AT_E_MISSING, path, "%s must change at least one item", path);
-	/* The state after the event, to check the category's required items. */
-	json_t *after = current ? json_deep_copy(current) : json_object();
-	int rc = -1;
-	char fp[96];
-	for (size_t i = 0; i < N_FOREIGN; i++) {
-		const char *key = foreign_map[i].key, *item = foreign_map[i].item;
-		json_t *v = json_object_get(f, key);
-		if (!v)
-			continue;
-		snprintf(fp, sizeof fp, "%s.%s", path, key);
-		if (json_is_null(v)) {
-			if (!partial)
-				continue;
-			if (!foreign_clearable(key)) {
-				at_fail(err, 400, AT_E_INVALID, fp,
-					"%s cannot be cleared; give the new value", fp);
-				goto out;
-			}
-			json_object_set_new(out, item, json_null());
-			json_object_del(after, item);
-			continue;
-		}
-		if (reg_check_value(item, v, fp, err))
-			goto out;
-		json_object_set(out, item, v);
-		json_object_set(after, item, v);
-	}
-	const char *cat = reg_str(after, "article_30_45_category");
-	snprintf(fp, sizeof fp, "%s.article_30_45_category", path);
-	if (!*cat) {
-		at_fail(err, 400, AT_E_MISSING, fp,
-			"%s is required: the 住基法30条の45 category (1 中長期在留者 … 6 国籍喪失による"
-			"経過滞在者)", fp);
-		goto out;
-	}
-	if (strlen(cat) != 1 || cat[0] < '1' || cat[0] > '6') {
-		at_fail(err, 400, AT_E_INVALID, fp,
-			"%s must be \"1\" to \"6\" (1 中長期在留者, 2 特別永住者, 3 一時庇護許可者,"
-			" 4 仮滞在許可者, 5 出生による経過滞在者, 6 国籍喪失による経過滞在者)", fp);
-		goto out;
-	}
-	if (!*reg_str(after, "nationality")) {
-		snprintf(fp, sizeof fp, "%s.nationality", path);
-		at_fail(err, 400, AT_E_MISSING, fp, "%s is required (国籍等, 住基法30条の45)", fp);
-		goto out;
-	}
-	if (reg_foreign_rules(after, path, e->date, err))
-		goto out;
-	/* 通称履歴 (住基法施行令30条の27): each entry and deletion of the alias,
-	 * with its date. */
-	const char *old_alias = current ? reg_str(current, "foreign_alias") : "";
-	const char *new_alias = reg_str(after, "foreign_alias");
-	if (strcmp(old_alias, new_alias)) {
-		strbuf h = STRBUF_INIT;
-		sb_init(&h);
-		sb_adds(&h, current ? reg_str(current, "alias_history") : "");
-		if (*old_alias)
-			sb_addf(&h, "%s%s 削除 %s", h.len ? "; " : "", e->date_s, old_alias);
-		if (*new_alias)
-			sb_addf(&h, "%s%s 記載 %s", h.len ? "; " : "", e->date_s, new_alias);
-		json_t *hv = json_string(h.buf);
-		sb_release(&h);
-		snprintf(fp, sizeof fp, "%s.alias", path);
-		if (reg_check_value("alias_history", hv, fp, err)) {
-			json_decref(hv);
-			goto out;
-		}
-		json_object_set_new(out, "alias_history", hv);
-	}
-	rc = 0;
-out:
-	json_decref(after);
-	return rc;
-}
-
-typedef enum { NP_MOVE_IN, NP_ENTRY, NP_BIRTH } np_mode;
-
-typedef struct newp {
-	json_t *items;        /* owned */
-	char ano[11];         /* given or assigned */
-	bool householder;
-	bool foreign;
-	char path[32];
-} newp;
-
-/* A person who becomes a resident: move-in, ex officio entry, birth. */
-static int parse_new_person(ev *e, json_t *p, const char *path, np_mode mode, bool abroad,
-			    newp *np, at_error *err)
-{
-	static const char *const keys[] = {"addressee_no", "name", "name_kana", "birth_date",
-		"sex", "relationship", "householder", "resident_code", "my_number", "domicile",
-		"former_name", "former_name_kana", "foreign", NULL};
-	static const char *const birth_keys[] = {"addressee_no", "name", "name_kana", "sex",
-		"relationship", "resident_code", "my_number", "domicile", "former_name",
-		"former_name_kana", "foreign", NULL};
-	snprintf(np->path, sizeof np->path, "%s", path);
-	np->items = json_object();
-	if (!json_is_object(p))
-		return at_fail(err, 400, AT_E_INVALID, path, "%s must be an object", path);
-	if (jv_no_unknown(p, path, mode == NP_BIRTH ? birth_keys : keys, err))
-		return -1;
-	const char *ano = NULL;
-	char f[96];
-	snprintf(f, sizeof f, "%s.addressee_no", path);
-	int r = reg_field(p, path, "addressee_no", "addressee_no", false, &ano, err);
-	if (r < 0)
-		return -1;
-	if (r)
-		snprintf(np->ano, sizeof np->ano, "%s", ano);
-	if (take(p, path, "name", "name", true, np->items, err) ||
-	    take(p, path, "name_kana", "name_kana", true, np->items, err) ||
-	    take(p, path, "sex", "sex", true, np->items, err) ||
-	    take(p, path, "former_name", "former_name", false, np->items, err) ||
-	    take(p, path, "former_name_kana", "former_name_kana", false, np->items, err))
-		return -1;
-	/* 住民票コード: every resident record has one (住基法7条13号); a real
-	 * system obtains it from J-LIS (30条の2). */
-	if (take(p, path, "resident_code", "resident_code", true, np->items, err))
-		return -1;
-	/* 個人番号 (住基法7条8号の2): someone moving in from within Japan has one;
-	 * a newborn or someone first registered from abroad is given one after
-	 * the entry (番号法7条1項), so it may come later via my_number_change. */
-	if (take(p, path, "my_number", "my_number", mode == NP_MOVE_IN && !abroad, np->items, err))
-		return -1;
-	if (mode == NP_BIRTH) {
-		json_object_set_new(np->items, "birth_date", json_string(e->date_s));
-	} else {
-		at_date bd;
-		char bs[11];
-		if (reg_date_field(p, path, "birth_date", true, &bd, bs, err) < 0)
-			return -1;
-		if (date_cmp(bd, e->date) > 0) {
-			snprintf(f, sizeof f, "%s.birth_date", path);
-			return at_fail(err, 400, AT_E_INVALID, f,
-				       "%s %s is after the event date %s", f, bs, e->date_s);
-		}
-		json_object_set_new(np->items, "birth_date", json_string(bs));
-		if (take_bool(p, path, "householder", &np->householder, err))
-			return -1;
-	}
-	json_t *rel = json_object_get(p, "relationship");
-	snprintf(f, sizeof f, "%s.relationship", path);
-	if (np->householder) {
-		if (rel && !json_is_null(rel) &&
-		    (!json_is_string(rel) || strcmp(json_string_value(rel), REG_HOUSEHOLDER)))
-			return at_fail(err, 400, AT_E_INVALID, f,
-				       "%s: the householder's relationship is 世帯主", f);
-		json_object_set_new(np->items, "relationship", json_string(REG_HOUSEHOLDER));
-	} else {
-		if (!rel || json_is_null(rel))
-			return at_fail(err, 400, AT_E_MISSING, f,
-				       "%s is required: the relationship (続柄) to the householder"
-				       " (住基法7条4号)", f);
-		if (check_relationship(rel, f, err))
-			return -1;
-		json_object_set(np->items, "relationship", rel);
-	}
-	json_t *fo = json_object_get(p, "foreign");
-	json_t *dom = json_object_get(p, "domicile");
-	if (fo && !json_is_null(fo)) {
-		snprintf(f, sizeof f, "%s.foreign", path);
-		if (parse_foreign(e, fo, f, false, NULL, np->items, err))
-			return -1;
-		np->foreign = true;
-		if (!json_object_get(np->items, "foreign_name"))
-			json_object_set(np->items, "foreign_name", json_object_get(np->items, "name"));
-		if (!json_object_get(np->items, "foreign_name_kana"))
-			json_object_set(np->items, "foreign_name_kana",
-					json_object_get(np->items, "name_kana"));
-		json_object_set(np->items, "foreign_birth_date", json_object_get(np->items, "birth_date"));
-	}
-	if (dom && !json_is_null(dom)) {
-		static const char *const dkeys[] = {"address", "head", "municipality_code", "postcode",
-			NULL};
-		snprintf(f, sizeof f, "%s.domicile", path);
-		/* 本籍・筆頭者 (7条5号) are for Japanese nationals; a foreign resident's
-		 * record has 国籍等 instead (30条の45). */
-		if (np->foreign)
-			return at_fail(err, 400, AT_E_INVALID, f,
-				       "%s: a foreign resident has no 本籍 (住基法30条の45 replaces 7条5号)",
-				       f);
-		if (!json_is_object(dom))
-			return at_fail(err, 400, AT_E_INVALID, f, "%s must be an object", f);
-		if (jv_no_unknown(dom, f, dkeys, err) ||
-		    take(dom, f, "address", "domicile", true, np->items, err) ||
-		    take(dom, f, "head", "family_register_head", false, np->items, err) ||
-		    take(dom, f, "municipality_code", "domicile_municipality_code", false, np->items,
-			 err) ||
-		    take(dom, f, "postcode", "domicile_postcode", false, np->items, err))
-			return -1;
-	}
-	return 0;
-}
-
-/* seed 001 §1.5 (CS update check): an entry for someone who is already a
- * resident is refused — same My Number or resident record code on an active
- * record. */
-static int check_not_resident(ev *e, json_t *items, const char *path, at_error *err)
-{
-	static const char *const keys[] = {"my_number", "resident_code"};
-	for (size_t k = 0; k < 2; k++) {
-		const char *v = reg_str(items, keys[k]);
-		if (!*v)
-			continue;
-		json_t *found = NULL;
-		int r = reg_any_record(e->d, keys[k], v, &found, err);
-		if (r < 0)
-			return -1;
-		size_t i;
-		json_t *rec;
-		const char *who = NULL;
-		json_array_foreach(found, i, rec)
-			if (is_active(rec))
-				who = ano_of(rec);
-		char f[96];
-		snprintf(f, sizeof f, "%s.%s", path, keys[k]);
-		if (who) {
-			char w[16];
-			snprintf(w, sizeof w, "%s", who);
-			json_decref(found);
-			return at_fail(err, 409, "already_resident", f,
-				       "%s: this person is already a resident (addressee number %s);"
-				       " a %s of a current resident is refused (seed 001 §1.5)", f, w,
-				       e->type);
-		}
-		json_decref(found);
-	}
-	return 0;
-}
-
-/* A changed My Number or resident record code must not be another active
- * resident's. */
-static int check_unique(ev *e, const char *item, const char *value, const char *self,
-			const char *field, at_error *err)
-{
-	json_t *found = NULL;
-	int r = reg_any_record(e->d, item, value, &found, err);
-	if (r < 0)
-		return -1;
-	size_t i;
-	json_t *rec;
-	int rc = 0;
-	json_array_foreach(found, i, rec)
-		if (is_active(rec) && strcmp(ano_of(rec), self))
-			rc = at_fail(err, 409, AT_E_CONFLICT, field,
-				     "%s is already recorded for another resident", field);
-	json_decref(found);
-	return rc;
-}
-
-/* ---- Numbers ---------------------------------------------------------- */
-
-/* Keep a counter ahead of numbers given explicitly (a data load), so the
- * next assigned one does not walk through them. */
-static int counter_at_least(store *s, const char *name, int64_t v, at_error *err)
-{
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_counter(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE"
-		" SET value = CASE WHEN value < excluded.value THEN excluded.value ELSE value END", err);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, name);
-	store_bind_int(st, 2, v);
-	int r = store_step(st, err);
-	store_done(st);
-	return r == STORE_DONE ? 0 : -1;
-}
-
-/* n (0 <= n <= 9999999999) as 10 digits; through a wide buffer so the
- * compiler can see it never truncates. */
-static void fmt10(int64_t n, char out[11])
-{
-	char tmp[24];
-	snprintf(tmp, sizeof tmp, "%010lld", (long long)n);
-	memcpy(out, tmp, 10);
-	out[10] = '\0';
-}
-
-/* Next free addressee number (宛名番号): sequential, skipping any in use. */
-static int assign_addressee(ev *e, char out[11], at_error *err)
-{
-	for (int tries = 0; tries < 100000; tries++) {
-		int64_t n;
-		if (reg_counter_next(e->s, "addressee_no", &n, err))
-			return -1;
-		if (n > 9999999999LL)
-			return at_fail(err, 500, AT_E_INTERNAL, "addressee_no",
-				       "the addressee numbers are exhausted");
-		fmt10(n, out);
-		if (in_array(e->taken, out))
-			continue;
-		int64_t rid;
-		int r = reg_record_id(e->d, out, &rid, err);
-		if (r < 0)
-			return -1;
-		if (r == 1) {
-			json_array_append_new(e->taken, json_string(out));
-			return 0;
-		}
-	}
-	return at_fail(err, 500, AT_E_INTERNAL, "addressee_no", "no free addressee number found");
-}
-
-static int assign_household(ev *e, char out[11], at_error *err)
-{
-	for (int tries = 0; tries < 100000; tries++) {
-		int64_t n;
-		if (reg_counter_next(e->s, "household_no", &n, err))
-			return -1;
-		if (n > 9999999999LL)
-			return at_fail(err, 500, AT_E_INTERNAL, "household_no",
-				       "the household numbers are exhausted");
-		fmt10(n, out);
-		json_t *found = NULL;
-		int r = reg_any_record(e->d, "household_no", out, &found, err);
-		json_decref(found);
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			return 0;
-	}
-	return at_fail(err, 500, AT_E_INTERNAL, "household_no", "no free household number found");
-}
-
-/* {"household_no"} | {"new": true, "household_no"?}: *is_new, hno (given or
- * empty), members of an existing one. */
-static int parse_household_ref(ev *e, json_t *h, const char *path, bool *is_new, char hno[11],
-			       json_t **members, at_error *err)
-{
-	static const char *const keys[] = {"household_no", "new", NULL};
-	*members = NULL;
-	hno[0] = '\0';
-	if (!json_is_object(h))
-		return at_fail(err, 400, AT_E_INVALID, path,
-			       "%s must be {\"household_no\"} or {\"new\": true}", path);
-	if (jv_no_unknown(h, path, keys, err) || jv_bool(h, path, "new", false, is_new, err))
-		return -1;
-	const char *v = NULL;
-	int r = reg_field(h, path, "household_no", "household_no", !*is_new, &v, err);
-	if (r < 0)
-		return -1;
-	char f[96];
-	snprintf(f, sizeof f, "%s.household_no", path);
-	if (r)
-		snprintf(hno, 11, "%s", v);
-	if (*is_new) {
-		if (!r)
-			return 0;
-		json_t *found = NULL;
-		r = reg_any_record(e->d, "household_no", hno, &found, err);
-		json_decref(found);
-		if (r < 0)
-			return -1;
-		if (r)
-			return at_fail(err, 409, AT_E_CONFLICT, f,
-				       "%s: household number %s is already in use; a new household"
-				       " needs a new number", f, hno);
-		return 0;
-	}
-	*members = ev_household(e, hno, err);
-	if (!*members)
-		return -1;
-	if (json_array_size(*members) == 0)
-		return at_fail(err, 404, "no_such_household", f,
-			       "%s: household %s does not exist (no resident belongs to it); join an"
-			       " existing household or start one with {\"new\": true}", f, hno);
-	return 0;
-}
-
 /* ---- move_in, ex_officio_entry -------------------------------------------- */
 
 static int ev_move_in(ev *e, at_error *err)
@@ -1033,18 +255,18 @@ static int ev_move_in(ev *e, at_error *err)
 	bool is_new = false;
 	char hno[11];
 	json_t *members = NULL;
-	if (parse_household_ref(e, h, "household", &is_new, hno, &members, err))
+	if (ev_parse_household_ref(e, h, "household", &is_new, hno, &members, err))
 		return -1;
 	/* Where they live: a new household's address, or the household's own. */
 	json_t *addr = json_object();
 	json_array_append_new(e->keep, addr);
 	json_t *a = json_object_get(e->body, "address");
-	json_t *hh = members ? householder_of(members) : NULL;
+	json_t *hh = members ? ev_householder_of(members) : NULL;
 	json_t *hh_items = hh ? json_object_get(hh, "items") : NULL;
 	if (a && !json_is_null(a)) {
-		if (parse_address(e, a, "address", addr, err))
+		if (ev_parse_address(e, a, "address", addr, err))
 			return -1;
-		if (!is_new && !same_address(addr, json_object_get(json_array_get(members, 0), "items")))
+		if (!is_new && !ev_same_address(addr, json_object_get(json_array_get(members, 0), "items")))
 			return at_fail(err, 400, AT_E_INVALID, "address.address",
 				       "address.address is not the address of household %s; a household"
 				       " lives at one address (omit address to use the household's)", hno);
@@ -1053,7 +275,7 @@ static int ev_move_in(ev *e, at_error *err)
 			       "address is required for a new household");
 	}
 	if (!is_new)
-		copy_address(json_object_get(json_array_get(members, 0), "items"), addr);
+		ev_copy_address(json_object_get(json_array_get(members, 0), "items"), addr);
 	/* 従前の住所 (住基法22条1項3号). */
 	json_t *prev = json_object();
 	json_array_append_new(e->keep, prev);
@@ -1063,7 +285,7 @@ static int ev_move_in(ev *e, at_error *err)
 			       "previous is required: the former address (従前の住所, 住基法22条1項)");
 	if (pv && !json_is_null(pv)) {
 		bool p_abroad = false;
-		if (parse_place(pv, "previous", "previous", prev, &p_abroad, err))
+		if (ev_parse_place(pv, "previous", "previous", prev, &p_abroad, err))
 			return -1;
 		if (p_abroad != abroad)
 			return at_fail(err, 400, AT_E_INVALID, abroad ? "previous.country" : "from_abroad",
@@ -1083,7 +305,7 @@ static int ev_move_in(ev *e, at_error *err)
 	for (size_t i = 0; i < n; i++) {
 		char path[32];
 		snprintf(path, sizeof path, "persons[%zu]", i);
-		if (parse_new_person(e, json_array_get(ps, i), path, e->ex_officio ? NP_ENTRY : NP_MOVE_IN,
+		if (ev_parse_new_person(e, json_array_get(ps, i), path, e->ex_officio ? NP_ENTRY : NP_MOVE_IN,
 				     abroad, &np[i], err))
 			goto out;
 		if (np[i].householder) {
@@ -1125,7 +347,7 @@ static int ev_move_in(ev *e, at_error *err)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (check_not_resident(e, np[i].items, np[i].path, err))
+		if (ev_check_not_resident(e, np[i].items, np[i].path, err))
 			goto out;
 		if (*np[i].ano) {
 			int64_t rid;
@@ -1145,44 +367,44 @@ static int ev_move_in(ev *e, at_error *err)
 	/* Checked: from here on numbers are assigned and the plan is built. */
 	if (!e->ex_officio)
 		ev_late_check(e);
-	if (is_new && !*hno && assign_household(e, hno, err))
+	if (is_new && !*hno && ev_assign_household(e, hno, err))
 		goto out;
-	if (is_new && counter_at_least(e->s, "household_no", atoll(hno), err))
+	if (is_new && reg_counter_at_least(e->s, "household_no", atoll(hno), err))
 		goto out;
 	snprintf(e->household_no, sizeof e->household_no, "%s", hno);
 	for (size_t i = 0; i < n; i++) {
 		if (*np[i].ano) {
-			if (counter_at_least(e->s, "addressee_no", atoll(np[i].ano), err))
+			if (reg_counter_at_least(e->s, "addressee_no", atoll(np[i].ano), err))
 				goto out;
-		} else if (assign_addressee(e, np[i].ano, err)) {
+		} else if (ev_assign_addressee(e, np[i].ano, err)) {
 			goto out;
 		}
 		if (np[i].householder)
 			hh_items = np[i].items;
 	}
 	for (size_t i = 0; i < n; i++) {
-		op *o = op_add(e, OP_CREATE, np[i].ano, 0, NULL, hno);
+		op *o = ev_op_add(e, OP_CREATE, np[i].ano, 0, NULL, hno);
 		json_object_update(o->items, np[i].items);
 		json_object_update(o->items, addr);
 		json_object_update(o->items, prev);
-		set_s(o, "addressee_no", np[i].ano);
-		set_household(o, hno, NULL, hh_items);
-		set_s(o, "change_reason", e->reason);
-		set_s(o, "change_date", e->date_s);
-		set_s(o, "residence_date", e->date_s);
-		set_s(o, "residence_reason", e->reason);
+		ev_set_s(o, "addressee_no", np[i].ano);
+		ev_set_household(o, hno, NULL, hh_items);
+		ev_set_s(o, "change_reason", e->reason);
+		ev_set_s(o, "change_date", e->date_s);
+		ev_set_s(o, "residence_date", e->date_s);
+		ev_set_s(o, "residence_reason", e->reason);
 		if (e->has_ndate) {
-			set_s(o, "notification_date", e->ndate_s);
-			set_s(o, "residence_notification_date", e->ndate_s);
-			set_s(o, "residence_notification_reason", "転入届");
+			ev_set_s(o, "notification_date", e->ndate_s);
+			ev_set_s(o, "residence_notification_date", e->ndate_s);
+			ev_set_s(o, "residence_notification_reason", "転入届");
 		}
 		if (np[i].foreign) {
-			set_s(o, "foreign_change_date", e->date_s);
-			set_s(o, "foreign_residence_date", e->date_s);
-			set_s(o, "foreign_residence_reason", e->reason);
+			ev_set_s(o, "foreign_change_date", e->date_s);
+			ev_set_s(o, "foreign_residence_date", e->date_s);
+			ev_set_s(o, "foreign_residence_reason", e->reason);
 			if (e->has_ndate) {
-				set_s(o, "foreign_notification_date", e->ndate_s);
-				set_s(o, "foreign_residence_notification_date", e->ndate_s);
+				ev_set_s(o, "foreign_notification_date", e->ndate_s);
+				ev_set_s(o, "foreign_residence_notification_date", e->ndate_s);
 			}
 			/* The 転入届 of a foreign resident is also the 住居地の届出
 			 * (入管法19条の9第3項, 住基法30条の46). */
@@ -1228,8 +450,8 @@ static int ev_birth(ev *e, at_error *err)
 		return at_fail(err, 400, AT_E_MISSING, "person", "person is required");
 	newp np = {0};
 	int rc = -1;
-	if (parse_new_person(e, p, "person", NP_BIRTH, false, &np, err) ||
-	    check_not_resident(e, np.items, "person", err))
+	if (ev_parse_new_person(e, p, "person", NP_BIRTH, false, &np, err) ||
+	    ev_check_not_resident(e, np.items, "person", err))
 		goto out;
 	if (*np.ano) {
 		int64_t rid;
@@ -1245,32 +467,32 @@ static int ev_birth(ev *e, at_error *err)
 	}
 	/* 出生届 within 14 days (戸籍法49条1項). */
 	ev_late_check(e);
-	if (*np.ano ? counter_at_least(e->s, "addressee_no", atoll(np.ano), err)
-		    : assign_addressee(e, np.ano, err))
+	if (*np.ano ? reg_counter_at_least(e->s, "addressee_no", atoll(np.ano), err)
+		    : ev_assign_addressee(e, np.ano, err))
 		goto out;
 	snprintf(e->household_no, sizeof e->household_no, "%s", hno);
 	json_t *first = json_object_get(json_array_get(members, 0), "items");
-	json_t *hh = householder_of(members);
-	op *o = op_add(e, OP_CREATE, np.ano, 0, NULL, hno);
+	json_t *hh = ev_householder_of(members);
+	op *o = ev_op_add(e, OP_CREATE, np.ano, 0, NULL, hno);
 	json_object_update(o->items, np.items);
 	json_t *addr = json_object();
-	copy_address(first, addr);
+	ev_copy_address(first, addr);
 	json_object_update(o->items, addr);
 	json_decref(addr);
-	set_s(o, "addressee_no", np.ano);
-	set_household(o, hno, NULL, hh ? json_object_get(hh, "items") : NULL);
-	set_s(o, "change_reason", "出生");
-	set_s(o, "change_date", e->date_s);
-	set_s(o, "notification_date", e->ndate_s);
-	set_s(o, "residence_date", e->date_s);
-	set_s(o, "residence_reason", "出生");
-	set_s(o, "residence_notification_date", e->ndate_s);
-	set_s(o, "residence_notification_reason", "出生届");
+	ev_set_s(o, "addressee_no", np.ano);
+	ev_set_household(o, hno, NULL, hh ? json_object_get(hh, "items") : NULL);
+	ev_set_s(o, "change_reason", "出生");
+	ev_set_s(o, "change_date", e->date_s);
+	ev_set_s(o, "notification_date", e->ndate_s);
+	ev_set_s(o, "residence_date", e->date_s);
+	ev_set_s(o, "residence_reason", "出生");
+	ev_set_s(o, "residence_notification_date", e->ndate_s);
+	ev_set_s(o, "residence_notification_reason", "出生届");
 	if (np.foreign) {
-		set_s(o, "foreign_change_date", e->date_s);
-		set_s(o, "foreign_notification_date", e->ndate_s);
-		set_s(o, "foreign_residence_date", e->date_s);
-		set_s(o, "foreign_residence_reason", "出生");
+		ev_set_s(o, "foreign_change_date", e->date_s);
+		ev_set_s(o, "foreign_notification_date", e->ndate_s);
+		ev_set_s(o, "foreign_residence_date", e->date_s);
+		ev_set_s(o, "foreign_residence_reason", "出生");
 	}
 	const char *k;
 	json_t *v;
@@ -1310,16 +532,16 @@ static int ev_death(ev *e, at_error *err)
 		return -1;
 	ev_late_check(e);
 	snprintf(e->household_no, sizeof e->household_no, "%s", reg_str(items, "household_no"));
-	op *o = op_for(e, rec);
+	op *o = ev_op_for(e, rec);
 	o->kind = OP_REMOVE;
 	o->removal_reason = "死亡";
-	set_s(o, "removal_type", "死亡");
-	set_s(o, "removal_date", e->date_s);
-	set_s(o, "removal_notification_date", e->ndate_s);
-	set_s(o, "removal_notification_reason", "死亡届");
-	set_s(o, "change_reason", "死亡");
-	set_s(o, "change_date", e->date_s);
-	set_s(o, "notification_date", e->ndate_s);
+	ev_set_s(o, "removal_type", "死亡");
+	ev_set_s(o, "removal_date", e->date_s);
+	ev_set_s(o, "removal_notification_date", e->ndate_s);
+	ev_set_s(o, "removal_notification_reason", "死亡届");
+	ev_set_s(o, "change_reason", "死亡");
+	ev_set_s(o, "change_date", e->date_s);
+	ev_set_s(o, "notification_date", e->ndate_s);
 	return 0;
 }
 
@@ -1336,7 +558,7 @@ static int others_in_household(ev *e, json_t *rec, size_t *n, at_error *err)
 	size_t i;
 	json_t *x;
 	json_array_foreach(m, i, x)
-		if (strcmp(ano_of(x), ano_of(rec)))
+		if (strcmp(ev_ano_of(x), ev_ano_of(rec)))
 			(*n)++;
 	return 0;
 }
@@ -1366,16 +588,16 @@ static int ev_ex_officio_removal(ev *e, at_error *err)
 			       "%s is the householder of a household with %zu other member(s); change the"
 			       " householder first (household_change kind new_householder)", ano, others);
 	snprintf(e->household_no, sizeof e->household_no, "%s", reg_str(items, "household_no"));
-	op *o = op_for(e, rec);
+	op *o = ev_op_for(e, rec);
 	o->kind = OP_REMOVE;
 	o->removal_reason = "職権消除";
-	set_s(o, "removal_type", "職権消除");
-	set_s(o, "removal_date", e->date_s);
-	set_s(o, "removal_notification_reason", why ? why : "職権消除");
+	ev_set_s(o, "removal_type", "職権消除");
+	ev_set_s(o, "removal_date", e->date_s);
+	ev_set_s(o, "removal_notification_reason", why ? why : "職権消除");
 	if (e->has_ndate)
-		set_s(o, "removal_notification_date", e->ndate_s);
-	set_s(o, "change_reason", "職権消除");
-	set_s(o, "change_date", e->date_s);
+		ev_set_s(o, "removal_notification_date", e->ndate_s);
+	ev_set_s(o, "change_reason", "職権消除");
+	ev_set_s(o, "change_date", e->date_s);
 	return 0;
 }
 
@@ -1407,7 +629,7 @@ static int ev_move_out(ev *e, at_error *err)
 			       "destination is required: where the person moves (転出先, 住基法24条)");
 	bool abroad = false;
 	if (dv && !json_is_null(dv) &&
-	    parse_place(dv, "destination", planned ? "planned" : "confirmed", dest, &abroad, err))
+	    ev_parse_place(dv, "destination", planned ? "planned" : "confirmed", dest, &abroad, err))
 		return -1;
 	json_t *recs = ev_person_list(e, "addressee_nos", err);
 	if (!recs)
@@ -1422,13 +644,13 @@ static int ev_move_out(ev *e, at_error *err)
 		if (planned && has_plan)
 			return at_fail(err, 409, AT_E_CONFLICT, f,
 				       "%s: %s already has a planned move-out; cancel it first"
-				       " (move_out_cancelled)", f, ano_of(rec));
+				       " (move_out_cancelled)", f, ev_ano_of(rec));
 		if (!planned && !has_plan)
 			return at_fail(err, 409, AT_E_CONFLICT, f,
 				       confirmed ? "%s: %s filed no move-out (転出届, 住基法24条); someone who"
 						   " left without one is removed ex officio"
 						   " (ex_officio_removal)"
-						 : "%s: %s has no planned move-out to cancel", f, ano_of(rec));
+						 : "%s: %s has no planned move-out to cancel", f, ev_ano_of(rec));
 	}
 	if (confirmed && plan_leaving(e, recs, err))
 		return -1;
@@ -1437,7 +659,7 @@ static int ev_move_out(ev *e, at_error *err)
 		ev_late_check(e);
 	json_array_foreach(recs, i, rec) {
 		json_t *items = json_object_get(rec, "items");
-		op *o = op_for(e, rec);
+		op *o = ev_op_for(e, rec);
 		o->reason = e->reason;
 		if (!i)
 			snprintf(e->household_no, sizeof e->household_no, "%s",
@@ -1446,11 +668,11 @@ static int ev_move_out(ev *e, at_error *err)
 			for (size_t k = 0; k < 5; k++) {
 				char item[64];
 				snprintf(item, sizeof item, "planned_%s", place_suffix[k]);
-				set_v(o, item, json_object_get(dest, item));
+				ev_set_v(o, item, json_object_get(dest, item));
 			}
-			set_s(o, "change_reason", "転出予定");
-			set_s(o, "change_date", e->date_s);
-			set_s(o, "notification_date", e->ndate_s);
+			ev_set_s(o, "change_reason", "転出予定");
+			ev_set_s(o, "change_date", e->date_s);
+			ev_set_s(o, "notification_date", e->ndate_s);
 		} else if (confirmed) {
 			/* 転出確定 on the 転入通知 (住基法9条1項): the destination it
 			 * reports, else the planned one; the record becomes a 除票. */
@@ -1458,28 +680,28 @@ static int ev_move_out(ev *e, at_error *err)
 				char item[64], from[64];
 				snprintf(item, sizeof item, "confirmed_%s", place_suffix[k]);
 				snprintf(from, sizeof from, "planned_%s", place_suffix[k]);
-				set_v(o, item, dv && !json_is_null(dv) ? json_object_get(dest, item)
+				ev_set_v(o, item, dv && !json_is_null(dv) ? json_object_get(dest, item)
 								       : json_object_get(items, from));
 			}
 			o->kind = OP_REMOVE;
 			o->removal_reason = "転出";
-			set_s(o, "removal_type", "転出");
-			set_s(o, "removal_date", e->date_s);
+			ev_set_s(o, "removal_type", "転出");
+			ev_set_s(o, "removal_date", e->date_s);
 			/* The removal was notified by the 転出届. */
 			const char *nd = reg_str(items, "notification_date");
-			set_s(o, "removal_notification_date", *nd ? nd : e->ndate_s);
-			set_s(o, "removal_notification_reason", "転出届");
-			set_s(o, "change_reason", "転出");
-			set_s(o, "change_date", e->date_s);
+			ev_set_s(o, "removal_notification_date", *nd ? nd : e->ndate_s);
+			ev_set_s(o, "removal_notification_reason", "転出届");
+			ev_set_s(o, "change_reason", "転出");
+			ev_set_s(o, "change_date", e->date_s);
 		} else {
 			for (size_t k = 0; k < 5; k++) {
 				char item[64];
 				snprintf(item, sizeof item, "planned_%s", place_suffix[k]);
-				set_v(o, item, NULL);
+				ev_set_v(o, item, NULL);
 			}
-			set_s(o, "change_reason", "転出取消");
-			set_s(o, "change_date", e->date_s);
-			set_s(o, "notification_date", e->ndate_s);
+			ev_set_s(o, "change_reason", "転出取消");
+			ev_set_s(o, "change_date", e->date_s);
+			ev_set_s(o, "notification_date", e->ndate_s);
 		}
 	}
 	return 0;
@@ -1501,14 +723,6 @@ static int refuse_not_address(const char *field, at_error *err)
 		       "%s cannot change in an in_ward_move: a 転居 (住基法23条) changes only the"
 		       " address and the household (seed 001 §1.5 refuses any other item); use"
 		       " ex_officio_correction or the matching event", field);
-}
-
-static bool listed(const char *const *keys, const char *k)
-{
-	for (; *keys; keys++)
-		if (!strcmp(*keys, k))
-			return true;
-	return false;
 }
 
 static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *err)
@@ -1541,7 +755,7 @@ static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *e
 			const char *k;
 			json_t *v;
 			json_object_foreach(p, k, v) {
-				if (reg_item_find(k) && !listed(keys, k)) {
+				if (reg_item_find(k) && !text_in_list(keys, k)) {
 					snprintf(f, sizeof f, "%s.%s", path, k);
 					refuse_not_address(f, err);
 					goto out;
@@ -1554,7 +768,7 @@ static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *e
 		if (reg_field(p, path, "addressee_no", "addressee_no", true, &ano, err) < 0)
 			goto out;
 		snprintf(f, sizeof f, "%s.addressee_no", path);
-		if (in_array(seen, ano)) {
+		if (ev_in_array(seen, ano)) {
 			at_fail(err, 400, AT_E_INVALID, f, "%s: %s is listed twice", f, ano);
 			goto out;
 		}
@@ -1568,7 +782,7 @@ static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *e
 			if (m[i].householder)
 				at_fail(err, 400, AT_E_INVALID, f,
 					"%s: the householder's relationship is 世帯主 (householder: true)", f);
-			if (m[i].householder || check_relationship(rel, f, err))
+			if (m[i].householder || ev_check_relationship(rel, f, err))
 				goto out;
 			m[i].relationship = rel;
 		}
@@ -1620,13 +834,13 @@ static int plan_join(ev *e, mover *m, size_t n, const char *hno, json_t *members
 			       "a new household needs exactly one householder (householder: true); %zu"
 			       " given", hh);
 	if (members) {
-		json_t *h = householder_of(members);
+		json_t *h = ev_householder_of(members);
 		hh_items = h ? json_object_get(h, "items") : NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		op *o = op_for(e, m[i].rec);
+		op *o = ev_op_for(e, m[i].rec);
 		o->reason = NULL;
-		set_household(o, hno, m[i].householder ? REG_HOUSEHOLDER
+		ev_set_household(o, hno, m[i].householder ? REG_HOUSEHOLDER
 						       : json_string_value(m[i].relationship), hh_items);
 	}
 	return 0;
@@ -1635,18 +849,18 @@ static int plan_join(ev *e, mover *m, size_t n, const char *hno, json_t *members
 /* Items of a 転居 (住基法23条): the address and the dates it was set. */
 static void plan_address(ev *e, json_t *rec, json_t *addr)
 {
-	op *o = op_for(e, rec);
+	op *o = ev_op_for(e, rec);
 	json_object_update(o->items, addr);
-	set_s(o, "residence_date", e->date_s);
-	set_s(o, "residence_reason", "転居");
-	set_s(o, "residence_notification_date", e->ndate_s);
-	set_s(o, "residence_notification_reason", "転居届");
+	ev_set_s(o, "residence_date", e->date_s);
+	ev_set_s(o, "residence_reason", "転居");
+	ev_set_s(o, "residence_notification_date", e->ndate_s);
+	ev_set_s(o, "residence_notification_reason", "転居届");
 	if (*reg_str(json_object_get(rec, "items"), "article_30_45_category")) {
-		set_s(o, "foreign_change_date", e->date_s);
-		set_s(o, "foreign_notification_date", e->ndate_s);
-		set_s(o, "foreign_residence_date", e->date_s);
-		set_s(o, "foreign_residence_reason", "転居");
-		set_s(o, "foreign_residence_notification_date", e->ndate_s);
+		ev_set_s(o, "foreign_change_date", e->date_s);
+		ev_set_s(o, "foreign_notification_date", e->ndate_s);
+		ev_set_s(o, "foreign_residence_date", e->date_s);
+		ev_set_s(o, "foreign_residence_reason", "転居");
+		ev_set_s(o, "foreign_residence_notification_date", e->ndate_s);
 	}
 }
 
@@ -1665,7 +879,7 @@ static int whole_households(ev *e, mover *m, size_t n, json_t *movers, const cha
 		size_t j;
 		json_t *x;
 		json_array_foreach(mem, j, x)
-			if (!in_array(movers, ano_of(x)))
+			if (!ev_in_array(movers, ev_ano_of(x)))
 				*partial = hno;
 	}
 	return 0;
@@ -1680,7 +894,7 @@ static int ev_in_ward_move(ev *e, at_error *err)
 	const char *k;
 	json_t *v;
 	json_object_foreach(e->body, k, v)
-		if (reg_item_find(k) && !listed(keys, k))
+		if (reg_item_find(k) && !text_in_list(keys, k))
 			return refuse_not_address(k, err);
 	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
 		return -1;
@@ -1696,15 +910,15 @@ static int ev_in_ward_move(ev *e, at_error *err)
 	bool is_new = false, changes_household = h && !json_is_null(h);
 	char hno[11] = "";
 	json_t *members = NULL;
-	if (changes_household && parse_household_ref(e, h, "household", &is_new, hno, &members, err))
+	if (changes_household && ev_parse_household_ref(e, h, "household", &is_new, hno, &members, err))
 		goto out;
 	json_t *addr = json_object();
 	json_array_append_new(e->keep, addr);
 	json_t *a = json_object_get(e->body, "address");
 	if (a && !json_is_null(a)) {
-		if (parse_address(e, a, "address", addr, err))
+		if (ev_parse_address(e, a, "address", addr, err))
 			goto out;
-		if (members && !same_address(addr, json_object_get(json_array_get(members, 0), "items"))) {
+		if (members && !ev_same_address(addr, json_object_get(json_array_get(members, 0), "items"))) {
 			at_fail(err, 400, AT_E_INVALID, "address.address",
 				"address.address is not the address of household %s; a household lives at"
 				" one address (omit address to use the household's)", hno);
@@ -1715,7 +929,7 @@ static int ev_in_ward_move(ev *e, at_error *err)
 		goto out;
 	}
 	if (members)
-		copy_address(json_object_get(json_array_get(members, 0), "items"), addr);
+		ev_copy_address(json_object_get(json_array_get(members, 0), "items"), addr);
 	if (!changes_household) {
 		for (size_t i = 0; i < n; i++)
 			if (m[i].relationship || m[i].householder) {
@@ -1755,9 +969,9 @@ static int ev_in_ward_move(ev *e, at_error *err)
 	}
 	ev_late_check(e);
 	if (changes_household) {
-		if (is_new && !*hno && assign_household(e, hno, err))
+		if (is_new && !*hno && ev_assign_household(e, hno, err))
 			goto out;
-		if (is_new && counter_at_least(e->s, "household_no", atoll(hno), err))
+		if (is_new && reg_counter_at_least(e->s, "household_no", atoll(hno), err))
 			goto out;
 		if (plan_join(e, m, n, hno, members, err))
 			goto out;
@@ -1768,7 +982,7 @@ static int ev_in_ward_move(ev *e, at_error *err)
 	}
 	for (size_t i = 0; i < n; i++) {
 		plan_address(e, m[i].rec, addr);
-		op_for(e, m[i].rec)->reason = "転居";
+		ev_op_for(e, m[i].rec)->reason = "転居";
 	}
 	rc = 0;
 out:
@@ -1816,9 +1030,9 @@ static int ev_household_change(ev *e, at_error *err)
 		if (!s)
 			return at_fail(err, 400, AT_E_MISSING, "new_householder",
 				       "new_householder is required");
-		json_t *cur = householder_of(target);
+		json_t *cur = ev_householder_of(target);
 		const char *who = json_string_value(json_object_get(s, "addressee_no"));
-		if (cur && who && !strcmp(who, ano_of(cur)))
+		if (cur && who && !strcmp(who, ev_ano_of(cur)))
 			return at_fail(err, 400, AT_E_INVALID, "new_householder.addressee_no",
 				       "new_householder.addressee_no: %s is already the householder", who);
 		if (plan_successor(e, hno, target, s, "new_householder", err))
@@ -1870,7 +1084,7 @@ static int ev_household_change(ev *e, at_error *err)
 					f, hno);
 				goto out;
 			}
-			if (!same_address(it, t_items)) {
+			if (!ev_same_address(it, t_items)) {
 				at_fail(err, 400, AT_E_INVALID, f,
 					"%s lives at another address than household %s; moving and joining"
 					" is an in_ward_move with household (住基法23条)", f, hno);
@@ -1882,7 +1096,7 @@ static int ev_household_change(ev *e, at_error *err)
 		goto out;
 	ev_late_check(e);
 	char newno[11] = "";
-	if (split && assign_household(e, newno, err))
+	if (split && ev_assign_household(e, newno, err))
 		goto out;
 	if (plan_join(e, m, n, split ? newno : hno, split ? NULL : target, err))
 		goto out;
@@ -1982,24 +1196,24 @@ static int ev_ex_officio_correction(ev *e, at_error *err)
 				return at_fail(err, 400, AT_E_INVALID, f, "%s is in the future", f);
 		}
 		if ((!strcmp(k, "my_number") || !strcmp(k, "resident_code")) &&
-		    check_unique(e, k, json_string_value(v), ano_of(rec), f, err))
+		    ev_check_unique(e, k, json_string_value(v), ev_ano_of(rec), f, err))
 			return -1;
 	}
 	if (!changes_something(items, cur))
 		return at_fail(err, 400, AT_E_INVALID, "items",
 			       "items: every value given is already recorded; there is nothing to correct");
-	op *o = op_for(e, rec);
+	op *o = ev_op_for(e, rec);
 	json_object_update(o->items, items);
 	/* The householder's own 世帯主氏名 follows a corrected name in the same
 	 * held version; the other members follow on approval. */
 	if (hh) {
 		if (json_object_get(items, "name"))
-			set_v(o, "householder_name", json_object_get(items, "name"));
+			ev_set_v(o, "householder_name", json_object_get(items, "name"));
 		if (json_object_get(items, "name_kana"))
-			set_v(o, "householder_name_kana", json_object_get(items, "name_kana"));
+			ev_set_v(o, "householder_name_kana", json_object_get(items, "name_kana"));
 	}
-	set_s(o, "change_reason", "職権修正");
-	set_s(o, "change_date", e->date_s);
+	ev_set_s(o, "change_reason", "職権修正");
+	ev_set_s(o, "change_date", e->date_s);
 	return 0;
 }
 
@@ -2019,10 +1233,10 @@ static int ev_code_change(ev *e, at_error *err)
 	if (!strcmp(v, reg_str(json_object_get(rec, "items"), item)))
 		return at_fail(err, 400, AT_E_INVALID, item,
 			       "%s is the one already recorded; a change needs a new one", item);
-	if (check_unique(e, item, v, ano_of(rec), item, err))
+	if (ev_check_unique(e, item, v, ev_ano_of(rec), item, err))
 		return -1;
-	op *o = op_for(e, rec);
-	set_s(o, item, v);
+	op *o = ev_op_for(e, rec);
+	ev_set_s(o, item, v);
 	return 0;
 }
 
@@ -2036,12 +1250,12 @@ static int ev_foreign_status_change(ev *e, at_error *err)
 	json_t *cur = json_object_get(rec, "items");
 	if (!*reg_str(cur, "article_30_45_category"))
 		return at_fail(err, 409, AT_E_CONFLICT, "addressee_no",
-			       "addressee_no: %s is not a foreign resident (住基法30条の45)", ano_of(rec));
+			       "addressee_no: %s is not a foreign resident (住基法30条の45)", ev_ano_of(rec));
 	json_t *f = json_object_get(e->body, "foreign");
 	if (!f)
 		return at_fail(err, 400, AT_E_MISSING, "foreign", "foreign is required");
-	op *o = op_for(e, rec);
-	if (parse_foreign(e, f, "foreign", true, cur, o->items, err))
+	op *o = ev_op_for(e, rec);
+	if (ev_parse_foreign(e, f, "foreign", true, cur, o->items, err))
 		return -1;
 	if (!changes_something(o->items, cur))
 		return at_fail(err, 400, AT_E_INVALID, "foreign",
@@ -2052,161 +1266,12 @@ static int ev_foreign_status_change(ev *e, at_error *err)
 	const char *k;
 	json_t *v;
 	json_object_foreach(f, k, v)
-		if (!foreign_clearable(k))
+		if (!ev_foreign_clearable(k))
 			alias_only = false;
 	e->reason = alias_only ? "通称変更" : "在留資格等変更";
-	set_s(o, "foreign_change_date", e->date_s);
-	set_s(o, "foreign_notification_date", e->ndate_s);
+	ev_set_s(o, "foreign_change_date", e->date_s);
+	ev_set_s(o, "foreign_notification_date", e->ndate_s);
 	return 0;
-}
-
-/* ---- Applying ------------------------------------------------------------- */
-
-/* Drop values a change would not change; a person left with nothing is not
- * written at all (no empty version). */
-static void prune(op *o)
-{
-	if (o->kind == OP_CREATE || !o->current)
-		return;
-	const char *k;
-	json_t *v;
-	void *tmp;
-	json_object_foreach_safe(o->items, tmp, k, v) {
-		json_t *c = json_object_get(o->current, k);
-		if ((json_is_null(v) && !c) || (c && json_equal(c, v)))
-			json_object_del(o->items, k);
-	}
-}
-
-static int apply(ev *e, json_t **result, at_error *err)
-{
-	store *s = e->s;
-	json_t *flags = json_array();
-	if (e->late)
-		json_array_append_new(flags, json_string("late_notification"));
-	strbuf fl = STRBUF_INIT;
-	sb_init(&fl);
-	if (e->late)
-		sb_adds(&fl, "late_notification");
-	int rc = -1;
-	json_t *records = json_array(), *pendings = json_array();
-	store_stmt *st = store_prepare(s,
-		"INSERT INTO registry_event_log(type, event_date, notification_date, flags, status,"
-		" persons, created_at) VALUES(?, ?, ?, ?, 'applied', ?, ?) RETURNING event_id", err);
-	if (!st)
-		goto out;
-	store_bind_text(st, 1, e->type);
-	store_bind_text(st, 2, e->date_s);
-	store_bind_text(st, 3, e->has_ndate ? e->ndate_s : "");
-	store_bind_text(st, 4, fl.buf);
-	store_bind_int(st, 5, (int64_t)e->n_ops);
-	store_bind_int(st, 6, time_now());
-	int64_t event_id = 0;
-	int r = store_step_id(st, &event_id, err);
-	store_done(st);
-	if (r < 0)
-		goto out;
-	for (size_t i = 0; i < e->n_ops; i++) {
-		op *o = &e->ops[i];
-		prune(o);
-		if (o->kind == OP_CHANGE) {
-			if (json_object_size(o->items) == 0)
-				continue;
-			/* Every version an event writes says which event and when. */
-			if (!json_object_get(o->items, "change_reason"))
-				set_s(o, "change_reason", o->reason ? o->reason : e->reason);
-			if (!json_object_get(o->items, "change_date"))
-				set_s(o, "change_date", e->date_s);
-			if (e->has_ndate && !json_object_get(o->items, "notification_date"))
-				set_s(o, "notification_date", e->ndate_s);
-			prune(o);
-		}
-		int64_t rid = o->record_id, pid = 0;
-		int x;
-		switch (o->kind) {
-		case OP_CREATE:
-			x = door_create_as(e->d, REGISTRY_FILE, o->addressee_no, o->items, e->type,
-					   o->basis, &rid, &pid, err);
-			if (x >= 0 && reg_map_person(s, o->addressee_no, rid, err))
-				x = -1;
-			break;
-		case OP_CHANGE:
-			x = door_change(e->d, REGISTRY_FILE, rid, o->items, e->type, o->basis, &pid, err);
-			break;
-		case OP_REMOVE:
-		default:
-			x = door_remove_with(e->d, REGISTRY_FILE, rid,
-					     json_object_size(o->items) ? o->items : NULL, o->removal_reason,
-					     e->type, o->basis, &pid, err);
-			break;
-		}
-		if (x < 0)
-			goto out;
-		json_array_append_new(records, json_pack("{s:s,s:I}", "addressee_no", o->addressee_no,
-							 "record_id", (json_int_t)rid));
-		if (x == 1) {
-			json_array_append_new(pendings, json_integer(pid));
-			st = store_prepare(s,
-				"INSERT INTO registry_pending(pending_id, event_id, type, addressee_no,"
-				" household_no, event_date, status) VALUES(?, ?, ?, ?, ?, ?, 'pending')",
-				err);
-			if (!st)
-				goto out;
-			store_bind_int(st, 1, pid);
-			store_bind_int(st, 2, event_id);
-			store_bind_text(st, 3, e->type);
-			store_bind_text(st, 4, o->addressee_no);
-			store_bind_text(st, 5, o->household_no);
-			store_bind_text(st, 6, e->date_s);
-			r = store_step(st, err);
-			store_done(st);
-			if (r != STORE_DONE)
-				goto out;
-		} else if (reg_outbox_add(s, event_id, e->type, o->addressee_no, o->household_no,
-					  e->date_s, err)) {
-			goto out;
-		}
-	}
-	st = store_prepare(s, "UPDATE registry_event_log SET status = ?, persons = ? WHERE event_id = ?",
-			   err);
-	if (!st)
-		goto out;
-	store_bind_text(st, 1, json_array_size(pendings) ? "held" : "applied");
-	store_bind_int(st, 2, (int64_t)json_array_size(records));
-	store_bind_int(st, 3, event_id);
-	r = store_step(st, err);
-	store_done(st);
-	if (r != STORE_DONE)
-		goto out;
-	/* One log line ties the event id to who made it (the audit row carries
-	 * the staff, terminal and reason); no personal data in the detail. */
-	char det[200];
-	snprintf(det, sizeof det, "event_id=%lld type=%s persons=%zu%s%s", (long long)event_id,
-		 e->type, json_array_size(records), fl.len ? " flags=" : "", fl.buf);
-	if (door_note(e->d, "registry_event", json_array_size(pendings) ? AUDIT_PENDING : AUDIT_OK,
-		      json_array_size(records) == 1
-			      ? json_string_value(json_object_get(json_array_get(records, 0),
-								  "addressee_no"))
-			      : "",
-		      det, err))
-		goto out;
-	json_t *res = json_pack("{s:I,s:s,s:O,s:s,s:O}", "event_id", (json_int_t)event_id, "type",
-				e->type, "records", records, "household_no", e->household_no, "flags",
-				flags);
-	if (json_array_size(pendings)) {
-		json_object_set(res, "pending_id", json_array_get(pendings, 0));
-		json_object_set(res, "pending_ids", pendings);
-		rc = 1;
-	} else {
-		rc = 0;
-	}
-	*result = res;
-out:
-	sb_release(&fl);
-	json_decref(flags);
-	json_decref(records);
-	json_decref(pendings);
-	return rc;
 }
 
 /* ---- Dispatch ---------------------------------------------------------------- */
@@ -2254,7 +1319,7 @@ int registry_event(door *d, const char *type, json_t *body, json_t **result, at_
 		.ex_officio = handlers[h].ex_officio, .keep = json_array(), .taken = json_array()};
 	int rc = -1;
 	if (platform_municipality(e.s, e.muni, err) == 0 && handlers[h].fn(&e, err) == 0)
-		rc = apply(&e, result, err);
+		rc = ev_apply(&e, result, err);
 	ev_free(&e);
 	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "core/date.h"
 #include "tax/law_internal.h"
 
 /* ---- arithmetic ----------------------------------------------------------- */
@@ -37,18 +38,6 @@ static int64_t max64(int64_t a, int64_t b)
 static int64_t round_down(int64_t a, int64_t unit)
 {
 	return a <= 0 ? 0 : a / unit * unit;
-}
-
-int tax_age_on(at_date birth, at_date on)
-{
-	/* 年齢計算ニ関スル法律 and 民法143条: the age goes up at the end of the
-	 * day before the birthday, so the age "on" a day is the ordinary age on
-	 * the day after (a person born on January 1 is 65 on December 31). */
-	at_date next = date_from_days(date_to_days(on) + 1);
-	int age = next.year - birth.year;
-	if (next.month < birth.month || (next.month == birth.month && next.day < birth.day))
-		age--;
-	return age < 0 ? 0 : age;
 }
 
 /* ---- income ----------------------------------------------------------------- */
@@ -142,7 +131,7 @@ int tax_compute(const tax_law *law, const tax_case *c, tax_result *r, at_error *
 	 * minority on the assessment date, January 1 (地方税法 39条・318条). */
 	const at_date dec31 = {y->income_year, 12, 31};
 	const at_date jan1 = {y->fiscal_year, 1, 1};
-	const int age = tax_age_on(c->birth_date, dec31);
+	const int age = date_age_on(c->birth_date, dec31);
 	const tax_income *in = &c->income;
 
 	/* ---- 1. income by category ---- */
@@ -165,7 +154,7 @@ int tax_compute(const tax_law *law, const tax_case *c, tax_result *r, at_error *
 	int dep_age[TAX_MAX_DEPENDANTS];
 	for (size_t i = 0; i < nd; i++) {
 		const tax_relative *d = &c->dependants[i];
-		dep_age[i] = tax_age_on(d->birth_date, dec31);
+		dep_age[i] = date_age_on(d->birth_date, dec31);
 		if (d->total_income > rel_limit)
 			continue;
 		n_deps++;
@@ -208,7 +197,7 @@ int tax_compute(const tax_law *law, const tax_case *c, tax_result *r, at_error *
 	const int64_t il_limit = y->il_per_person * persons + y->il_base + (r->family_count ? y->il_add : 0);
 	bool widow_ok = c->widow && !c->single_parent && total <= y->widow_income_limit;
 	bool single_ok = c->single_parent && total <= y->single_parent_income_limit;
-	bool minor = tax_age_on(c->birth_date, jan1) < y->minor_age;
+	bool minor = date_age_on(c->birth_date, jan1) < y->minor_age;
 	if (c->public_assistance) {
 		r->non_taxable_reason = TAX_NT_PUBLIC_ASSISTANCE;
 	} else if ((c->disability != TAX_DIS_NONE || minor || c->widow || c->single_parent) &&
@@ -243,7 +232,7 @@ int tax_compute(const tax_law *law, const tax_case *c, tax_result *r, at_error *
 	int64_t diff = y->d_basic > 0 && r->d_basic > 0 ? y->d_basic : 0;   /* 人的控除額の差 */
 	int tb = taxpayer_band(y->spouse_special_taxpayer_to, total);
 	if (c->has_spouse && tb >= 0) {
-		int spouse_age = tax_age_on(c->spouse.birth_date, dec31);
+		int spouse_age = date_age_on(c->spouse.birth_date, dec31);
 		int64_t si = c->spouse.total_income;
 		if (spouse_same) {
 			bool elderly = spouse_age >= y->spouse_elderly_age;

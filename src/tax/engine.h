@@ -95,8 +95,4 @@ int tax_compute(const tax_law *law, const tax_case *c, tax_result *r, at_error *
  * municipality is not in law. */
 json_t *tax_result_to_json(const tax_law *law, const tax_case *c, const tax_result *r);
 
-/* Age on `on` as Japanese law counts it (年齢計算ニ関スル法律: a year is
- * completed at the end of the day before the birthday). */
-int tax_age_on(at_date birth, at_date on);
-
 #endif

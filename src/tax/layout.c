@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date.h"
 #include "core/json.h"
 #include "core/kana.h"
 #include "core/mynumber.h"
@@ -703,9 +704,15 @@ static at_date rep_birth(int income_year, int age)
 	return d;
 }
 
+/* The legal age on 31 December of the income year (core/date.h). */
+static int age_dec31(at_date birth, int income_year)
+{
+	return date_age_on(birth, (at_date){income_year, 12, 31});
+}
+
 static dep_class classify(at_date birth, int income_year)
 {
-	int age = income_year - birth.year;   /* age on 31 December */
+	int age = age_dec31(birth, income_year);
 	if (age < 16)
 		return CL_U16;
 	if (age >= 19 && age <= 22)
@@ -1188,7 +1195,7 @@ static int format_salary(const tax_doc *d, strbuf *out, at_error *err)
 	if (b->has_spouse) {
 		put(&o, S_SPOUSE_FLAG, d->spouse_deduction > 0 && b->spouse.total_income <= 480000
 					       ? "1" : "2");
-		bool old = d->fiscal_year - 1 - b->spouse.birth_date.year >= 70;
+		bool old = age_dec31(b->spouse.birth_date, d->fiscal_year - 1) >= 70;
 		put(&o, S_SPOUSE_OLD, old ? "1" : "0");
 		put_amount_nz(&o, S_SPOUSE_DED, d->spouse_deduction);
 		put_amount_nz(&o, S_SPOUSE_INCOME, b->spouse.total_income);
@@ -1228,7 +1235,7 @@ static int format_salary(const tax_doc *d, strbuf *out, at_error *err)
 		free(o.v);
 		return -1;
 	}
-	put(&o, 49, d->fiscal_year - 1 - d->birth_date.year < 18 ? "1" : "0");
+	put(&o, 49, age_dec31(d->birth_date, d->fiscal_year - 1) < 18 ? "1" : "0");
 	put(&o, S_SELF_SPECIAL, b->disability == TAX_DIS_SPECIAL ? "1" : "0");
 	put(&o, S_SELF_DISABLED, b->disability == TAX_DIS_GENERAL ? "1" : "0");
 	put(&o, S_WIDOW, b->widow ? "1" : "0");
@@ -1336,7 +1343,7 @@ static int format_pension(const tax_doc *d, strbuf *out, at_error *err)
 	put(&o, P_SELF_SPECIAL, b->disability == TAX_DIS_SPECIAL ? "1" : "0");
 	put(&o, P_SELF_DISABLED, b->disability == TAX_DIS_GENERAL ? "1" : "0");
 	if (b->has_spouse) {
-		bool old = d->fiscal_year - 1 - b->spouse.birth_date.year >= 70;
+		bool old = age_dec31(b->spouse.birth_date, d->fiscal_year - 1) >= 70;
 		put(&o, P_SPOUSE_FLAG, old ? "3" : "1");
 		put_kana(&o, P_SPOUSE_ID, d->spouse_id.name_kana);
 		put(&o, P_SPOUSE_ID + 1, d->spouse_id.name);

@@ -614,7 +614,7 @@ out:
 	return rc;
 }
 
-static int municipality_of(door *d, char out[8], at_error *err)
+static int this_municipality(door *d, char out[8], at_error *err)
 {
 	/* The municipality this installation serves, as platform_init recorded it. */
 	return platform_municipality(door_store(d), out, err);
@@ -630,7 +630,7 @@ int tax_intake(door *d, const keyring *kr, int fiscal_year, tax_doc_kind kind,
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be salary, pension, return or onestop");
 	char muni[8];
-	if (municipality_of(d, muni, err))
+	if (this_municipality(d, muni, err))
 		return -1;
 	/* Parse everything first: one bad record refuses the file (nothing written). */
 	size_t cap = 1024, n = 0;
@@ -705,17 +705,45 @@ out:
 
 /* ---- Holds, forwarding, 二重扶養 ------------------------------------------ */
 
-int tax_holds(door *d, int fiscal_year, json_t **out, at_error *err)
+/* A page's limit: 1..max, 0 for max. */
+static int page_limit(const tax_page *pg, int64_t max, int64_t *limit, at_error *err)
+{
+	int64_t l = pg ? pg->limit : 0;
+	if (l < 0 || l > max)
+		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be 1..%lld",
+			       (long long)max);
+	*limit = l ? l : max;
+	return 0;
+}
+
+/* {"<key>": list, "truncated": bool, "next_after": last | null}: the list
+ * held `limit` + 1 rows at most; the extra row only says that more follow. */
+static json_t *page_out(const char *key, json_t *list, int64_t limit, const char *cursor_key)
+{
+	bool more = (int64_t)json_array_size(list) > limit;
+	if (more)
+		json_array_remove(list, json_array_size(list) - 1);
+	json_t *last = json_array_get(list, json_array_size(list) - 1);
+	json_t *o = json_pack("{s:o,s:b}", key, list, "truncated", more);
+	json_object_set_new(o, "next_after",
+			    more ? json_copy(json_object_get(last, cursor_key)) : json_null());
+	return o;
+}
+
+int tax_holds(door *d, int fiscal_year, const tax_page *page, json_t **out, at_error *err)
 {
 	*out = NULL;
-	if (check_year(fiscal_year, err))
+	int64_t limit = 0;
+	if (check_year(fiscal_year, err) || page_limit(page, TAX_HOLDS_MAX, &limit, err))
 		return -1;
 	store_stmt *st = store_prepare(door_store(d),
 		"SELECT doc_id, kind, hold_reason, payer_id, addressee_no, loaded_at FROM tax_doc"
-		" WHERE fiscal_year = ? AND status = 'held' ORDER BY doc_id LIMIT 1000", err);
+		" WHERE fiscal_year = ? AND status = 'held' AND doc_id > ? ORDER BY doc_id LIMIT ?", err);
 	if (!st)
 		return -1;
 	store_bind_int(st, 1, fiscal_year);
+	store_bind_int(st, 2, page ? page->after : 0);
+	store_bind_int(st, 3, limit + 1);
 	json_t *list = json_array();
 	int r;
 	while ((r = store_step(st, err)) == STORE_ROW) {
@@ -733,7 +761,7 @@ int tax_holds(door *d, int fiscal_year, json_t **out, at_error *err)
 		json_decref(list);
 		return -1;
 	}
-	*out = list;
+	*out = page_out("held", list, limit, "doc_id");
 	return 0;
 }
 
@@ -920,21 +948,25 @@ out:
 	return rc;
 }
 
-int tax_forwarding(door *d, int fiscal_year, json_t **out, at_error *err)
+int tax_forwarding(door *d, int fiscal_year, const tax_page *page, json_t **out, at_error *err)
 {
 	*out = NULL;
-	if (check_year(fiscal_year, err))
+	int64_t limit = 0;
+	if (check_year(fiscal_year, err) || page_limit(page, TAX_FORWARDING_MAX, &limit, err))
 		return -1;
 	store_stmt *st = store_prepare(door_store(d),
-		"SELECT kind, record_id, payer_id, destination, reason, forwarded_at, addressee_no"
-		" FROM tax_forward WHERE fiscal_year = ? ORDER BY seq LIMIT 10000", err);
+		"SELECT kind, record_id, payer_id, destination, reason, forwarded_at, addressee_no, seq"
+		" FROM tax_forward WHERE fiscal_year = ? AND seq > ? ORDER BY seq LIMIT ?", err);
 	if (!st)
 		return -1;
 	store_bind_int(st, 1, fiscal_year);
+	store_bind_int(st, 2, page ? page->after : 0);
+	store_bind_int(st, 3, limit + 1);
 	json_t *list = json_array();
 	int r;
 	while ((r = store_step(st, err)) == STORE_ROW) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "kind",
+		json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I}", "seq",
+				      (json_int_t)store_col_int(st, 7), "kind",
 				      tax_doc_kind_name((tax_doc_kind)store_col_int(st, 0)),
 				      "record_id", store_col_text(st, 1), "payer_id",
 				      store_col_text(st, 2), "destination", store_col_text(st, 3),
@@ -949,7 +981,7 @@ int tax_forwarding(door *d, int fiscal_year, json_t **out, at_error *err)
 		json_decref(list);
 		return -1;
 	}
-	*out = list;
+	*out = page_out("forwarded", list, limit, "seq");
 	return 0;
 }
 

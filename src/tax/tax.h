@@ -42,6 +42,7 @@
 
 #include "core/error.h"
 #include "crypto/crypto.h"
+#include "documents/documents.h"
 #include "policy/door.h"
 #include "store/store.h"
 #include "tax/law.h"
@@ -107,8 +108,22 @@ int tax_roll_put(door *d, const keyring *kr, int fiscal_year, const tax_roll_per
 int tax_intake(door *d, const keyring *kr, int fiscal_year, tax_doc_kind kind,
 	       const char *data, size_t len, json_t **summary, at_error *err);
 
-/* Held documents: [{"doc_id","kind","reason","payer_id","addressee_no"?...}]. */
-int tax_holds(door *d, int fiscal_year, json_t **out, at_error *err);
+/* Lists that stop at a limit say so and can continue (STYLE.md: no silent
+ * caps): a page starts after the cursor `after` (0: from the start) and holds
+ * at most `limit` entries (0: the list's maximum below); the answer's
+ * "truncated" is true when more follow, and "next_after" is the cursor to pass
+ * for the next page (null on the last). A NULL page is the first, full one. */
+typedef struct tax_page {
+	int64_t after;
+	int64_t limit;
+} tax_page;
+#define TAX_HOLDS_MAX 1000         /* held documents per page */
+#define TAX_FORWARDING_MAX 10000   /* forwarding-log rows per page */
+#define TAX_EMPLOYEES_MAX 10000    /* employees per employer notice (one document) */
+
+/* Held documents, by doc_id: {"held":[{"doc_id","kind","reason","payer_id",
+ * "addressee_no"?,"loaded_at"}...],"truncated","next_after"}. */
+int tax_holds(door *d, int fiscal_year, const tax_page *page, json_t **out, at_error *err);
 /* Decide a held document:
  *   {"action":"confirm","addressee_no"}   identity confirmed → matched to them
  *   {"action":"nonresident","kind":"deemed"|"house"}  register a 住登外
@@ -118,8 +133,10 @@ int tax_holds(door *d, int fiscal_year, json_t **out, at_error *err);
  *   {"action":"reject"}                                 not ours, kept as rejected */
 int tax_hold_decide(door *d, const keyring *kr, int64_t doc_id, json_t *decision,
 		    json_t **result, at_error *err);
-/* The forwarding log: [{"kind","record_id","payer_id","destination","reason","forwarded_at"}]. */
-int tax_forwarding(door *d, int fiscal_year, json_t **out, at_error *err);
+/* The forwarding log, in order: {"forwarded":[{"seq","kind","record_id",
+ * "payer_id","destination","reason","forwarded_at","addressee_no"?}...],
+ * "truncated","next_after"}. */
+int tax_forwarding(door *d, int fiscal_year, const tax_page *page, json_t **out, at_error *err);
 /* 二重扶養: dependants claimed by more than one taxpayer:
  * [{"dependant_key","claimants":["addressee_no",...]}]. */
 int tax_double_dependants(door *d, int fiscal_year, json_t **out, at_error *err);
@@ -135,13 +152,19 @@ int tax_double_dependants(door *d, int fiscal_year, json_t **out, at_error *err)
  * "special","ordinary","pension","total_tax","skipped_already_assessed"}. */
 int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *law,
 	       int fiscal_year, int chunk, json_t **summary, at_error *err);
-/* Corrections (更正, 地方税法17条の5): re-assess persons whose documents
+/* Corrections (更正, 地方税法17条の5): re-assess every person whose documents
  * changed after their last assessment, as a new version with the difference
  * and a revised schedule (installments already due keep their amounts).
- * Refused for a fiscal year past the statutory period. `now_date` is today.
- * *summary: {"fiscal_year","reassessed","additional","refund","employers":[payer ids]} */
+ * Refused for a fiscal year past the statutory period. `today` is today.
+ * All marked persons are done, `chunk` at a time (0: TAX_REASSESS_CHUNK),
+ * each chunk its own door and transaction like tax_assess; after a failure
+ * the chunks before it stay done and a rerun does the rest.
+ * *summary: {"fiscal_year","reassessed","chunks","additional","refund",
+ *            "employers":[payer ids],"persons":[{"addressee_no","version",
+ *            "annual_tax","difference"}]} */
+#define TAX_REASSESS_CHUNK 10000
 int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *law,
-		 int fiscal_year, at_date today, json_t **summary, at_error *err);
+		 int fiscal_year, at_date today, int chunk, json_t **summary, at_error *err);
 
 /* A person's assessments of a fiscal year, every version, newest first:
  * {"addressee_no","fiscal_year","versions":[{"version","reason","annual_tax",
@@ -157,8 +180,16 @@ int tax_person(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
  * through the door. */
 int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
 		 const char *addressee_no, const char *kind, json_t **out, at_error *err);
+/* The employer's notice lists its employees by addressee number, at most
+ * page->limit (0 or a NULL page: TAX_EMPLOYEES_MAX) on one sheet, starting
+ * after the addressee number page->after; when more follow, or this sheet
+ * follows another, the document carries "sheet": {"continued","continues",
+ * "next_after"} (documents/tax_notice.h prints 前葉から続く / 次葉に続く). */
 int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
-			const char *payer_id, json_t **out, at_error *err);
+			const char *payer_id, const tax_page *page, json_t **out, at_error *err);
+/* The tax document kinds for documents.h's document_kinds_add; tax_document
+ * and tax_employer_notice add them themselves. Shapes: tax/tax_notice.h. */
+extern const document_kind tax_document_kinds[];
 
 /* Statutory period for corrections (地方税法17条の5第1項: the years of the
  * law data's "collection" section from the statutory due date, the end of

@@ -265,13 +265,23 @@ static int f_intake(tax_unit *u, door *d, at_error *err)
 			  T.input.len, &u->out, err);
 }
 
+/* --after CURSOR --limit N of a list that pages (tax.h: tax_page). */
+static int page_flags(const args *a, tax_page *pg, at_error *err)
+{
+	long long after = 0, limit = 0;
+	if (flag_ll(a, "after", 0, INT64_MAX, false, &after, err) ||
+	    flag_ll(a, "limit", 1, 100000, false, &limit, err))
+		return -1;
+	pg->after = after;
+	pg->limit = limit;
+	return 0;
+}
+
 static int f_holds(tax_unit *u, door *d, at_error *err)
 {
-	json_t *l = NULL;
-	if (tax_holds(d, T.fiscal_year, &l, err))
-		return -1;
-	u->out = json_pack("{s:o}", "held", l);
-	return 0;
+	tax_page pg;
+	return page_flags(u->c->a, &pg, err) || tax_holds(d, T.fiscal_year, &pg, &u->out, err)
+		       ? -1 : 0;
 }
 
 static int f_decide(tax_unit *u, door *d, at_error *err)
@@ -287,11 +297,9 @@ static int f_decide(tax_unit *u, door *d, at_error *err)
 
 static int f_forwarding(tax_unit *u, door *d, at_error *err)
 {
-	json_t *l = NULL;
-	if (tax_forwarding(d, T.fiscal_year, &l, err))
-		return -1;
-	u->out = json_pack("{s:o}", "forwarded", l);
-	return 0;
+	tax_page pg;
+	return page_flags(u->c->a, &pg, err) ||
+	       tax_forwarding(d, T.fiscal_year, &pg, &u->out, err) ? -1 : 0;
 }
 
 static int f_double(tax_unit *u, door *d, at_error *err)
@@ -317,8 +325,10 @@ static int f_document(tax_unit *u, door *d, at_error *err)
 
 static int f_employer(tax_unit *u, door *d, at_error *err)
 {
-	return tax_employer_notice(d, u->c->kr, u->law, T.fiscal_year, u->c->a->positional[0],
-				   &u->out, err);
+	tax_page pg;
+	return page_flags(u->c->a, &pg, err) ||
+	       tax_employer_notice(d, u->c->kr, u->law, T.fiscal_year, u->c->a->positional[0], &pg,
+				   &u->out, err) ? -1 : 0;
 }
 
 static int run_roll(cli_call *c, at_error *err) { return in_door(c, f_roll, "", err); }
@@ -361,7 +371,7 @@ static int run_reassess(cli_call *c, at_error *err)
 	if (!law)
 		return -1;
 	json_t *out = NULL;
-	if (tax_reassess(c->s, c->kr, &c->ctx, law, T.fiscal_year, date_today(), &out, err))
+	if (tax_reassess(c->s, c->kr, &c->ctx, law, T.fiscal_year, date_today(), 0, &out, err))
 		return cli_refused(c, "", err);
 	cli_print_json(out);
 	json_decref(out);
@@ -382,6 +392,9 @@ static const arg_spec spec_intake[] = {TAX_FLAGS, {"kind", true}, {"file", true}
 static const arg_spec spec_decide[] = {TAX_FLAGS, {"file", true}, {NULL, false}};
 static const arg_spec spec_assess[] = {TAX_FLAGS, {"chunk", true}, {NULL, false}};
 static const arg_spec spec_doc[] = {TAX_FLAGS, {"out", true}, {NULL, false}};
+static const arg_spec spec_page[] = {TAX_FLAGS, {"after", true}, {"limit", true}, {NULL, false}};
+static const arg_spec spec_emp[] = {TAX_FLAGS, {"out", true}, {"after", true}, {"limit", true},
+				    {NULL, false}};
 
 #define TB TAX_BUSINESS
 const module_command tax_commands[] = {
@@ -416,9 +429,10 @@ const module_command tax_commands[] = {
 	 "One bad record refuses the whole file. Loading the same file twice changes nothing.",
 	 spec_intake, 0, TB, DOOR_WRITE, prepare, run_intake, release, NULL},
 	{"holds", "documents held for identity confirmation", 
-	 "usage: atena tax holds --fiscal-year Y --as STAFF --reason TEXT\n\n"
-	 "Lists documents held for identity confirmation or inquiry.",
-	 spec_plain, 0, TB, DOOR_READ, prepare, run_holds, release, NULL},
+	 "usage: atena tax holds --fiscal-year Y [--after DOC_ID] [--limit N] --as STAFF --reason TEXT\n\n"
+	 "Lists documents held for identity confirmation or inquiry, 1,000 at most a page;\n"
+	 "\"truncated\": true says more follow: pass \"next_after\" as --after for the next page.",
+	 spec_page, 0, TB, DOOR_READ, prepare, run_holds, release, NULL},
 	{"decide", "decide a held document: DOC_ID --file DECISION.json", 
 	 "usage: atena tax decide DOC_ID --file DECISION.json --as STAFF --reason TEXT\n\n"
 	 "Decides a held document: {\"action\":\"confirm\",\"addressee_no\":\"...\"},\n"
@@ -426,9 +440,10 @@ const module_command tax_commands[] = {
 	 "\"destination\":\"131075\"} or {\"action\":\"reject\"}.",
 	 spec_decide, 1, TB, DOOR_WRITE, prepare, run_decide, release, NULL},
 	{"forwarding", "the forwarding log (回送)", 
-	 "usage: atena tax forwarding --fiscal-year Y --as STAFF --reason TEXT\n\n"
-	 "The forwarding log (回送): only the log is kept, never the document.",
-	 spec_plain, 0, TB, DOOR_READ, prepare, run_forwarding, release, NULL},
+	 "usage: atena tax forwarding --fiscal-year Y [--after SEQ] [--limit N] --as STAFF --reason TEXT\n\n"
+	 "The forwarding log (回送): only the log is kept, never the document. 10,000 rows at most\n"
+	 "a page; \"truncated\": true says more follow: pass \"next_after\" as --after.",
+	 spec_page, 0, TB, DOOR_READ, prepare, run_forwarding, release, NULL},
 	{"double-dependants", "relatives claimed by more than one taxpayer", 
 	 "usage: atena tax double-dependants --fiscal-year Y --as STAFF --reason TEXT\n\n"
 	 "Relatives claimed as dependants or spouse by more than one taxpayer (二重扶養).",
@@ -440,8 +455,9 @@ const module_command tax_commands[] = {
 	 spec_assess, 0, TB, 0, prepare, run_assess, release, NULL},
 	{"reassess", "corrections (更正) of changed persons", 
 	 "usage: atena tax reassess --fiscal-year Y --as STAFF --reason TEXT\n\n"
-	 "Corrections (更正): re-assesses persons whose documents changed after assessment,\n"
-	 "keeping the old version and recording the difference and the revised schedule.",
+	 "Corrections (更正): re-assesses every person whose documents changed after assessment,\n"
+	 "10,000 a committed chunk, keeping the old version and recording the difference and\n"
+	 "the revised schedule.",
 	 spec_plain, 0, TB, 0, prepare, run_reassess, release, NULL},
 	{"person", "every assessment version of a person: ADDRESSEE_NO", 
 	 "usage: atena tax person ADDRESSEE_NO --fiscal-year Y --as STAFF --reason TEXT\n\n"
@@ -455,8 +471,10 @@ const module_command tax_commands[] = {
 	 spec_doc, 2, TB, DOOR_READ, prepare, run_document, release, NULL},
 	{"employer-notice", "an employer's special-collection notice: PAYER_ID", 
 	 "usage: atena tax employer-notice PAYER_ID --fiscal-year Y [--out FILE.pdf]\n"
-	 "                                 --as STAFF --reason TEXT\n\n"
-	 "The special-collection notice for an employer (特別徴収税額の決定通知書).",
-	 spec_doc, 1, TB, DOOR_READ, prepare, run_employer, release, NULL},
+	 "                                 [--after ADDRESSEE_NO] [--limit N] --as STAFF --reason TEXT\n\n"
+	 "The special-collection notice for an employer (特別徴収税額の決定通知書), 10,000\n"
+	 "employees a sheet; \"sheet\": {\"continues\": true} says another follows: pass its\n"
+	 "\"next_after\" as --after.",
+	 spec_emp, 1, TB, DOOR_READ, prepare, run_employer, release, NULL},
 	{NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL},
 };

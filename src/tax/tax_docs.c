@@ -11,7 +11,7 @@
 
 #include "core/date.h"
 #include "core/json.h"
-#include "policy/platform.h"
+#include "policy/municipality.h"
 #include "registry/registry.h"
 #include "tax/engine.h"
 #include "tax/schedule.h"
@@ -24,19 +24,6 @@ static json_int_t geti(json_t *o, const char *a, const char *b)
 	if (b)
 		v = json_object_get(v, b);
 	return json_integer_value(v);
-}
-
-/* 特別区民税・都民税 in Tokyo's wards, 市民税・県民税 elsewhere (地方税法1条2項:
- * the rules for 市町村 apply to 特別区, for 道府県 to 都). */
-static void tax_names(const char *code, const char *name, const char **muni, const char **pref)
-{
-	bool tokyo = !strncmp(code, "13", 2);
-	*pref = tokyo ? "都民税" : !strncmp(code, "01", 2) ? "道民税"
-			: (!strncmp(code, "26", 2) || !strncmp(code, "27", 2)) ? "府民税" : "県民税";
-	size_t n = name ? strlen(name) : 0;
-	const char *last = n >= 3 ? name + n - 3 : "";
-	*muni = tokyo && !strcmp(last, "区") ? "特別区民税"
-		: !strcmp(last, "町") ? "町民税" : !strcmp(last, "村") ? "村民税" : "市民税";
 }
 
 typedef struct latest {
@@ -238,21 +225,21 @@ static json_t *tax_block(const latest *l)
 			 "annual_tax", (json_int_t)r->annual_tax);
 }
 
-/* The document's common top. */
-static json_t *doc_top(door *d, const tax_law *law, const char *kind, int fy, at_error *err)
+/* The document's common top: who issues it and the names of its levies come
+ * from the municipality's identity data (policy/municipality.h). */
+static json_t *doc_top(door *d, const char *kind, int fy, at_error *err)
 {
-	char muni[8];
-	if (platform_municipality(door_store(d), muni, err))
+	at_municipality mu;
+	if (municipality_of(door_store(d), &mu, err))
 		return NULL;
-	const char *name = tax_law_municipality_name(law, muni);
-	const char *mt, *pt;
-	tax_names(muni, name ? name : "", &mt, &pt);
-	char issuer[96], today[11];
-	snprintf(issuer, sizeof issuer, "%s長", name ? name : muni);
+	char full[2 * MUNICIPALITY_TEXT], issuer[MUNICIPALITY_ISSUER], today[11];
+	municipality_full_name(&mu, full);
+	municipality_issuer(&mu, issuer);
 	date_format(date_today(), today);
 	return json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "kind", kind, "fiscal_year", fy,
-			 "municipality", name ? name : muni, "issuer", issuer, "issued_date", today,
-			 "municipal_tax_name", mt, "prefectural_tax_name", pt);
+			 "municipality", full, "issuer", issuer, "issued_date", today,
+			 "municipal_tax_name", mu.municipal_tax, "prefectural_tax_name",
+			 mu.prefectural_tax);
 }
 
 static void add_revision(json_t *doc, const latest *l)
@@ -294,6 +281,9 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
 		 const char *addressee_no, const char *kind, json_t **out, at_error *err)
 {
 	*out = NULL;
+	/* what it returns can be rendered (documents.h) */
+	if (document_kinds_add(tax_document_kinds, err))
+		return -1;
 	bool dec = !strcmp(kind, "tax_decision"), emp = !strcmp(kind, "special_collection_employee"),
 	     cert = !strcmp(kind, "tax_certificate");
 	if (!dec && !emp && !cert)
@@ -306,7 +296,7 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
 	if (load_latest(d, law, fiscal_year, addressee_no, &l, err) ||
 	    identity(d, kr, fiscal_year, addressee_no, printed_taxpayer, &who, err))
 		goto out;
-	doc = doc_top(d, law, kind, fiscal_year, err);
+	doc = doc_top(d, kind, fiscal_year, err);
 	if (!doc)
 		goto out;
 	json_object_set_new(doc, "income", income_block(l.result));
@@ -362,7 +352,7 @@ int tax_document(door *d, const keyring *kr, const tax_law *law, int fiscal_year
 		at_date dec31 = {fiscal_year - 1, 12, 31};
 		for (size_t i = 0; i < l.c.n_dependants; i++) {
 			at_date b = l.c.dependants[i].birth_date;
-			int age = dec31.year - b.year;
+			int age = date_age_on(b, dec31);   /* the legal age on 31 December */
 			if (age < 16)
 				under16++;
 			else if (age >= 19 && age < 23)
@@ -389,21 +379,38 @@ out:
 }
 
 int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
-			const char *payer_id, json_t **out, at_error *err)
+			const char *payer_id, const tax_page *page, json_t **out, at_error *err)
 {
 	(void)kr;
+	(void)law;   /* the levy names are identity data now; the parameter stays for the callers */
 	*out = NULL;
-	/* Each employee's latest version whose collector is this payer. */
+	if (document_kinds_add(tax_document_kinds, err))
+		return -1;
+	int64_t limit = page && page->limit ? page->limit : TAX_EMPLOYEES_MAX;
+	int64_t after = page ? page->after : 0;
+	if (limit < 1 || limit > TAX_EMPLOYEES_MAX)
+		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be 1..%d",
+			       TAX_EMPLOYEES_MAX);
+	if (after < 0 || after > 9999999999LL)
+		return at_fail(err, 400, AT_E_INVALID, "after",
+			       "after must be an addressee number (10 digits)");
+	char after_no[24];
+	snprintf(after_no, sizeof after_no, "%010lld", (long long)after);
+	/* Each employee's latest version whose collector is this payer, one
+	 * more than the sheet holds so that it knows whether another follows. */
 	store_stmt *st = store_prepare(door_store(d),
 		"SELECT a.addressee_no, a.annual_tax, a.difference, a.version, a.schedule"
 		" FROM tax_assessment a WHERE a.fiscal_year = ? AND a.payer_id = ?"
+		" AND a.addressee_no > ?"
 		" AND a.version = (SELECT max(version) FROM tax_assessment b"
 		"  WHERE b.fiscal_year = a.fiscal_year AND b.addressee_no = a.addressee_no)"
-		" ORDER BY a.addressee_no LIMIT 10000", err);
+		" ORDER BY a.addressee_no LIMIT ?", err);
 	if (!st)
 		return -1;
 	store_bind_int(st, 1, fiscal_year);
 	store_bind_text(st, 2, payer_id);
+	store_bind_text(st, 3, after_no);
+	store_bind_int(st, 4, limit + 1);
 	json_t *emps = json_array();
 	bool revised = false;
 	int r;
@@ -439,9 +446,16 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 		goto out;
 	if (!n) {
 		at_fail(err, 404, AT_E_NOT_FOUND, "payer_id",
-			"no employee of %s is collected specially in fiscal year %d", payer_id,
-			fiscal_year);
+			"no employee of %s is collected specially in fiscal year %d%s", payer_id,
+			fiscal_year, after ? " after the given one" : "");
 		goto out;
+	}
+	/* A sheet holds `limit` employees; the one more read only says that
+	 * another sheet follows (nothing silently cut). */
+	bool continues = (int64_t)n > limit;
+	if (continues) {
+		json_decref(rows[n - 1].schedule);
+		n--;
 	}
 	for (size_t i = 0; i < n; i++)
 		revised = revised || (rows[i].version > 1 && rows[i].diff);
@@ -464,7 +478,7 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 			     "document kind=special_collection_employer", err))
 			goto out;
 	}
-	json_t *doc = doc_top(d, law, "special_collection_employer", fiscal_year, err);
+	json_t *doc = doc_top(d, "special_collection_employer", fiscal_year, err);
 	if (!doc)
 		goto out;
 	char pname[128];
@@ -472,6 +486,11 @@ int tax_employer_notice(door *d, const keyring *kr, const tax_law *law, int fisc
 	json_object_set_new(doc, "employer", json_pack("{s:s,s:s}", "name", pname, "number",
 						       payer_id));
 	json_object_set(doc, "employees", emps);
+	if (after || continues)
+		json_object_set_new(doc, "sheet", json_pack("{s:b,s:b,s:o}", "continued", after > 0,
+							     "continues", continues, "next_after",
+							     continues ? json_string(rows[n - 1].ano)
+								       : json_null()));
 	if (revised)
 		json_object_set_new(doc, "revised", json_true());
 	*out = doc;

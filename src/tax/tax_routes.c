@@ -173,13 +173,22 @@ static int h_intake(req *r, at_error *err)
 	return srv_reply(r, 200, u.out, err);
 }
 
+/* ?after=CURSOR&limit=N of a list that pages (tax.h: tax_page). The cursor
+ * may be an addressee number ("0000000001": the employer's notice). */
+static int page_q(req *r, tax_page *pg, at_error *err)
+{
+	const char *a = srv_query(r, "after"), *l = srv_query(r, "limit");
+	pg->after = pg->limit = 0;
+	while (a && a[0] == '0' && a[1])
+		a++;
+	return (a && srv_parse_int(a, 0, INT64_MAX, "after", &pg->after, err)) ||
+	       (l && srv_parse_int(l, 1, 100000, "limit", &pg->limit, err)) ? -1 : 0;
+}
+
 static int f_holds(tax_unit *u, door *d, at_error *err)
 {
-	json_t *l = NULL;
-	if (tax_holds(d, u->fy, &l, err))
-		return -1;
-	u->out = json_pack("{s:o}", "held", l);
-	return 0;
+	tax_page pg;
+	return page_q(u->r, &pg, err) || tax_holds(d, u->fy, &pg, &u->out, err) ? -1 : 0;
 }
 
 static int h_holds(req *r, at_error *err)
@@ -205,11 +214,8 @@ static int h_hold_decide(req *r, at_error *err)
 
 static int f_forwarding(tax_unit *u, door *d, at_error *err)
 {
-	json_t *l = NULL;
-	if (tax_forwarding(d, u->fy, &l, err))
-		return -1;
-	u->out = json_pack("{s:o}", "forwarded", l);
-	return 0;
+	tax_page pg;
+	return page_q(u->r, &pg, err) || tax_forwarding(d, u->fy, &pg, &u->out, err) ? -1 : 0;
 }
 
 static int h_forwarding(req *r, at_error *err)
@@ -255,7 +261,7 @@ static int h_reassess(req *r, at_error *err)
 	if (!law || fiscal_year_q(r, &fy, err))
 		return -1;
 	json_t *out = NULL;
-	if (tax_reassess(r->s, r->kr, &r->ctx, law, fy, date_today(), &out, err))
+	if (tax_reassess(r->s, r->kr, &r->ctx, law, fy, date_today(), 0, &out, err))
 		return srv_refused(r, "", err);
 	return srv_reply(r, 200, out, err);
 }
@@ -282,8 +288,12 @@ static int f_document(door *d, void *arg, at_error *err)
 {
 	doc_unit *u = arg;
 	req *r = u->t.r;
+	tax_page pg = {0};
+	if (u->employer && page_q(r, &pg, err))
+		return -1;
 	int rc = u->employer
-			 ? tax_employer_notice(d, r->kr, u->t.law, u->t.fy, r->param, &u->t.out, err)
+			 ? tax_employer_notice(d, r->kr, u->t.law, u->t.fy, r->param, &pg, &u->t.out,
+					       err)
 			 : tax_document(d, r->kr, u->t.law, u->t.fy, r->param, u->t.kind, &u->t.out,
 					err);
 	if (rc)
@@ -349,10 +359,11 @@ static int h_employer_notice(req *r, at_error *err)
 /* ---- The tax module's entries of the route table ------------------------------------ */
 
 static const char *const fy_params[] = {"fiscal_year", NULL};
+static const char *const page_params[] = {"fiscal_year", "after", "limit", NULL};
 static const char *const sched_params[] = {"method", "annual", "fiscal_year", "previous_annual",
 					   NULL};
 static const char *const doc_params[] = {"fiscal_year", "kind", "format", NULL};
-static const char *const emp_params[] = {"fiscal_year", "format", NULL};
+static const char *const emp_params[] = {"fiscal_year", "format", "after", "limit", NULL};
 
 #define TB TAX_BUSINESS
 const route tax_routes[] = {
@@ -361,10 +372,10 @@ const route tax_routes[] = {
 	{"GET", "/tax/schedule", R_PURPOSE, TB, 0, h_schedule, sched_params},
 	{"POST", "/tax/roll", R_PURPOSE, TB, DOOR_WRITE, h_roll, fy_params},
 	{"POST", "/tax/intake", R_PURPOSE | R_BODY, TB, DOOR_WRITE, h_intake, NULL},
-	{"GET", "/tax/holds", R_PURPOSE, TB, DOOR_READ, h_holds, fy_params},
+	{"GET", "/tax/holds", R_PURPOSE, TB, DOOR_READ, h_holds, page_params},
 	{"POST", "/tax/holds/{id}/decision", R_PURPOSE | R_BODY, TB, DOOR_WRITE, h_hold_decide,
 	 NULL},
-	{"GET", "/tax/forwarding", R_PURPOSE, TB, DOOR_READ, h_forwarding, fy_params},
+	{"GET", "/tax/forwarding", R_PURPOSE, TB, DOOR_READ, h_forwarding, page_params},
 	{"GET", "/tax/double-dependants", R_PURPOSE, TB, DOOR_READ, h_double, fy_params},
 	{"POST", "/tax/assess", R_PURPOSE, TB, 0, h_assess, fy_params},
 	{"POST", "/tax/reassess", R_PURPOSE, TB, 0, h_reassess, fy_params},

@@ -197,6 +197,28 @@ static void test_date_days_roundtrip(void)
 	CHECK(date_cmp(y2k, y2k) == 0);
 }
 
+/* 年齢計算ニ関スル法律: the age goes up on the day before the birthday. */
+static void test_date_age_on(void)
+{
+	at_date apr2 = {1960, 4, 2}, apr1 = {1960, 4, 1};
+	CHECK_INT(date_age_on(apr2, (at_date){2025, 4, 1}), 65);
+	CHECK_INT(date_age_on(apr2, (at_date){2025, 3, 31}), 64);
+	CHECK_INT(date_age_on(apr1, (at_date){2025, 3, 31}), 65);
+	CHECK_INT(date_age_on(apr1, (at_date){2025, 3, 30}), 64);
+	CHECK_INT(date_age_on(apr1, (at_date){2025, 4, 1}), 65);
+	/* born 1 January: a year older on 31 December, across the year end */
+	CHECK_INT(date_age_on((at_date){1955, 1, 1}, (at_date){2024, 12, 31}), 70);
+	CHECK_INT(date_age_on((at_date){1955, 1, 1}, (at_date){2024, 12, 30}), 69);
+	/* 29 February: in a common year the age goes up on 28 February
+	 * (民法143条2項: no corresponding day, so the month's last day) */
+	CHECK_INT(date_age_on((at_date){2000, 2, 29}, (at_date){2001, 2, 27}), 0);
+	CHECK_INT(date_age_on((at_date){2000, 2, 29}, (at_date){2001, 2, 28}), 1);
+	CHECK_INT(date_age_on((at_date){2000, 2, 29}, (at_date){2004, 2, 28}), 4);
+	/* the day of birth and before it */
+	CHECK_INT(date_age_on(apr2, apr2), 0);
+	CHECK_INT(date_age_on(apr2, (at_date){1950, 1, 1}), 0);
+}
+
 static void test_time_roundtrip(void)
 {
 	char s[21];
@@ -775,6 +797,7 @@ int main(void)
 	RUN(test_municipality_code);
 	RUN(test_date_parse);
 	RUN(test_date_days_roundtrip);
+	RUN(test_date_age_on);
 	RUN(test_time_roundtrip);
 	RUN(test_today_is_japan);
 	RUN(test_text_utf8);

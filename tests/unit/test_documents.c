@@ -19,6 +19,7 @@
 #include "core/strbuf.h"
 #include "core/wareki.h"
 #include "documents/documents.h"
+#include "registry/registry.h"   /* the certificate kinds */
 #include "test.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -786,6 +787,9 @@ static void test_sample_for_eyes(void)
 
 int main(void)
 {
+	at_error e;
+	if (document_kinds_add(registry_document_kinds, &e))
+		return 1;
 	RUN(test_wareki_boundaries);
 	RUN(test_wareki_parse_forms);
 	RUN(test_wareki_roundtrip);

@@ -20,6 +20,8 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "documents/documents.h"
+#include "registry/registry.h"
+#include "tax/tax.h"
 #include "test.h"
 
 /* ---- helpers (as in test_documents.c) ------------------------------------------ */
@@ -278,6 +280,17 @@ static void test_kinds_known(void)
 	at_error err;
 	json_t *d = decision();
 	CHECK_INT(document_check(d, &err), 0);
+	json_decref(d);
+	/* the kinds are the modules': adding an array again changes nothing, a
+	 * second array claiming a kind is refused */
+	CHECK_INT(document_kinds_add(tax_document_kinds, &err), 0);
+	static const document_kind clash[] = {{"tax_decision", NULL}, {NULL, NULL}};
+	CHECK_INT(document_kinds_add(clash, &err), -1);
+	CHECK_STR(err.field, "kind");
+	d = load("{\"kind\":\"tax_notice\"}");
+	CHECK_INT(document_check(d, &err), -1);
+	CHECK_STR(err.field, "kind");
+	CHECK(strstr(err.message, "tax_decision") != NULL);   /* it names the kinds there are */
 	json_decref(d);
 }
 
@@ -595,6 +608,9 @@ static void test_refusals(void)
 
 int main(void)
 {
+	at_error e;
+	if (document_kinds_add(tax_document_kinds, &e) || document_kinds_add(registry_document_kinds, &e))
+		return 1;
 	RUN(test_kinds_known);
 	RUN(test_decision);
 	RUN(test_decision_revised);

@@ -1,8 +1,10 @@
 /*
  * tax_notice — the individual resident tax's notices and its certificate as
- * forms (internal to documents; callers use documents.h, which dispatches by
- * kind). The tax module builds the JSON; this layer checks it strictly and
- * draws it in the look of the register's certificates (form.h).
+ * forms (internal to the tax module; the kinds are registered with the
+ * renderer through tax_document_kinds, tax.h, and rendered with
+ * documents.h). The tax module builds the JSON; this file documents and
+ * checks its shape strictly and lays it out with the form primitives of
+ * documents/form.h; the renderer knows no tax law.
  *
  * Kinds:
  *   "tax_decision"                 税額決定通知書 兼 納税通知書 (普通徴収;
@@ -95,6 +97,11 @@
  *                  integers June..May] (required; sum = annual_tax),
  *                  previous_annual_tax (required iff revised),
  *                  revision_reason}, ...] 1..10000                         required
+ *   sheet        {continued (bool: this sheet follows another), continues
+ *                 (bool: another sheet follows), next_after (the tax
+ *                 module's cursor, not printed)}: one sheet of a list longer
+ *                 than a notice holds; the totals are then the sheet's and
+ *                 the foot says 前葉から続く / 次葉に続く
  *   (totals by month and the number of employees are printed at the end)
  *
  * "special_collection_employee":
@@ -117,19 +124,11 @@
  *                 under_16 年少扶養: integers 0..99}
  *   purpose      使用目的 (printed)
  */
-#ifndef ATENA_DOCUMENTS_TAX_NOTICE_H
-#define ATENA_DOCUMENTS_TAX_NOTICE_H
+#ifndef ATENA_TAX_TAX_NOTICE_H
+#define ATENA_TAX_TAX_NOTICE_H
 
-#include <jansson.h>
-#include <stdbool.h>
+#include "documents/documents.h"
 
-#include "core/error.h"
-#include "documents/form.h"
-
-/* true for the four kinds above. */
-bool tax_notice_kind(const char *kind);
-
-/* Validate doc and build the form of the given kind. */
-int tax_notice_build(const json_t *doc, const char *kind, form *f, at_error *err);
+/* The four kinds above are tax_document_kinds (tax.h). */
 
 #endif

@@ -1,6 +1,8 @@
 /*
  * The individual resident tax's notices and certificate (see tax_notice.h
- * for the input shapes).
+ * for the input shapes): what they contain and the legal checks they must
+ * pass live here, with the module that computes them; documents/ only draws
+ * the form this builds.
  *
  * Law encoded here:
  *   地方税法319条の2, 320条  普通徴収: the 納税通知書 states the tax, the 納期
@@ -19,7 +21,7 @@
  * (the tax's parts to the annual tax, the installments to the tax): a notice
  * that does not add up must never be sent.
  */
-#include "documents/tax_notice.h"
+#include "tax/tax_notice.h"
 
 #include <glib.h>
 #include <stdint.h>
@@ -29,29 +31,31 @@
 #include "core/date.h"
 #include "core/mynumber.h"
 #include "core/text.h"
+#include "core/json.h"
 #include "core/wareki.h"
+#include "tax/tax.h"
 
-#define MAX_SHORT 100
-#define MAX_TEXT 300
-#define MAX_LONG 1000
-#define MAX_NOTES 50
+#define MAX_SHORT FORM_MAX_SHORT
+#define MAX_TEXT FORM_MAX_TEXT
+#define MAX_LONG FORM_MAX_LONG
 #define MAX_INST 16
 #define MAX_EMPLOYEES 10000
 #define AMOUNT_MAX 999999999999LL   /* 1 兆円 − 1: sums stay in int64 */
 
-/* ---- Reading JSON strictly ------------------------------------------------ */
+/* ---- Reading JSON strictly ------------------------------------------------
+ * Thin forms of the core strict reader (core/json.h: one rule set, full field
+ * paths) for an object at a path: these documents come from outside, 400. */
 
 typedef struct rd {
 	const json_t *o;
-	char path[160];   /* "" at top, "employees[12]" */
+	char path[JR_PATH];   /* "" at top, "employees[12]" */
 } rd;
 
 static void fld(char *out, size_t n, const rd *x, const char *key)
 {
-	int k = x->path[0] ? snprintf(out, n, "%s.%s", x->path, key)
-			   : snprintf(out, n, "%s", key);
-	if (k < 0)
-		out[0] = '\0';
+	char f[JR_PATH];
+	jr_path(f, x->path, key);
+	snprintf(out, n, "%s", f);
 }
 
 static const json_t *get(const rd *x, const char *key)
@@ -62,23 +66,23 @@ static const json_t *get(const rd *x, const char *key)
 
 static int missing(const rd *x, const char *key, at_error *err)
 {
-	char f[200];
-	fld(f, sizeof f, x, key);
-	return at_fail(err, 400, AT_E_MISSING, f, "%s is required", f);
+	char f[JR_PATH];
+	jr_path(f, x->path, key);
+	jr r = JR_REQUEST(err);
+	return jr_fail(&r, AT_E_MISSING, f, "is required");
 }
 
 /* The object under key as *out (path extended); *present false when absent. */
 static int child(const rd *x, const char *key, bool required, rd *out, bool *present,
 		 at_error *err)
 {
-	const json_t *v = get(x, key);
+	jr r = JR_REQUEST(err);
+	json_t *v = NULL;
+	*present = false;
+	if (jr_object(&r, (json_t *)x->o, x->path, key, required ? JR_REQ : JR_OPT, &v, out->path))
+		return -1;
 	*present = v != NULL;
-	if (!v)
-		return required ? missing(x, key, err) : 0;
-	fld(out->path, sizeof out->path, x, key);
 	out->o = v;
-	if (!json_is_object(v))
-		return at_fail(err, 400, AT_E_INVALID, out->path, "%s must be an object", out->path);
 	return 0;
 }
 
@@ -86,77 +90,46 @@ static int child(const rd *x, const char *key, bool required, rd *out, bool *pre
 static int r_str(const rd *x, const char *key, bool required, size_t max, unsigned flags,
 		 const char **out, at_error *err)
 {
-	char f[200];
+	jr r = JR_REQUEST(err);
+	const char *s = NULL;
 	*out = NULL;
-	const json_t *v = get(x, key);
-	if (!v)
-		return required ? missing(x, key, err) : 0;
-	fld(f, sizeof f, x, key);
-	if (!json_is_string(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be a string", f);
-	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must not contain NUL characters", f);
-	if (text_check(s, f, max, !required, flags, err))
+	if (jr_string(&r, (json_t *)x->o, x->path, key,
+		      (required ? JR_REQ : JR_OPT) | ((flags & TEXT_MULTILINE) ? JR_MULTILINE : 0), max,
+		      &s))
 		return -1;
-	*out = *s ? s : NULL;
+	*out = s && *s ? s : NULL;
 	return 0;
 }
 
-static int int_value(const json_t *v, const char *f, int64_t min, int64_t max, int64_t *out,
-		     at_error *err)
+/* Element i of the array at path, an integer in min..max. */
+static int elem_int(const json_t *a, const char *path, size_t i, int64_t min, int64_t max,
+		    int64_t *out, at_error *err)
 {
-	if (!json_is_integer(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be an integer", f);
-	json_int_t i = json_integer_value(v);
-	if (i < min || i > max)
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be between %lld and %lld (was %lld)",
-			       f, (long long)min, (long long)max, (long long)i);
-	*out = (int64_t)i;
-	return 0;
+	jr r = JR_REQUEST(err);
+	return jr_elem_int(&r, (json_t *)a, path, i, min, max, out);
 }
 
 static int r_int(const rd *x, const char *key, bool required, int64_t min, int64_t max,
 		 bool *has, int64_t *out, at_error *err)
 {
-	char f[200];
-	const json_t *v = get(x, key);
+	jr r = JR_REQUEST(err);
 	if (has)
-		*has = v != NULL;
-	if (!v)
-		return required ? missing(x, key, err) : 0;
-	fld(f, sizeof f, x, key);
-	return int_value(v, f, min, max, out, err);
+		*has = get(x, key) != NULL;
+	return jr_int(&r, (json_t *)x->o, x->path, key, required ? JR_REQ : JR_OPT, min, max, out);
 }
 
 static int r_bool(const rd *x, const char *key, bool *out, at_error *err)
 {
-	char f[200];
-	const json_t *v = get(x, key);
-	if (!v)
-		return 0;
-	fld(f, sizeof f, x, key);
-	if (!json_is_boolean(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be true or false", f);
-	*out = json_is_true(v);
-	return 0;
+	jr r = JR_REQUEST(err);
+	return jr_bool(&r, (json_t *)x->o, x->path, key, JR_OPT, out);
 }
 
 static int r_date(const rd *x, const char *key, bool required, at_date *out, bool *has,
 		  at_error *err)
 {
-	const char *s;
-	char f[200];
-	*has = false;
-	if (r_str(x, key, required, 10, 0, &s, err))
-		return -1;
-	if (!s)
-		return required ? missing(x, key, err) : 0;
-	fld(f, sizeof f, x, key);
-	if (date_parse(s, out, f, err))
-		return -1;
-	*has = true;
-	return 0;
+	jr r = JR_REQUEST(err);
+	*has = get(x, key) != NULL;
+	return jr_date(&r, (json_t *)x->o, x->path, key, required ? JR_REQ : JR_OPT, out);
 }
 
 /* "YYYY-MM", 2000-01 .. 2199-12. */
@@ -164,13 +137,13 @@ static int r_month(const rd *x, const char *key, bool required, int *y, int *m, 
 		   at_error *err)
 {
 	const char *s;
-	char f[200];
+	char f[JR_PATH];
 	*has = false;
 	if (r_str(x, key, required, 7, 0, &s, err))
 		return -1;
 	if (!s)
 		return required ? missing(x, key, err) : 0;
-	fld(f, sizeof f, x, key);
+	jr_path(f, x->path, key);
 	bool ok = strlen(s) == 7 && s[4] == '-';
 	for (int i = 0; ok && i < 7; i++)
 		ok = i == 4 || (s[i] >= '0' && s[i] <= '9');
@@ -179,9 +152,10 @@ static int r_month(const rd *x, const char *key, bool required, int *y, int *m, 
 		*m = (s[5] - '0') * 10 + (s[6] - '0');
 		ok = *y >= 2000 && *y <= 2199 && *m >= 1 && *m <= 12;
 	}
-	if (!ok)
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be a month \"YYYY-MM\" (was \"%s\")",
-			       f, s);
+	if (!ok) {
+		jr r = JR_REQUEST(err);
+		return jr_fail(&r, AT_E_INVALID, f, "must be a month \"YYYY-MM\" (was \"%s\")", s);
+	}
 	*has = true;
 	return 0;
 }
@@ -190,25 +164,22 @@ typedef struct item {
 	const char *key, *label;
 } item;
 
-/* Every key of x is in allowed (NULL-terminated) or among items' keys. */
+#define KNOWN_MAX 64   /* keys one object of these documents may have */
+
+/* Every key of x is in allowed (NULL-terminated) or among items' keys
+ * (jr_known over the two lists). */
 static int known(const rd *x, const char *const *allowed, const item *items, size_t n_items,
-		 const char *what, at_error *err)
+		 at_error *err)
 {
-	void *it = json_object_iter((json_t *)x->o);   /* read only; jansson wants non-const */
-	for (; it; it = json_object_iter_next((json_t *)x->o, it)) {
-		const char *k = json_object_iter_key(it);
-		bool ok = false;
-		for (const char *const *a = allowed; a && *a && !ok; a++)
-			ok = !strcmp(*a, k);
-		for (size_t i = 0; i < n_items && !ok; i++)
-			ok = !strcmp(items[i].key, k);
-		if (!ok) {
-			char f[200];
-			fld(f, sizeof f, x, k);
-			return at_fail(err, 400, AT_E_UNKNOWN, f, "%s is not an item of %s", f, what);
-		}
-	}
-	return 0;
+	const char *all[KNOWN_MAX + 1];
+	size_t n = 0;
+	for (const char *const *a = allowed; a && *a && n < KNOWN_MAX; a++)
+		all[n++] = *a;
+	for (size_t i = 0; i < n_items && n < KNOWN_MAX; i++)
+		all[n++] = items[i].key;
+	all[n] = NULL;
+	jr r = JR_REQUEST(err);
+	return jr_known(&r, (json_t *)x->o, x->path, all);
 }
 
 /* ---- Amount tables -------------------------------------------------------- */
@@ -286,7 +257,7 @@ static int read_amounts(const rd *x, const char *key, const item *items, size_t 
 	for (const char *const *r = required; r && *r; r++)
 		if (!get(&y, *r))
 			return missing(&y, *r, err);
-	return known(&y, NULL, items, n, key, err);
+	return known(&y, NULL, items, n, err);
 }
 
 /* ---- The tax block ---------------------------------------------------------- */
@@ -315,7 +286,7 @@ static int read_levy(const rd *x, const char *key, levy *l, at_error *err)
 	    r_int(&y, "income_levy", true, 0, AMOUNT_MAX, NULL, &l->income_levy, err) ||
 	    r_int(&y, "per_capita", true, 0, AMOUNT_MAX, NULL, &l->per_capita, err))
 		return -1;
-	return known(&y, ok, NULL, 0, key, err);
+	return known(&y, ok, NULL, 0, err);
 }
 
 static int read_tax(const rd *x, taxblk *t, at_error *err)
@@ -331,7 +302,7 @@ static int read_tax(const rd *x, taxblk *t, at_error *err)
 	    r_int(&y, "forest_environment", false, 0, AMOUNT_MAX, &t->has_forest, &t->forest, err) ||
 	    read_amounts(&y, "credit_details", CREDITS, N_CREDITS, 0, NULL, &t->credits, err) ||
 	    r_int(&y, "annual_tax", true, 0, AMOUNT_MAX, NULL, &t->annual, err) ||
-	    known(&y, ok, NULL, 0, "tax", err))
+	    known(&y, ok, NULL, 0, err))
 		return -1;
 	int64_t sum = t->m.income_levy + t->m.per_capita + t->p.income_levy + t->p.per_capita +
 		      t->forest;
@@ -443,57 +414,10 @@ static char *date_markup(at_date d)
 
 /* ---- Rows ------------------------------------------------------------------------ */
 
-typedef struct pending {
-	const char *label;
-	form_style st;
-	double w;
-	char *m;      /* markup; NULL: the item is absent */
-	char *ruby;
-} pending;
 
-#define CELL(label, st, w, m) {(label), (st), (w), (m), NULL}
-#define RUBY(label, st, w, m, ruby) {(label), (st), (w), (m), (ruby)}
-#define ROW(t, ...)                                                              \
-	do {                                                                     \
-		pending cells_[] = {__VA_ARGS__};                                \
-		row_of((t), cells_, sizeof cells_ / sizeof cells_[0]);           \
-	} while (0)
-
-/* A row of the present cells; an absent cell's width goes to its left
- * neighbour (or rightwards when it is first), so column lines still meet. */
-static void row_of(form_table *t, pending *cells, size_t n)
-{
-	size_t have = 0;
-	for (size_t i = 0; i < n; i++)
-		have += cells[i].m != NULL;
-	if (!have) {
-		for (size_t i = 0; i < n; i++)
-			g_free(cells[i].ruby);
-		return;
-	}
-	double carry = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (cells[i].m)
-			continue;
-		g_free(cells[i].ruby);
-		cells[i].ruby = NULL;
-		size_t j = i;
-		while (j > 0 && !cells[j].m)
-			j--;
-		if (cells[j].m)
-			cells[j].w += cells[i].w;
-		else
-			carry += cells[i].w;
-	}
-	form_row *r = form_add_row(t);
-	for (size_t i = 0; i < n; i++) {
-		if (!cells[i].m)
-			continue;
-		form_add_cell(r, cells[i].label, cells[i].st, cells[i].w + carry, cells[i].m,
-			      cells[i].ruby);
-		carry = 0;
-	}
-}
+#define CELL FORM_CELL   /* rows of optional items: documents/form.h */
+#define RUBY FORM_RUBY
+#define ROW FORM_ROW
 
 /* The present amounts of a block, three to a row (grid 4 | 4 | 4). */
 static void amounts_table(form *f, const char *field, const item *items, size_t n,
@@ -507,22 +431,22 @@ static void amounts_table(form *f, const char *field, const item *items, size_t 
 	if (!k)
 		return;
 	form_table *t = form_add_table(f, field);
-	pending row[3];
+	form_pending row[3];
 	size_t in_row = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!a->has[i])
 			continue;
-		row[in_row++] = (pending)CELL(items[i].label, FS_VALUE, 4, yen(a->v[i]));
+		row[in_row++] = (form_pending)CELL(items[i].label, FS_VALUE, 4, yen(a->v[i]));
 		if (in_row == 3) {
-			row_of(t, row, 3);
+			form_add_row_of(t, row, 3);
 			in_row = 0;
 		}
 	}
 	if (in_row) {
 		/* pad with empty cells so the grid stays 4 | 4 | 4 */
 		for (size_t i = in_row; i < 3; i++)
-			row[i] = (pending)CELL(NULL, FS_VALUE, 4, g_strdup(""));
-		row_of(t, row, 3);
+			row[i] = (form_pending)CELL(NULL, FS_VALUE, 4, g_strdup(""));
+		form_add_row_of(t, row, 3);
 	}
 }
 
@@ -589,9 +513,7 @@ static int read_monthly(const rd *x, const char *key, int64_t total, int64_t out
 			       "%s must be an array of the 12 monthly amounts June..May", f);
 	int64_t sum = 0;
 	for (size_t i = 0; i < 12; i++) {
-		char fi[220];
-		snprintf(fi, sizeof fi, "%s[%zu]", f, i);
-		if (int_value(json_array_get(v, i), fi, 0, AMOUNT_MAX, &out[i], err))
+		if (elem_int(v, f, i, 0, AMOUNT_MAX, &out[i], err))
 			return -1;
 		sum += out[i];
 	}
@@ -673,28 +595,8 @@ static int read_common(const rd *x, bool notice, bool prev_at_top, common *c, fo
 
 	/* the notes (備考) */
 	const json_t *notes = get(x, "notes");
-	if (notes) {
-		if (!json_is_array(notes))
-			return at_fail(err, 400, AT_E_INVALID, "notes", "notes must be an array");
-		if (json_array_size(notes) > MAX_NOTES)
-			return at_fail(err, 400, AT_E_INVALID, "notes",
-				       "notes may hold at most %d entries", MAX_NOTES);
-		f->notes.field = g_strdup("notes");
-		for (size_t i = 0; i < json_array_size(notes); i++) {
-			const json_t *n = json_array_get(notes, i);
-			char fi[48];
-			snprintf(fi, sizeof fi, "notes[%zu]", i);
-			if (!json_is_string(n))
-				return at_fail(err, 400, AT_E_INVALID, fi, "%s must be a string", fi);
-			if (text_check(json_string_value(n), fi, MAX_LONG, true, TEXT_MULTILINE, err))
-				return -1;
-			if (!*json_string_value(n))
-				continue;
-			form_row *r = form_add_row(&f->notes);
-			form_add_cell(r, f->notes.n == 1 ? "備考" : "", FS_WIDE, 1,
-				      form_esc(json_string_value(n)), NULL);
-		}
-	}
+	if (form_add_notes(f, notes, err))
+		return -1;
 
 	f->issuer = form_esc(c->muni);
 	f->serial = c->serial ? form_esc(c->serial) : NULL;
@@ -779,12 +681,12 @@ static int read_person(const rd *x, const char *key, bool need_address, bool all
 			if (mynumber_validate(p->my_number, f, err))
 				return -1;
 		}
-		return known(&y, ok_ids, NULL, 0, key, err);
+		return known(&y, ok_ids, NULL, 0, err);
 	}
 	if (r_str(&y, "addressee_no", false, 40, 0, &p->addressee_no, err) ||
 	    r_date(&y, "birth_date", false, &p->birth, &p->has_birth, err))
 		return -1;
-	return known(&y, ok, NULL, 0, key, err);
+	return known(&y, ok, NULL, 0, err);
 }
 
 static char *name_sama(const char *name)
@@ -812,7 +714,7 @@ static int tax_decision(const rd *x, form *f, at_error *err)
 	    read_amounts(x, "deductions", DEDUCTIONS, N_DEDUCTIONS, 0, NULL, &ded, err) ||
 	    read_tax(x, &t, err) ||
 	    r_int(x, "refund", false, 0, AMOUNT_MAX, NULL, &refund, err) ||
-	    known(x, ok, NULL, 0, "a tax_decision", err))
+	    known(x, ok, NULL, 0, err))
 		return -1;
 
 	set_title(f, &c,
@@ -869,7 +771,7 @@ static int tax_decision(const rd *x, form *f, at_error *err)
 		    r_month(&y, "month", true, &my, &mm, &has_month, err) ||
 		    r_date(&y, "due_date", false, &due, &has_due, err) ||
 		    r_int(&y, "amount", true, 0, AMOUNT_MAX, NULL, &amount, err) ||
-		    r_str(&y, "kind", false, 30, 0, &kind, err) || known(&y, iok, NULL, 0, "an installment", err))
+		    r_str(&y, "kind", false, 30, 0, &kind, err) || known(&y, iok, NULL, 0, err))
 			return -1;
 		const char *what = NULL;
 		if (!kind || !strcmp(kind, "ordinary"))
@@ -929,7 +831,7 @@ static int read_employer(const rd *x, bool number_required, const char **name,
 	       r_str(&y, "name", true, MAX_SHORT, 0, name, err) ||
 	       r_str(&y, "number", number_required, 40, 0, number, err) ||
 	       r_str(&y, "address", false, MAX_TEXT, 0, address, err) ||
-	       known(&y, ok, NULL, 0, "employer", err)
+	       known(&y, ok, NULL, 0, err)
 		       ? -1
 		       : 0;
 }
@@ -952,12 +854,26 @@ static char *certification_special(const common *c, bool employer)
 
 static int special_employer(const rd *x, form *f, at_error *err)
 {
-	static const char *const ok[] = {COMMON_KEYS, REVISION_KEYS, "employer", "employees", NULL};
+	static const char *const ok[] = {COMMON_KEYS, REVISION_KEYS, "employer", "employees", "sheet",
+					 NULL};
+	static const char *const sok[] = {"continued", "continues", "next_after", NULL};
 	common c;
-	const char *ename, *enumber, *eaddr;
+	const char *ename, *enumber, *eaddr, *next_after;
+	/* One sheet of a list longer than a notice holds (tax.h: the employer's
+	 * notice pages): it says so, so that no employee silently drops out. */
+	bool continued = false, continues = false;
+	rd sh = {.o = get(x, "sheet")};
+	snprintf(sh.path, sizeof sh.path, "sheet");
 	if (read_common(x, true, false, &c, f, err) ||
 	    read_employer(x, true, &ename, &enumber, &eaddr, err) ||
-	    known(x, ok, NULL, 0, "a special_collection_employer notice", err))
+	    known(x, ok, NULL, 0, err))
+		return -1;
+	if (sh.o && !json_is_object(sh.o))
+		return at_fail(err, 400, AT_E_INVALID, "sheet", "sheet must be an object");
+	if (sh.o && (r_bool(&sh, "continued", &continued, err) ||
+		     r_bool(&sh, "continues", &continues, err) ||
+		     r_str(&sh, "next_after", false, 40, 0, &next_after, err) ||
+		     known(&sh, sok, NULL, 0, err)))
 		return -1;
 	set_title(f, &c, c.revised ? "特別徴収税額の変更通知書（特別徴収義務者用）"
 			    : "特別徴収税額の決定通知書（特別徴収義務者用）");
@@ -1001,7 +917,7 @@ static int special_employer(const rd *x, form *f, at_error *err)
 		    read_monthly(&y, "monthly", annual, m, err) ||
 		    r_int(&y, "previous_annual_tax", false, 0, AMOUNT_MAX, &has_prev, &prev, err) ||
 		    r_str(&y, "revision_reason", false, MAX_TEXT, 0, &reason, err) ||
-		    known(&y, eok, NULL, 0, "an employee", err))
+		    known(&y, eok, NULL, 0, err))
 			return -1;
 		char fe[200];
 		if (mn) {
@@ -1037,11 +953,18 @@ static int special_employer(const rd *x, form *f, at_error *err)
 		}
 		months_rows(t, m);
 	}
-	/* the totals the employer pays in each month */
+	/* the totals the employer pays in each month: of this sheet when the
+	 * list goes on over several */
+	bool part = continued || continues;
 	form_table *t = form_add_table(f, "totals");
-	ROW(t, CELL("人数", FS_VALUE, 6, form_fmt("%zu人", json_array_size(es))),
-	    CELL("年税額合計", FS_VALUE, 6, yen(total)));
+	ROW(t, CELL(part ? "本葉の人数" : "人数", FS_VALUE, 6,
+		    form_fmt("%zu人", json_array_size(es))),
+	    CELL(part ? "本葉の年税額合計" : "年税額合計", FS_VALUE, 6, yen(total)));
 	months_rows(t, month_total);
+	if (part)
+		ROW(t, CELL("続葉", FS_WIDE, 12,
+			    form_esc(continued && continues ? "前葉から続く・次葉に続く"
+				     : continued ? "前葉から続く（本葉で終わり）" : "次葉に続く")));
 	return 0;
 }
 
@@ -1072,7 +995,7 @@ static int special_employee(const rd *x, form *f, at_error *err)
 			       "special_collection_tax (%lld) exceeds tax.annual_tax (%lld)",
 			       (long long)special, (long long)t.annual);
 	if (read_monthly(x, "monthly", special, m, err) ||
-	    known(x, ok, NULL, 0, "a special_collection_employee notice", err))
+	    known(x, ok, NULL, 0, err))
 		return -1;
 	set_title(f, &c, c.revised ? "特別徴収税額の変更通知書（納税義務者用）"
 			    : "特別徴収税額の決定通知書（納税義務者用）");
@@ -1137,12 +1060,12 @@ static int tax_certificate(const rd *x, form *f, at_error *err)
 		for (int i = 0; i < 4; i++)
 			if (r_int(&y, fkeys[i], false, 0, 99, &has_cnt[i], &cnt[i], err))
 				return -1;
-		if (known(&y, fok, NULL, 0, "family", err))
+		if (known(&y, fok, NULL, 0, err))
 			return -1;
 	} else {
 		has_spouse = false;
 	}
-	if (known(x, ok, NULL, 0, "a tax_certificate", err))
+	if (known(x, ok, NULL, 0, err))
 		return -1;
 
 	f->meta_title = g_strdup("課税（所得）証明書");
@@ -1179,14 +1102,7 @@ static int tax_certificate(const rd *x, form *f, at_error *err)
 
 /* ---- Dispatch ---------------------------------------------------------------------- */
 
-bool tax_notice_kind(const char *kind)
-{
-	return kind && (!strcmp(kind, "tax_decision") || !strcmp(kind, "special_collection_employer") ||
-			!strcmp(kind, "special_collection_employee") ||
-			!strcmp(kind, "tax_certificate"));
-}
-
-int tax_notice_build(const json_t *doc, const char *kind, form *f, at_error *err)
+static int tax_notice_build(const json_t *doc, const char *kind, form *f, at_error *err)
 {
 	rd x = {.o = doc};
 	if (!strcmp(kind, "tax_decision"))
@@ -1199,3 +1115,12 @@ int tax_notice_build(const json_t *doc, const char *kind, form *f, at_error *err
 		return tax_certificate(&x, f, err);
 	return at_fail(err, 400, AT_E_INVALID, "kind", "kind %s is not a tax document", kind);
 }
+
+/* The kinds the renderer learns from this module (documents.h). */
+const document_kind tax_document_kinds[] = {
+	{"tax_decision", tax_notice_build},
+	{"special_collection_employer", tax_notice_build},
+	{"special_collection_employee", tax_notice_build},
+	{"tax_certificate", tax_notice_build},
+	{NULL, NULL},
+};

@@ -1,6 +1,8 @@
 /*
- * certificate — 住民票の写し, 除票の写し and 住民票記載事項証明書 as forms
- * (internal to documents; callers use documents.h).
+ * registry_cert_form — 住民票の写し, 除票の写し and 住民票記載事項証明書 as forms
+ * (internal to the registry module; its kinds are registered with the
+ * renderer through registry_document_kinds, registry.h, and rendered with
+ * documents.h, which knows no register law).
  *
  * The input is the JSON registry_certificate builds (registry.h):
  *
@@ -46,15 +48,11 @@
  * ("persons[2].birth_date"): a requested item must never silently vanish
  * from a certificate.
  */
-#ifndef ATENA_DOCUMENTS_CERTIFICATE_H
-#define ATENA_DOCUMENTS_CERTIFICATE_H
+#ifndef ATENA_REGISTRY_CERT_FORM_H
+#define ATENA_REGISTRY_CERT_FORM_H
 
-#include <jansson.h>
+#include "documents/documents.h"
 
-#include "core/error.h"
-#include "documents/form.h"
-
-/* Validate doc and build the form of a certificate of the given kind. */
-int certificate_build(const json_t *doc, const char *kind, form *f, at_error *err);
+/* juminhyo, joshu, kisai_jiko are registry_document_kinds (registry.h). */
 
 #endif

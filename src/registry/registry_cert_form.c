@@ -1,5 +1,7 @@
 /*
- * Certificates of the resident register (see certificate.h for the input).
+ * Certificates of the resident register as forms (see registry_cert_form.h
+ * for the input): what a certificate contains and the legal wording it
+ * must carry live here, with the register; documents/ only draws the form.
  *
  * Law encoded here:
  *   住基法12条1項     住民票の写し and 住民票記載事項証明書 issued on request
@@ -12,7 +14,7 @@
  *                    does not differ from the original (原本と相違ない旨), with
  *                    the date and the certifying mayor
  */
-#include "documents/certificate.h"
+#include "registry/registry_cert_form.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -20,18 +22,19 @@
 #include <string.h>
 
 #include "core/date.h"
+#include "core/json.h"
 #include "core/mynumber.h"
 #include "core/text.h"
 #include "core/wareki.h"
+#include "registry/registry.h"
 
 /* Longest text a field may hold (characters): generous for real data, small
  * enough that one field always fits on a page at the smallest type size. */
-#define MAX_SHORT 100    /* names, relationships, codes */
-#define MAX_TEXT 300     /* addresses */
-#define MAX_LONG 1000    /* remarks and notes */
+#define MAX_SHORT FORM_MAX_SHORT
+#define MAX_TEXT FORM_MAX_TEXT
+#define MAX_LONG FORM_MAX_LONG
 #define MAX_PERSONS 500
 #define MAX_HISTORY 200
-#define MAX_NOTES 50
 
 /* ---- Reading a JSON object, remembering which keys were read ------------- */
 
@@ -60,24 +63,19 @@ static const json_t *take(obj *x, const char *key)
 	return v && !json_is_null(v) ? v : NULL;
 }
 
-/* A text item: *out is NULL when absent, null or "". */
+/* A text item: *out is NULL when absent, null or "" (the core strict reader,
+ * core/json.h). */
 static int str_item(obj *x, const char *key, size_t max, unsigned flags, const char **out,
 		    at_error *err)
 {
-	char f[160];
+	jr r = JR_REQUEST(err);
+	const char *s = NULL;
 	*out = NULL;
-	const json_t *v = take(x, key);
-	if (!v)
-		return 0;
-	field(f, sizeof f, x, key);
-	if (!json_is_string(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must be a string", f);
-	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v))
-		return at_fail(err, 400, AT_E_INVALID, f, "%s must not contain NUL characters", f);
-	if (text_check(s, f, max, true, flags, err))
+	take(x, key);
+	if (jr_string(&r, (json_t *)x->o, x->path, key,
+		      JR_OPT | ((flags & TEXT_MULTILINE) ? JR_MULTILINE : 0), max, &s))
 		return -1;
-	*out = *s ? s : NULL;
+	*out = s && *s ? s : NULL;
 	return 0;
 }
 
@@ -119,25 +117,19 @@ static int date_item(obj *x, const char *key, char out[WAREKI_MAX], at_error *er
 	return 0;
 }
 
-/* Every key of x was read, or is one the certificate accepts and never prints. */
+/* Every key of x was read, or is one the certificate accepts and never
+ * prints (jr_known over the two lists). */
 static int no_unknown(const obj *x, const char *const *ignored, at_error *err)
 {
-	void *it = json_object_iter((json_t *)x->o);   /* read only; jansson wants non-const */
-	for (; it; it = json_object_iter_next((json_t *)x->o, it)) {
-		const char *k = json_object_iter_key(it);
-		bool ok = false;
-		for (int i = 0; i < x->nseen && !ok; i++)
-			ok = !strcmp(x->seen[i], k);
-		for (const char *const *a = ignored; *a && !ok; a++)
-			ok = !strcmp(*a, k);
-		if (!ok) {
-			char f[160];
-			field(f, sizeof f, x, k);
-			return at_fail(err, 400, AT_E_UNKNOWN, f,
-				       "%s is not an item this certificate can show", f);
-		}
-	}
-	return 0;
+	const char *all[sizeof x->seen / sizeof x->seen[0] + 64];
+	size_t n = 0;
+	for (int i = 0; i < x->nseen; i++)
+		all[n++] = x->seen[i];
+	for (const char *const *a = ignored; *a && n + 1 < sizeof all / sizeof all[0]; a++)
+		all[n++] = *a;
+	all[n] = NULL;
+	jr r = JR_REQUEST(err);
+	return jr_known(&r, (json_t *)x->o, x->path, all);
 }
 
 /* ---- Markup pieces ----------------------------------------------------------- */
@@ -184,60 +176,14 @@ static void cell(form_row *r, const char *label, form_style st, double w, char *
 	form_add_cell(r, label, st, w, markup, NULL);
 }
 
-typedef struct pending {
-	const char *label;
-	form_style st;
-	double w;
-	char *m;      /* markup, NULL: the item is absent */
-	char *ruby;   /* markup above it, or NULL */
-} pending;
-
-#define CELL(label, st, w, m) {(label), (st), (w), (m), NULL}
-#define RUBY(label, st, w, m, ruby) {(label), (st), (w), (m), (ruby)}
-#define ROW(t, ...)                                                              \
-	do {                                                                     \
-		pending cells_[] = {__VA_ARGS__};                                \
-		row_of((t), cells_, sizeof cells_ / sizeof cells_[0]);           \
-	} while (0)
+#define CELL FORM_CELL   /* rows of optional items: documents/form.h */
+#define RUBY FORM_RUBY
+#define ROW FORM_ROW
 
 /* Markup of plain text, or NULL for absent text. */
 static char *esc(const char *s)
 {
 	return s && *s ? form_esc(s) : NULL;
-}
-
-/* Adds a row of the cells whose markup is not NULL. An absent cell's width
- * goes to its left neighbour (or its right one when it is first), so the
- * column lines that remain still line up with the rows above and below. */
-static void row_of(form_table *t, pending *cells, size_t n)
-{
-	size_t have = 0;
-	for (size_t i = 0; i < n; i++)
-		have += cells[i].m != NULL;
-	if (!have)
-		return;
-	double carry = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (cells[i].m)
-			continue;
-		g_free(cells[i].ruby);
-		cells[i].ruby = NULL;
-		size_t j = i;
-		while (j > 0 && !cells[j].m)
-			j--;
-		if (cells[j].m)
-			cells[j].w += cells[i].w;
-		else
-			carry += cells[i].w;   /* nothing to the left: give it rightwards */
-	}
-	form_row *r = form_add_row(t);
-	for (size_t i = 0; i < n; i++) {
-		if (!cells[i].m)
-			continue;
-		form_add_cell(r, cells[i].label, cells[i].st, cells[i].w + carry, cells[i].m,
-			      cells[i].ruby);
-		carry = 0;
-	}
 }
 
 /* ---- A person ------------------------------------------------------------------ */
@@ -254,25 +200,6 @@ static const char *const PERSON_IGNORED[] = {
 	"residence_status_code", "serial_no", "residence_notified_flag",
 	/* the second copies of items seed 001 別添2 lists twice (55/56, 76/78) */
 	"removal_notification_date_2", "foreign_residence_reason_2", NULL};
-
-static const struct {
-	const char *type, *ja;
-} EVENT_JA[] = {
-	{"move_in", "転入"},
-	{"move_out_planned", "転出届"},
-	{"move_out_confirmed", "転出"},
-	{"move_out_cancelled", "転出取消"},
-	{"in_ward_move", "転居"},
-	{"birth", "出生"},
-	{"death", "死亡"},
-	{"household_change", "世帯変更"},
-	{"ex_officio_entry", "職権記載"},
-	{"ex_officio_removal", "職権消除"},
-	{"ex_officio_correction", "職権修正"},
-	{"resident_code_change", "住民票コード変更"},
-	{"my_number_change", "個人番号変更"},
-	{"foreign_status_change", "在留資格等変更"},
-};
 
 /* One row per entry of change_history (異動履歴), oldest first as given. */
 static int history_rows(obj *x, form_table *t, at_error *err)
@@ -308,9 +235,10 @@ static int history_rows(obj *x, form_table *t, at_error *err)
 			    str_item(&y, "detail", MAX_TEXT, 0, &detail, err) ||
 			    no_unknown(&y, (const char *const[]){"event_id", NULL}, err))
 				return -1;
-			for (size_t k = 0; type && k < sizeof EVENT_JA / sizeof EVENT_JA[0]; k++)
-				if (!strcmp(type, EVENT_JA[k].type))
-					type = EVENT_JA[k].ja;
+			/* the 異動事由 of the register's one list of event types */
+			const registry_event_type *et = registry_event_type_find(type);
+			if (et)
+				type = et->label;
 			m = dated(d, reason ? reason : type, detail, nd, false);
 		} else {
 			return at_fail(err, 400, AT_E_INVALID, y.path,
@@ -566,7 +494,7 @@ static int issue_date(obj *x, form *f, at_error *err)
 	return 0;
 }
 
-int certificate_build(const json_t *doc, const char *kind, form *f, at_error *err)
+static int certificate_build(const json_t *doc, const char *kind, form *f, at_error *err)
 {
 	obj x = {.o = doc};
 	const char *title, *muni, *certifier, *addr, *addr_sup, *hh, *hh_kana, *serial_s = NULL;
@@ -629,27 +557,15 @@ int certificate_build(const json_t *doc, const char *kind, form *f, at_error *er
 			return -1;
 
 	const json_t *notes = take(&x, "notes");
-	if (notes) {
-		if (!json_is_array(notes))
-			return at_fail(err, 400, AT_E_INVALID, "notes", "notes must be an array");
-		if (json_array_size(notes) > MAX_NOTES)
-			return at_fail(err, 400, AT_E_INVALID, "notes",
-				       "notes may hold at most %d entries", MAX_NOTES);
-		f->notes.field = g_strdup("notes");
-		for (size_t i = 0; i < json_array_size(notes); i++) {
-			const json_t *n = json_array_get(notes, i);
-			char fld[48];
-			snprintf(fld, sizeof fld, "notes[%zu]", i);
-			if (!json_is_string(n))
-				return at_fail(err, 400, AT_E_INVALID, fld, "%s must be a string", fld);
-			if (text_check(json_string_value(n), fld, MAX_LONG, true, TEXT_MULTILINE, err))
-				return -1;
-			if (!*json_string_value(n))
-				continue;
-			form_row *r = form_add_row(&f->notes);
-			cell(r, f->notes.n == 1 ? "備考" : "", FS_WIDE, 1,
-			     form_esc(json_string_value(n)));
-		}
-	}
+	if (form_add_notes(f, notes, err))
+		return -1;
 	return no_unknown(&x, TOP_IGNORED, err);
 }
+
+/* The kinds the renderer learns from this module (documents.h). */
+const document_kind registry_document_kinds[] = {
+	{"juminhyo", certificate_build},
+	{"joshu", certificate_build},
+	{"kisai_jiko", certificate_build},
+	{NULL, NULL},
+};
