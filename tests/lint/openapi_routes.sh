@@ -113,8 +113,8 @@ my %cparam;   # components/parameters NAME => [name, in]
 			$item = [undef, undef];
 		}
 		next unless $item;
-		$item->[0] = $1 if /(?:^|[\s{,-])name:\s*["\x27]?(\w+)/;
-		$item->[1] = $1 if /(?:^|[\s{,])in:\s*(\w+)/;
+		$item->[0] //= $1 if /(?:^|[\s{,-])name:\s*["\x27]?(\w+)/;
+		$item->[1] //= $1 if /(?:^|[\s{,])in:\s*(\w+)/;
 	}
 	$close->();
 }
