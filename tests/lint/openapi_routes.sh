@@ -2,13 +2,15 @@
 # The HTTP API description tells the truth (README: "Described in
 # docs/openapi.yaml"): every route the server serves — the platform's table
 # in src/server and each module's src/<module>/<module>_routes.c — is
-# documented there with its method, its path parameters and exactly the
-# query parameters the route entry accepts; and the yaml documents no
-# method/path the code does not serve.
+# documented there with its method, its path parameters, exactly the
+# query parameters the route entry accepts, and what its flags say (a
+# session or not, the business and reason headers, a body or none); and the
+# yaml documents no method/path the code does not serve.
 #
 # Routes are read from the initialisers `{"METHOD", "/pattern", ...}` (or
 # designated `.method = "...", .pattern = "..."`) anywhere in src/*.c; any
-# further fields are ignored except an identifier naming a
+# further fields are ignored except the flags R_PUBLIC, R_PURPOSE, R_BODY
+# and an identifier naming a
 # `static const char *const NAME[] = {"a", ..., NULL}` list of the same file,
 # which is the route's query parameters (route.params, module/module.h).
 # The yaml is read by its layout (perl only, no YAML library on a new
@@ -47,7 +49,8 @@ for my $f (@ARGV) {
 			$q{$_} = 1 for @{ $lists{$id} // [] };
 		}
 		my %pp = map { $_ => 1 } ($p =~ /\{(\w+)\}/g);
-		$code{$k} = {q => \%q, p => \%pp, where => $rel};
+		my %fl = map { $_ => 1 } ($rest =~ /\b(R_PUBLIC|R_PURPOSE|R_BODY)\b/g);
+		$code{$k} = {q => \%q, p => \%pp, f => \%fl, where => $rel};
 	};
 	while ($src =~ /\{\s*"(GET|HEAD|POST|PUT|PATCH|DELETE)"\s*,\s*"(\/[^"]*)"([^{}]*)\}/g) {
 		$add->($1, $2, $3);
@@ -84,6 +87,7 @@ my %cparam;   # components/parameters NAME => [name, in]
 			$yaml{$op}{bad} = 1;
 		} elsif ($in eq "query") { $yaml{$op}{q}{$n} = 1 }
 		elsif ($in eq "path") { $yaml{$op}{p}{$n} = 1 }
+		elsif ($in eq "header") { $yaml{$op}{h}{$n} = 1 }
 		$item = undef;
 	};
 	for (@lines) {
@@ -94,11 +98,13 @@ my %cparam;   # components/parameters NAME => [name, in]
 		if (/^    (get|head|post|put|patch|delete):\s*$/) {
 			$close->(); $inparams = 0;
 			$op = uc($1) . " $path";
-			$yaml{$op} = {q => {}, p => {}};
+			$yaml{$op} = {q => {}, p => {}, h => {}};
 			next;
 		}
 		next unless $op;
 		if (/^      parameters:\s*$/) { $close->(); $inparams = 1; next; }
+		$yaml{$op}{body} = 1 if /^      requestBody:/;
+		$yaml{$op}{public} = 1 if /^      security:\s*\[\s*\]\s*$/;
 		if (/^(\s*)/ && length($1) <= 6) { $close->(); $inparams = 0; next; }
 		next unless $inparams;
 		if (/^        - (.*)$/) {
@@ -113,7 +119,7 @@ my %cparam;   # components/parameters NAME => [name, in]
 			$item = [undef, undef];
 		}
 		next unless $item;
-		$item->[0] //= $1 if /(?:^|[\s{,-])name:\s*["\x27]?(\w+)/;
+		$item->[0] //= $1 if /(?:^|[\s{,-])name:\s*["\x27]?([\w-]+)/;
 		$item->[1] //= $1 if /(?:^|[\s{,])in:\s*(\w+)/;
 	}
 	$close->();
@@ -135,6 +141,20 @@ for my $k (sort keys %code) {
 	push @why, "path parameters: pattern has " . $set->($c->{p}) . ", yaml documents " . $set->($y->{p})
 		if $set->($c->{p}) ne $set->($y->{p});
 	push @why, "a parameter the lint cannot read" if $y->{bad};
+	# The flags of the route entry (module/module.h): R_PUBLIC needs no session
+	# (security: []), R_PURPOSE the business and reason headers, R_BODY a body.
+	my $pub = $c->{f}{R_PUBLIC} ? 1 : 0;
+	push @why, $pub ? "R_PUBLIC but the yaml asks for a session (no security: [])"
+			: "needs a session but the yaml says security: []"
+		if $pub != ($y->{public} ? 1 : 0);
+	my $purp = $c->{f}{R_PURPOSE} ? 1 : 0;
+	my $hdrs = ($y->{h}{"X-Atena-Business"} && $y->{h}{"X-Atena-Reason"}) ? 1 : 0;
+	push @why, $purp ? "R_PURPOSE but X-Atena-Business and X-Atena-Reason are not both documented"
+			 : "not R_PURPOSE but the yaml asks for X-Atena-Business/X-Atena-Reason"
+		if $purp != $hdrs;
+	my $body = $c->{f}{R_BODY} ? 1 : 0;
+	push @why, $body ? "R_BODY but the yaml has no requestBody" : "takes no body but the yaml has a requestBody"
+		if $body != ($y->{body} ? 1 : 0);
 	if (@why) { print "FAIL $k ($c->{where}): ", join("; ", @why), "\n"; $fail++; }
 	else { $pass++; }
 }
