@@ -27,6 +27,7 @@ YAML="$yaml" ROOT="$root" perl -e '
 use strict; use warnings;
 my (%code, %yaml);   # "METHOD /path" => {q => {name=>1}, p => {name=>1}, where => file}
 my $root = $ENV{ROOT};
+my @twice;           # a method and pattern in two entries: the second never matches
 
 # ---- The code: route initialisers and their query-parameter lists.
 for my $f (@ARGV) {
@@ -43,7 +44,7 @@ for my $f (@ARGV) {
 	my $add = sub {
 		my ($m, $p, $rest) = @_;
 		my $k = "$m $p";
-		die "route $k twice ($code{$k}{where}, $rel)\n" if $code{$k};
+		if ($code{$k}) { push @twice, "FAIL $k: in two route entries ($code{$k}{where}, $rel)"; return; }
 		my %q;
 		for my $id ($rest =~ /\b([A-Za-z_]\w*)\b/g) {
 			$q{$_} = 1 for @{ $lists{$id} // [] };
@@ -127,6 +128,8 @@ my %cparam;   # components/parameters NAME => [name, in]
 
 # ---- Compare.
 my ($pass, $fail) = (0, 0);
+print "$_\n" for @twice;
+$fail += @twice;
 my $set = sub { join(", ", sort keys %{ $_[0] }) || "none" };
 for my $k (sort keys %code) {
 	my $c = $code{$k};
