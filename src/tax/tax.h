@@ -103,8 +103,8 @@ int tax_roll_put(door *d, const keyring *kr, int fiscal_year, const tax_roll_per
  *    for the same person (訂正分), which is kept as "superseded".
  * A matched document after the person was assessed marks them for
  * reassessment (更正, tax_reassess).
- * *summary: {"kind","records","matched","held","forwarded","duplicates",
- *            "superseded","double_dependants"}. */
+ * *summary: {"kind","fiscal_year","records","matched","held","forwarded",
+ *            "duplicates","superseded","double_dependants"}. */
 int tax_intake(door *d, const keyring *kr, int fiscal_year, tax_doc_kind kind,
 	       const char *data, size_t len, json_t **summary, at_error *err);
 
@@ -149,7 +149,8 @@ int tax_double_dependants(door *d, int fiscal_year, json_t **out, at_error *err)
  * door and transaction (ctx must name TAX_BUSINESS), so a crash loses at most
  * the chunk in flight and a rerun continues where it stopped without doing
  * anything twice. *summary: {"fiscal_year","assessed","taxable","non_taxable",
- * "special","ordinary","pension","total_tax","skipped_already_assessed"}. */
+ * "special","ordinary","pension","total_tax","chunks"} (the counts are of this
+ * run; persons assessed by an earlier run are not counted again). */
 int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *law,
 	       int fiscal_year, int chunk, json_t **summary, at_error *err);
 /* Corrections (更正, 地方税法17条の5): re-assess every person whose documents
