@@ -368,18 +368,11 @@ int reg_record_id(door *d, const char *addressee_no, int64_t *rid, at_error *err
 	if (r == STORE_ROW)
 		*rid = store_col_int(st, 0);
 	store_done(st);
+	/* Every register record has a row here: generic writes to the file are
+	 * refused (door_need_owner), so no record exists outside the map. */
 	if (r == STORE_ROW)
 		return 0;
-	if (r < 0)
-		return -1;
-	/* A record made through the generic records API has no row here: ask the
-	 * door's index. */
-	json_t *found = NULL;
-	r = reg_any_record(d, "addressee_no", addressee_no, &found, err);
-	if (r == 1)
-		*rid = json_integer_value(json_object_get(json_array_get(found, 0), "record_id"));
-	json_decref(found);
-	return r < 0 ? -1 : r == 1 ? 0 : 1;
+	return r < 0 ? -1 : 1;
 }
 
 int reg_read(door *d, const char *addressee_no, const char *field, reg_person *p, at_error *err)
@@ -413,7 +406,12 @@ int reg_any_record(door *d, const char *item, const char *value, json_t **found,
 {
 	*found = NULL;
 	json_t *arr = NULL;
-	if (door_find(d, REGISTRY_FILE, item, value, DOOR_EXACT, DOOR_FIND_MAX, &arr, err))
+	/* Existence and state are in the record's header; the addressee number
+	 * is the one item asked for (a projection names one at least), so no
+	 * other item of someone else's record is decrypted or logged. */
+	static const char *const proj[] = {"addressee_no", NULL};
+	door_criterion c = {.item = item, .value = value, .match = DOOR_EXACT};
+	if (door_search_items(d, REGISTRY_FILE, &c, 1, true, DOOR_FIND_MAX, proj, &arr, NULL, err))
 		return -1;
 	if (json_array_size(arr) == 0) {
 		json_decref(arr);
@@ -423,12 +421,8 @@ int reg_any_record(door *d, const char *item, const char *value, json_t **found,
 	return 1;
 }
 
-/* The household's active members, householder first, with only `items`
- * (NULL: all the business may view; a list must name relationship, which
- * orders them). A view leaves removed records out of the search itself, so
- * they are not logged as seen when they are not shown. */
-static int household_items(door *d, const char *household_no, const char *const *items,
-			   bool include_removed, json_t **members, at_error *err)
+int reg_household_items(door *d, const char *household_no, const char *const *items,
+			bool include_removed, json_t **members, at_error *err)
 {
 	*members = NULL;
 	json_t *arr = NULL;
@@ -457,7 +451,7 @@ static int household_items(door *d, const char *household_no, const char *const 
 
 int reg_household(door *d, const char *household_no, json_t **members, at_error *err)
 {
-	return household_items(d, household_no, NULL, true, members, err);
+	return reg_household_items(d, household_no, NULL, true, members, err);
 }
 
 /* ---- Views --------------------------------------------------------------- *
@@ -485,7 +479,7 @@ int registry_person(door *d, const char *addressee_no, json_t **out, at_error *e
 	const char *hno = reg_str(p.items, "household_no");
 	if (*hno) {
 		json_t *members = NULL;
-		if (household_items(d, hno, person_household_items, false, &members, err)) {
+		if (reg_household_items(d, hno, person_household_items, false, &members, err)) {
 			json_decref(hh);
 			reg_person_free(&p);
 			return -1;
@@ -549,7 +543,7 @@ int registry_household(door *d, const char *household_no, json_t **out, at_error
 		return at_fail(err, 400, AT_E_INVALID, "household_no",
 			       "household_no must be a household number (世帯番号) of exactly 10 digits");
 	json_t *members = NULL;
-	if (household_items(d, household_no, household_view_items, false, &members, err))
+	if (reg_household_items(d, household_no, household_view_items, false, &members, err))
 		return -1;
 	if (json_array_size(members) == 0) {
 		json_decref(members);
@@ -767,6 +761,12 @@ int reg_foreign_rules(json_t *items, const char *path, at_date on, at_error *err
 
 /* ---- The roll ------------------------------------------------------------ */
 
+/* What the resident tax's roll uses of each person (tax.c roll_cb): who they
+ * are, whether they lived here on 1 January and, if not, where. */
+static const char *const roll_items[] = {"addressee_no", "my_number", "name", "name_kana",
+	"birth_date", "household_no", "residence_date", "previous_municipality_code",
+	"removal_date", "confirmed_municipality_code", "planned_municipality_code", NULL};
+
 int registry_roll(door *d, const char *after, int limit, registry_roll_cb cb, void *arg,
 		  char last[16], at_error *err)
 {
@@ -800,7 +800,7 @@ int registry_roll(door *d, const char *after, int limit, registry_roll_cb cb, vo
 	r = 0;
 	for (int i = 0; i < n; i++) {
 		json_t *rec = NULL;
-		if (door_read(d, REGISTRY_FILE, ids[i], &rec, err)) {
+		if (door_read_items(d, REGISTRY_FILE, ids[i], roll_items, &rec, err)) {
 			r = -1;
 			goto out;
 		}

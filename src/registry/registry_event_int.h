@@ -108,6 +108,20 @@ int ev_assign_household(ev *e, char out[11], at_error *err);
 int ev_parse_household_ref(ev *e, json_t *h, const char *path, bool *is_new, char hno[11],
 	json_t **members, at_error *err);
 
+/* ---- Planners (registry_events.c), one per type of registry_event_types[] ----
+ * Each checks the body against the records and plans the door operations
+ * in e; registry_event dispatches through the table's `plan`. */
+int ev_move_in(ev *e, at_error *err);   /* move_in, ex_officio_entry */
+int ev_move_out(ev *e, at_error *err);  /* move_out_planned, _confirmed, _cancelled */
+int ev_in_ward_move(ev *e, at_error *err);
+int ev_birth(ev *e, at_error *err);
+int ev_death(ev *e, at_error *err);
+int ev_household_change(ev *e, at_error *err);
+int ev_ex_officio_removal(ev *e, at_error *err);
+int ev_ex_officio_correction(ev *e, at_error *err);
+int ev_code_change(ev *e, at_error *err);   /* resident_code_change, my_number_change */
+int ev_foreign_status_change(ev *e, at_error *err);
+
 /* ---- Applying (registry_event_write.c) --------------------------------- */
 /* Write the plan: door operations, event log, outbox; *result as registry_event's. */
 int ev_apply(ev *e, json_t **result, at_error *err);

@@ -591,22 +591,19 @@ int ev_check_not_resident(ev *e, json_t *items, const char *path, at_error *err)
 			return -1;
 		size_t i;
 		json_t *rec;
-		const char *who = NULL;
+		bool current = false;
 		json_array_foreach(found, i, rec)
 			if (is_active(rec))
-				who = ev_ano_of(rec);
+				current = true;
+		json_decref(found);
 		char f[96];
 		snprintf(f, sizeof f, "%s.%s", path, keys[k]);
-		if (who) {
-			char w[16];
-			snprintf(w, sizeof w, "%s", who);
-			json_decref(found);
+		/* Whose record it is stays out of the error: the clerk learns that
+		 * the person is resident, not another person's addressee number. */
+		if (current)
 			return at_fail(err, 409, "already_resident", f,
-				       "%s: this person is already a resident (addressee number %s);"
-				       " a %s of a current resident is refused (seed 001 §1.5)", f, w,
-				       e->type);
-		}
-		json_decref(found);
+				       "%s: this person is already a resident; a %s of a current"
+				       " resident is refused (seed 001 §1.5)", f, e->type);
 	}
 	return 0;
 }

@@ -237,7 +237,7 @@ out:
 
 /* ---- move_in, ex_officio_entry -------------------------------------------- */
 
-static int ev_move_in(ev *e, at_error *err)
+int ev_move_in(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "household",
 		"address", "previous", "from_abroad", "persons", NULL};
@@ -428,7 +428,7 @@ out:
 
 /* ---- birth ------------------------------------------------------------------ */
 
-static int ev_birth(ev *e, at_error *err)
+int ev_birth(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "household_no",
 		"person", NULL};
@@ -508,7 +508,7 @@ out:
 
 /* ---- death, ex_officio_removal ------------------------------------------ */
 
-static int ev_death(ev *e, at_error *err)
+int ev_death(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
 		"new_householder", NULL};
@@ -563,7 +563,7 @@ static int others_in_household(ev *e, json_t *rec, size_t *n, at_error *err)
 	return 0;
 }
 
-static int ev_ex_officio_removal(ev *e, at_error *err)
+int ev_ex_officio_removal(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
 		"reason", NULL};
@@ -606,7 +606,7 @@ static int ev_ex_officio_removal(ev *e, at_error *err)
 static const char *const place_suffix[] = {"municipality_code", "postcode", "address",
 	"address_supplement", "householder"};
 
-static int ev_move_out(ev *e, at_error *err)
+int ev_move_out(ev *e, at_error *err)
 {
 	bool planned = !strcmp(e->type, "move_out_planned");
 	bool confirmed = !strcmp(e->type, "move_out_confirmed");
@@ -885,7 +885,7 @@ static int whole_households(ev *e, mover *m, size_t n, json_t *movers, const cha
 	return 0;
 }
 
-static int ev_in_ward_move(ev *e, at_error *err)
+int ev_in_ward_move(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "persons",
 		"address", "household", "new_householder", NULL};
@@ -991,7 +991,7 @@ out:
 	return rc;
 }
 
-static int ev_household_change(ev *e, at_error *err)
+int ev_household_change(ev *e, at_error *err)
 {
 	static const char *const k_split[] = {"event_date", "notification_date", "kind", "persons",
 		"new_householder", NULL};
@@ -1138,7 +1138,7 @@ static int ev_one_person(ev *e, const char *const *keys, json_t **rec, at_error 
 	return 0;
 }
 
-static int ev_ex_officio_correction(ev *e, at_error *err)
+int ev_ex_officio_correction(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
 		"items", NULL};
@@ -1217,7 +1217,7 @@ static int ev_ex_officio_correction(ev *e, at_error *err)
 	return 0;
 }
 
-static int ev_code_change(ev *e, at_error *err)
+int ev_code_change(ev *e, at_error *err)
 {
 	bool mn = !strcmp(e->type, "my_number_change");
 	const char *item = mn ? "my_number" : "resident_code";
@@ -1240,7 +1240,7 @@ static int ev_code_change(ev *e, at_error *err)
 	return 0;
 }
 
-static int ev_foreign_status_change(ev *e, at_error *err)
+int ev_foreign_status_change(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
 		"foreign", NULL};
@@ -1276,49 +1276,25 @@ static int ev_foreign_status_change(ev *e, at_error *err)
 
 /* ---- Dispatch ---------------------------------------------------------------- */
 
-typedef int (*ev_fn)(ev *e, at_error *err);
-
-static const struct {
-	const char *type;
-	ev_fn fn;
-	bool ex_officio;
-} handlers[] = {
-	{"move_in", ev_move_in, false},
-	{"move_out_planned", ev_move_out, false},
-	{"move_out_confirmed", ev_move_out, false},
-	{"move_out_cancelled", ev_move_out, false},
-	{"in_ward_move", ev_in_ward_move, false},
-	{"birth", ev_birth, false},
-	{"death", ev_death, false},
-	{"household_change", ev_household_change, false},
-	/* 職権記載・消除・修正 (住基法8条, 施行令12条): held for a second person
-	 * (seed 001 §1.5 four-eyes; declared four_eyes in registry.json). */
-	{"ex_officio_entry", ev_move_in, true},
-	{"ex_officio_removal", ev_ex_officio_removal, true},
-	{"ex_officio_correction", ev_ex_officio_correction, true},
-	{"resident_code_change", ev_code_change, false},
-	{"my_number_change", ev_code_change, false},
-	{"foreign_status_change", ev_foreign_status_change, false},
-};
-
 int registry_event(door *d, const char *type, json_t *body, json_t **result, at_error *err)
 {
 	*result = NULL;
-	size_t h = 0, nh = sizeof handlers / sizeof handlers[0];
-	while (h < nh && (!type || strcmp(handlers[h].type, type)))
-		h++;
-	if (h == nh)
-		return at_fail(err, 400, AT_E_INVALID, "type",
-			       "type must be one of move_in, move_out_planned, move_out_confirmed,"
-			       " move_out_cancelled, in_ward_move, birth, death, household_change,"
-			       " ex_officio_entry, ex_officio_removal, ex_officio_correction,"
-			       " resident_code_change, my_number_change, foreign_status_change");
+	/* The one list of event types carries each type's planner. */
+	const registry_event_type *t = registry_event_type_find(type);
+	if (!t) {
+		strbuf names = STRBUF_INIT;
+		sb_init(&names);
+		registry_event_type_names(&names);
+		at_fail(err, 400, AT_E_INVALID, "type", "type must be one of %s", names.buf);
+		sb_release(&names);
+		return -1;
+	}
 	if (!json_is_object(body))
 		return at_fail(err, 400, AT_E_INVALID, "", "the event body must be a JSON object");
-	ev e = {.d = d, .s = door_store(d), .type = handlers[h].type, .body = body,
-		.ex_officio = handlers[h].ex_officio, .keep = json_array(), .taken = json_array()};
+	ev e = {.d = d, .s = door_store(d), .type = t->name, .body = body,
+		.ex_officio = t->ex_officio, .keep = json_array(), .taken = json_array()};
 	int rc = -1;
-	if (platform_municipality(e.s, e.muni, err) == 0 && handlers[h].fn(&e, err) == 0)
+	if (platform_municipality(e.s, e.muni, err) == 0 && t->plan(&e, err) == 0)
 		rc = ev_apply(&e, result, err);
 	ev_free(&e);
 	return rc;

@@ -63,7 +63,15 @@ const char *reg_str(json_t *items, const char *id);
 const char *reg_state(json_t *rec);
 /* Active members of a household (door_find's records), householder first. */
 int reg_household(door *d, const char *household_no, json_t **members, at_error *err);
-/* Records (any state) holding value under an indexed item: 0 none, 1 some, -1 error. */
+/* The household's active members, householder first, with only `items`
+ * (NULL: all the business may view; a list must name relationship, which
+ * orders them). Without include_removed, removed records are left out of the
+ * search itself, so they are not logged as seen when they are not used. */
+int reg_household_items(door *d, const char *household_no, const char *const *items,
+			bool include_removed, json_t **members, at_error *err);
+/* Records (any state) holding value under an indexed item: 0 none, 1 some,
+ * -1 error. Each carries its header (state, subject = addressee number) and
+ * the addressee_no item only: a check of existence reads nothing else. */
 int reg_any_record(door *d, const char *item, const char *value, json_t **found, at_error *err);
 
 /* ---- The module's own tables ------------------------------------------ */
