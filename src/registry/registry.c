@@ -377,6 +377,12 @@ int reg_record_id(door *d, const char *addressee_no, int64_t *rid, at_error *err
 
 int reg_read(door *d, const char *addressee_no, const char *field, reg_person *p, at_error *err)
 {
+	return reg_read_items(d, addressee_no, field, NULL, p, err);
+}
+
+int reg_read_items(door *d, const char *addressee_no, const char *field,
+		   const char *const *items, reg_person *p, at_error *err)
+{
 	memset(p, 0, sizeof *p);
 	if (!reg_is_addressee_no(addressee_no))
 		return at_fail(err, 400, AT_E_INVALID, field,
@@ -388,7 +394,7 @@ int reg_read(door *d, const char *addressee_no, const char *field, reg_person *p
 	if (r == 1)
 		return at_fail(err, 404, AT_E_NOT_FOUND, field,
 			       "%s: no resident record has addressee number %s", field, addressee_no);
-	if (door_read(d, REGISTRY_FILE, rid, &p->rec, err))
+	if (door_read_items(d, REGISTRY_FILE, rid, items, &p->rec, err))
 		return -1;
 	p->items = json_object_get(p->rec, "items");
 	p->record_id = rid;

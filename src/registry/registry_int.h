@@ -57,6 +57,9 @@ typedef struct reg_person {
 int reg_record_id(door *d, const char *addressee_no, int64_t *rid, at_error *err);
 /* Read the person's current record; 404 naming `field` when there is none. */
 int reg_read(door *d, const char *addressee_no, const char *field, reg_person *p, at_error *err);
+/* reg_read with an item projection (door_read_items; NULL: every item). */
+int reg_read_items(door *d, const char *addressee_no, const char *field,
+		   const char *const *items, reg_person *p, at_error *err);
 void reg_person_free(reg_person *p);
 /* An item of a record's items as text ("" when absent or not a string). */
 const char *reg_str(json_t *items, const char *id);
