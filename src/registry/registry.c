@@ -17,8 +17,6 @@
 
 #include "core/date.h"
 #include "core/json.h"
-#include "core/kana.h"
-#include "core/mynumber.h"
 #include "core/strbuf.h"
 #include "core/text.h"
 #include "registry_int.h"
@@ -140,166 +138,23 @@ int registry_outbox(store *s, int64_t after_seq, int limit, json_t **out, at_err
 	return 0;
 }
 
-/* ---- Items of declarations/registry.json (seed 001 別添2, in order) ---- */
+/* ---- Items: the declaration's (declarations/registry.json) ---------------- */
 
-const reg_item reg_items[] = {
-	{"household_no", RT_DIGITS, 10},
-	{"householder_name_kana", RT_KANA, 100},
-	{"householder_name", RT_TEXT, 100},
-	{"district_code", RT_TEXT, 10},
-	{"postcode", RT_DIGITS, 7},
-	{"municipality_code", RT_DIGITS, 6},
-	{"town_code", RT_TEXT, 12},
-	{"address", RT_TEXT, 200},
-	{"address_supplement_code", RT_TEXT, 20},
-	{"address_supplement", RT_TEXT, 100},
-	{"change_reason", RT_TEXT, 40},
-	{"addressee_no", RT_DIGITS, 10},
-	{"removal_type", RT_TEXT, 20},
-	{"change_date", RT_DATE, 0},
-	{"notification_date", RT_DATE, 0},
-	{"residence_date", RT_DATE, 0},
-	{"residence_reason", RT_TEXT, 40},
-	{"residence_notification_date", RT_DATE, 0},
-	{"residence_notification_reason", RT_TEXT, 40},
-	{"name_kana", RT_KANA, 100},
-	{"name", RT_TEXT, 100},
-	{"sex", RT_DIGITS, 1},
-	{"birth_date", RT_DATE, 0},
-	{"relationship", RT_TEXT, 20},
-	{"domicile_municipality_code", RT_DIGITS, 6},
-	{"domicile_postcode", RT_DIGITS, 7},
-	{"domicile", RT_TEXT, 200},
-	{"family_register_head", RT_TEXT, 100},
-	{"former_surname", RT_TEXT, 50},
-	{"resident_code", RT_DIGITS, 11},
-	{"previous_municipality_code", RT_DIGITS, 6},
-	{"previous_postcode", RT_DIGITS, 7},
-	{"previous_address", RT_TEXT, 200},
-	{"previous_address_supplement", RT_TEXT, 100},
-	{"previous_householder", RT_TEXT, 100},
-	{"planned_municipality_code", RT_DIGITS, 6},
-	{"planned_postcode", RT_DIGITS, 7},
-	{"planned_address", RT_TEXT, 200},
-	{"planned_address_supplement", RT_TEXT, 100},
-	{"planned_householder", RT_TEXT, 100},
-	{"confirmed_municipality_code", RT_DIGITS, 6},
-	{"confirmed_postcode", RT_DIGITS, 7},
-	{"confirmed_address", RT_TEXT, 200},
-	{"confirmed_address_supplement", RT_TEXT, 100},
-	{"confirmed_householder", RT_TEXT, 100},
-	{"last_municipality_code", RT_DIGITS, 6},
-	{"last_postcode", RT_DIGITS, 7},
-	{"last_address", RT_TEXT, 200},
-	{"last_address_supplement", RT_TEXT, 100},
-	{"last_householder", RT_TEXT, 100},
-	{"unnotified_from", RT_DATE, 0},
-	{"unnotified_to", RT_DATE, 0},
-	{"remarks", RT_TEXT, 1000},
-	{"removal_date", RT_DATE, 0},
-	{"removal_notification_date", RT_DATE, 0},
-	{"removal_notification_date_2", RT_DATE, 0},
-	{"removal_notification_reason", RT_TEXT, 40},
-	{"foreign_name_kana", RT_KANA, 100},
-	{"foreign_name", RT_TEXT, 100},
-	{"foreign_alias_kana", RT_KANA, 100},
-	{"foreign_alias", RT_TEXT, 100},
-	{"foreign_parallel_name", RT_TEXT, 100},
-	{"foreign_parallel_name_kana", RT_KANA, 100},
-	{"nationality_code", RT_TEXT, 3},
-	{"nationality", RT_TEXT, 50},
-	{"residence_card_no", RT_TEXT, 12},
-	{"residence_status_code", RT_TEXT, 4},
-	{"residence_status", RT_TEXT, 50},
-	{"article_30_45_category", RT_TEXT, 2},
-	{"period_of_stay", RT_TEXT, 40},
-	{"period_of_stay_expiry", RT_DATE, 0},
-	{"foreign_birth_date", RT_DATE, 0},
-	{"foreign_change_date", RT_DATE, 0},
-	{"foreign_notification_date", RT_DATE, 0},
-	{"foreign_residence_date", RT_DATE, 0},
-	{"foreign_residence_reason", RT_TEXT, 40},
-	{"foreign_residence_notification_date", RT_DATE, 0},
-	{"foreign_residence_reason_2", RT_TEXT, 40},
-	{"residence_notified_flag", RT_BOOL, 0},
-	{"alias_history", RT_TEXT, 2000},
-	{"my_number", RT_MY_NUMBER, 0},
-	{"serial_no", RT_TEXT, 20},
-	{"former_name", RT_TEXT, 50},
-	{"former_name_kana", RT_KANA, 50},
-};
-const size_t reg_item_count = sizeof reg_items / sizeof reg_items[0];
-
-const reg_item *reg_item_find(const char *id)
+int reg_check_value(door *d, const char *id, json_t *v, const char *field, at_error *err)
 {
-	for (size_t i = 0; i < reg_item_count; i++)
-		if (!strcmp(reg_items[i].id, id))
-			return &reg_items[i];
-	return NULL;
+	return door_check_value(d, REGISTRY_FILE, id, v, field, err);
 }
 
-static bool ends_with(const char *s, const char *suffix)
+bool reg_is_item(door *d, const char *id)
 {
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && !strcmp(s + n - m, suffix);
+	/* A declared item accepts null (it clears the item), whatever its type
+	 * and rules; only an undeclared one is refused. */
+	at_error e;
+	json_t *null = json_null();
+	return door_check_value(d, REGISTRY_FILE, id, null, id, &e) == 0;
 }
 
-int reg_check_value(const char *id, json_t *v, const char *field, at_error *err)
-{
-	const reg_item *it = reg_item_find(id);
-	if (!it)
-		return at_fail(err, 400, AT_E_UNKNOWN, field, "%s is not an item of the resident register",
-			       field);
-	if (it->type == RT_BOOL) {
-		if (!json_is_boolean(v))
-			return at_fail(err, 400, AT_E_INVALID, field, "%s must be true or false", field);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return at_fail(err, 400, AT_E_INVALID, field, "%s must be a string", field);
-	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v))
-		return at_fail(err, 400, AT_E_INVALID, field, "%s must not contain NUL characters", field);
-	switch (it->type) {
-	case RT_MY_NUMBER:
-		return mynumber_validate(s, field, err);
-	case RT_DATE: {
-		at_date d;
-		return date_parse(s, &d, field, err);
-	}
-	case RT_DIGITS:
-		if (!text_is_digits(s, (size_t)it->max)) {
-			if (!strcmp(id, "resident_code"))
-				return at_fail(err, 400, AT_E_INVALID, field,
-					       "%s must be exactly 11 digits: a resident record code"
-					       " (住民票コード, 住基法7条13号, 30条の2) has 11", field);
-			return at_fail(err, 400, AT_E_INVALID, field, "%s must be exactly %d digits",
-				       field, it->max);
-		}
-		/* Municipality codes carry a check digit (全国地方公共団体コード). */
-		if (ends_with(id, "municipality_code"))
-			return municipality_code_validate(s, field, err);
-		if (!strcmp(id, "sex") && strcmp(s, "1") && strcmp(s, "2"))
-			return at_fail(err, 400, AT_E_INVALID, field,
-				       "%s must be \"1\" (男) or \"2\" (女) (住民記録システム標準仕様書のコード)",
-				       field);
-		return 0;
-	case RT_TEXT:
-	case RT_KANA:
-		if (text_check(s, field, (size_t)it->max, false, 0, err))
-			return -1;
-		/* the door's rule for "kana" items, checked here first so the error
-		 * names the body's field */
-		if (it->type == RT_KANA && !kana_reading_ok(s, KANA_READING_ANY))
-			return at_fail(err, 400, AT_E_INVALID, field, "%s must be written in kana", field);
-		return 0;
-	case RT_BOOL:
-		break;
-	}
-	return 0;
-}
-
-int reg_field(json_t *obj, const char *path, const char *key, const char *item, bool required,
+int reg_field(door *d, json_t *obj, const char *path, const char *key, const char *item, bool required,
 	      const char **out, at_error *err)
 {
 	jr r = JR_REQUEST(err);
@@ -308,24 +163,26 @@ int reg_field(json_t *obj, const char *path, const char *key, const char *item, 
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v))
 		return required ? jr_fail(&r, AT_E_MISSING, f, "is required") : 0;
-	if (reg_check_value(item, v, f, err))
+	if (reg_check_value(d, item, v, f, err))
 		return -1;
+	if (!json_is_string(v))   /* every item read as a field is declared text */
+		return at_fail(err, 400, AT_E_INVALID, f, "%s must be a string", f);
 	*out = json_string_value(v);
 	return 1;
 }
 
-int reg_date_field(json_t *obj, const char *path, const char *key, bool required, at_date *d,
-		   char s[11], at_error *err)
+int reg_date_field(door *d, json_t *obj, const char *path, const char *key, bool required,
+		   at_date *dt, char s[11], at_error *err)
 {
 	const char *v = NULL;
-	int r = reg_field(obj, path, key, "change_date", required, &v, err);
+	int r = reg_field(d, obj, path, key, "change_date", required, &v, err);
 	if (r <= 0)
 		return r;
 	char f[JR_PATH];
 	jr_path(f, path, key);
-	if (date_parse(v, d, f, err))
+	if (date_parse(v, dt, f, err))
 		return -1;
-	date_format(*d, s);
+	date_format(*dt, s);
 	return 1;
 }
 
@@ -602,7 +459,7 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 		if (!json_is_string(v))
 			return at_fail(err, 400, AT_E_INVALID, c->key, "%s must be a string", c->key);
 		if (c->match == DOOR_EXACT) {
-			if (reg_check_value(c->key, v, c->key, err))
+			if (reg_check_value(d, c->key, v, c->key, err))
 				return -1;
 		} else if (text_check(json_string_value(v), c->key, 200, false, 0, err)) {
 			return -1;

@@ -84,7 +84,7 @@ static bool want(const creq *q, const char *item)
 	return text_in_list(base_items, item);
 }
 
-static int parse_request(json_t *r, creq *q, at_error *err)
+static int parse_request(door *d, json_t *r, creq *q, at_error *err)
 {
 	static const char *const keys[] = {"kind", "addressee_no", "members", "items",
 		"include_my_number", "include_resident_code", "requester", "purpose", NULL};
@@ -99,7 +99,7 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be juminhyo (住民票の写し), joshu (除票の写し) or kisai_jiko"
 			       " (住民票記載事項証明書)");
-	if (reg_field(r, "", "addressee_no", "addressee_no", true, &q->ano, err) < 0 ||
+	if (reg_field(d, r, "", "addressee_no", "addressee_no", true, &q->ano, err) < 0 ||
 	    jr_bool(&rd, r, "", "include_my_number", JR_OPT, &q->mn) ||
 	    jr_bool(&rd, r, "", "include_resident_code", JR_OPT, &q->rc) ||
 	    jr_string(&rd, r, "", "purpose", JR_OPT, 200, &q->purpose))
@@ -113,7 +113,7 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 		json_array_foreach(m, i, v) {
 			char f[JR_PATH];
 			jr_path_index(f, "members", i);
-			if (reg_check_value("addressee_no", v, f, err))
+			if (reg_check_value(d, "addressee_no", v, f, err))
 				return -1;
 		}
 		q->members = m;
@@ -157,7 +157,7 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 	    jr_known(&rd, rq, "requester", rkeys) ||
 	    jr_string(&rd, rq, "requester", "relation", JR_REQ, 20, &q->relation) ||
 	    jr_string(&rd, rq, "requester", "name", JR_REQ, 100, &q->req_name) ||
-	    reg_field(rq, "requester", "addressee_no", "addressee_no", false, &q->req_ano, err) < 0)
+	    reg_field(d, rq, "requester", "addressee_no", "addressee_no", false, &q->req_ano, err) < 0)
 		return -1;
 	bool own = !strcmp(q->relation, "self") || !strcmp(q->relation, "household");
 	if (!own && strcmp(q->relation, "third_party") && strcmp(q->relation, "agent"))
@@ -415,7 +415,7 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 	if (document_kinds_add(registry_document_kinds, err))
 		return -1;
 	creq q;
-	if (parse_request(request, &q, err))
+	if (parse_request(d, request, &q, err))
 		return -1;
 	const char *printed[CERT_MAX_ITEMS + 1], *mine[CERT_MAX_ITEMS + 1];
 	printed_items(&q, printed);

@@ -83,7 +83,7 @@ bool ev_in_array(json_t *arr, const char *ano);
 /* Checking the body: dates (and the late flag), 続柄, person lists. */
 int ev_dates(ev *e, bool future_ok, at_error *err);
 void ev_late_check(ev *e);
-int ev_check_relationship(json_t *v, const char *field, at_error *err);
+int ev_check_relationship(ev *e, json_t *v, const char *field, at_error *err);
 json_t *ev_person_list(ev *e, const char *key, at_error *err);
 void ev_set_household(op *o, const char *hno, const char *relationship, json_t *hh_items);
 /* Places, addresses and people, each refusing keys it does not list and
@@ -91,7 +91,7 @@ void ev_set_household(op *o, const char *hno, const char *relationship, json_t *
 int ev_parse_address(ev *e, json_t *a, const char *path, json_t *out, at_error *err);
 void ev_copy_address(json_t *from_items, json_t *out);
 bool ev_same_address(json_t *addr, json_t *items);
-int ev_parse_place(json_t *p, const char *path, const char *prefix, json_t *out, bool *abroad,
+int ev_parse_place(ev *e, json_t *p, const char *path, const char *prefix, json_t *out, bool *abroad,
 	at_error *err);
 bool ev_foreign_clearable(const char *key);
 int ev_parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_t *current,

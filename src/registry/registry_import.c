@@ -209,7 +209,7 @@ static int parse_member(imp *m, json_t *mem, const char *path, const char *hno, 
 		}
 		if (json_is_null(v))
 			continue;   /* an empty column of the old system */
-		if (reg_check_value(k, v, f, err))
+		if (reg_check_value(m->d, k, v, f, err))
 			return -1;
 		json_object_set(p->items, k, v);
 	}
@@ -297,7 +297,7 @@ static int parse_household(imp *m, json_t *h, const char *path, at_error *err)
 	if (jr_known(&r, h, path, keys))
 		return -1;
 	const char *hno = NULL;
-	if (reg_field(h, path, "household_no", "household_no", true, &hno, err) < 0)
+	if (reg_field(m->d, h, path, "household_no", "household_no", true, &hno, err) < 0)
 		return -1;
 	char f[JR_PATH];
 	json_t *ms = NULL;

@@ -20,29 +20,22 @@
 #define REG_HOUSEHOLDER "世帯主"    /* the householder's 続柄 */
 
 /* ---- Items of the declared file -----------------------------------------
- * The types of declarations/registry.json, so a body is checked with errors
- * naming the body's own field ("persons[0].birth_date") before anything is
- * written; the door checks them again. test_registry compares this table
- * with the loaded declaration, so the two cannot drift apart unnoticed. */
-typedef enum { RT_TEXT, RT_KANA, RT_DATE, RT_DIGITS, RT_BOOL, RT_MY_NUMBER } reg_type;
-typedef struct reg_item {
-	const char *id;
-	reg_type type;
-	int max;   /* characters (text, kana) or digits (digits:N) */
-} reg_item;
-
-extern const reg_item reg_items[];
-extern const size_t reg_item_count;
-const reg_item *reg_item_find(const char *id);
-/* v is a valid value of item `id`; errors name `field`. */
-int reg_check_value(const char *id, json_t *v, const char *field, at_error *err);
+ * The declaration (declarations/registry.json) is the one item table: types,
+ * lengths and value rules (codes, check digits, not_future) are the door's
+ * (door_check_value), so a body is checked with errors naming the body's own
+ * field ("persons[0].birth_date") before anything is written, exactly as the
+ * write will check it. */
+/* v is a valid value of item `id` (null: clears it); errors name `field`. */
+int reg_check_value(door *d, const char *id, json_t *v, const char *field, at_error *err);
+/* id is an item of the register's declaration. */
+bool reg_is_item(door *d, const char *id);
 /* A string field of obj checked as item `item`: 0 absent (when !required),
  * 1 present (*out set), -1 error naming path.key. */
-int reg_field(json_t *obj, const char *path, const char *key, const char *item, bool required,
-	      const char **out, at_error *err);
-/* A date field: same convention; *d and s[11] set when present. */
-int reg_date_field(json_t *obj, const char *path, const char *key, bool required, at_date *d,
-		   char s[11], at_error *err);
+int reg_field(door *d, json_t *obj, const char *path, const char *key, const char *item,
+	      bool required, const char **out, at_error *err);
+/* A date field: same convention; *dt and s[11] set when present. */
+int reg_date_field(door *d, json_t *obj, const char *path, const char *key, bool required,
+		   at_date *dt, char s[11], at_error *err);
 bool reg_is_addressee_no(const char *s);
 
 /* ---- People -------------------------------------------------------------- */
