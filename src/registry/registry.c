@@ -1,6 +1,6 @@
 /*
- * The resident register (registry.h): the module's own tables, the item
- * table, person and household lookups, views, search, support measures, the
+ * The resident register (registry.h): the module's own tables, value checks
+ * against the declaration (through the door), person and household lookups, views, search, support measures, the
  * outbox and the four-eyes decisions on held ex officio acts. Change events
  * are in registry_events.c, certificate data in registry_cert.c.
  *
