@@ -506,8 +506,13 @@ int registry_support_measure(door *d, const char *addressee_no, bool on, at_erro
 static int sync_householder_name(door *d, const char *addressee_no, int64_t event_id,
 				  const char *type, const char *event_date, at_error *err)
 {
+	/* Only what the copy needs: the householder's name and who carries it. */
+	static const char *const own[] = {"addressee_no", "household_no", "relationship", "name",
+		"name_kana", NULL};
+	static const char *const theirs[] = {"addressee_no", "relationship", "householder_name",
+		"householder_name_kana", NULL};
 	reg_person p;
-	if (reg_read(d, addressee_no, "addressee_no", &p, err))
+	if (reg_read_items(d, addressee_no, "addressee_no", own, &p, err))
 		return -1;
 	int rc = 0;
 	const char *hno = reg_str(p.items, "household_no");
@@ -515,7 +520,7 @@ static int sync_householder_name(door *d, const char *addressee_no, int64_t even
 	    strcmp(reg_str(p.items, "relationship"), REG_HOUSEHOLDER))
 		goto out;
 	json_t *members = NULL;
-	if (reg_household(d, hno, &members, err)) {
+	if (reg_household_items(d, hno, theirs, false, &members, err)) {
 		rc = -1;
 		goto out;
 	}
