@@ -156,6 +156,10 @@ int registry_support_measure(door *d, const char *addressee_no, bool on, at_erro
  *                    "relationship","became_resident_date", ... requested items}],
  *        "notes":[...], "serial"} — the shape documents/certificate.h renders.
  * Each issue is audited with who asked and why (door note "certificate").
+ * The log says what the certificate shows: each person printed is read once
+ * with exactly the items printed (my_number only with include_my_number),
+ * the history for its change dates and reasons, and the household's active
+ * members with their addressee number and 続柄 only (who is in it).
  * The full data shape and the item vocabulary are at the top of
  * registry_cert.c; keys a request leaves out are null or absent. */
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err);

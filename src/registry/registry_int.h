@@ -1,7 +1,7 @@
 /*
- * registry_int — what the registry's files share: the item table, person
- * lookups, the module's own tables (counters, person map, outbox) and the
- * era-date helper. Not part of the interface (registry.h).
+ * registry_int — what the registry's files share: value checks against the
+ * declaration, person lookups, the module's own tables (counters, person
+ * map, outbox) and the era-date helper. Not part of the interface (registry.h).
  */
 #ifndef ATENA_REGISTRY_INT_H
 #define ATENA_REGISTRY_INT_H
