@@ -190,6 +190,16 @@ int door_search_items(door *d, const char *file, const door_criterion *criteria,
 		      bool include_removed, int limit, const char *const *items, json_t **out,
 		      bool *truncated, at_error *err);
 
+/* A value of `item` of `file` validated against the item's declaration
+ * exactly as a write would (declared type and length, My Number check
+ * digit, value rules: codes, check, pattern, min, not_future), with errors
+ * naming the caller's `field` (e.g. "persons[0].sex") — so a module checks a
+ * request body against the one declaration before it writes. null passes
+ * (it clears an item). An undeclared item is refused (400 unknown_field);
+ * nothing is read or logged. */
+int door_check_value(door *d, const char *file, const char *item, json_t *v, const char *field,
+		     at_error *err);
+
 /* ---- Four-eyes -------------------------------------------------------- */
 /* Pending changes of files the business may update, oldest first. */
 int door_pending_list(door *d, json_t **out, at_error *err);

@@ -486,3 +486,20 @@ json_t *dr_visible_items(door *d, const file_meta *m, int64_t rid, json_t *doc,
 	}
 	return out;
 }
+
+/* ---- A value checked as a write would check it ---- */
+
+int door_check_value(door *d, const char *file, const char *item, json_t *v, const char *field,
+		     at_error *err)
+{
+	store_spine_enter(d->s);
+	int rc = -1;
+	const file_meta *m = dr_load_meta(d, file, err);
+	const item_meta *it = m ? dr_find_item(m, item) : NULL;
+	if (m && !it)
+		at_fail(err, 400, AT_E_UNKNOWN, field, "%s is not an item of file %s", field, file);
+	else if (it && check_type(it, v, field, err) == 0)
+		rc = json_is_null(v) ? 0 : check_rules(it, v, field, err);
+	store_spine_leave(d->s);
+	return rc;
+}

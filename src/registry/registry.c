@@ -1,6 +1,6 @@
 /*
- * The resident register (registry.h): the module's own tables, the item
- * table, person and household lookups, views, search, support measures, the
+ * The resident register (registry.h): the module's own tables, value checks
+ * against the declaration (through the door), person and household lookups, views, search, support measures, the
  * outbox and the four-eyes decisions on held ex officio acts. Change events
  * are in registry_events.c, certificate data in registry_cert.c.
  *
@@ -17,8 +17,6 @@
 
 #include "core/date.h"
 #include "core/json.h"
-#include "core/kana.h"
-#include "core/mynumber.h"
 #include "core/strbuf.h"
 #include "core/text.h"
 #include "registry_int.h"
@@ -140,166 +138,23 @@ int registry_outbox(store *s, int64_t after_seq, int limit, json_t **out, at_err
 	return 0;
 }
 
-/* ---- Items of declarations/registry.json (seed 001 別添2, in order) ---- */
+/* ---- Items: the declaration's (declarations/registry.json) ---------------- */
 
-const reg_item reg_items[] = {
-	{"household_no", RT_DIGITS, 10},
-	{"householder_name_kana", RT_KANA, 100},
-	{"householder_name", RT_TEXT, 100},
-	{"district_code", RT_TEXT, 10},
-	{"postcode", RT_DIGITS, 7},
-	{"municipality_code", RT_DIGITS, 6},
-	{"town_code", RT_TEXT, 12},
-	{"address", RT_TEXT, 200},
-	{"address_supplement_code", RT_TEXT, 20},
-	{"address_supplement", RT_TEXT, 100},
-	{"change_reason", RT_TEXT, 40},
-	{"addressee_no", RT_DIGITS, 10},
-	{"removal_type", RT_TEXT, 20},
-	{"change_date", RT_DATE, 0},
-	{"notification_date", RT_DATE, 0},
-	{"residence_date", RT_DATE, 0},
-	{"residence_reason", RT_TEXT, 40},
-	{"residence_notification_date", RT_DATE, 0},
-	{"residence_notification_reason", RT_TEXT, 40},
-	{"name_kana", RT_KANA, 100},
-	{"name", RT_TEXT, 100},
-	{"sex", RT_DIGITS, 1},
-	{"birth_date", RT_DATE, 0},
-	{"relationship", RT_TEXT, 20},
-	{"domicile_municipality_code", RT_DIGITS, 6},
-	{"domicile_postcode", RT_DIGITS, 7},
-	{"domicile", RT_TEXT, 200},
-	{"family_register_head", RT_TEXT, 100},
-	{"former_surname", RT_TEXT, 50},
-	{"resident_code", RT_DIGITS, 11},
-	{"previous_municipality_code", RT_DIGITS, 6},
-	{"previous_postcode", RT_DIGITS, 7},
-	{"previous_address", RT_TEXT, 200},
-	{"previous_address_supplement", RT_TEXT, 100},
-	{"previous_householder", RT_TEXT, 100},
-	{"planned_municipality_code", RT_DIGITS, 6},
-	{"planned_postcode", RT_DIGITS, 7},
-	{"planned_address", RT_TEXT, 200},
-	{"planned_address_supplement", RT_TEXT, 100},
-	{"planned_householder", RT_TEXT, 100},
-	{"confirmed_municipality_code", RT_DIGITS, 6},
-	{"confirmed_postcode", RT_DIGITS, 7},
-	{"confirmed_address", RT_TEXT, 200},
-	{"confirmed_address_supplement", RT_TEXT, 100},
-	{"confirmed_householder", RT_TEXT, 100},
-	{"last_municipality_code", RT_DIGITS, 6},
-	{"last_postcode", RT_DIGITS, 7},
-	{"last_address", RT_TEXT, 200},
-	{"last_address_supplement", RT_TEXT, 100},
-	{"last_householder", RT_TEXT, 100},
-	{"unnotified_from", RT_DATE, 0},
-	{"unnotified_to", RT_DATE, 0},
-	{"remarks", RT_TEXT, 1000},
-	{"removal_date", RT_DATE, 0},
-	{"removal_notification_date", RT_DATE, 0},
-	{"removal_notification_date_2", RT_DATE, 0},
-	{"removal_notification_reason", RT_TEXT, 40},
-	{"foreign_name_kana", RT_KANA, 100},
-	{"foreign_name", RT_TEXT, 100},
-	{"foreign_alias_kana", RT_KANA, 100},
-	{"foreign_alias", RT_TEXT, 100},
-	{"foreign_parallel_name", RT_TEXT, 100},
-	{"foreign_parallel_name_kana", RT_KANA, 100},
-	{"nationality_code", RT_TEXT, 3},
-	{"nationality", RT_TEXT, 50},
-	{"residence_card_no", RT_TEXT, 12},
-	{"residence_status_code", RT_TEXT, 4},
-	{"residence_status", RT_TEXT, 50},
-	{"article_30_45_category", RT_TEXT, 2},
-	{"period_of_stay", RT_TEXT, 40},
-	{"period_of_stay_expiry", RT_DATE, 0},
-	{"foreign_birth_date", RT_DATE, 0},
-	{"foreign_change_date", RT_DATE, 0},
-	{"foreign_notification_date", RT_DATE, 0},
-	{"foreign_residence_date", RT_DATE, 0},
-	{"foreign_residence_reason", RT_TEXT, 40},
-	{"foreign_residence_notification_date", RT_DATE, 0},
-	{"foreign_residence_reason_2", RT_TEXT, 40},
-	{"residence_notified_flag", RT_BOOL, 0},
-	{"alias_history", RT_TEXT, 2000},
-	{"my_number", RT_MY_NUMBER, 0},
-	{"serial_no", RT_TEXT, 20},
-	{"former_name", RT_TEXT, 50},
-	{"former_name_kana", RT_KANA, 50},
-};
-const size_t reg_item_count = sizeof reg_items / sizeof reg_items[0];
-
-const reg_item *reg_item_find(const char *id)
+int reg_check_value(door *d, const char *id, json_t *v, const char *field, at_error *err)
 {
-	for (size_t i = 0; i < reg_item_count; i++)
-		if (!strcmp(reg_items[i].id, id))
-			return &reg_items[i];
-	return NULL;
+	return door_check_value(d, REGISTRY_FILE, id, v, field, err);
 }
 
-static bool ends_with(const char *s, const char *suffix)
+bool reg_is_item(door *d, const char *id)
 {
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && !strcmp(s + n - m, suffix);
+	/* A declared item accepts null (it clears the item), whatever its type
+	 * and rules; only an undeclared one is refused. */
+	at_error e;
+	json_t *null = json_null();
+	return door_check_value(d, REGISTRY_FILE, id, null, id, &e) == 0;
 }
 
-int reg_check_value(const char *id, json_t *v, const char *field, at_error *err)
-{
-	const reg_item *it = reg_item_find(id);
-	if (!it)
-		return at_fail(err, 400, AT_E_UNKNOWN, field, "%s is not an item of the resident register",
-			       field);
-	if (it->type == RT_BOOL) {
-		if (!json_is_boolean(v))
-			return at_fail(err, 400, AT_E_INVALID, field, "%s must be true or false", field);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return at_fail(err, 400, AT_E_INVALID, field, "%s must be a string", field);
-	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v))
-		return at_fail(err, 400, AT_E_INVALID, field, "%s must not contain NUL characters", field);
-	switch (it->type) {
-	case RT_MY_NUMBER:
-		return mynumber_validate(s, field, err);
-	case RT_DATE: {
-		at_date d;
-		return date_parse(s, &d, field, err);
-	}
-	case RT_DIGITS:
-		if (!text_is_digits(s, (size_t)it->max)) {
-			if (!strcmp(id, "resident_code"))
-				return at_fail(err, 400, AT_E_INVALID, field,
-					       "%s must be exactly 11 digits: a resident record code"
-					       " (住民票コード, 住基法7条13号, 30条の2) has 11", field);
-			return at_fail(err, 400, AT_E_INVALID, field, "%s must be exactly %d digits",
-				       field, it->max);
-		}
-		/* Municipality codes carry a check digit (全国地方公共団体コード). */
-		if (ends_with(id, "municipality_code"))
-			return municipality_code_validate(s, field, err);
-		if (!strcmp(id, "sex") && strcmp(s, "1") && strcmp(s, "2"))
-			return at_fail(err, 400, AT_E_INVALID, field,
-				       "%s must be \"1\" (男) or \"2\" (女) (住民記録システム標準仕様書のコード)",
-				       field);
-		return 0;
-	case RT_TEXT:
-	case RT_KANA:
-		if (text_check(s, field, (size_t)it->max, false, 0, err))
-			return -1;
-		/* the door's rule for "kana" items, checked here first so the error
-		 * names the body's field */
-		if (it->type == RT_KANA && !kana_reading_ok(s, KANA_READING_ANY))
-			return at_fail(err, 400, AT_E_INVALID, field, "%s must be written in kana", field);
-		return 0;
-	case RT_BOOL:
-		break;
-	}
-	return 0;
-}
-
-int reg_field(json_t *obj, const char *path, const char *key, const char *item, bool required,
+int reg_field(door *d, json_t *obj, const char *path, const char *key, const char *item, bool required,
 	      const char **out, at_error *err)
 {
 	jr r = JR_REQUEST(err);
@@ -308,24 +163,26 @@ int reg_field(json_t *obj, const char *path, const char *key, const char *item, 
 	json_t *v = json_object_get(obj, key);
 	if (!v || json_is_null(v))
 		return required ? jr_fail(&r, AT_E_MISSING, f, "is required") : 0;
-	if (reg_check_value(item, v, f, err))
+	if (reg_check_value(d, item, v, f, err))
 		return -1;
+	if (!json_is_string(v))   /* every item read as a field is declared text */
+		return at_fail(err, 400, AT_E_INVALID, f, "%s must be a string", f);
 	*out = json_string_value(v);
 	return 1;
 }
 
-int reg_date_field(json_t *obj, const char *path, const char *key, bool required, at_date *d,
-		   char s[11], at_error *err)
+int reg_date_field(door *d, json_t *obj, const char *path, const char *key, bool required,
+		   at_date *dt, char s[11], at_error *err)
 {
 	const char *v = NULL;
-	int r = reg_field(obj, path, key, "change_date", required, &v, err);
+	int r = reg_field(d, obj, path, key, "change_date", required, &v, err);
 	if (r <= 0)
 		return r;
 	char f[JR_PATH];
 	jr_path(f, path, key);
-	if (date_parse(v, d, f, err))
+	if (date_parse(v, dt, f, err))
 		return -1;
-	date_format(*d, s);
+	date_format(*dt, s);
 	return 1;
 }
 
@@ -368,21 +225,20 @@ int reg_record_id(door *d, const char *addressee_no, int64_t *rid, at_error *err
 	if (r == STORE_ROW)
 		*rid = store_col_int(st, 0);
 	store_done(st);
+	/* Every register record has a row here: generic writes to the file are
+	 * refused (door_need_owner), so no record exists outside the map. */
 	if (r == STORE_ROW)
 		return 0;
-	if (r < 0)
-		return -1;
-	/* A record made through the generic records API has no row here: ask the
-	 * door's index. */
-	json_t *found = NULL;
-	r = reg_any_record(d, "addressee_no", addressee_no, &found, err);
-	if (r == 1)
-		*rid = json_integer_value(json_object_get(json_array_get(found, 0), "record_id"));
-	json_decref(found);
-	return r < 0 ? -1 : r == 1 ? 0 : 1;
+	return r < 0 ? -1 : 1;
 }
 
 int reg_read(door *d, const char *addressee_no, const char *field, reg_person *p, at_error *err)
+{
+	return reg_read_items(d, addressee_no, field, NULL, p, err);
+}
+
+int reg_read_items(door *d, const char *addressee_no, const char *field,
+		   const char *const *items, reg_person *p, at_error *err)
 {
 	memset(p, 0, sizeof *p);
 	if (!reg_is_addressee_no(addressee_no))
@@ -395,7 +251,7 @@ int reg_read(door *d, const char *addressee_no, const char *field, reg_person *p
 	if (r == 1)
 		return at_fail(err, 404, AT_E_NOT_FOUND, field,
 			       "%s: no resident record has addressee number %s", field, addressee_no);
-	if (door_read(d, REGISTRY_FILE, rid, &p->rec, err))
+	if (door_read_items(d, REGISTRY_FILE, rid, items, &p->rec, err))
 		return -1;
 	p->items = json_object_get(p->rec, "items");
 	p->record_id = rid;
@@ -413,7 +269,12 @@ int reg_any_record(door *d, const char *item, const char *value, json_t **found,
 {
 	*found = NULL;
 	json_t *arr = NULL;
-	if (door_find(d, REGISTRY_FILE, item, value, DOOR_EXACT, DOOR_FIND_MAX, &arr, err))
+	/* Existence and state are in the record's header; the addressee number
+	 * is the one item asked for (a projection names one at least), so no
+	 * other item of someone else's record is decrypted or logged. */
+	static const char *const proj[] = {"addressee_no", NULL};
+	door_criterion c = {.item = item, .value = value, .match = DOOR_EXACT};
+	if (door_search_items(d, REGISTRY_FILE, &c, 1, true, DOOR_FIND_MAX, proj, &arr, NULL, err))
 		return -1;
 	if (json_array_size(arr) == 0) {
 		json_decref(arr);
@@ -423,12 +284,8 @@ int reg_any_record(door *d, const char *item, const char *value, json_t **found,
 	return 1;
 }
 
-/* The household's active members, householder first, with only `items`
- * (NULL: all the business may view; a list must name relationship, which
- * orders them). A view leaves removed records out of the search itself, so
- * they are not logged as seen when they are not shown. */
-static int household_items(door *d, const char *household_no, const char *const *items,
-			   bool include_removed, json_t **members, at_error *err)
+int reg_household_items(door *d, const char *household_no, const char *const *items,
+			bool include_removed, json_t **members, at_error *err)
 {
 	*members = NULL;
 	json_t *arr = NULL;
@@ -457,7 +314,7 @@ static int household_items(door *d, const char *household_no, const char *const 
 
 int reg_household(door *d, const char *household_no, json_t **members, at_error *err)
 {
-	return household_items(d, household_no, NULL, true, members, err);
+	return reg_household_items(d, household_no, NULL, true, members, err);
 }
 
 /* ---- Views --------------------------------------------------------------- *
@@ -485,7 +342,7 @@ int registry_person(door *d, const char *addressee_no, json_t **out, at_error *e
 	const char *hno = reg_str(p.items, "household_no");
 	if (*hno) {
 		json_t *members = NULL;
-		if (household_items(d, hno, person_household_items, false, &members, err)) {
+		if (reg_household_items(d, hno, person_household_items, false, &members, err)) {
 			json_decref(hh);
 			reg_person_free(&p);
 			return -1;
@@ -549,7 +406,7 @@ int registry_household(door *d, const char *household_no, json_t **out, at_error
 		return at_fail(err, 400, AT_E_INVALID, "household_no",
 			       "household_no must be a household number (世帯番号) of exactly 10 digits");
 	json_t *members = NULL;
-	if (household_items(d, household_no, household_view_items, false, &members, err))
+	if (reg_household_items(d, household_no, household_view_items, false, &members, err))
 		return -1;
 	if (json_array_size(members) == 0) {
 		json_decref(members);
@@ -602,7 +459,7 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 		if (!json_is_string(v))
 			return at_fail(err, 400, AT_E_INVALID, c->key, "%s must be a string", c->key);
 		if (c->match == DOOR_EXACT) {
-			if (reg_check_value(c->key, v, c->key, err))
+			if (reg_check_value(d, c->key, v, c->key, err))
 				return -1;
 		} else if (text_check(json_string_value(v), c->key, 200, false, 0, err)) {
 			return -1;
@@ -649,8 +506,13 @@ int registry_support_measure(door *d, const char *addressee_no, bool on, at_erro
 static int sync_householder_name(door *d, const char *addressee_no, int64_t event_id,
 				  const char *type, const char *event_date, at_error *err)
 {
+	/* Only what the copy needs: the householder's name and who carries it. */
+	static const char *const own[] = {"addressee_no", "household_no", "relationship", "name",
+		"name_kana", NULL};
+	static const char *const theirs[] = {"addressee_no", "relationship", "householder_name",
+		"householder_name_kana", NULL};
 	reg_person p;
-	if (reg_read(d, addressee_no, "addressee_no", &p, err))
+	if (reg_read_items(d, addressee_no, "addressee_no", own, &p, err))
 		return -1;
 	int rc = 0;
 	const char *hno = reg_str(p.items, "household_no");
@@ -658,7 +520,7 @@ static int sync_householder_name(door *d, const char *addressee_no, int64_t even
 	    strcmp(reg_str(p.items, "relationship"), REG_HOUSEHOLDER))
 		goto out;
 	json_t *members = NULL;
-	if (reg_household(d, hno, &members, err)) {
+	if (reg_household_items(d, hno, theirs, false, &members, err)) {
 		rc = -1;
 		goto out;
 	}
@@ -767,6 +629,12 @@ int reg_foreign_rules(json_t *items, const char *path, at_date on, at_error *err
 
 /* ---- The roll ------------------------------------------------------------ */
 
+/* What the resident tax's roll uses of each person (tax.c roll_cb): who they
+ * are, whether they lived here on 1 January and, if not, where. */
+static const char *const roll_items[] = {"addressee_no", "my_number", "name", "name_kana",
+	"birth_date", "household_no", "residence_date", "previous_municipality_code",
+	"removal_date", "confirmed_municipality_code", "planned_municipality_code", NULL};
+
 int registry_roll(door *d, const char *after, int limit, registry_roll_cb cb, void *arg,
 		  char last[16], at_error *err)
 {
@@ -800,7 +668,7 @@ int registry_roll(door *d, const char *after, int limit, registry_roll_cb cb, vo
 	r = 0;
 	for (int i = 0; i < n; i++) {
 		json_t *rec = NULL;
-		if (door_read(d, REGISTRY_FILE, ids[i], &rec, err)) {
+		if (door_read_items(d, REGISTRY_FILE, ids[i], roll_items, &rec, err)) {
 			r = -1;
 			goto out;
 		}

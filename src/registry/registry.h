@@ -51,9 +51,16 @@ int registry_init(at_error *err);
  * in the order below, terminated by a NULL name. The dispatcher, the
  * server's error text, the CLI's help and the web UI (GET
  * /api/v1/registry/event-types) all iterate this table. */
+struct ev;   /* an event being planned (internal to the module) */
 typedef struct registry_event_type {
 	const char *name;    /* "move_in" */
 	const char *label;   /* "転入" */
+	/* 職権 (住基法8条, 施行令12条): an ex officio act, which the door holds
+	 * for a second person where registry.json declares four-eyes. */
+	bool ex_officio;
+	/* The type's planner (registry_event_int.h): registry_event dispatches
+	 * through it, so this table is the whole list of types. */
+	int (*plan)(struct ev *e, at_error *err);
 } registry_event_type;
 extern const registry_event_type registry_event_types[];
 /* The entry named name, or NULL. */
@@ -149,6 +156,10 @@ int registry_support_measure(door *d, const char *addressee_no, bool on, at_erro
  *                    "relationship","became_resident_date", ... requested items}],
  *        "notes":[...], "serial"} — the shape documents/certificate.h renders.
  * Each issue is audited with who asked and why (door note "certificate").
+ * The log says what the certificate shows: each person printed is read once
+ * with exactly the items printed (my_number only with include_my_number),
+ * the history for its change dates and reasons, and the household's active
+ * members with their addressee number and 続柄 only (who is in it).
  * The full data shape and the item vocabulary are at the top of
  * registry_cert.c; keys a request leaves out are null or absent. */
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err);
@@ -187,8 +198,10 @@ int registry_import(door *d, json_t *batch, json_t **result, at_error *err);
 /* ---- The roll for other businesses (庁内連携) -----------------------------
  * Every person the register holds (active and removed), in addressee-number
  * order after `after` ("" for the start), at most `limit`: each record read
- * through the door as door_read gives it — so only the items the door's
- * business may view, and each read audited under that business (how the
+ * through the door with the items the roll uses (addressee_no, my_number,
+ * name, name_kana, birth_date, household_no, residence_date, removal_date and
+ * the previous, confirmed and planned municipality codes) — of those, only
+ * what the door's business may view, each read audited under that business (how the
  * resident tax takes its list of persons to tax, seed 000 §1.1, seed 004
  * §1). Calls cb for each; cb returns 0 to go on, or -1 (having filled the
  * caller's error) to stop, and registry_roll then returns -1.

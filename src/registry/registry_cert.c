@@ -84,7 +84,7 @@ static bool want(const creq *q, const char *item)
 	return text_in_list(base_items, item);
 }
 
-static int parse_request(json_t *r, creq *q, at_error *err)
+static int parse_request(door *d, json_t *r, creq *q, at_error *err)
 {
 	static const char *const keys[] = {"kind", "addressee_no", "members", "items",
 		"include_my_number", "include_resident_code", "requester", "purpose", NULL};
@@ -99,7 +99,7 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be juminhyo (住民票の写し), joshu (除票の写し) or kisai_jiko"
 			       " (住民票記載事項証明書)");
-	if (reg_field(r, "", "addressee_no", "addressee_no", true, &q->ano, err) < 0 ||
+	if (reg_field(d, r, "", "addressee_no", "addressee_no", true, &q->ano, err) < 0 ||
 	    jr_bool(&rd, r, "", "include_my_number", JR_OPT, &q->mn) ||
 	    jr_bool(&rd, r, "", "include_resident_code", JR_OPT, &q->rc) ||
 	    jr_string(&rd, r, "", "purpose", JR_OPT, 200, &q->purpose))
@@ -113,7 +113,7 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 		json_array_foreach(m, i, v) {
 			char f[JR_PATH];
 			jr_path_index(f, "members", i);
-			if (reg_check_value("addressee_no", v, f, err))
+			if (reg_check_value(d, "addressee_no", v, f, err))
 				return -1;
 		}
 		q->members = m;
@@ -157,7 +157,7 @@ static int parse_request(json_t *r, creq *q, at_error *err)
 	    jr_known(&rd, rq, "requester", rkeys) ||
 	    jr_string(&rd, rq, "requester", "relation", JR_REQ, 20, &q->relation) ||
 	    jr_string(&rd, rq, "requester", "name", JR_REQ, 100, &q->req_name) ||
-	    reg_field(rq, "requester", "addressee_no", "addressee_no", false, &q->req_ano, err) < 0)
+	    reg_field(d, rq, "requester", "addressee_no", "addressee_no", false, &q->req_ano, err) < 0)
 		return -1;
 	bool own = !strcmp(q->relation, "self") || !strcmp(q->relation, "household");
 	if (!own && strcmp(q->relation, "third_party") && strcmp(q->relation, "agent"))
@@ -216,8 +216,13 @@ static int person_data(door *d, const creq *q, json_t *rec, json_t **out, at_err
 {
 	json_t *it = json_object_get(rec, "items");
 	json_t *hist = NULL;
-	if (door_history(d, REGISTRY_FILE, json_integer_value(json_object_get(rec, "record_id")),
-			 &hist, err))
+	/* The history is read only for what the certificate prints of it: the
+	 * first change date (住民となった年月日) and the change lines. */
+	static const char *const hist_items[] = {"change_date", "change_reason", NULL};
+	if ((want(q, "became_resident_date") || want(q, "change_history")) &&
+	    door_history_items(d, REGISTRY_FILE,
+			       json_integer_value(json_object_get(rec, "record_id")), hist_items,
+			       &hist, err))
 		return -1;
 	json_t *versions = json_object_get(hist, "versions");
 	json_t *p = json_object();
@@ -318,6 +323,91 @@ static int person_data(door *d, const creq *q, json_t *rec, json_t **out, at_err
 	return 0;
 }
 
+/* The register items a person's part of the certificate prints (person_data),
+ * so that each person is read, and logged as seen, with those alone. */
+#define CERT_MAX_ITEMS 48
+static void printed_items(const creq *q, const char *out[CERT_MAX_ITEMS + 1])
+{
+	size_t n = 0;
+#define ADD(id) (out[n++] = (id))
+	ADD("addressee_no");
+	ADD("name");
+	if (want(q, "name_kana"))
+		ADD("name_kana");
+	if (want(q, "birth_date"))
+		ADD("birth_date");
+	if (want(q, "sex"))
+		ADD("sex");
+	if (want(q, "relationship") || want(q, "household"))
+		ADD("relationship");
+	if (want(q, "address")) {
+		ADD("address");
+		ADD("address_supplement");
+	}
+	if (want(q, "residence_date"))
+		ADD("residence_date");
+	if (want(q, "notification_date"))
+		ADD("residence_notification_date");
+	if (want(q, "previous_address")) {
+		ADD("previous_address");
+		ADD("previous_address_supplement");
+	}
+	if (want(q, "change")) {
+		ADD("change_reason");
+		ADD("change_date");
+	}
+	if (q->mn)
+		ADD("my_number");
+	if (q->rc)
+		ADD("resident_code");
+	if (want(q, "domicile")) {
+		ADD("domicile");
+		ADD("family_register_head");
+	}
+	if (want(q, "former_name")) {
+		ADD("former_name");
+		ADD("former_name_kana");
+	}
+	if (want(q, "foreign")) {
+		static const char *const f[] = {"article_30_45_category", "nationality",
+			"foreign_name", "foreign_name_kana", "foreign_alias", "foreign_alias_kana",
+			"residence_status", "period_of_stay", "period_of_stay_expiry",
+			"residence_card_no", NULL};
+		for (const char *const *k = f; *k; k++)
+			ADD(*k);
+	}
+	if (want(q, "removal")) {
+		static const char *const r[] = {"removal_type", "removal_notification_reason",
+			"confirmed_address", "confirmed_address_supplement", "removal_date",
+			"removal_notification_date", NULL};
+		for (const char *const *k = r; *k; k++)
+			ADD(*k);
+	}
+#undef ADD
+	out[n] = NULL;
+}
+
+/* items plus the ones the certificate's heading takes from the person's own
+ * record: the household number (to find the household), the address and,
+ * when the household is printed, 世帯主 as the record states it. */
+static void own_items(const creq *q, const char *const *items,
+		      const char *out[CERT_MAX_ITEMS + 1])
+{
+	size_t n = 0;
+	for (; *items; items++)
+		out[n++] = *items;
+	out[n] = NULL;
+	static const char *const head[] = {"household_no", "address", "address_supplement", NULL};
+	for (const char *const *k = head; *k; k++)
+		if (!text_in_list(out, *k)) {
+			out[n++] = *k;
+			out[n] = NULL;
+		}
+	if (want(q, "household"))
+		out[n++] = "householder_name";
+	out[n] = NULL;
+}
+
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 {
 	*out = NULL;
@@ -325,10 +415,13 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 	if (document_kinds_add(registry_document_kinds, err))
 		return -1;
 	creq q;
-	if (parse_request(request, &q, err))
+	if (parse_request(d, request, &q, err))
 		return -1;
+	const char *printed[CERT_MAX_ITEMS + 1], *mine[CERT_MAX_ITEMS + 1];
+	printed_items(&q, printed);
+	own_items(&q, printed, mine);
 	reg_person me;
-	if (reg_read(d, q.ano, "addressee_no", &me, err))
+	if (reg_read_items(d, q.ano, "addressee_no", mine, &me, err))
 		return -1;
 	int rc = -1;
 	json_t *members = NULL, *chosen = json_array(), *persons = json_array(), *res = NULL;
@@ -349,7 +442,11 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 		goto out;
 	}
 	const char *hno = reg_str(me.items, "household_no");
-	if (*hno && reg_household(d, hno, &members, err))
+	/* The household is looked at for who is in it (the number, 続柄 to find
+	 * the householder) and the support measure in each record's header — its
+	 * active members only; the people printed are read below. */
+	static const char *const who_items[] = {"addressee_no", "relationship", NULL};
+	if (*hno && reg_household_items(d, hno, who_items, false, &members, err))
 		goto out;
 	if (!members)
 		members = json_array();
@@ -429,17 +526,25 @@ int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 			goto out;
 		}
 	}
-	/* Each member's record is read (and audited) in full for the certificate. */
+	/* Each person printed is read (and audited) with the items printed; the
+	 * person asked about was read above and is not read again. */
 	json_array_foreach(chosen, i, m) {
-		reg_person p;
 		const char *a = reg_str(json_object_get(m, "items"), "addressee_no");
-		if (reg_read(d, a, "members", &p, err))
+		bool hh = !strcmp(reg_str(json_object_get(m, "items"), "relationship"),
+				  REG_HOUSEHOLDER);
+		json_t *rec = NULL;
+		if (m == me.rec || !strcmp(a, q.ano)) {
+			rec = json_incref(me.rec);
+		} else if (door_read_items(d, REGISTRY_FILE,
+					   json_integer_value(json_object_get(m, "record_id")), printed,
+					   &rec, err)) {
 			goto out;
+		}
 		json_t *pd = NULL;
-		int r = person_data(d, &q, p.rec, &pd, err);
-		if (!strcmp(reg_str(p.items, "relationship"), REG_HOUSEHOLDER))
-			hh_items = json_incref(p.items);
-		reg_person_free(&p);
+		int r = person_data(d, &q, rec, &pd, err);
+		if (hh && !hh_items)
+			hh_items = json_incref(json_object_get(rec, "items"));
+		json_decref(rec);
 		if (r)
 			goto out;
 		json_array_append_new(persons, pd);

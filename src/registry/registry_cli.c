@@ -117,8 +117,6 @@ static int print_unit(cli_call *c, const char *subject, unit_fn fn, at_error *er
 		fprintf(stderr, "atena %s: held for a second person (four-eyes): another staff member "
 			"approves it with atena registry approve %lld\n",
 			c->cmd, (long long)json_integer_value(json_object_get(u.out, "pending_id")));
-	if (json_is_array(u.out))
-		u.out = json_pack("{s:o}", "versions", u.out);
 	cli_print_json(u.out);
 	json_decref(u.out);
 	return 0;

@@ -83,7 +83,7 @@ bool ev_in_array(json_t *arr, const char *ano);
 /* Checking the body: dates (and the late flag), 続柄, person lists. */
 int ev_dates(ev *e, bool future_ok, at_error *err);
 void ev_late_check(ev *e);
-int ev_check_relationship(json_t *v, const char *field, at_error *err);
+int ev_check_relationship(ev *e, json_t *v, const char *field, at_error *err);
 json_t *ev_person_list(ev *e, const char *key, at_error *err);
 void ev_set_household(op *o, const char *hno, const char *relationship, json_t *hh_items);
 /* Places, addresses and people, each refusing keys it does not list and
@@ -91,7 +91,7 @@ void ev_set_household(op *o, const char *hno, const char *relationship, json_t *
 int ev_parse_address(ev *e, json_t *a, const char *path, json_t *out, at_error *err);
 void ev_copy_address(json_t *from_items, json_t *out);
 bool ev_same_address(json_t *addr, json_t *items);
-int ev_parse_place(json_t *p, const char *path, const char *prefix, json_t *out, bool *abroad,
+int ev_parse_place(ev *e, json_t *p, const char *path, const char *prefix, json_t *out, bool *abroad,
 	at_error *err);
 bool ev_foreign_clearable(const char *key);
 int ev_parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_t *current,
@@ -107,6 +107,20 @@ int ev_assign_addressee(ev *e, char out[11], at_error *err);
 int ev_assign_household(ev *e, char out[11], at_error *err);
 int ev_parse_household_ref(ev *e, json_t *h, const char *path, bool *is_new, char hno[11],
 	json_t **members, at_error *err);
+
+/* ---- Planners (registry_events.c), one per type of registry_event_types[] ----
+ * Each checks the body against the records and plans the door operations
+ * in e; registry_event dispatches through the table's `plan`. */
+int ev_move_in(ev *e, at_error *err);   /* move_in, ex_officio_entry */
+int ev_move_out(ev *e, at_error *err);  /* move_out_planned, _confirmed, _cancelled */
+int ev_in_ward_move(ev *e, at_error *err);
+int ev_birth(ev *e, at_error *err);
+int ev_death(ev *e, at_error *err);
+int ev_household_change(ev *e, at_error *err);
+int ev_ex_officio_removal(ev *e, at_error *err);
+int ev_ex_officio_correction(ev *e, at_error *err);
+int ev_code_change(ev *e, at_error *err);   /* resident_code_change, my_number_change */
+int ev_foreign_status_change(ev *e, at_error *err);
 
 /* ---- Applying (registry_event_write.c) --------------------------------- */
 /* Write the plan: door operations, event log, outbox; *result as registry_event's. */

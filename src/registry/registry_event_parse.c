@@ -141,9 +141,9 @@ bool ev_in_array(json_t *arr, const char *ano)
 
 int ev_dates(ev *e, bool future_ok, at_error *err)
 {
-	if (reg_date_field(e->body, "", "event_date", true, &e->date, e->date_s, err) < 0)
+	if (reg_date_field(e->d, e->body, "", "event_date", true, &e->date, e->date_s, err) < 0)
 		return -1;
-	int r = reg_date_field(e->body, "", "notification_date", !e->ex_officio, &e->ndate,
+	int r = reg_date_field(e->d, e->body, "", "notification_date", !e->ex_officio, &e->ndate,
 			       e->ndate_s, err);
 	if (r < 0)
 		return -1;
@@ -174,9 +174,9 @@ void ev_late_check(ev *e)
 		e->late = true;
 }
 
-int ev_check_relationship(json_t *v, const char *field, at_error *err)
+int ev_check_relationship(ev *e, json_t *v, const char *field, at_error *err)
 {
-	if (reg_check_value("relationship", v, field, err))
+	if (reg_check_value(e->d, "relationship", v, field, err))
 		return -1;
 	if (!strcmp(json_string_value(v), REG_HOUSEHOLDER))
 		return at_fail(err, 400, AT_E_INVALID, field,
@@ -240,7 +240,7 @@ int ev_parse_address(ev *e, json_t *a, const char *path, json_t *out, at_error *
 		return -1;
 	for (const char *const *k = address_keys; *k; k++) {
 		const char *v = NULL;
-		int r = reg_field(a, path, *k, *k, !strcmp(*k, "address"), &v, err);
+		int r = reg_field(e->d, a, path, *k, *k, !strcmp(*k, "address"), &v, err);
 		if (r < 0)
 			return -1;
 		json_object_set_new(out, *k, r ? json_string(v) : json_null());
@@ -267,7 +267,7 @@ bool ev_same_address(json_t *addr, json_t *items)
 
 /* A place elsewhere (前住所, 転出先): items <prefix>_municipality_code, _postcode,
  * _address, _address_supplement, _householder. *abroad says which form. */
-int ev_parse_place(json_t *p, const char *path, const char *prefix, json_t *out,
+int ev_parse_place(ev *e, json_t *p, const char *path, const char *prefix, json_t *out,
 		       bool *abroad, at_error *err)
 {
 	static const char *const keys[] = {"municipality_code", "postcode", "address",
@@ -290,17 +290,17 @@ int ev_parse_place(json_t *p, const char *path, const char *prefix, json_t *out,
 		return at_fail(err, 400, AT_E_INVALID, f,
 			       "%s: a place abroad (country) has no municipality code", f);
 	}
-	if ((r = reg_field(p, path, "municipality_code", item, !*abroad, &v, err)) < 0)
+	if ((r = reg_field(e->d, p, path, "municipality_code", item, !*abroad, &v, err)) < 0)
 		return -1;
 	if (r)
 		json_object_set_new(out, item, json_string(v));
 	snprintf(item, sizeof item, "%s_postcode", prefix);
-	if ((r = reg_field(p, path, "postcode", item, false, &v, err)) < 0)
+	if ((r = reg_field(e->d, p, path, "postcode", item, false, &v, err)) < 0)
 		return -1;
 	if (r)
 		json_object_set_new(out, item, json_string(v));
 	snprintf(item, sizeof item, "%s_address", prefix);
-	if ((r = reg_field(p, path, "address", item, !*abroad, &v, err)) < 0)
+	if ((r = reg_field(e->d, p, path, "address", item, !*abroad, &v, err)) < 0)
 		return -1;
 	if (*abroad) {
 		/* 国外: the country is the address (住民票 shows 「国外（国名）」). */
@@ -311,7 +311,7 @@ int ev_parse_place(json_t *p, const char *path, const char *prefix, json_t *out,
 		sb_release(&sb);
 		char f[96];
 		snprintf(f, sizeof f, "%s.country", path);
-		if (reg_check_value(item, s, f, err)) {
+		if (reg_check_value(e->d, item, s, f, err)) {
 			json_decref(s);
 			return -1;
 		}
@@ -320,12 +320,12 @@ int ev_parse_place(json_t *p, const char *path, const char *prefix, json_t *out,
 		json_object_set_new(out, item, json_string(v));
 	}
 	snprintf(item, sizeof item, "%s_address_supplement", prefix);
-	if ((r = reg_field(p, path, "address_supplement", item, false, &v, err)) < 0)
+	if ((r = reg_field(e->d, p, path, "address_supplement", item, false, &v, err)) < 0)
 		return -1;
 	if (r)
 		json_object_set_new(out, item, json_string(v));
 	snprintf(item, sizeof item, "%s_householder", prefix);
-	if ((r = reg_field(p, path, "householder", item, false, &v, err)) < 0)
+	if ((r = reg_field(e->d, p, path, "householder", item, false, &v, err)) < 0)
 		return -1;
 	if (r)
 		json_object_set_new(out, item, json_string(v));
@@ -333,11 +333,11 @@ int ev_parse_place(json_t *p, const char *path, const char *prefix, json_t *out,
 }
 
 /* Copy one field of obj into out[item] after checking it. */
-static int take(json_t *obj, const char *path, const char *key, const char *item, bool required,
+static int take(ev *e, json_t *obj, const char *path, const char *key, const char *item, bool required,
 		json_t *out, at_error *err)
 {
 	const char *v = NULL;
-	int r = reg_field(obj, path, key, item, required, &v, err);
+	int r = reg_field(e->d, obj, path, key, item, required, &v, err);
 	if (r < 0)
 		return -1;
 	if (r)
@@ -411,7 +411,7 @@ int ev_parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_t *c
 			json_object_del(after, item);
 			continue;
 		}
-		if (reg_check_value(item, v, fp, err))
+		if (reg_check_value(e->d, item, v, fp, err))
 			goto out;
 		json_object_set(out, item, v);
 		json_object_set(after, item, v);
@@ -452,7 +452,7 @@ int ev_parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_t *c
 		json_t *hv = json_string(h.buf);
 		sb_release(&h);
 		snprintf(fp, sizeof fp, "%s.alias", path);
-		if (reg_check_value("alias_history", hv, fp, err)) {
+		if (reg_check_value(e->d, "alias_history", hv, fp, err)) {
 			json_decref(hv);
 			goto out;
 		}
@@ -485,32 +485,32 @@ int ev_parse_new_person(ev *e, json_t *p, const char *path, np_mode mode, bool a
 	const char *ano = NULL;
 	char f[96];
 	snprintf(f, sizeof f, "%s.addressee_no", path);
-	int r = reg_field(p, path, "addressee_no", "addressee_no", false, &ano, err);
+	int r = reg_field(e->d, p, path, "addressee_no", "addressee_no", false, &ano, err);
 	if (r < 0)
 		return -1;
 	if (r)
 		snprintf(np->ano, sizeof np->ano, "%s", ano);
-	if (take(p, path, "name", "name", true, np->items, err) ||
-	    take(p, path, "name_kana", "name_kana", true, np->items, err) ||
-	    take(p, path, "sex", "sex", true, np->items, err) ||
-	    take(p, path, "former_name", "former_name", false, np->items, err) ||
-	    take(p, path, "former_name_kana", "former_name_kana", false, np->items, err))
+	if (take(e, p, path, "name", "name", true, np->items, err) ||
+	    take(e, p, path, "name_kana", "name_kana", true, np->items, err) ||
+	    take(e, p, path, "sex", "sex", true, np->items, err) ||
+	    take(e, p, path, "former_name", "former_name", false, np->items, err) ||
+	    take(e, p, path, "former_name_kana", "former_name_kana", false, np->items, err))
 		return -1;
 	/* 住民票コード: every resident record has one (住基法7条13号); a real
 	 * system obtains it from J-LIS (30条の2). */
-	if (take(p, path, "resident_code", "resident_code", true, np->items, err))
+	if (take(e, p, path, "resident_code", "resident_code", true, np->items, err))
 		return -1;
 	/* 個人番号 (住基法7条8号の2): someone moving in from within Japan has one;
 	 * a newborn or someone first registered from abroad is given one after
 	 * the entry (番号法7条1項), so it may come later via my_number_change. */
-	if (take(p, path, "my_number", "my_number", mode == NP_MOVE_IN && !abroad, np->items, err))
+	if (take(e, p, path, "my_number", "my_number", mode == NP_MOVE_IN && !abroad, np->items, err))
 		return -1;
 	if (mode == NP_BIRTH) {
 		json_object_set_new(np->items, "birth_date", json_string(e->date_s));
 	} else {
 		at_date bd;
 		char bs[11];
-		if (reg_date_field(p, path, "birth_date", true, &bd, bs, err) < 0)
+		if (reg_date_field(e->d, p, path, "birth_date", true, &bd, bs, err) < 0)
 			return -1;
 		if (date_cmp(bd, e->date) > 0) {
 			snprintf(f, sizeof f, "%s.birth_date", path);
@@ -534,7 +534,7 @@ int ev_parse_new_person(ev *e, json_t *p, const char *path, np_mode mode, bool a
 			return at_fail(err, 400, AT_E_MISSING, f,
 				       "%s is required: the relationship (続柄) to the householder"
 				       " (住基法7条4号)", f);
-		if (ev_check_relationship(rel, f, err))
+		if (ev_check_relationship(e, rel, f, err))
 			return -1;
 		json_object_set(np->items, "relationship", rel);
 	}
@@ -565,11 +565,11 @@ int ev_parse_new_person(ev *e, json_t *p, const char *path, np_mode mode, bool a
 		if (!json_is_object(dom))
 			return at_fail(err, 400, AT_E_INVALID, f, "%s must be an object", f);
 		if (jv_no_unknown(dom, f, dkeys, err) ||
-		    take(dom, f, "address", "domicile", true, np->items, err) ||
-		    take(dom, f, "head", "family_register_head", false, np->items, err) ||
-		    take(dom, f, "municipality_code", "domicile_municipality_code", false, np->items,
+		    take(e, dom, f, "address", "domicile", true, np->items, err) ||
+		    take(e, dom, f, "head", "family_register_head", false, np->items, err) ||
+		    take(e, dom, f, "municipality_code", "domicile_municipality_code", false, np->items,
 			 err) ||
-		    take(dom, f, "postcode", "domicile_postcode", false, np->items, err))
+		    take(e, dom, f, "postcode", "domicile_postcode", false, np->items, err))
 			return -1;
 	}
 	return 0;
@@ -591,22 +591,19 @@ int ev_check_not_resident(ev *e, json_t *items, const char *path, at_error *err)
 			return -1;
 		size_t i;
 		json_t *rec;
-		const char *who = NULL;
+		bool current = false;
 		json_array_foreach(found, i, rec)
 			if (is_active(rec))
-				who = ev_ano_of(rec);
+				current = true;
+		json_decref(found);
 		char f[96];
 		snprintf(f, sizeof f, "%s.%s", path, keys[k]);
-		if (who) {
-			char w[16];
-			snprintf(w, sizeof w, "%s", who);
-			json_decref(found);
+		/* Whose record it is stays out of the error: the clerk learns that
+		 * the person is resident, not another person's addressee number. */
+		if (current)
 			return at_fail(err, 409, "already_resident", f,
-				       "%s: this person is already a resident (addressee number %s);"
-				       " a %s of a current resident is refused (seed 001 §1.5)", f, w,
-				       e->type);
-		}
-		json_decref(found);
+				       "%s: this person is already a resident; a %s of a current"
+				       " resident is refused (seed 001 §1.5)", f, e->type);
 	}
 	return 0;
 }
@@ -703,7 +700,7 @@ int ev_parse_household_ref(ev *e, json_t *h, const char *path, bool *is_new, cha
 	if (jv_no_unknown(h, path, keys, err) || jv_bool(h, path, "new", false, is_new, err))
 		return -1;
 	const char *v = NULL;
-	int r = reg_field(h, path, "household_no", "household_no", !*is_new, &v, err);
+	int r = reg_field(e->d, h, path, "household_no", "household_no", !*is_new, &v, err);
 	if (r < 0)
 		return -1;
 	char f[96];

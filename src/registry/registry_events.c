@@ -151,7 +151,7 @@ static int plan_successor(ev *e, const char *hno, json_t *staying, json_t *nh, c
 		if (!member)
 			return at_fail(err, 400, AT_E_UNKNOWN, g,
 				       "%s: %s is not another member staying in household %s", g, k, hno);
-		if (ev_check_relationship(v, g, err))
+		if (ev_check_relationship(e, v, g, err))
 			return -1;
 	}
 	json_t *heir_items = json_object_get(heir, "items");
@@ -237,7 +237,7 @@ out:
 
 /* ---- move_in, ex_officio_entry -------------------------------------------- */
 
-static int ev_move_in(ev *e, at_error *err)
+int ev_move_in(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "household",
 		"address", "previous", "from_abroad", "persons", NULL};
@@ -285,7 +285,7 @@ static int ev_move_in(ev *e, at_error *err)
 			       "previous is required: the former address (従前の住所, 住基法22条1項)");
 	if (pv && !json_is_null(pv)) {
 		bool p_abroad = false;
-		if (ev_parse_place(pv, "previous", "previous", prev, &p_abroad, err))
+		if (ev_parse_place(e, pv, "previous", "previous", prev, &p_abroad, err))
 			return -1;
 		if (p_abroad != abroad)
 			return at_fail(err, 400, AT_E_INVALID, abroad ? "previous.country" : "from_abroad",
@@ -428,7 +428,7 @@ out:
 
 /* ---- birth ------------------------------------------------------------------ */
 
-static int ev_birth(ev *e, at_error *err)
+int ev_birth(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "household_no",
 		"person", NULL};
@@ -436,7 +436,7 @@ static int ev_birth(ev *e, at_error *err)
 		return -1;
 	e->reason = "出生";
 	const char *hno = NULL;
-	if (reg_field(e->body, "", "household_no", "household_no", true, &hno, err) < 0)
+	if (reg_field(e->d, e->body, "", "household_no", "household_no", true, &hno, err) < 0)
 		return -1;
 	json_t *members = ev_household(e, hno, err);
 	if (!members)
@@ -508,7 +508,7 @@ out:
 
 /* ---- death, ex_officio_removal ------------------------------------------ */
 
-static int ev_death(ev *e, at_error *err)
+int ev_death(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
 		"new_householder", NULL};
@@ -516,7 +516,7 @@ static int ev_death(ev *e, at_error *err)
 		return -1;
 	e->reason = "死亡";
 	const char *ano = NULL;
-	if (reg_field(e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0)
+	if (reg_field(e->d, e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0)
 		return -1;
 	json_t *rec = ev_person(e, ano, "addressee_no", err);
 	if (!rec)
@@ -563,7 +563,7 @@ static int others_in_household(ev *e, json_t *rec, size_t *n, at_error *err)
 	return 0;
 }
 
-static int ev_ex_officio_removal(ev *e, at_error *err)
+int ev_ex_officio_removal(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
 		"reason", NULL};
@@ -571,8 +571,8 @@ static int ev_ex_officio_removal(ev *e, at_error *err)
 		return -1;
 	e->reason = "職権消除";
 	const char *ano = NULL, *why = NULL;
-	if (reg_field(e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0 ||
-	    reg_field(e->body, "", "reason", "removal_notification_reason", false, &why, err) < 0)
+	if (reg_field(e->d, e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0 ||
+	    reg_field(e->d, e->body, "", "reason", "removal_notification_reason", false, &why, err) < 0)
 		return -1;
 	json_t *rec = ev_person(e, ano, "addressee_no", err);
 	if (!rec)
@@ -606,7 +606,7 @@ static int ev_ex_officio_removal(ev *e, at_error *err)
 static const char *const place_suffix[] = {"municipality_code", "postcode", "address",
 	"address_supplement", "householder"};
 
-static int ev_move_out(ev *e, at_error *err)
+int ev_move_out(ev *e, at_error *err)
 {
 	bool planned = !strcmp(e->type, "move_out_planned");
 	bool confirmed = !strcmp(e->type, "move_out_confirmed");
@@ -629,7 +629,7 @@ static int ev_move_out(ev *e, at_error *err)
 			       "destination is required: where the person moves (転出先, 住基法24条)");
 	bool abroad = false;
 	if (dv && !json_is_null(dv) &&
-	    ev_parse_place(dv, "destination", planned ? "planned" : "confirmed", dest, &abroad, err))
+	    ev_parse_place(e, dv, "destination", planned ? "planned" : "confirmed", dest, &abroad, err))
 		return -1;
 	json_t *recs = ev_person_list(e, "addressee_nos", err);
 	if (!recs)
@@ -755,7 +755,7 @@ static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *e
 			const char *k;
 			json_t *v;
 			json_object_foreach(p, k, v) {
-				if (reg_item_find(k) && !text_in_list(keys, k)) {
+				if (reg_is_item(e->d, k) && !text_in_list(keys, k)) {
 					snprintf(f, sizeof f, "%s.%s", path, k);
 					refuse_not_address(f, err);
 					goto out;
@@ -765,7 +765,7 @@ static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *e
 		if (jv_no_unknown(p, path, keys, err))
 			goto out;
 		const char *ano = NULL;
-		if (reg_field(p, path, "addressee_no", "addressee_no", true, &ano, err) < 0)
+		if (reg_field(e->d, p, path, "addressee_no", "addressee_no", true, &ano, err) < 0)
 			goto out;
 		snprintf(f, sizeof f, "%s.addressee_no", path);
 		if (ev_in_array(seen, ano)) {
@@ -782,7 +782,7 @@ static int parse_movers(ev *e, bool in_ward, mover **out, size_t *n, at_error *e
 			if (m[i].householder)
 				at_fail(err, 400, AT_E_INVALID, f,
 					"%s: the householder's relationship is 世帯主 (householder: true)", f);
-			if (m[i].householder || ev_check_relationship(rel, f, err))
+			if (m[i].householder || ev_check_relationship(e, rel, f, err))
 				goto out;
 			m[i].relationship = rel;
 		}
@@ -885,7 +885,7 @@ static int whole_households(ev *e, mover *m, size_t n, json_t *movers, const cha
 	return 0;
 }
 
-static int ev_in_ward_move(ev *e, at_error *err)
+int ev_in_ward_move(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "persons",
 		"address", "household", "new_householder", NULL};
@@ -894,7 +894,7 @@ static int ev_in_ward_move(ev *e, at_error *err)
 	const char *k;
 	json_t *v;
 	json_object_foreach(e->body, k, v)
-		if (reg_item_find(k) && !text_in_list(keys, k))
+		if (reg_is_item(e->d, k) && !text_in_list(keys, k))
 			return refuse_not_address(k, err);
 	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
 		return -1;
@@ -991,7 +991,7 @@ out:
 	return rc;
 }
 
-static int ev_household_change(ev *e, at_error *err)
+int ev_household_change(ev *e, at_error *err)
 {
 	static const char *const k_split[] = {"event_date", "notification_date", "kind", "persons",
 		"new_householder", NULL};
@@ -1013,7 +1013,7 @@ static int ev_household_change(ev *e, at_error *err)
 		return -1;
 	e->reason = split ? "世帯分離" : merge ? "世帯合併" : "世帯主変更";
 	const char *hno = NULL;
-	if (!split && reg_field(e->body, "", "household_no", "household_no", true, &hno, err) < 0)
+	if (!split && reg_field(e->d, e->body, "", "household_no", "household_no", true, &hno, err) < 0)
 		return -1;
 	json_t *target = NULL;
 	if (hno) {
@@ -1128,7 +1128,7 @@ static int ev_one_person(ev *e, const char *const *keys, json_t **rec, at_error 
 	if (jv_no_unknown(e->body, "", keys, err) || ev_dates(e, false, err))
 		return -1;
 	const char *ano = NULL;
-	if (reg_field(e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0)
+	if (reg_field(e->d, e->body, "", "addressee_no", "addressee_no", true, &ano, err) < 0)
 		return -1;
 	*rec = ev_person(e, ano, "addressee_no", err);
 	if (!*rec)
@@ -1138,7 +1138,7 @@ static int ev_one_person(ev *e, const char *const *keys, json_t **rec, at_error 
 	return 0;
 }
 
-static int ev_ex_officio_correction(ev *e, at_error *err)
+int ev_ex_officio_correction(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
 		"items", NULL};
@@ -1172,8 +1172,8 @@ static int ev_ex_officio_correction(ev *e, at_error *err)
 					       "%s is not corrected item by item: it follows the events"
 					       " that set it (household_change, the removal events)", f);
 		if (json_is_null(v)) {
-			if (!reg_item_find(k))
-				return reg_check_value(k, v, f, err);
+			if (!reg_is_item(e->d, k))
+				return reg_check_value(e->d, k, v, f, err);
 			for (const char *const *x = required; *x; x++)
 				if (!strcmp(*x, k))
 					return at_fail(err, 400, AT_E_INVALID, f,
@@ -1181,7 +1181,7 @@ static int ev_ex_officio_correction(ev *e, at_error *err)
 						       " (住基法7条)", f);
 			continue;
 		}
-		if (reg_check_value(k, v, f, err))
+		if (reg_check_value(e->d, k, v, f, err))
 			return -1;
 		if (!strcmp(k, "relationship") &&
 		    (hh || !strcmp(json_string_value(v), REG_HOUSEHOLDER)))
@@ -1217,7 +1217,7 @@ static int ev_ex_officio_correction(ev *e, at_error *err)
 	return 0;
 }
 
-static int ev_code_change(ev *e, at_error *err)
+int ev_code_change(ev *e, at_error *err)
 {
 	bool mn = !strcmp(e->type, "my_number_change");
 	const char *item = mn ? "my_number" : "resident_code";
@@ -1228,7 +1228,7 @@ static int ev_code_change(ev *e, at_error *err)
 	/* 住民票コードの変更請求 (住基法30条の4); 個人番号の変更 (番号法7条2項). */
 	e->reason = mn ? "個人番号変更" : "住民票コード変更";
 	const char *v = NULL;
-	if (reg_field(e->body, "", item, item, true, &v, err) < 0)
+	if (reg_field(e->d, e->body, "", item, item, true, &v, err) < 0)
 		return -1;
 	if (!strcmp(v, reg_str(json_object_get(rec, "items"), item)))
 		return at_fail(err, 400, AT_E_INVALID, item,
@@ -1240,7 +1240,7 @@ static int ev_code_change(ev *e, at_error *err)
 	return 0;
 }
 
-static int ev_foreign_status_change(ev *e, at_error *err)
+int ev_foreign_status_change(ev *e, at_error *err)
 {
 	static const char *const keys[] = {"event_date", "notification_date", "addressee_no",
 		"foreign", NULL};
@@ -1276,49 +1276,25 @@ static int ev_foreign_status_change(ev *e, at_error *err)
 
 /* ---- Dispatch ---------------------------------------------------------------- */
 
-typedef int (*ev_fn)(ev *e, at_error *err);
-
-static const struct {
-	const char *type;
-	ev_fn fn;
-	bool ex_officio;
-} handlers[] = {
-	{"move_in", ev_move_in, false},
-	{"move_out_planned", ev_move_out, false},
-	{"move_out_confirmed", ev_move_out, false},
-	{"move_out_cancelled", ev_move_out, false},
-	{"in_ward_move", ev_in_ward_move, false},
-	{"birth", ev_birth, false},
-	{"death", ev_death, false},
-	{"household_change", ev_household_change, false},
-	/* 職権記載・消除・修正 (住基法8条, 施行令12条): held for a second person
-	 * (seed 001 §1.5 four-eyes; declared four_eyes in registry.json). */
-	{"ex_officio_entry", ev_move_in, true},
-	{"ex_officio_removal", ev_ex_officio_removal, true},
-	{"ex_officio_correction", ev_ex_officio_correction, true},
-	{"resident_code_change", ev_code_change, false},
-	{"my_number_change", ev_code_change, false},
-	{"foreign_status_change", ev_foreign_status_change, false},
-};
-
 int registry_event(door *d, const char *type, json_t *body, json_t **result, at_error *err)
 {
 	*result = NULL;
-	size_t h = 0, nh = sizeof handlers / sizeof handlers[0];
-	while (h < nh && (!type || strcmp(handlers[h].type, type)))
-		h++;
-	if (h == nh)
-		return at_fail(err, 400, AT_E_INVALID, "type",
-			       "type must be one of move_in, move_out_planned, move_out_confirmed,"
-			       " move_out_cancelled, in_ward_move, birth, death, household_change,"
-			       " ex_officio_entry, ex_officio_removal, ex_officio_correction,"
-			       " resident_code_change, my_number_change, foreign_status_change");
+	/* The one list of event types carries each type's planner. */
+	const registry_event_type *t = registry_event_type_find(type);
+	if (!t) {
+		strbuf names = STRBUF_INIT;
+		sb_init(&names);
+		registry_event_type_names(&names);
+		at_fail(err, 400, AT_E_INVALID, "type", "type must be one of %s", names.buf);
+		sb_release(&names);
+		return -1;
+	}
 	if (!json_is_object(body))
 		return at_fail(err, 400, AT_E_INVALID, "", "the event body must be a JSON object");
-	ev e = {.d = d, .s = door_store(d), .type = handlers[h].type, .body = body,
-		.ex_officio = handlers[h].ex_officio, .keep = json_array(), .taken = json_array()};
+	ev e = {.d = d, .s = door_store(d), .type = t->name, .body = body,
+		.ex_officio = t->ex_officio, .keep = json_array(), .taken = json_array()};
 	int rc = -1;
-	if (platform_municipality(e.s, e.muni, err) == 0 && handlers[h].fn(&e, err) == 0)
+	if (platform_municipality(e.s, e.muni, err) == 0 && t->plan(&e, err) == 0)
 		rc = ev_apply(&e, result, err);
 	ev_free(&e);
 	return rc;

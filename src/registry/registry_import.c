@@ -209,7 +209,7 @@ static int parse_member(imp *m, json_t *mem, const char *path, const char *hno, 
 		}
 		if (json_is_null(v))
 			continue;   /* an empty column of the old system */
-		if (reg_check_value(k, v, f, err))
+		if (reg_check_value(m->d, k, v, f, err))
 			return -1;
 		json_object_set(p->items, k, v);
 	}
@@ -297,7 +297,7 @@ static int parse_household(imp *m, json_t *h, const char *path, at_error *err)
 	if (jr_known(&r, h, path, keys))
 		return -1;
 	const char *hno = NULL;
-	if (reg_field(h, path, "household_no", "household_no", true, &hno, err) < 0)
+	if (reg_field(m->d, h, path, "household_no", "household_no", true, &hno, err) < 0)
 		return -1;
 	char f[JR_PATH];
 	json_t *ms = NULL;
@@ -380,15 +380,16 @@ static int not_current(imp *m, const char *item, const char *value, const char *
 		return r;
 	size_t i;
 	json_t *rec;
-	char who[16] = "";
+	bool current = false;
 	json_array_foreach(found, i, rec)
 		if (!strcmp(reg_state(rec), "active"))
-			snprintf(who, sizeof who, "%s", reg_str(rec, "subject"));
+			current = true;
 	json_decref(found);
-	if (*who)
+	/* Whose record it is stays out of the error (as for the events). */
+	if (current)
 		return at_fail(err, 409, "already_resident", field,
-			       "%s: this person is already a resident (addressee number %s); a"
-			       " migration of a current resident is refused (seed 001 §1.5)", field, who);
+			       "%s: this person is already a resident; a migration of a current"
+			       " resident is refused (seed 001 §1.5)", field);
 	return 0;
 }
 
@@ -403,7 +404,8 @@ static int check_register(imp *m, at_error *err)
 			h = p->household;
 			const char *hno = reg_str(p->items, "household_no");
 			json_t *members = NULL;
-			if (reg_household(m->d, hno, &members, err))
+			static const char *const who[] = {"addressee_no", "relationship", NULL};
+			if (reg_household_items(m->d, hno, who, false, &members, err))
 				return -1;
 			size_t nm = json_array_size(members);
 			json_decref(members);

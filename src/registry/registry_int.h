@@ -1,7 +1,7 @@
 /*
- * registry_int — what the registry's files share: the item table, person
- * lookups, the module's own tables (counters, person map, outbox) and the
- * era-date helper. Not part of the interface (registry.h).
+ * registry_int — what the registry's files share: value checks against the
+ * declaration, person lookups, the module's own tables (counters, person
+ * map, outbox) and the era-date helper. Not part of the interface (registry.h).
  */
 #ifndef ATENA_REGISTRY_INT_H
 #define ATENA_REGISTRY_INT_H
@@ -20,29 +20,22 @@
 #define REG_HOUSEHOLDER "世帯主"    /* the householder's 続柄 */
 
 /* ---- Items of the declared file -----------------------------------------
- * The types of declarations/registry.json, so a body is checked with errors
- * naming the body's own field ("persons[0].birth_date") before anything is
- * written; the door checks them again. test_registry compares this table
- * with the loaded declaration, so the two cannot drift apart unnoticed. */
-typedef enum { RT_TEXT, RT_KANA, RT_DATE, RT_DIGITS, RT_BOOL, RT_MY_NUMBER } reg_type;
-typedef struct reg_item {
-	const char *id;
-	reg_type type;
-	int max;   /* characters (text, kana) or digits (digits:N) */
-} reg_item;
-
-extern const reg_item reg_items[];
-extern const size_t reg_item_count;
-const reg_item *reg_item_find(const char *id);
-/* v is a valid value of item `id`; errors name `field`. */
-int reg_check_value(const char *id, json_t *v, const char *field, at_error *err);
+ * The declaration (declarations/registry.json) is the one item table: types,
+ * lengths and value rules (codes, check digits, not_future) are the door's
+ * (door_check_value), so a body is checked with errors naming the body's own
+ * field ("persons[0].birth_date") before anything is written, exactly as the
+ * write will check it. */
+/* v is a valid value of item `id` (null: clears it); errors name `field`. */
+int reg_check_value(door *d, const char *id, json_t *v, const char *field, at_error *err);
+/* id is an item of the register's declaration. */
+bool reg_is_item(door *d, const char *id);
 /* A string field of obj checked as item `item`: 0 absent (when !required),
  * 1 present (*out set), -1 error naming path.key. */
-int reg_field(json_t *obj, const char *path, const char *key, const char *item, bool required,
-	      const char **out, at_error *err);
-/* A date field: same convention; *d and s[11] set when present. */
-int reg_date_field(json_t *obj, const char *path, const char *key, bool required, at_date *d,
-		   char s[11], at_error *err);
+int reg_field(door *d, json_t *obj, const char *path, const char *key, const char *item,
+	      bool required, const char **out, at_error *err);
+/* A date field: same convention; *dt and s[11] set when present. */
+int reg_date_field(door *d, json_t *obj, const char *path, const char *key, bool required,
+		   at_date *dt, char s[11], at_error *err);
 bool reg_is_addressee_no(const char *s);
 
 /* ---- People -------------------------------------------------------------- */
@@ -57,13 +50,24 @@ typedef struct reg_person {
 int reg_record_id(door *d, const char *addressee_no, int64_t *rid, at_error *err);
 /* Read the person's current record; 404 naming `field` when there is none. */
 int reg_read(door *d, const char *addressee_no, const char *field, reg_person *p, at_error *err);
+/* reg_read with an item projection (door_read_items; NULL: every item). */
+int reg_read_items(door *d, const char *addressee_no, const char *field,
+		   const char *const *items, reg_person *p, at_error *err);
 void reg_person_free(reg_person *p);
 /* An item of a record's items as text ("" when absent or not a string). */
 const char *reg_str(json_t *items, const char *id);
 const char *reg_state(json_t *rec);
 /* Active members of a household (door_find's records), householder first. */
 int reg_household(door *d, const char *household_no, json_t **members, at_error *err);
-/* Records (any state) holding value under an indexed item: 0 none, 1 some, -1 error. */
+/* The household's active members, householder first, with only `items`
+ * (NULL: all the business may view; a list must name relationship, which
+ * orders them). Without include_removed, removed records are left out of the
+ * search itself, so they are not logged as seen when they are not used. */
+int reg_household_items(door *d, const char *household_no, const char *const *items,
+			bool include_removed, json_t **members, at_error *err);
+/* Records (any state) holding value under an indexed item: 0 none, 1 some,
+ * -1 error. Each carries its header (state, subject = addressee number) and
+ * the addressee_no item only: a check of existence reads nothing else. */
 int reg_any_record(door *d, const char *item, const char *value, json_t **found, at_error *err);
 
 /* ---- The module's own tables ------------------------------------------ */

@@ -107,9 +107,6 @@ static int view(req *r, view_fn fn, const char *subject, at_error *err)
 		json_decref(v.out);
 		return -1;
 	}
-	/* door_history's documented shape is a list; answer an object either way. */
-	if (json_is_array(v.out))
-		v.out = json_pack("{s:o}", "versions", v.out);
 	return srv_reply(r, 200, v.out, err);
 }
 

@@ -23,7 +23,7 @@
 #include "policy/staff.h"
 #include "documents/documents.h"
 #include "registry/registry.h"
-#include "registry/registry_int.h"   /* the item table, checked against the declaration */
+#include "registry/registry_int.h"   /* reg_check_value, reg_is_item */
 #include "test.h"
 #include "test_fixtures.h"
 
@@ -214,6 +214,16 @@ static void setup(void)
 
 /* ---- The item table is the declaration ---- */
 
+/* The register checks a body against declarations/registry.json through the
+ * door (door_check_value), with the body's own field names: there is no copy
+ * of the item table or of its rules in the module. */
+static int roll_count(void *arg, const json_t *rec)
+{
+	(void)arg;
+	(void)rec;
+	return 0;
+}
+
 static void test_item_table(void)
 {
 	json_t *all = NULL;
@@ -226,28 +236,57 @@ static void test_item_table(void)
 		if (!strcmp(json_string_value(json_object_get(f, "id")), REGISTRY_FILE))
 			file = f;
 	CHECK(file != NULL);
-	json_t *items = json_object_get(file, "items");
-	CHECK_INT(json_array_size(items), 84);   /* seed 001 別添2: 84 items */
-	CHECK_INT(reg_item_count, 84);
-	/* Same ids, in the same order, with the same types and lengths. */
-	static const char *const tnames[] = {"text", "kana", "date", "digits", "boolean",
-		"my_number"};
+	CHECK_INT(json_array_size(json_object_get(file, "items")), 84);   /* seed 001 別添2 */
+	door_ctx c = ctx("clerk1", "規則の確認");
+	door *d;
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
+	/* every declared item is one the register knows, and no other */
 	json_t *it;
-	json_array_foreach(items, i, it) {
-		const char *id = json_string_value(json_object_get(it, "id"));
-		const char *type = json_string_value(json_object_get(it, "type"));
-		int64_t max = json_integer_value(json_object_get(it, "max"));
-		const reg_item *r = i < reg_item_count ? &reg_items[i] : NULL;
-		CHECK(r != NULL);
-		if (!r)
-			continue;
-		CHECK_STR(r->id, id);
-		CHECK(!strncmp(type, tnames[r->type], strlen(tnames[r->type])));
-		if (r->type == RT_TEXT || r->type == RT_KANA)
-			CHECK_INT(r->max, max);
-		if (r->type == RT_DIGITS)
-			CHECK_INT(r->max, atoi(type + 7));
+	json_array_foreach(json_object_get(file, "items"), i, it)
+		CHECK(reg_is_item(d, json_string_value(json_object_get(it, "id"))));
+	CHECK(!reg_is_item(d, "nickname"));
+	struct { const char *item, *json, *field; int ok; const char *says; } cases[] = {
+		{"sex", "\"1\"", "persons[0].sex", 1, NULL},
+		/* the declared code list, not a C copy of it */
+		{"sex", "\"9\"", "persons[0].sex", 0, "declared codes"},
+		{"municipality_code", "\"131075\"", "address.municipality_code", 1, NULL},
+		/* the check digit of 全国地方公共団体コード, declared "check" */
+		{"municipality_code", "\"131076\"", "address.municipality_code", 0, NULL},
+		{"domicile_municipality_code", "\"131106\"", "persons[0].domicile.municipality_code",
+		 0, NULL},
+		/* not_future is declared for birth_date: today is 2026-06-01 */
+		{"birth_date", "\"2026-06-02\"", "persons[0].birth_date", 0, "after today"},
+		{"birth_date", "\"2026-06-01\"", "persons[0].birth_date", 1, NULL},
+		{"birth_date", "\"2026-02-30\"", "persons[0].birth_date", 0, NULL},
+		/* the declared type: boolean, text length, digits, kana */
+		{"residence_notified_flag", "true", "foreign.residence_notified_flag", 1, NULL},
+		{"residence_notified_flag", "\"yes\"", "foreign.residence_notified_flag", 0,
+		 "true or false"},
+		{"resident_code", "\"1234567890\"", "persons[0].resident_code", 0, "11 digits"},
+		{"name_kana", "\"山田\"", "persons[0].name_kana", 0, "kana"},
+		{"name", "1", "persons[0].name", 0, "string"},
+		{"nickname", "\"タロ\"", "persons[0].nickname", 0, "not an item"},
+		{"household_no", "null", "household.household_no", 1, NULL},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		json_error_t je;
+		json_t *v = json_loads(cases[k].json, JSON_DECODE_ANY, &je);
+		at_error ce = {0};
+		int rc = reg_check_value(d, cases[k].item, v, cases[k].field, &ce);
+		CHECK_INT(rc, cases[k].ok ? 0 : -1);
+		if (!cases[k].ok) {
+			CHECK_INT(ce.status, 400);
+			CHECK_STR(ce.field, cases[k].field);
+			CHECK(strstr(ce.message, cases[k].field) != NULL);
+			if (cases[k].says)
+				CHECK(strstr(ce.message, cases[k].says) != NULL);
+			if (strcmp(ce.field, cases[k].field) ||
+			    (cases[k].says && !strstr(ce.message, cases[k].says)))
+				fprintf(stderr, "  (%s %s: %s)\n", cases[k].item, cases[k].json, ce.message);
+		}
+		json_decref(v);
 	}
+	door_commit(d, &e);
 	json_decref(all);
 }
 
@@ -1455,6 +1494,106 @@ static void test_declared_rules_at_door(void)
 	}
 }
 
+/* Events the log holds after seq `after`, oldest first. */
+static json_t *events_after(int64_t after)
+{
+	audit_filter fl = {.limit = 1000, .after_seq = after};
+	json_t *arr = NULL;
+	at_error e;
+	if (audit_query(S, &fl, &arr, &e))
+		return json_array();
+	return arr;
+}
+
+static int64_t last_seq(void)
+{
+	int64_t after = 0;
+	for (;;) {
+		json_t *arr = events_after(after);
+		size_t n = json_array_size(arr);
+		if (n)
+			after = json_integer_value(json_object_get(json_array_get(arr, n - 1), "seq"));
+		json_decref(arr);
+		if (n < 1000)
+			return after;
+	}
+}
+
+static const char *ev_s(json_t *ev, const char *k)
+{
+	const char *v = json_string_value(json_object_get(ev, k));
+	return v ? v : "";
+}
+
+/* One list of event types: registry_event dispatches through it, and its
+ * refusal of an unknown type names every type of the list. */
+static void test_event_types_once(void)
+{
+	for (const registry_event_type *t = registry_event_types; t->name; t++) {
+		CHECK(t->plan != NULL);
+		CHECK(t->ex_officio == !strncmp(t->name, "ex_officio_", 11));
+	}
+	json_t *res = NULL;
+	at_error e = {0};
+	CHECK_INT(event("moving_day", J("{}"), &res, &e), -1);
+	CHECK_STR(e.field, "type");
+	for (const registry_event_type *t = registry_event_types; t->name; t++)
+		CHECK(strstr(e.message, t->name) != NULL);
+	json_decref(res);
+}
+
+/* The resident tax's roll reads each person with the items the roll uses,
+ * and the log says so: not the sex, the 続柄, the 住民票コード or the rest. */
+static void test_roll_reads_what_it_uses(void)
+{
+	static const char *const used[] = {"addressee_no", "my_number", "name", "name_kana",
+		"birth_date", "household_no", "residence_date", "previous_municipality_code",
+		"removal_date", "confirmed_municipality_code", "planned_municipality_code", NULL};
+	int64_t from = last_seq();
+	door_ctx c = ctx("clerk1", "課税台帳の作成");
+	door *d;
+	at_error e = {0};
+	CHECK(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e) == 0);
+	char last[16] = "";
+	int n = registry_roll(d, "", 10000, roll_count, NULL, last, &e);
+	CHECK(n > 0);
+	CHECK(door_commit(d, &e) == 0);
+	json_t *evs = events_after(from);
+	size_t i, reads = 0;
+	json_t *ev;
+	json_array_foreach(evs, i, ev) {
+		if (strcmp(ev_s(ev, "operation"), "read"))
+			continue;
+		reads++;
+		char items[2048];
+		snprintf(items, sizeof items, "%s", ev_s(ev, "items"));
+		CHECK(strstr(items, "name") != NULL);
+		for (char *tok = strtok(items, ","); tok; tok = strtok(NULL, ",")) {
+			bool ok = false;
+			for (const char *const *u = used; *u; u++)
+				ok = ok || !strcmp(*u, tok);
+			CHECK(ok);
+			if (!ok)
+				fprintf(stderr, "  (the roll logged %s as seen)\n", tok);
+		}
+	}
+	CHECK_INT((int64_t)reads, n);
+	json_decref(evs);
+}
+
+/* "Already a resident" does not tell whose record it is. */
+static void test_not_resident_discloses_nothing(void)
+{
+	json_t *res = NULL;
+	at_error e = {0};
+	CHECK_INT(event("move_in", J(one_person_fmt, "2026-05-20", "2026-05-21", "{'new':true}",
+				     "山田 太郎", "20000000001", MN_TARO, ""), &res, &e), -1);
+	CHECK_STR(e.code, "already_resident");
+	CHECK_STR(e.field, "persons[0].my_number");
+	CHECK(strstr(e.message, "0000000001") == NULL);
+	json_decref(res);
+}
+
 int main(void)
 {
 	setup();
@@ -1477,6 +1616,9 @@ int main(void)
 	RUN(test_move_in_join);
 	RUN(test_outbox_durable);
 	RUN(test_declared_rules_at_door);
+	RUN(test_event_types_once);
+	RUN(test_roll_reads_what_it_uses);
+	RUN(test_not_resident_discloses_nothing);
 	store_close(S);
 	keyring_free(KR);
 	documents_shutdown();   /* font caches, for LeakSanitizer */
