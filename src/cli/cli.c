@@ -258,6 +258,16 @@ static int run_call(cli_call *c, at_error *err)
 		cli_error(c->cmd, err);
 		return 1;
 	}
+	/* A command without a door of its own still needs a grant for its
+	 * business (module/unit.h unit_need_grant), checked once, here. */
+	if (k->business && !k->mode) {
+		char op[80];
+		unit u = call_unit(c, "", op, sizeof op);
+		if (unit_need_grant(&u, err)) {
+			cli_error(c->cmd, err);
+			return 1;
+		}
+	}
 	rc = k->run(c, err);
 	if (rc < 0) {
 		cli_error(c->cmd, err);

@@ -50,13 +50,9 @@ int srv_purpose(req *r, at_error *err);
  * otherwise 403, audited. */
 int srv_route_business(req *r, at_error *err);
 
-/* door_open with r's context; error fields renamed to the header names. */
-int srv_open_door(req *r, door_mode mode, door **d, at_error *err);
 /* The door's context field names as the header names (business →
  * X-Atena-Business, ...), after a refused door_open. */
 void srv_header_fields(at_error *err);
-/* srv_open_door for a module: a door only owner's files may be written through. */
-int srv_open_door_owner(req *r, const door_owner *owner, door_mode mode, door **d, at_error *err);
 
 /* ---- Static web UI (server_static.c) ----------------------------------- */
 /* Queue the static file for r->path below root (GET/HEAD; root NULL: none
