@@ -109,9 +109,10 @@ int srv_unit(req *r, const char *subject, unit_fn fn, void *arg, at_error *err);
  * audited by the same rule as srv_unit's. Returns -1. */
 int srv_refused(req *r, const char *subject, at_error *err);
 /* Append an audit event for this request (staff, terminal and whatever
- * purpose headers were clean) in its own transaction: refusals that happen
- * before or outside a door, and reads that have no door. A failure to log
- * is also reported on stderr. */
+ * purpose headers were clean) in its own transaction: uses of the business
+ * that have no door (a computation, the grant ledger). Refusals never come
+ * here: they go through srv_refused (the one writer, door_log_refusal). A
+ * failure to log is also reported on stderr. */
 int srv_audit_now(req *r, const char *outcome, const char *detail, at_error *err);
 /* "METHOD /api/v1/path" for the audit log; the route pattern when the path
  * itself is not clean text. */

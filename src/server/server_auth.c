@@ -249,10 +249,18 @@ int srv_purpose(req *r, at_error *err)
 	r->ctx.terminal_id = r->who.terminal_id;
 	return 0;
 refuse:;
-	/* The refusal is itself an access attempt worth recording (principle 4). */
-	char detail[200];
-	snprintf(detail, sizeof detail, "%s %s", err->code, err->field);
-	srv_audit_now(r, AUDIT_INVALID, detail, NULL);
+	/* The refusal is itself an access attempt worth recording (principle 4),
+	 * written by the one writer with whatever purpose headers were clean. */
+	door_ctx c = r->ctx;
+	c.staff_id = r->who.id;
+	c.department = r->who.department;
+	c.terminal_id = r->who.terminal_id;
+	char op[240];
+	srv_operation(r, op, sizeof op);
+	at_error le;
+	at_error_clear(&le);
+	if (door_log_refusal(r->s, &c, op, path_subject(r), err, &le))
+		fprintf(stderr, "atena: could not audit %s (%s): %s\n", op, err->code, le.message);
 	return -1;
 }
 
