@@ -64,7 +64,9 @@ struct req {
 	const char *token;        /* bearer token (MHD-owned header memory) */
 	bool touched;             /* its idle clock was refreshed inside the request's unit of work */
 	staff_info who;
-	door_ctx ctx;
+	door_ctx ctx;             /* ctx.operation: op, so that any door opened with it (a
+				   * batch's own) names the request in its refusals */
+	char op[240];
 	strbuf business, reason, case_id;   /* decoded purpose headers */
 
 	/* Response. */

@@ -247,6 +247,8 @@ int srv_purpose(req *r, at_error *err)
 	r->ctx.staff_id = r->who.id;
 	r->ctx.department = r->who.department;
 	r->ctx.terminal_id = r->who.terminal_id;
+	srv_operation(r, r->op, sizeof r->op);
+	r->ctx.operation = r->op;
 	return 0;
 refuse:;
 	/* The refusal is itself an access attempt worth recording (principle 4),

@@ -111,9 +111,14 @@ alike "tax: batch by a clerk with no tax grant" clerk1 403 \
 alike "tax: batch by a staff member with a view grant only" taxview 403 \
 	"denied||individual_resident_tax|no_grant business" \
 	POST "/api/v1/tax/assess?fiscal_year=2026" "" -- tax assess --as taxview --reason 課税照会 --fiscal-year 2026
-ops=$(atena audit query --staff clerk1 --limit 1000 | jq -r '[.[] | select(.outcome == "denied") | .operation] | unique | join(",")')
-expect_eq "refusals carry the request's operation, never a bare open" \
-	"$(grep -c '\bopen\b' <<<"$ops" || true)" 0
+for who in clerk1 taxview; do
+	ops=$(atena audit query --staff $who --limit 1000 | jq -r '[.[] | select(.outcome == "denied") | .operation] | unique | .[]')
+	expect_eq "$who: refusals carry the request's operation, never a bare open" \
+		"$(grep -cx open <<<"$ops" || true)" 0
+done
+expect_eq "a refused batch names its request" \
+	"$(atena audit query --staff taxview --limit 1000 | jq -r '[.[] | select(.outcome == "denied") | .operation] | unique | join(",")')" \
+	"POST /api/v1/tax/assess,cli tax assess"
 # Routes with no door check the grant too (a clerk of the register computing tax).
 for route in "GET /api/v1/tax/law" "POST /api/v1/tax/compute" "GET /api/v1/tax/schedule?fiscal_year=2026"; do
 	before=$(refusals clerk1 | wc -l)
