@@ -6,7 +6,9 @@
  * By the time a handler runs, the dispatcher (server.c) has matched the
  * route, bounded and parsed the body (r->json when the route takes one),
  * resolved the session (r->who), read the purpose headers into r->ctx,
- * refused (and audited) a business other than the route entry's, validated
+ * refused (and audited) a business other than the route entry's and, for a
+ * route with no door (mode 0, no R_NO_GRANT), a staff member with no current
+ * grant for it, validated
  * the path parameters (r->file, r->id, r->param) and refused unknown query
  * parameters. A handler parses its own input, calls srv_unit once with the
  * person the request is about, and answers with srv_reply or
