@@ -194,6 +194,10 @@ static int session_open(cli_call *c, at_error *err)
 			getenv("ATENA_TOTP"), cli_terminal(), newpw && *newpw ? newpw : NULL,
 			&c->token, &c->who, err))
 		return -1;
+	/* One command per process: the operation every door it opens names in
+	 * the refusals it writes (a batch opens its own doors with this context). */
+	static char op[80];
+	snprintf(op, sizeof op, "cli %s", c->cmd);
 	c->ctx = (door_ctx){
 		.staff_id = c->who.id,
 		.department = c->who.department,
@@ -201,6 +205,7 @@ static int session_open(cli_call *c, at_error *err)
 		.business = c->entry->business,
 		.reason = args_get(c->a, "reason"),
 		.case_id = args_get(c->a, "case"),
+		.operation = op,
 	};
 	return 0;
 }
@@ -257,6 +262,16 @@ static int run_call(cli_call *c, at_error *err)
 	if (k->business && session_open(c, err)) {
 		cli_error(c->cmd, err);
 		return 1;
+	}
+	/* A command without a door of its own still needs a grant for its
+	 * business (module/unit.h unit_need_grant), checked once, here. */
+	if (k->business && !k->mode) {
+		char op[80];
+		unit u = call_unit(c, "", op, sizeof op);
+		if (unit_need_grant(&u, err)) {
+			cli_error(c->cmd, err);
+			return 1;
+		}
 	}
 	rc = k->run(c, err);
 	if (rc < 0) {

@@ -34,6 +34,7 @@ int at_fail(at_error *err, int status, const char *code, const char *field,
 	if (!err)
 		return -1;
 	err->status = status;
+	err->audited = false;   /* a new error is nobody's record yet */
 	copy(err->code, sizeof err->code, code);
 	copy(err->field, sizeof err->field, field);
 	va_list ap;

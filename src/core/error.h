@@ -10,11 +10,15 @@
 #ifndef ATENA_CORE_ERROR_H
 #define ATENA_CORE_ERROR_H
 
+#include <stdbool.h>
+
 typedef struct at_error {
 	int status;          /* HTTP status: 400, 401, 403, 404, 409, 413, 423, 500 ... */
 	char code[48];       /* stable code, e.g. "invalid_input", "no_grant" */
 	char field[96];      /* offending field, "" if none */
 	char message[512];   /* human sentence naming the field and the rule */
+	bool audited;        /* the refusal is already in the audit log (the door wrote it);
+			      * module/unit.h writes it no second time. at_fail clears it. */
 } at_error;
 
 /* Stable codes shared by several modules. Modules may add their own. */

@@ -26,6 +26,7 @@
 #ifndef ATENA_MODULE_MODULE_H
 #define ATENA_MODULE_MODULE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,12 @@ typedef int (*route_fn)(req *r, at_error *err);
 #define R_PUBLIC 1u    /* no session needed */
 #define R_PURPOSE 2u   /* needs X-Atena-Business and X-Atena-Reason */
 #define R_BODY 4u      /* takes a JSON object body */
+/* Needs no grant for its business although it names one (no door, no
+ * personal data). Without it, a route that names a business and opens no
+ * door (mode 0) is refused unless the staff member holds a current grant,
+ * view at least, for that business (module/unit.h unit_need_grant); a route
+ * with a door is checked by its door in its mode. */
+#define R_NO_GRANT 8u
 
 typedef struct route {
 	const char *method;
@@ -69,7 +76,8 @@ typedef struct module_command {
 	int npos;               /* positional arguments it takes */
 	const char *business;   /* acts as a logged-in staff member under this business;
 				 * NULL: a pure command (no login, no database) */
-	door_mode mode;         /* the door its unit of work opens (cli_unit); 0: none */
+	door_mode mode;         /* the door its unit of work opens (cli_unit); 0: none, and
+				 * then the dispatcher checks the grant (unit_need_grant) */
 	/* Checks that need no login (positionals, flags, input files): 0 ok,
 	 * 1 refused with err set, 2 usage error already printed. May be NULL. */
 	int (*prepare)(cli_call *c, at_error *err);
@@ -115,6 +123,12 @@ typedef struct module {
 	int (*demo)(store *s, const keyring *kr, const module_demo *dm, at_error *err);
 	const module_demo_staff *demo_staff;   /* NULL-id-terminated; may be NULL */
 	const char *demo_hint;   /* one line the demo prints: something to try; may be NULL */
+	/* Decides a held change of a file the module owns, inside a door opened
+	 * with its owner handle (POST /pending/{id}/approve|reject dispatch here
+	 * by the owner of the change's file, door_pending_module). May be NULL:
+	 * door_pending_decide then decides it. */
+	int (*pending_decide)(door *d, int64_t pending_id, bool approve, const char *note,
+			      at_error *err);
 } module;
 
 /* ---- The list (src/modules.c) --------------------------------------------- */

@@ -17,9 +17,12 @@
  *    terminal; the detail is the error's code and field only, never its
  *    message (a message may quote input; details carry no personal data);
  *  - not written: 401 (no session: there is nobody to name), 5xx (a fault,
- *    not a refusal), and "support_measure" refusals, which the register and
- *    the door keep through the abort themselves (door_note_refusal);
- *  - a refusal when the door is opened is the door's own (door_open audits it).
+ *    not a refusal), and a refusal already written — by the door (its open,
+ *    a file the business may not use, a write by a module that does not own
+ *    the file: the error is marked at_error.audited) or by the module through
+ *    door_note_refusal (a support measure) — so each refusal is one event;
+ *  - every refusal event, the door's and this one's, is written by the one
+ *    writer door_log_refusal (door.h), under the unit's operation and subject.
  *
  * Typical use (a transport wraps it: srv_unit in server/route.h, cli_unit in
  * cli/cli.h):
@@ -54,17 +57,27 @@ typedef struct unit {
  * refused or failed with err set (the unit aborts). */
 typedef int (*unit_fn)(door *d, void *arg, at_error *err);
 
-#define UNIT_OPEN_REFUSED (-2)   /* door_open refused (already audited by the door) */
+#define UNIT_OPEN_REFUSED (-2)   /* door_open refused (audited by the door, naming the
+				  * unit's operation and subject) */
 
 /* Open, fn, commit; or abort and unit_refused. 0 done; -1 refused or failed
  * (err set, nothing the door did stays); UNIT_OPEN_REFUSED when the door
  * would not open. */
 int unit_run(const unit *u, unit_fn fn, void *arg, at_error *err);
 
+/* The grant of an entry that opens no door of its own (mode 0) but names a
+ * business: the staff member must hold a current grant (view at least) for
+ * it, door or not, or the entry is refused (403 no_grant, audited by
+ * unit_refused naming u's subject) before the module's code runs. A route
+ * that needs no grant says so in its entry (R_NO_GRANT); the transports'
+ * dispatchers call this. */
+int unit_need_grant(const unit *u, at_error *err);
+
 /* The one rule: write the refusal e to the log after the caller's unit of
  * work was rolled back (or when there was none: a business mismatch, a
- * refused batch). A failure to log is reported on stderr; the caller still
- * answers with the original refusal. */
+ * missing grant, a refused batch) unless e is marked audited. A failure to
+ * log is reported on stderr; the caller still answers with the original
+ * refusal. */
 void unit_refused(const unit *u, const at_error *e);
 
 #endif

@@ -17,12 +17,25 @@
  *  - holds corrections and removals of files declared four-eyes as pending
  *    until another staff member with an update grant approves them;
  *  - appends the audit event in the same transaction.
- * A refusal rolls back what the door did and records the refusal in the log.
+ * A refusal rolls back what the door did. The refusals the door decides
+ * itself — at the open (context, grant), a file the business may not use, a
+ * write by a module that does not own the file — are written to the log by
+ * the door, through the one writer of refusal events (door_log_refusal), and
+ * the error is marked audited (at_error.audited). Any other refusal an
+ * operation returns (404, a value that breaks a rule) is the caller's to log:
+ * module/unit.h does it for every module route and command, and the generic
+ * records routes run through the same dispatcher.
  *
- * Typical use:
+ * Typical use — the register finding a person (a module's own code, owner its
+ * handle; transports run it through module/unit.h, which opens and ends the
+ * door and logs the refusals):
  *     door *d;
- *     if (door_open(s, kr, &ctx, DOOR_WRITE, &d, &err)) return -1;
- *     if (door_create(d, "test_file", subject, items, &id, &err)) { door_abort(d); return -1; }
+ *     if (door_open_owner(s, kr, &ctx, DOOR_READ, owner, &d, &err)) return -1;
+ *     door_criterion c = {"addressee_no", ano, DOOR_EXACT};
+ *     if (door_search(d, "resident_register", &c, 1, false, 1, &found, NULL, &err)) {
+ *             door_abort(d);
+ *             return -1;
+ *     }
  *     return door_commit(d, &err);
  */
 #ifndef ATENA_POLICY_DOOR_H
@@ -47,6 +60,12 @@ typedef struct door_ctx {
 	const char *business;   /* required: the business the request acts under */
 	const char *reason;     /* required: why (free text, 1..200 characters) */
 	const char *case_id;    /* optional: application or case number */
+	/* Optional: the operation the door serves ("GET /api/v1/...", "cli tax
+	 * person") and the person it is about. The refusals the door writes carry
+	 * them (NULL: the door's own operation name, no subject), so a refused open
+	 * names the person asked about like any other refusal (module/unit.h). */
+	const char *operation;
+	const char *subject;
 } door_ctx;
 
 typedef enum { DOOR_READ = 1, DOOR_WRITE = 2 } door_mode;
@@ -103,6 +122,16 @@ int door_note(door *d, const char *operation, const char *outcome, const char *s
  * own. Alerts for support-measure records are kept the same way. */
 int door_note_refusal(door *d, const char *operation, const char *subject, const char *detail,
 		      at_error *err);
+/* Whether this unit of work has written a refusal (door_note_refusal or one
+ * the door decided): the dispatcher then writes no second one (module/unit.h). */
+bool door_refusal_written(const door *d);
+/* The one writer of refusal events, in a transaction of its own: outcome
+ * "denied" for 403 and "invalid" otherwise, the context of c, operation and
+ * subject ("" nobody), detail "<code> <field>" (never the message, which may
+ * quote input). Marks e audited. Every refusal the door, the dispatcher
+ * (module/unit.h) and the transports log is written here. */
+int door_log_refusal(store *s, const door_ctx *c, const char *operation, const char *subject,
+		     at_error *e, at_error *err);
 /* The business's own tables (never the spine's), inside the same transaction. */
 store *door_store(door *d);
 
@@ -201,11 +230,21 @@ int door_check_value(door *d, const char *file, const char *item, json_t *v, con
 		     at_error *err);
 
 /* ---- Four-eyes -------------------------------------------------------- */
-/* Pending changes of files the business may update, oldest first. */
+/* Pending changes of files the business may update, oldest first. Each entry
+ * shown is logged as seen (a "pending_entry" event naming its subject and
+ * exactly the items returned, plus an alert when the record is under a
+ * support measure), as a search result is; when the list holds more than one
+ * entry no my_number-class item is returned, masked or not (door_search). */
 int door_pending_list(door *d, json_t **out, at_error *err);
 /* Approve applies the change as a new version (made by the maker, approved by
  * this staff member); reject closes it. The maker cannot decide their own. */
 int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *note,
 			at_error *err);
+/* The owner module of the file an open pending change belongs to, into
+ * module (n bytes): "" when the file has no owner or there is no such open
+ * change (deciding it then refuses, audited, inside the door). Reveals no
+ * personal data, only which module decides; the dispatcher uses it to route
+ * /pending/{id} to that module (module.h pending_decide). */
+int door_pending_module(store *s, int64_t pending_id, char *module, size_t n, at_error *err);
 
 #endif

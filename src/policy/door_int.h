@@ -33,6 +33,8 @@ struct door {
 	const door_owner *owner;   /* the module acting, or NULL (door_open_owner) */
 	bool number_using;
 	char staff[65], dept[257], terminal[65], business[65], reason[801], case_id[65];
+	char operation[240], subject[65];   /* the unit's (door_ctx), "" when not given */
+	bool refused;     /* a refusal of this unit is in the log (door_refusal_written) */
 	json_t *sticky;   /* events that must survive an abort: [[op, outcome, subject, items, detail]] */
 	struct file_meta *meta[4];   /* declarations of the files this unit of work touched */
 	unsigned meta_next;
@@ -75,6 +77,11 @@ int dr_note(door *d, const char *op, const char *outcome, const char *subject,
 int dr_note_sticky(door *d, const char *op, const char *outcome, const char *subject,
 		   const char *items, const char *detail, at_error *err);
 void dr_copy(char *dst, size_t n, const char *src);
+/* A refusal the door decides inside the unit of work (err already filled):
+ * written through the one format (door_log_refusal's) with the unit's
+ * operation (else op) and subject (else the given one), kept through an
+ * abort, err marked audited. Returns -1. */
+int dr_refuse(door *d, const char *op, const char *subject, at_error *err);
 const door_owner *dr_registered_owner(const char *module);
 
 /* ---- Items and sealing (door_items.c) ---- */

@@ -119,16 +119,23 @@ const item_meta *dr_find_item(const file_meta *m, const char *id)
 	return NULL;
 }
 
+/* Refusals here are the door's own: written (and kept through the caller's
+ * abort) by dr_refuse, so a refused look at a file is as accountable over
+ * the generic records routes as over a module's (DESIGN.md principle 4). */
 int dr_need_access(door *d, const file_meta *m, int level, at_error *err)
 {
-	if (m->own_tables)
-		return at_fail(err, 403, "owner_tables", "file",
-			       "file %s is kept by module %s in its own tables; the door holds no"
-			       " records of it", m->id, m->owner);
+	const char *op = level == 2 ? "write" : "read";
+	if (m->own_tables) {
+		at_fail(err, 403, "owner_tables", "file",
+			"file %s is kept by module %s in its own tables; the door holds no"
+			" records of it", m->id, m->owner);
+		return dr_refuse(d, op, "", err);
+	}
 	if (m->max_access >= level)
 		return 0;
-	return at_fail(err, 403, "file_not_permitted", "file", "business %s may not %s file %s",
-		       d->business, level == 2 ? "update" : "view", m->id);
+	at_fail(err, 403, "file_not_permitted", "file", "business %s may not %s file %s",
+		d->business, level == 2 ? "update" : "view", m->id);
+	return dr_refuse(d, op, "", err);
 }
 
 /* A write of an owned file through a door its owner did not open: refused,
@@ -138,40 +145,13 @@ int dr_need_owner(door *d, const file_meta *m, const char *op, const char *subje
 {
 	if (!*m->owner || (d->owner && dr_registered_owner(m->owner) == d->owner))
 		return 0;
-	char det[200];
-	snprintf(det, sizeof det, "%s: %s is written only by module %s", op, m->id, m->owner);
-	at_error e;
-	dr_note_sticky(d, op, AUDIT_DENIED, subject, "", det, &e);
-	return at_fail(err, 403, "not_owner", "file",
-		       "file %s is written only by its owner module %s (through its own operations),"
-		       " not by %s", m->id, m->owner, d->owner ? d->owner->module : "the generic records API");
+	at_fail(err, 403, "not_owner", "file",
+		"file %s is written only by its owner module %s (through its own operations),"
+		" not by %s", m->id, m->owner, d->owner ? d->owner->module : "the generic records API");
+	return dr_refuse(d, op, subject, err);
 }
 
 /* ---- Values ---- */
-
-/* Katakana, hiragana, the long-vowel mark, middle dots, half-width kana and spaces. */
-static bool kana_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned cp;
-		int k;
-		if (*p < 0x80) {
-			if (*p != ' ')
-				return false;
-			p++;
-			continue;
-		}
-		if ((*p & 0xF0) != 0xE0)
-			return false;
-		cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3Fu);
-		k = 3;
-		if (!((cp >= 0x3041 && cp <= 0x30FF) || cp == 0x3000 || (cp >= 0xFF65 && cp <= 0xFF9F)))
-			return false;
-		p += k;
-	}
-	return true;
-}
 
 static int check_type(const item_meta *it, json_t *v, const char *f, at_error *err);
 
@@ -282,7 +262,7 @@ static int check_type(const item_meta *it, json_t *v, const char *f, at_error *e
 	}
 	if (text_check(s, f, (size_t)it->max, false, 0, err))
 		return -1;
-	if (!strcmp(t, "kana") && !kana_ok(s))
+	if (!strcmp(t, "kana") && !kana_reading_ok(s, KANA_READING_ANY))
 		return at_fail(err, 400, AT_E_INVALID, f, "%s must be written in kana", f);
 	return 0;
 }

@@ -39,7 +39,57 @@ int door_note_refusal(door *d, const char *operation, const char *subject, const
 	store_spine_enter(d->s);
 	int rc = dr_note_sticky(d, operation, AUDIT_DENIED, subject, "", detail, err);
 	store_spine_leave(d->s);
+	d->refused = true;
 	return rc;
+}
+
+bool door_refusal_written(const door *d)
+{
+	return d && d->refused;
+}
+
+/* The one format of a refusal: outcome by status, detail code and field. */
+static const char *refusal_outcome(const at_error *e)
+{
+	return e->status == 403 ? AUDIT_DENIED : AUDIT_INVALID;
+}
+
+static void refusal_detail(const at_error *e, char *out, size_t n)
+{
+	snprintf(out, n, "%s %s", e->code, e->field);
+}
+
+int door_log_refusal(store *s, const door_ctx *c, const char *operation, const char *subject,
+		     at_error *e, at_error *err)
+{
+	char det[200];
+	refusal_detail(e, det, sizeof det);
+	audit_event ev = {
+		.staff_id = c->staff_id, .department = c->department, .terminal_id = c->terminal_id,
+		.business = c->business, .reason = c->reason, .case_id = c->case_id,
+		.subject = subject ? subject : "", .items = "", .operation = operation,
+		.outcome = refusal_outcome(e), .detail = det,
+	};
+	store_spine_enter(s);
+	int rc = audit_append_now(s, &ev, err);
+	store_spine_leave(s);
+	if (rc == 0)
+		e->audited = true;
+	return rc;
+}
+
+int dr_refuse(door *d, const char *op, const char *subject, at_error *err)
+{
+	char det[200];
+	refusal_detail(err, det, sizeof det);
+	at_error e;
+	at_error_clear(&e);
+	if (dr_note_sticky(d, *d->operation ? d->operation : op, refusal_outcome(err),
+			   subject && *subject ? subject : d->subject, "", det, &e) == 0) {
+		d->refused = true;
+		err->audited = true;
+	}
+	return -1;
 }
 
 int door_note(door *d, const char *operation, const char *outcome, const char *subject,
@@ -97,20 +147,15 @@ void dr_copy(char *dst, size_t n, const char *src)
 }
 
 /* A refusal at the door: logged in a transaction of its own, since nothing
- * else of the request will commit. */
-static int refuse(store *s, const door_ctx *c, const char *outcome, at_error *err)
+ * else of the request will commit; under the unit's operation and subject
+ * when the caller gave them. The outcome follows from err's status. */
+static int refuse(store *s, const door_ctx *c, at_error *err)
 {
-	char det[256];
-	snprintf(det, sizeof det, "%s: %s", err->code, err->field);
-	audit_event ev = {
-		.staff_id = c->staff_id, .department = c->department, .terminal_id = c->terminal_id,
-		.business = c->business, .reason = c->reason, .case_id = c->case_id,
-		.operation = "open", .outcome = outcome, .detail = det,
-	};
 	at_error e;
-	store_spine_enter(s);
-	audit_append_now(s, &ev, &e);
-	store_spine_leave(s);
+	at_error_clear(&e);
+	if (door_log_refusal(s, c, c->operation && *c->operation ? c->operation : "open", c->subject,
+			     err, &e))
+		fprintf(stderr, "atena: could not audit a refused open: %s\n", e.message);
 	return -1;
 }
 
@@ -134,17 +179,17 @@ int door_open_owner(store *s, const keyring *kr, const door_ctx *c, door_mode mo
 	if (!c->business || !*c->business) {
 		at_fail(err, 400, AT_E_MISSING, "business",
 			"every access names the business it is for (X-Atena-Business)");
-		return refuse(s, c, AUDIT_INVALID, err);
+		return refuse(s, c, err);
 	}
 	if (!c->reason || !*c->reason) {
 		at_fail(err, 400, AT_E_MISSING, "reason",
 			"every access gives its reason (X-Atena-Reason)");
-		return refuse(s, c, AUDIT_INVALID, err);
+		return refuse(s, c, err);
 	}
 	if (text_check(c->business, "business", 64, false, 0, err) ||
 	    text_check(c->reason, "reason", 200, false, 0, err) ||
 	    (c->case_id && text_check(c->case_id, "case", 64, true, 0, err)))
-		return refuse(s, c, AUDIT_INVALID, err);
+		return refuse(s, c, err);
 	/* The checks below and the work that follows see one snapshot: a grant
 	 * revoked meanwhile cannot slip between the check and the access. */
 	if (store_begin(s, err))
@@ -154,19 +199,19 @@ int door_open_owner(store *s, const keyring *kr, const door_ctx *c, door_mode mo
 	if (!decl_business_exists(s, c->business)) {
 		at_fail(err, 400, AT_E_INVALID, "business", "%s is not a declared business", c->business);
 		store_rollback(s);
-		return refuse(s, c, AUDIT_INVALID, err);
+		return refuse(s, c, err);
 	}
 	if (staff_get(s, c->staff_id, &who, err) || who.locked) {
 		at_fail(err, 403, AT_E_FORBIDDEN, "staff", "%s is not an active staff member", c->staff_id);
 		store_rollback(s);
-		return refuse(s, c, AUDIT_DENIED, err);
+		return refuse(s, c, err);
 	}
 	if (!grant_check(s, c->staff_id, c->business, need, time_now())) {
 		at_fail(err, 403, "no_grant", "business",
 			"%s holds no current %s grant for business %s", c->staff_id,
 			need == GRANT_UPDATE ? "update" : "view", c->business);
 		store_rollback(s);
-		return refuse(s, c, AUDIT_DENIED, err);
+		return refuse(s, c, err);
 	}
 	door *d = calloc(1, sizeof *d);
 	if (!d)
@@ -182,6 +227,8 @@ int door_open_owner(store *s, const keyring *kr, const door_ctx *c, door_mode mo
 	dr_copy(d->business, sizeof d->business, c->business);
 	dr_copy(d->reason, sizeof d->reason, c->reason);
 	dr_copy(d->case_id, sizeof d->case_id, c->case_id);
+	dr_copy(d->operation, sizeof d->operation, c->operation);
+	dr_copy(d->subject, sizeof d->subject, c->subject);
 	d->sticky = json_array();
 	*out = d;
 	return 0;

@@ -50,4 +50,5 @@ const module registry_module = {
 	.demo = registry_demo,
 	.demo_staff = demo_staff,
 	.demo_hint = "as clerk1, business resident_register: GET /api/v1/registry/search?name_kana=サトウ",
+	.pending_decide = registry_pending_decide,
 };

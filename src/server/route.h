@@ -6,7 +6,9 @@
  * By the time a handler runs, the dispatcher (server.c) has matched the
  * route, bounded and parsed the body (r->json when the route takes one),
  * resolved the session (r->who), read the purpose headers into r->ctx,
- * refused (and audited) a business other than the route entry's, validated
+ * refused (and audited) a business other than the route entry's and, for a
+ * route with no door (mode 0, no R_NO_GRANT), a staff member with no current
+ * grant for it, validated
  * the path parameters (r->file, r->id, r->param) and refused unknown query
  * parameters. A handler parses its own input, calls srv_unit once with the
  * person the request is about, and answers with srv_reply or
@@ -64,7 +66,9 @@ struct req {
 	const char *token;        /* bearer token (MHD-owned header memory) */
 	bool touched;             /* its idle clock was refreshed inside the request's unit of work */
 	staff_info who;
-	door_ctx ctx;
+	door_ctx ctx;             /* ctx.operation: op, so that any door opened with it (a
+				   * batch's own) names the request in its refusals */
+	char op[240];
 	strbuf business, reason, case_id;   /* decoded purpose headers */
 
 	/* Response. */
@@ -109,9 +113,10 @@ int srv_unit(req *r, const char *subject, unit_fn fn, void *arg, at_error *err);
  * audited by the same rule as srv_unit's. Returns -1. */
 int srv_refused(req *r, const char *subject, at_error *err);
 /* Append an audit event for this request (staff, terminal and whatever
- * purpose headers were clean) in its own transaction: refusals that happen
- * before or outside a door, and reads that have no door. A failure to log
- * is also reported on stderr. */
+ * purpose headers were clean) in its own transaction: uses of the business
+ * that have no door (a computation, the grant ledger). Refusals never come
+ * here: they go through srv_refused (the one writer, door_log_refusal). A
+ * failure to log is also reported on stderr. */
 int srv_audit_now(req *r, const char *outcome, const char *detail, at_error *err);
 /* "METHOD /api/v1/path" for the audit log; the route pattern when the path
  * itself is not clean text. */

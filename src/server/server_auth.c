@@ -138,14 +138,36 @@ int srv_refused(req *r, const char *subject, at_error *err)
 	return -1;
 }
 
+/* The person the path names, for refusals before any handler: the
+ * platform's key of a person ({addressee_no}, 10 digits), else nobody. */
+static const char *path_subject(req *r)
+{
+	if (r->rt && strstr(r->rt->pattern, "{addressee_no}") && text_is_digits(r->raw_param, 10))
+		return r->raw_param;
+	return "";
+}
+
 int srv_route_business(req *r, at_error *err)
 {
 	const char *want = r->rt ? r->rt->business : NULL;
-	if (!want || !strcmp(r->ctx.business, want))
+	if (!want)
 		return 0;
-	at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
-		"this route is used only under business %s", want);
-	return srv_refused(r, "", err);
+	if (strcmp(r->ctx.business, want)) {
+		at_fail(err, 403, AT_E_FORBIDDEN, "X-Atena-Business",
+			"this route is used only under business %s", want);
+		return srv_refused(r, path_subject(r), err);
+	}
+	/* A route without a door still acts under its business: the grant is
+	 * checked here (its door would check it otherwise). */
+	if (r->rt->mode || (r->rt->flags & R_NO_GRANT))
+		return 0;
+	char op[240];
+	unit u = request_unit(r, path_subject(r), op, sizeof op);
+	if (unit_need_grant(&u, err)) {
+		srv_header_fields(err);
+		return -1;
+	}
+	return 0;
 }
 
 static int hexval(char c)
@@ -225,12 +247,22 @@ int srv_purpose(req *r, at_error *err)
 	r->ctx.staff_id = r->who.id;
 	r->ctx.department = r->who.department;
 	r->ctx.terminal_id = r->who.terminal_id;
+	srv_operation(r, r->op, sizeof r->op);
+	r->ctx.operation = r->op;
 	return 0;
 refuse:;
-	/* The refusal is itself an access attempt worth recording (principle 4). */
-	char detail[200];
-	snprintf(detail, sizeof detail, "%s %s", err->code, err->field);
-	srv_audit_now(r, AUDIT_INVALID, detail, NULL);
+	/* The refusal is itself an access attempt worth recording (principle 4),
+	 * written by the one writer with whatever purpose headers were clean. */
+	door_ctx c = r->ctx;
+	c.staff_id = r->who.id;
+	c.department = r->who.department;
+	c.terminal_id = r->who.terminal_id;
+	char op[240];
+	srv_operation(r, op, sizeof op);
+	at_error le;
+	at_error_clear(&le);
+	if (door_log_refusal(r->s, &c, op, path_subject(r), err, &le))
+		fprintf(stderr, "atena: could not audit %s (%s): %s\n", op, err->code, le.message);
 	return -1;
 }
 

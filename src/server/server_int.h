@@ -6,7 +6,8 @@
  * One request passes, in order: route match (404/405), content type and
  * declared length (415/413), body accumulation (413 while it arrives), the
  * bearer session (401), the purpose headers X-Atena-Business/-Reason/-Case
- * (400, audited), the route's business (403, audited), path parameters
+ * (400, audited), the route's business and, for a route with no door, the
+ * grant for it (403, audited), path parameters
  * (400), the JSON body (400), and then one handler, which runs at most one
  * unit of work (srv_unit) and answers. The files call each other in one
  * direction only: server.c (the daemon and the dispatcher) → server_auth.c
@@ -46,17 +47,14 @@ int h_grants(req *r, at_error *err);
 int srv_session(req *r, at_error *err);
 /* Read and check the purpose headers into r->ctx; a refusal is audited. */
 int srv_purpose(req *r, at_error *err);
-/* The route entry's business, if it names one, must be r->ctx.business;
- * otherwise 403, audited. */
+/* The route entry's business, if it names one, must be r->ctx.business, and
+ * a route without a door needs a current grant for it (unit_need_grant);
+ * otherwise 403, audited naming the path's person. */
 int srv_route_business(req *r, at_error *err);
 
-/* door_open with r's context; error fields renamed to the header names. */
-int srv_open_door(req *r, door_mode mode, door **d, at_error *err);
 /* The door's context field names as the header names (business →
  * X-Atena-Business, ...), after a refused door_open. */
 void srv_header_fields(at_error *err);
-/* srv_open_door for a module: a door only owner's files may be written through. */
-int srv_open_door_owner(req *r, const door_owner *owner, door_mode mode, door **d, at_error *err);
 
 /* ---- Static web UI (server_static.c) ----------------------------------- */
 /* Queue the static file for r->path below root (GET/HEAD; root NULL: none

@@ -1,9 +1,10 @@
 /*
  * server_records.c — the declared-record routes and four-eyes decisions.
- * Each handler is one door unit of work: open, operate, commit; any failure
- * after the open aborts it, so a refused request leaves nothing behind but
- * its audit event. Data goes into the response only after the commit that
- * holds its audit event succeeded.
+ * Each handler is one unit of work through the one dispatcher (srv_unit on
+ * module/unit.h, with no owner handle: the generic routes write only files no
+ * module owns), so a refused request leaves nothing behind but its one audit
+ * event, written by the same rule as a module route's. Data goes into the
+ * response only after the commit that holds its audit event succeeded.
  */
 #include "server/server_int.h"
 
@@ -11,29 +12,6 @@
 #include <string.h>
 
 #include "core/json.h"
-#include "registry/registry.h"
-
-int srv_open_door(req *r, door_mode mode, door **d, at_error *err)
-{
-	return srv_open_door_owner(r, NULL, mode, d, err);
-}
-
-int srv_open_door_owner(req *r, const door_owner *owner, door_mode mode, door **d, at_error *err)
-{
-	if (door_open_owner(r->s, r->kr, &r->ctx, mode, owner, d, err)) {
-		srv_header_fields(err);
-		return -1;
-	}
-	/* The session's idle clock, in this unit of work (one commit). */
-	if (r->token && !r->touched) {
-		if (staff_session_touch(r->s, r->token, err)) {
-			door_abort(*d);
-			return -1;
-		}
-		r->touched = true;
-	}
-	return 0;
-}
 
 /* "items": a JSON object, required. */
 static int items_arg(req *r, json_t **items, at_error *err)
@@ -48,189 +26,235 @@ static int items_arg(req *r, json_t **items, at_error *err)
 	return 0;
 }
 
-/* Commit and answer with out (owned); nothing is answered if the commit fails. */
-static int commit_reply(req *r, door *d, int status, json_t *out, at_error *err)
+/* One generic request's unit of work: its input, and what it answers with
+ * once the unit committed (out, owned; freed if the commit fails). */
+typedef struct rec_call {
+	req *r;
+	const char *subject, *reason, *item, *value, *note;
+	json_t *items;
+	door_match match;
+	int limit;
+	bool approve;
+	const module *owner_mod;   /* /pending/{id}: the module owning the change's file */
+	int status;
+	json_t *out;
+} rec_call;
+
+/* Run fn as the request's unit (srv_unit: the one dispatcher, NULL owner for
+ * the generic routes), then answer with what it produced. */
+static int run_reply(rec_call *c, const char *subject, unit_fn fn, at_error *err)
 {
-	if (door_commit(d, err)) {
-		json_decref(out);
+	c->status = 200;
+	if (srv_unit(c->r, subject, fn, c, err)) {
+		json_decref(c->out);
 		return -1;
 	}
-	return srv_reply(r, status, out, err);
+	return srv_reply(c->r, c->status, c->out, err);
+}
+
+static int f_create(door *d, void *arg, at_error *err)
+{
+	rec_call *c = arg;
+	int64_t id;
+	if (door_create(d, c->r->file, c->subject, c->items, &id, err))
+		return -1;
+	snprintf(c->r->location, sizeof c->r->location, SRV_PREFIX "/files/%s/records/%lld",
+		 c->r->file, (long long)id);
+	c->status = 201;
+	c->out = json_pack("{s:I}", "record_id", (json_int_t)id);
+	return 0;
 }
 
 int h_record_create(req *r, at_error *err)
 {
 	static const char *const keys[] = {"subject", "items", NULL};
-	const char *subject;
-	json_t *items = NULL;
+	rec_call c = {.r = r};
 	if (jv_no_unknown(r->json, "", keys, err) ||
-	    jv_string(r->json, "", "subject", true, 64, &subject, err) || items_arg(r, &items, err))
+	    jv_string(r->json, "", "subject", true, 64, &c.subject, err) ||
+	    items_arg(r, &c.items, err))
 		return -1;
-	door *d;
-	if (srv_open_door(r, DOOR_WRITE, &d, err))
-		return -1;
-	int64_t id;
-	if (door_create(d, r->file, subject, items, &id, err)) {
-		door_abort(d);
-		return -1;
-	}
-	snprintf(r->location, sizeof r->location, SRV_PREFIX "/files/%s/records/%lld", r->file,
-		 (long long)id);
-	return commit_reply(r, d, 201, json_pack("{s:I}", "record_id", (json_int_t)id), err);
+	return run_reply(&c, c.subject, f_create, err);
+}
+
+static int f_read(door *d, void *arg, at_error *err)
+{
+	rec_call *c = arg;
+	return door_read(d, c->r->file, c->r->id, &c->out, err);
 }
 
 int h_record_read(req *r, at_error *err)
 {
-	door *d;
-	json_t *rec;
-	if (srv_open_door(r, DOOR_READ, &d, err))
-		return -1;
-	if (door_read(d, r->file, r->id, &rec, err)) {
-		door_abort(d);
-		return -1;
-	}
-	return commit_reply(r, d, 200, rec, err);
+	rec_call c = {.r = r};
+	return run_reply(&c, "", f_read, err);
+}
+
+static int f_history(door *d, void *arg, at_error *err)
+{
+	rec_call *c = arg;
+	/* The record with its "versions" (door.h door_history). */
+	return door_history(d, c->r->file, c->r->id, &c->out, err);
 }
 
 int h_record_history(req *r, at_error *err)
 {
-	door *d;
-	json_t *versions;
-	if (srv_open_door(r, DOOR_READ, &d, err))
-		return -1;
-	if (door_history(d, r->file, r->id, &versions, err)) {
-		door_abort(d);
-		return -1;
-	}
-	/* door.h describes a list of versions; door_records.c gives the record with a
-	 * "versions" member. Answer the object shape either way. */
-	if (json_is_array(versions))
-		versions = json_pack("{s:o}", "versions", versions);
-	return commit_reply(r, d, 200, versions, err);
+	rec_call c = {.r = r};
+	return run_reply(&c, "", f_history, err);
 }
 
 /* door_update/door_remove returned rc: 0 applied (answer with the record as
  * it now is, read in the same unit of work), 1 held for a second person. */
-static int changed_reply(req *r, door *d, int rc, int64_t pending_id, at_error *err)
+static int changed(rec_call *c, door *d, int rc, int64_t pending_id, at_error *err)
 {
-	if (rc < 0) {
-		door_abort(d);
+	if (rc < 0)
 		return -1;
+	if (rc == 1) {
+		c->status = 202;
+		c->out = json_pack("{s:I}", "pending_id", (json_int_t)pending_id);
+		return 0;
 	}
-	if (rc == 1)
-		return commit_reply(r, d, 202,
-				    json_pack("{s:I}", "pending_id", (json_int_t)pending_id), err);
-	json_t *rec;
-	if (door_read(d, r->file, r->id, &rec, err)) {
-		door_abort(d);
-		return -1;
-	}
-	return commit_reply(r, d, 200, rec, err);
+	return door_read(d, c->r->file, c->r->id, &c->out, err);
+}
+
+static int f_update(door *d, void *arg, at_error *err)
+{
+	rec_call *c = arg;
+	int64_t pending_id = 0;
+	int rc = door_update(d, c->r->file, c->r->id, c->items, &pending_id, err);
+	return changed(c, d, rc, pending_id, err);
 }
 
 int h_record_update(req *r, at_error *err)
 {
 	static const char *const keys[] = {"items", NULL};
-	json_t *items = NULL;
-	if (jv_no_unknown(r->json, "", keys, err) || items_arg(r, &items, err))
+	rec_call c = {.r = r};
+	if (jv_no_unknown(r->json, "", keys, err) || items_arg(r, &c.items, err))
 		return -1;
-	door *d;
-	if (srv_open_door(r, DOOR_WRITE, &d, err))
-		return -1;
+	return run_reply(&c, "", f_update, err);
+}
+
+static int f_remove(door *d, void *arg, at_error *err)
+{
+	rec_call *c = arg;
 	int64_t pending_id = 0;
-	int rc = door_update(d, r->file, r->id, items, &pending_id, err);
-	return changed_reply(r, d, rc, pending_id, err);
+	int rc = door_remove(d, c->r->file, c->r->id, c->reason, &pending_id, err);
+	return changed(c, d, rc, pending_id, err);
 }
 
 int h_record_remove(req *r, at_error *err)
 {
 	static const char *const keys[] = {"reason", NULL};
-	const char *reason;
+	rec_call c = {.r = r};
 	if (jv_no_unknown(r->json, "", keys, err) ||
-	    jv_string(r->json, "", "reason", true, SRV_REASON_MAX, &reason, err))
+	    jv_string(r->json, "", "reason", true, SRV_REASON_MAX, &c.reason, err))
 		return -1;
-	door *d;
-	if (srv_open_door(r, DOOR_WRITE, &d, err))
+	return run_reply(&c, "", f_remove, err);
+}
+
+static int f_search(door *d, void *arg, at_error *err)
+{
+	rec_call *c = arg;
+	door_criterion k = {.item = c->item, .value = c->value, .match = c->match};
+	json_t *found;
+	bool truncated = false;
+	/* As door_find (removed records included), saying when more matched. */
+	if (door_search(d, c->r->file, &k, 1, true, c->limit, &found, &truncated, err))
 		return -1;
-	int64_t pending_id = 0;
-	int rc = door_remove(d, r->file, r->id, reason, &pending_id, err);
-	return changed_reply(r, d, rc, pending_id, err);
+	c->out = json_pack("{s:o,s:b}", "records", found, "truncated", truncated);
+	return 0;
 }
 
 int h_search(req *r, at_error *err)
 {
 	const char *item = srv_query(r, "item"), *value = srv_query(r, "value");
 	const char *match = srv_query(r, "match"), *limit_s = srv_query(r, "limit");
-	if (!item)
-		return at_fail(err, 400, AT_E_MISSING, "item",
-			       "query parameter item is required: the indexed item to search by");
-	if (!srv_is_ident(item))
-		return at_fail(err, 400, AT_E_INVALID, "item",
-			       "query parameter item must be an item id (a-z, 0-9 and _)");
-	if (!value)
-		return at_fail(err, 400, AT_E_MISSING, "value", "query parameter value is required");
-	door_match m = DOOR_EXACT;
+	rec_call c = {.r = r, .item = item, .value = value, .match = DOOR_EXACT};
+	if (!item) {
+		at_fail(err, 400, AT_E_MISSING, "item",
+			"query parameter item is required: the indexed item to search by");
+		return -1;
+	}
+	if (!srv_is_ident(item)) {
+		at_fail(err, 400, AT_E_INVALID, "item",
+			"query parameter item must be an item id (a-z, 0-9 and _)");
+		return -1;
+	}
+	if (!value) {
+		at_fail(err, 400, AT_E_MISSING, "value", "query parameter value is required");
+		return -1;
+	}
 	if (match && !strcmp(match, "prefix"))
-		m = DOOR_PREFIX;
-	else if (match && strcmp(match, "exact"))
-		return at_fail(err, 400, AT_E_INVALID, "match",
-			       "query parameter match must be exact or prefix");
+		c.match = DOOR_PREFIX;
+	else if (match && strcmp(match, "exact")) {
+		at_fail(err, 400, AT_E_INVALID, "match",
+			"query parameter match must be exact or prefix");
+		return -1;
+	}
 	int64_t limit = 50;
 	if (limit_s && srv_parse_int(limit_s, 1, DOOR_FIND_MAX, "limit", &limit, err))
 		return -1;
-	door *d;
-	json_t *found;
-	if (srv_open_door(r, DOOR_READ, &d, err))
-		return -1;
-	if (door_find(d, r->file, item, value, m, (int)limit, &found, err)) {
-		door_abort(d);
-		return -1;
-	}
-	return commit_reply(r, d, 200, json_pack("{s:o}", "records", found), err);
+	c.limit = (int)limit;
+	return run_reply(&c, "", f_search, err);
 }
 
 /* ---- Four-eyes -------------------------------------------------------------- */
 
+static int f_pending_list(door *d, void *arg, at_error *err)
+{
+	rec_call *c = arg;
+	json_t *list;
+	if (door_pending_list(d, &list, err))
+		return -1;
+	c->out = json_pack("{s:o}", "pending", list);
+	return 0;
+}
+
 int h_pending_list(req *r, at_error *err)
 {
-	door *d;
-	json_t *list;
-	/* Listing shows proposed changes, so it takes an update grant. */
-	if (srv_open_door(r, DOOR_WRITE, &d, err))
+	/* Listing shows proposed changes, so it takes an update grant (the
+	 * route's mode, DOOR_WRITE). */
+	rec_call c = {.r = r};
+	return run_reply(&c, "", f_pending_list, err);
+}
+
+static int f_decide(door *d, void *arg, at_error *err)
+{
+	rec_call *c = arg;
+	const module *m = c->owner_mod;
+	int rc = m && m->pending_decide
+			 ? m->pending_decide(d, c->r->id, c->approve, c->note, err)
+			 : door_pending_decide(d, c->r->id, c->approve, c->note, err);
+	if (rc)
 		return -1;
-	if (door_pending_list(d, &list, err)) {
-		door_abort(d);
-		return -1;
-	}
-	return commit_reply(r, d, 200, json_pack("{s:o}", "pending", list), err);
+	c->out = json_pack("{s:I,s:s}", "pending_id", (json_int_t)c->r->id, "decision",
+			   c->approve ? "approved" : "rejected");
+	return 0;
 }
 
 static int decide(req *r, bool approve, at_error *err)
 {
 	static const char *const keys[] = {"note", NULL};
-	const char *note = "";
+	rec_call c = {.r = r, .approve = approve, .note = ""};
 	if (jv_no_unknown(r->json, "", keys, err) ||
-	    jv_string(r->json, "", "note", false, SRV_REASON_MAX, &note, err))
+	    jv_string(r->json, "", "note", false, SRV_REASON_MAX, &c.note, err))
 		return -1;
-	door *d;
-	/* The register's own acts owe outbox rows on approval, so its pending
-	 * changes are decided through it (registry.h), in a door it owns; others
-	 * by the door alone, which refuses a file some module owns. */
-	bool reg = !strcmp(r->ctx.business, REGISTRY_BUSINESS);
-	if (srv_open_door_owner(r, reg ? &registry_owner : NULL, DOOR_WRITE, &d, err))
+	/* The change is decided by the module that owns its file (module.h
+	 * pending_decide: a module's acts may owe more than the new version),
+	 * in a door opened with that module's handle; a file no module owns
+	 * (or no such open change: the door refuses it, audited) by the door
+	 * alone. */
+	char owner[65];
+	if (door_pending_module(r->s, r->id, owner, sizeof owner, err))
 		return -1;
-	int rc = reg ? registry_pending_decide(d, r->id, approve, note, err)
-		     : door_pending_decide(d, r->id, approve, note, err);
-	if (rc) {
-		door_abort(d);
-		return -1;
+	if (*owner) {
+		c.owner_mod = module_find(owner);
+		if (!c.owner_mod)
+			return at_fail(err, 500, AT_E_INTERNAL, "pending_id",
+				       "pending change %lld belongs to module %s, which is not loaded",
+				       (long long)r->id, owner);
+		r->mod = c.owner_mod;   /* the unit acts as that module (its owner handle) */
 	}
-	return commit_reply(r, d, 200,
-			    json_pack("{s:I,s:s}", "pending_id", (json_int_t)r->id, "decision",
-				      approve ? "approved" : "rejected"),
-			    err);
+	return run_reply(&c, "", f_decide, err);
 }
-
 int h_pending_approve(req *r, at_error *err)
 {
 	return decide(r, true, err);

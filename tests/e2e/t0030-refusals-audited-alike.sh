@@ -13,11 +13,14 @@ export ATENA_DATA=$DATA
 add_user admin "管理 太郎" 情報政策課 --admin
 add_user clerk1 "窓口 花子" 区民課 --by admin
 add_user tax1 "税務 一郎" 税務課 --by admin
+add_user taxview "税務 閲覧" 税務課 --by admin
 atena grant --staff clerk1 --business resident_register --access update --by admin --reason 窓口担当 >/dev/null
 atena grant --staff tax1 --business individual_resident_tax --access update --by admin --reason 課税担当 >/dev/null
+atena grant --staff taxview --business individual_resident_tax --access view --by admin --reason 照会担当 >/dev/null
 start_server || exit 1
 check "login clerk1" login clerk1 "Meguro-counter-2026a"
 check "login tax1" login tax1 "Meguro-taxation-2026b"
+check "login taxview" login taxview "Meguro-inquiry-2026c"
 
 declare -A STEP
 cli() {   # staff module args...: as staff, each call a later one-time code
@@ -88,10 +91,46 @@ AS=tax1 BIZ=resident_register api GET "/api/v1/tax/persons/0000000077?fiscal_yea
 expect_eq "tax route under another business: 403" "$STATUS:$(jq -r .error.field <<<"$BODY")" \
 	"403:X-Atena-Business"
 expect_eq "... logged once" "$(( $(refusals tax1 | wc -l) - before ))" 1
-expect_eq "... as denied under the business named" "$(refusals tax1 | tail -1)" \
-	"denied||resident_register|forbidden X-Atena-Business"
+expect_eq "... as denied under the business named, naming the person" "$(refusals tax1 | tail -1)" \
+	"denied|0000000077|resident_register|forbidden X-Atena-Business"
 AS=clerk1 BIZ=individual_resident_tax api GET /api/v1/registry/persons/0000000077
 expect_eq "register route under the tax business: 403" "$STATUS" 403
+
+# ---- No grant for the business (issue 8 §3, §4): one event, naming the person
+# the request is about, written by the door's open under the request's operation
+export BIZ=individual_resident_tax REASON=課税照会
+TC=(--as clerk1 --reason 課税照会 --fiscal-year 2026)
+alike "tax: read by a clerk with no tax grant" clerk1 403 \
+	"denied|0000000077|individual_resident_tax|no_grant business" \
+	GET "/api/v1/tax/persons/0000000077?fiscal_year=2026" "" -- tax person 0000000077 "${TC[@]}"
+# A batch opens its own doors: with no grant the dispatcher refuses it before
+# it runs; with a view grant only, its door refuses it — either way once.
+alike "tax: batch by a clerk with no tax grant" clerk1 403 \
+	"denied||individual_resident_tax|no_grant business" \
+	POST "/api/v1/tax/assess?fiscal_year=2026" "" -- tax assess "${TC[@]}"
+alike "tax: batch by a staff member with a view grant only" taxview 403 \
+	"denied||individual_resident_tax|no_grant business" \
+	POST "/api/v1/tax/assess?fiscal_year=2026" "" -- tax assess --as taxview --reason 課税照会 --fiscal-year 2026
+for who in clerk1 taxview; do
+	ops=$(atena audit query --staff $who --limit 1000 | jq -r '[.[] | select(.outcome == "denied") | .operation] | unique | .[]')
+	expect_eq "$who: refusals carry the request's operation, never a bare open" \
+		"$(grep -cx open <<<"$ops" || true)" 0
+done
+expect_eq "a refused batch names its request" \
+	"$(atena audit query --staff taxview --limit 1000 | jq -r '[.[] | select(.outcome == "denied") | .operation] | unique | join(",")')" \
+	"POST /api/v1/tax/assess,cli tax assess"
+# Routes with no door check the grant too (a clerk of the register computing tax).
+for route in "GET /api/v1/tax/law" "POST /api/v1/tax/compute" "GET /api/v1/tax/schedule?fiscal_year=2026"; do
+	before=$(refusals clerk1 | wc -l)
+	body=; [ "${route% *}" = POST ] && body='{}'
+	AS=clerk1 api "${route% *}" "${route#* }" "$body"
+	expect_eq "$route without a grant: 403" "$STATUS:$(jq -r .error.code <<<"$BODY")" "403:no_grant"
+	expect_eq "$route without a grant: logged once" "$(( $(refusals clerk1 | wc -l) - before ))" 1
+	expect_eq "$route without a grant: the event" "$(refusals clerk1 | tail -1)" \
+		"denied||individual_resident_tax|no_grant business"
+done
+AS=tax1 BIZ=resident_register api GET /api/v1/registry/event-types
+expect_eq "event types need a register grant" "$STATUS:$(jq -r .error.code <<<"$BODY")" "403:no_grant"
 
 # ---- The register's event types: one table, every surface iterates it
 AS=clerk1 BIZ=resident_register api GET /api/v1/registry/event-types

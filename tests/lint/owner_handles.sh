@@ -6,10 +6,9 @@
 # names it could write the module's records past the module's own rules.
 set -euo pipefail
 root=${1:-.}
-# Transports that still open a module's door themselves, until the module
-# list's dispatcher does it for them (issue 8 §2, §4). Shrink, never grow.
-transitional='src/server/server_records\.c'
-allowed="src/modules\.c|src/module/|$transitional"
+# No allowlist beyond the list and its dispatcher: /pending/{id} reaches the
+# owning module through its descriptor (module.h pending_decide).
+allowed="src/modules\.c|src/module/"
 fail=0 n=0
 mods=$(grep -rhoE 'const door_owner [a-z][a-z0-9_]*_owner[[:space:]]*=' "$root/src" \
        | sed -E 's/const door_owner ([a-z0-9_]+)_owner.*/\1/' | sort -u)
@@ -29,5 +28,13 @@ for m in $mods; do
     echo "files outside src/$m/ that name ${m}_owner:"; echo "$bad"; fail=$((fail + 1))
   fi
 done
+# Nor may anything else take a module's handle out of the list by name
+# (module_find("tax")->owner): that is the same key, fetched another way.
+n=$((n + 1))
+bad=$(grep -rlE 'module_find[[:space:]]*\([^;]*\)[[:space:]]*->[[:space:]]*owner' "$root/src" \
+      | sed "s|^$root/||" | grep -vE "^($allowed)" || true)
+if [ -n "$bad" ]; then
+  echo "files that take an owner handle through module_find(...)->owner:"; echo "$bad"; fail=$((fail + 1))
+fi
 echo "$((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

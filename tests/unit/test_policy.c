@@ -709,6 +709,98 @@ static void test_basis_and_ex_officio_entry(void)
 }
 
 /* Kana search ignores katakana/hiragana, width and voicing marks. */
+static char *last_items(const char *subject, const char *op);
+
+/* The entry of list about subject, or NULL. */
+static json_t *entry_of(json_t *list, const char *subject)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "subject")), subject))
+			return o;
+	return NULL;
+}
+
+static json_t *pending_as(const char *staff)
+{
+	door_ctx c = ctx(staff, "test_business", "職権修正の確認");
+	door *d;
+	at_error e = {0};
+	json_t *list = NULL;
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_pending_list(d, &list, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	return list;
+}
+
+/* The four-eyes queue shows personal data: each entry shown is logged with
+ * its person and exactly the items returned, a protected record raises an
+ * alert, and a list about several people shows no My Number (issue 8 §1). */
+static void test_pending_list_audited(void)
+{
+	int64_t a = create_person("0000001101", "52345678901", "山田 一", "ヤマダ ハジメ", "1970-01-01");
+	int64_t b = create_person("0000001102", "62345678901", "山田 二", "ヤマダ ツギ", "1971-02-02");
+	char mn[13];
+	mk_mynumber("72345678901", mn);
+	door_ctx c1 = ctx("clerk1", "test_business", "職権修正");
+	door *d;
+	at_error e = {0};
+	int64_t pid = 0;
+	json_t *ch = json_pack("{s:s,s:s}", "my_number", mn, "name", "山田 壱");
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_update(d, "test_file", a, ch, &pid, &e) == 1);
+	json_decref(ch);
+	ch = json_pack("{s:s}", "name", "山田 弐");
+	CHECK(door_update(d, "test_file", b, ch, &pid, &e) == 1);
+	json_decref(ch);
+	CHECK(door_commit(d, &e) == 0);
+
+	/* Several people: one event per entry shown, no My Number at all. */
+	int64_t seen0 = count_events("pending_entry", AUDIT_OK);
+	json_t *list = pending_as("clerk2");
+	size_t n = json_array_size(list);
+	CHECK(n >= 2);
+	CHECK_INT(count_events("pending_entry", AUDIT_OK) - seen0, (int64_t)n);
+	json_t *ea = entry_of(list, "0000001101");
+	CHECK(ea != NULL);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(ea, "items"), "name")), "山田 壱");
+	CHECK(!json_object_get(json_object_get(ea, "items"), "my_number"));
+	char *seen = last_items("0000001101", "pending_entry");
+	CHECK_STR(seen, "name");   /* exactly what was returned */
+	free(seen);
+
+	/* Leave only a's change: the list is about one person and shows the
+	 * new My Number to this number-using business, logged as seen. */
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o) {
+		if (!strcmp(json_string_value(json_object_get(o, "subject")), "0000001101"))
+			continue;
+		const char *maker = json_string_value(json_object_get(o, "maker"));
+		door_ctx cd = ctx(strcmp(maker, "clerk2") ? "clerk2" : "clerk1", "test_business", "整理");
+		CHECK(door_open(S, KR, &cd, DOOR_WRITE, &d, &e) == 0);
+		CHECK(door_pending_decide(d, json_integer_value(json_object_get(o, "pending_id")), false,
+					  "", &e) == 0);
+		CHECK(door_commit(d, &e) == 0);
+	}
+	json_decref(list);
+	CHECK(door_open(S, KR, &c1, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_set_support_measure(d, "test_file", a, true, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	int64_t alerts0 = count_events("support_measure_view", AUDIT_ALERT);
+	list = pending_as("clerk2");
+	CHECK_INT(json_array_size(list), 1);
+	ea = entry_of(list, "0000001101");
+	CHECK(ea != NULL);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(ea, "items"), "my_number")), mn);
+	seen = last_items("0000001101", "pending_entry");
+	CHECK(seen && strstr(seen, "my_number") && strstr(seen, "name"));
+	free(seen);
+	CHECK_INT(count_events("support_measure_view", AUDIT_ALERT) - alerts0, 1);
+	json_decref(list);
+}
+
 static void test_kana_search(void)
 {
 	at_error e = {0};
@@ -1395,6 +1487,7 @@ int main(void)
 	RUN(test_item_cap);
 	RUN(test_value_rules);
 	RUN(test_projection);
+	RUN(test_pending_list_audited);
 	RUN(test_rule_declarations);
 	RUN(test_test_declarations_not_built_in);
 	store_close(S);
