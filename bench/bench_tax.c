@@ -108,7 +108,8 @@ int main(int argc, char **argv)
 	sb_init(&pw);
 	sb_init(&totp);
 	if (crypto_setup(&e) || platform_init(dir, "131105", &e) || platform_open(dir, &s, &kr, &e) ||
-	    registry_migrate(s, &e) || tax_migrate(s, &e) || tax_law_load_builtin(&law, &e))
+	    registry_init(&e) || tax_init(&e) || registry_migrate(s, &e) || tax_migrate(s, &e) ||
+	    tax_law_load_builtin(&law, &e))
 		die("setup", &e);
 	if (staff_add(s, kr, "admin", "管理 太郎", "情報政策課", true, "", "T-BENCH", &pw, &totp, &e) ||
 	    staff_add(s, kr, "tax1", "税務 一郎", "税務課", false, "admin", "T-BENCH", &pw, &totp, &e) ||
