@@ -652,6 +652,23 @@ int ev_check_not_resident(ev *e, json_t *items, const char *path, at_error *err)
 	return ev_not_resident(e->d, e->type, items, path, err);
 }
 
+/* Is value of an indexed item on a record: an active one, or any (removed_too)? */
+static int held(door *d, const char *item, const char *value, bool removed_too, bool *out,
+		at_error *err)
+{
+	json_t *found = NULL;
+	*out = false;
+	if (reg_any_record(d, item, value, &found, err) < 0)
+		return -1;
+	size_t i;
+	json_t *rec;
+	json_array_foreach(found, i, rec)
+		if (removed_too || is_active(rec))
+			*out = true;
+	json_decref(found);
+	return 0;
+}
+
 int ev_not_resident(door *d, const char *what, json_t *items, const char *path, at_error *err)
 {
 	static const char *const keys[] = {"my_number", "resident_code"};
@@ -659,17 +676,9 @@ int ev_not_resident(door *d, const char *what, json_t *items, const char *path, 
 		const char *v = reg_str(items, keys[k]);
 		if (!*v)
 			continue;
-		json_t *found = NULL;
-		int r = reg_any_record(d, keys[k], v, &found, err);
-		if (r < 0)
+		bool current;
+		if (held(d, keys[k], v, false, &current, err))
 			return -1;
-		size_t i;
-		json_t *rec;
-		bool current = false;
-		json_array_foreach(found, i, rec)
-			if (is_active(rec))
-				current = true;
-		json_decref(found);
 		char f[200];
 		snprintf(f, sizeof f, "%s.%s", path, keys[k]);
 		/* Whose record it is stays out of the error: the clerk learns that
@@ -697,17 +706,9 @@ int ev_check_addressee_free(door *d, const char *ano, const char *path, at_error
 int ev_check_household_free(door *d, const char *hno, bool removed_too, const char *field,
 			    at_error *err)
 {
-	json_t *found = NULL;
-	int r = reg_any_record(d, "household_no", hno, &found, err);
-	if (r < 0)
+	bool used;
+	if (held(d, "household_no", hno, removed_too, &used, err))
 		return -1;
-	size_t i;
-	json_t *rec;
-	bool used = false;
-	json_array_foreach(found, i, rec)
-		if (removed_too || is_active(rec))
-			used = true;
-	json_decref(found);
 	if (used)
 		return at_fail(err, 409, AT_E_CONFLICT, field,
 			       "%s: household number %s is already in use; a new household needs a new"
