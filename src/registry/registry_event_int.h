@@ -8,6 +8,8 @@
  *                           one door operation per affected person;
  *   registry_event_write.c  applying the plan: the door writes, the event log,
  *                           the outbox, all in the caller's transaction.
+ * The migration (registry_import.c) is no event, but it enters records under
+ * the same rules: it calls phase 1's shared checks (the section below).
  */
 #ifndef ATENA_REGISTRY_EVENT_INT_H
 #define ATENA_REGISTRY_EVENT_INT_H

@@ -2,8 +2,10 @@
  * Change events, phase 1: reading an event's body and the register it refers
  * to — dates, places and addresses, persons (with the foreign-resident items),
  * household references, uniqueness, number assignment — and the primitives
- * the planners build the plan with. Nothing here writes a record
- * (registry_event_int.h).
+ * the planners build the plan with. The register's rules for a new record
+ * are stated here once, for the events and for the migration
+ * (registry_import.c), which calls them on the old system's items. Nothing
+ * here writes a record (registry_event_int.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

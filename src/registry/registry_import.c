@@ -18,17 +18,25 @@
  * same door, also sees earlier batches of the same migration once committed).
  *
  * The rules are move_in's, applied to items rather than to a notification's
- * body: where a rule is the event's it is called from registry_event_parse.c
- * (registry_event_int.h: foreign-resident items, 本籍, dates, 世帯主氏名,
- * the same household address, not already resident, free numbers, once per
- * batch), with the registry's own item checks (reg_check_value, registry_int.h): required items (name, name_kana,
- * birth_date, sex, relationship, resident_code, address — 住基法7条), exactly
- * one 世帯主 among a household's current members, one address per household,
- * no current resident twice (same My Number or resident record code on an
- * active record: seed 001 §1.5), 本籍 only for Japanese nationals and the
- * 住基法30条の45 items for foreign residents. One difference, on purpose: a
- * 永住者 has no period of stay to expire (入管法施行規則 別表第二: 無期限), so
- * a category 1 record of status 永住者 needs no period_of_stay_expiry.
+ * body: each is stated once, in registry_event_parse.c (registry_event_int.h),
+ * and called from here — the 住基法30条の45 items and category (with the
+ * 永住者's 無期限 stay, reg_foreign_rules), no 本籍 for a foreign resident,
+ * the card's name and birth date, a birth date not after the day, 世帯主氏名,
+ * one address per household, no current resident twice (same My Number or
+ * resident record code on an active record: seed 001 §1.5), free addressee
+ * and household numbers, a value once per batch — with the registry's own
+ * item checks (reg_check_value, registry_int.h).
+ *
+ * What stays here is what the format makes different, not the rule:
+ * required items are a list checked on the record (住基法7条: an event requires
+ * each as it reads the body's own field); the householder is the member whose
+ * relationship is 世帯主 (an event's body says householder: true), so "one
+ * 世帯主" is counted here; the old system's municipality code is compared
+ * (an event stamps its own). And what migration alone has: the state
+ * (current or 除票), removal items, dates between birth and the migration
+ * day. Two rules differ on purpose, each said where it is applied: a removed
+ * record's stay may have ended, and a household number only removed records
+ * hold may be given again.
  *
  * A removed record (除票, state "removed") is written as two versions: the
  * record as it stood, then its removal (door_remove_with) carrying the
