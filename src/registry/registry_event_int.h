@@ -8,6 +8,8 @@
  *                           one door operation per affected person;
  *   registry_event_write.c  applying the plan: the door writes, the event log,
  *                           the outbox, all in the caller's transaction.
+ * The migration (registry_import.c) is no event, but it enters records under
+ * the same rules: it calls phase 1's shared checks (the section below).
  */
 #ifndef ATENA_REGISTRY_EVENT_INT_H
 #define ATENA_REGISTRY_EVENT_INT_H
@@ -107,6 +109,42 @@ int ev_assign_addressee(ev *e, char out[11], at_error *err);
 int ev_assign_household(ev *e, char out[11], at_error *err);
 int ev_parse_household_ref(ev *e, json_t *h, const char *path, bool *is_new, char hno[11],
 	json_t **members, at_error *err);
+
+/* ---- Rules shared with the migration (registry_import.c) ----------------
+ * An event reads a notification's body, the migration reads the old system's
+ * records item by item; the formats differ, the rules are these, stated once.
+ * Errors name path.item (path: "persons[0]", "households[2].members[1]"). */
+/* The record holds an item of 住基法30条の45 (it is a foreign resident's). */
+bool ev_has_foreign_items(json_t *items);
+/* 住基法30条の45: the category (1–6), 国籍等, and the category's own items
+ * (reg_foreign_rules) with a stay not ended on `on`. */
+int ev_foreign_status(json_t *items, const char *path, at_date on, at_error *err);
+/* The name and birth date as on the residence card: the record's own unless
+ * given (a move-in records them so, and so does the migration). */
+void ev_foreign_card_items(json_t *items);
+/* 本籍・筆頭者 (住基法7条5号) are a Japanese national's: refused on a foreign
+ * resident's items (30条の45 replaces 7条5号). */
+int ev_check_no_domicile(json_t *items, const char *path, at_error *err);
+/* An item that is a date and must not be after `limit` (what: "the event
+ * date", "the migration date"); absent is not checked. */
+int ev_date_not_after(json_t *items, const char *item, const char *path, at_date limit,
+	const char *what, at_error *err);
+/* seed 001 §1.5: no entry (`what`: the event type, "migration") of someone
+ * with a My Number or resident record code on an active record. */
+int ev_not_resident(door *d, const char *what, json_t *items, const char *path, at_error *err);
+/* A given addressee number must be no record's yet (409 naming path.addressee_no). */
+int ev_check_addressee_free(door *d, const char *ano, const char *path, at_error *err);
+/* A new household's number must be no record's (removed_too) or no current
+ * record's; 409 naming field. */
+int ev_check_household_free(door *d, const char *hno, bool removed_too, const char *field,
+	at_error *err);
+/* Within one body or batch, `value` may stand once in `seen` (value -> path);
+ * 400 naming path.key, "… is the same as persons[0]'s". */
+int ev_once(json_t *seen, const char *value, const char *path, const char *key, at_error *err);
+/* 世帯主氏名 (householder_name, _kana) is the householder's name: filled from
+ * hh_items where absent; given, it must match unless !check. */
+int ev_householder_names(json_t *items, json_t *hh_items, const char *path, bool check,
+	at_error *err);
 
 /* ---- Planners (registry_events.c), one per type of registry_event_types[] ----
  * Each checks the body against the records and plans the door operations

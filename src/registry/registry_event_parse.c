@@ -2,8 +2,10 @@
  * Change events, phase 1: reading an event's body and the register it refers
  * to — dates, places and addresses, persons (with the foreign-resident items),
  * household references, uniqueness, number assignment — and the primitives
- * the planners build the plan with. Nothing here writes a record
- * (registry_event_int.h).
+ * the planners build the plan with. The register's rules for a new record
+ * are stated here once, for the events and for the migration
+ * (registry_import.c), which calls them on the old system's items. Nothing
+ * here writes a record (registry_event_int.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +217,10 @@ json_t *ev_person_list(ev *e, const char *key, at_error *err)
 	return recs;
 }
 
+/* 世帯主氏名 on every member's record (住基法7条4号): item <- the householder's. */
+static const char *const householder_name_map[][2] = {{"householder_name", "name"},
+	{"householder_name_kana", "name_kana"}};
+
 /* Household and relationship items of a person. */
 void ev_set_household(op *o, const char *hno, const char *relationship, json_t *hh_items)
 {
@@ -222,8 +228,26 @@ void ev_set_household(op *o, const char *hno, const char *relationship, json_t *
 	snprintf(o->household_no, sizeof o->household_no, "%s", hno);
 	if (relationship)
 		ev_set_s(o, "relationship", relationship);
-	ev_set_v(o, "householder_name", json_object_get(hh_items, "name"));
-	ev_set_v(o, "householder_name_kana", json_object_get(hh_items, "name_kana"));
+	for (size_t k = 0; k < 2; k++)
+		ev_set_v(o, householder_name_map[k][0], json_object_get(hh_items, householder_name_map[k][1]));
+}
+
+int ev_householder_names(json_t *items, json_t *hh_items, const char *path, bool check,
+			 at_error *err)
+{
+	for (size_t k = 0; k < 2; k++) {
+		const char *item = householder_name_map[k][0], *from = householder_name_map[k][1];
+		json_t *given = json_object_get(items, item);
+		json_t *want = json_object_get(hh_items, from);
+		if (!given && want) {
+			json_object_set(items, item, want);
+		} else if (given && check && !json_equal(given, want)) {
+			char f[200];
+			snprintf(f, sizeof f, "%s.%s", path, item);
+			return at_fail(err, 400, AT_E_INVALID, f, "%s is not the householder's %s", f, from);
+		}
+	}
+	return 0;
 }
 
 /* ---- Places, addresses, people ------------------------------------------- */
@@ -376,6 +400,81 @@ bool ev_foreign_clearable(const char *key)
 	       !strcmp(key, "parallel_name_kana");
 }
 
+bool ev_has_foreign_items(json_t *items)
+{
+	for (size_t i = 0; i < N_FOREIGN; i++)
+		if (json_object_get(items, foreign_map[i].item))
+			return true;
+	return false;
+}
+
+int ev_foreign_status(json_t *items, const char *path, at_date on, at_error *err)
+{
+	char fp[200];
+	const char *cat = reg_str(items, "article_30_45_category");
+	snprintf(fp, sizeof fp, "%s.article_30_45_category", path);
+	if (!*cat)
+		return at_fail(err, 400, AT_E_MISSING, fp,
+			       "%s is required for a foreign resident: the 住基法30条の45 category"
+			       " (1 中長期在留者 … 6 国籍喪失による経過滞在者)", fp);
+	if (strlen(cat) != 1 || cat[0] < '1' || cat[0] > '6')
+		return at_fail(err, 400, AT_E_INVALID, fp,
+			       "%s must be \"1\" to \"6\" (1 中長期在留者, 2 特別永住者, 3 一時庇護許可者,"
+			       " 4 仮滞在許可者, 5 出生による経過滞在者, 6 国籍喪失による経過滞在者)", fp);
+	if (!*reg_str(items, "nationality")) {
+		snprintf(fp, sizeof fp, "%s.nationality", path);
+		return at_fail(err, 400, AT_E_MISSING, fp, "%s is required (国籍等, 住基法30条の45)", fp);
+	}
+	return reg_foreign_rules(items, path, on, err);
+}
+
+void ev_foreign_card_items(json_t *items)
+{
+	static const char *const card[][2] = {{"foreign_name", "name"},
+		{"foreign_name_kana", "name_kana"}, {"foreign_birth_date", "birth_date"}};
+	for (size_t k = 0; k < 3; k++)
+		if (!json_object_get(items, card[k][0]))
+			json_object_set(items, card[k][0], json_object_get(items, card[k][1]));
+}
+
+/* 本籍・筆頭者: the body's domicile keys and the items they become. */
+static const struct {
+	const char *key, *item;
+} domicile_map[] = {
+	{"address", "domicile"}, {"head", "family_register_head"},
+	{"municipality_code", "domicile_municipality_code"}, {"postcode", "domicile_postcode"},
+};
+#define N_DOMICILE (sizeof domicile_map / sizeof domicile_map[0])
+
+int ev_check_no_domicile(json_t *items, const char *path, at_error *err)
+{
+	for (size_t i = 0; i < N_DOMICILE; i++)
+		if (json_object_get(items, domicile_map[i].item)) {
+			char f[200];
+			snprintf(f, sizeof f, "%s.%s", path, domicile_map[i].item);
+			return at_fail(err, 400, AT_E_INVALID, f,
+				       "%s: a foreign resident has no 本籍 (住基法30条の45 replaces 7条5号)",
+				       f);
+		}
+	return 0;
+}
+
+int ev_date_not_after(json_t *items, const char *item, const char *path, at_date limit,
+		      const char *what, at_error *err)
+{
+	const char *v = reg_str(items, item);
+	at_date d;
+	at_error ignored;
+	if (!*v || date_parse(v, &d, item, &ignored))
+		return 0;   /* absent; a value was checked as the item was read */
+	if (date_cmp(d, limit) <= 0)
+		return 0;
+	char f[200], ls[11];
+	snprintf(f, sizeof f, "%s.%s", path, item);
+	date_format(limit, ls);
+	return at_fail(err, 400, AT_E_INVALID, f, "%s %s is after %s %s", f, v, what, ls);
+}
+
 int ev_parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_t *current,
 			 json_t *out, at_error *err)
 {
@@ -416,26 +515,7 @@ int ev_parse_foreign(ev *e, json_t *f, const char *path, bool partial, json_t *c
 		json_object_set(out, item, v);
 		json_object_set(after, item, v);
 	}
-	const char *cat = reg_str(after, "article_30_45_category");
-	snprintf(fp, sizeof fp, "%s.article_30_45_category", path);
-	if (!*cat) {
-		at_fail(err, 400, AT_E_MISSING, fp,
-			"%s is required: the 住基法30条の45 category (1 中長期在留者 … 6 国籍喪失による"
-			"経過滞在者)", fp);
-		goto out;
-	}
-	if (strlen(cat) != 1 || cat[0] < '1' || cat[0] > '6') {
-		at_fail(err, 400, AT_E_INVALID, fp,
-			"%s must be \"1\" to \"6\" (1 中長期在留者, 2 特別永住者, 3 一時庇護許可者,"
-			" 4 仮滞在許可者, 5 出生による経過滞在者, 6 国籍喪失による経過滞在者)", fp);
-		goto out;
-	}
-	if (!*reg_str(after, "nationality")) {
-		snprintf(fp, sizeof fp, "%s.nationality", path);
-		at_fail(err, 400, AT_E_MISSING, fp, "%s is required (国籍等, 住基法30条の45)", fp);
-		goto out;
-	}
-	if (reg_foreign_rules(after, path, e->date, err))
+	if (ev_foreign_status(after, path, e->date, err))
 		goto out;
 	/* 通称履歴 (住基法施行令30条の27): each entry and deletion of the alias,
 	 * with its date. */
@@ -512,12 +592,9 @@ int ev_parse_new_person(ev *e, json_t *p, const char *path, np_mode mode, bool a
 		char bs[11];
 		if (reg_date_field(e->d, p, path, "birth_date", true, &bd, bs, err) < 0)
 			return -1;
-		if (date_cmp(bd, e->date) > 0) {
-			snprintf(f, sizeof f, "%s.birth_date", path);
-			return at_fail(err, 400, AT_E_INVALID, f,
-				       "%s %s is after the event date %s", f, bs, e->date_s);
-		}
 		json_object_set_new(np->items, "birth_date", json_string(bs));
+		if (ev_date_not_after(np->items, "birth_date", path, e->date, "the event date", err))
+			return -1;
 		if (take_bool(p, path, "householder", &np->householder, err))
 			return -1;
 	}
@@ -545,31 +622,25 @@ int ev_parse_new_person(ev *e, json_t *p, const char *path, np_mode mode, bool a
 		if (ev_parse_foreign(e, fo, f, false, NULL, np->items, err))
 			return -1;
 		np->foreign = true;
-		if (!json_object_get(np->items, "foreign_name"))
-			json_object_set(np->items, "foreign_name", json_object_get(np->items, "name"));
-		if (!json_object_get(np->items, "foreign_name_kana"))
-			json_object_set(np->items, "foreign_name_kana",
-					json_object_get(np->items, "name_kana"));
-		json_object_set(np->items, "foreign_birth_date", json_object_get(np->items, "birth_date"));
+		ev_foreign_card_items(np->items);
 	}
 	if (dom && !json_is_null(dom)) {
-		static const char *const dkeys[] = {"address", "head", "municipality_code", "postcode",
-			NULL};
+		const char *dkeys[N_DOMICILE + 1];
+		for (size_t i = 0; i < N_DOMICILE; i++)
+			dkeys[i] = domicile_map[i].key;
+		dkeys[N_DOMICILE] = NULL;
 		snprintf(f, sizeof f, "%s.domicile", path);
-		/* 本籍・筆頭者 (7条5号) are for Japanese nationals; a foreign resident's
-		 * record has 国籍等 instead (30条の45). */
-		if (np->foreign)
-			return at_fail(err, 400, AT_E_INVALID, f,
-				       "%s: a foreign resident has no 本籍 (住基法30条の45 replaces 7条5号)",
-				       f);
 		if (!json_is_object(dom))
 			return at_fail(err, 400, AT_E_INVALID, f, "%s must be an object", f);
-		if (jv_no_unknown(dom, f, dkeys, err) ||
-		    take(e, dom, f, "address", "domicile", true, np->items, err) ||
-		    take(e, dom, f, "head", "family_register_head", false, np->items, err) ||
-		    take(e, dom, f, "municipality_code", "domicile_municipality_code", false, np->items,
-			 err) ||
-		    take(e, dom, f, "postcode", "domicile_postcode", false, np->items, err))
+		if (jv_no_unknown(dom, f, dkeys, err))
+			return -1;
+		for (size_t i = 0; i < N_DOMICILE; i++)
+			if (take(e, dom, f, domicile_map[i].key, domicile_map[i].item, i == 0, np->items,
+				 err))
+				return -1;
+		/* 本籍 is given as domicile.address, so the refusal names
+		 * persons[i].domicile, the body's own field. */
+		if (np->foreign && ev_check_no_domicile(np->items, path, err))
 			return -1;
 	}
 	return 0;
@@ -580,31 +651,83 @@ int ev_parse_new_person(ev *e, json_t *p, const char *path, np_mode mode, bool a
  * record. */
 int ev_check_not_resident(ev *e, json_t *items, const char *path, at_error *err)
 {
+	return ev_not_resident(e->d, e->type, items, path, err);
+}
+
+/* Is value of an indexed item on a record: an active one, or any (removed_too)? */
+static int held(door *d, const char *item, const char *value, bool removed_too, bool *out,
+		at_error *err)
+{
+	json_t *found = NULL;
+	*out = false;
+	if (reg_any_record(d, item, value, &found, err) < 0)
+		return -1;
+	size_t i;
+	json_t *rec;
+	json_array_foreach(found, i, rec)
+		if (removed_too || is_active(rec))
+			*out = true;
+	json_decref(found);
+	return 0;
+}
+
+int ev_not_resident(door *d, const char *what, json_t *items, const char *path, at_error *err)
+{
 	static const char *const keys[] = {"my_number", "resident_code"};
 	for (size_t k = 0; k < 2; k++) {
 		const char *v = reg_str(items, keys[k]);
 		if (!*v)
 			continue;
-		json_t *found = NULL;
-		int r = reg_any_record(e->d, keys[k], v, &found, err);
-		if (r < 0)
+		bool current;
+		if (held(d, keys[k], v, false, &current, err))
 			return -1;
-		size_t i;
-		json_t *rec;
-		bool current = false;
-		json_array_foreach(found, i, rec)
-			if (is_active(rec))
-				current = true;
-		json_decref(found);
-		char f[96];
+		char f[200];
 		snprintf(f, sizeof f, "%s.%s", path, keys[k]);
 		/* Whose record it is stays out of the error: the clerk learns that
 		 * the person is resident, not another person's addressee number. */
 		if (current)
 			return at_fail(err, 409, "already_resident", f,
 				       "%s: this person is already a resident; a %s of a current"
-				       " resident is refused (seed 001 §1.5)", f, e->type);
+				       " resident is refused (seed 001 §1.5)", f, what);
 	}
+	return 0;
+}
+
+int ev_check_addressee_free(door *d, const char *ano, const char *path, at_error *err)
+{
+	int64_t rid;
+	int r = reg_record_id(d, ano, &rid, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	char f[200];
+	snprintf(f, sizeof f, "%s.addressee_no", path);
+	return at_fail(err, 409, AT_E_CONFLICT, f, "%s: addressee number %s already belongs to a record",
+		       f, ano);
+}
+
+int ev_check_household_free(door *d, const char *hno, bool removed_too, const char *field,
+			    at_error *err)
+{
+	bool used;
+	if (held(d, "household_no", hno, removed_too, &used, err))
+		return -1;
+	if (used)
+		return at_fail(err, 409, AT_E_CONFLICT, field,
+			       "%s: household number %s is already in use; a new household needs a new"
+			       " number", field, hno);
+	return 0;
+}
+
+int ev_once(json_t *seen, const char *value, const char *path, const char *key, at_error *err)
+{
+	json_t *prev = json_object_get(seen, value);
+	if (prev) {
+		char f[200];
+		snprintf(f, sizeof f, "%s.%s", path, key);
+		return at_fail(err, 400, AT_E_INVALID, f, "%s is the same as %s's", f,
+			       json_string_value(prev));
+	}
+	json_object_set_new(seen, value, json_string(path));
 	return 0;
 }
 
@@ -707,20 +830,8 @@ int ev_parse_household_ref(ev *e, json_t *h, const char *path, bool *is_new, cha
 	snprintf(f, sizeof f, "%s.household_no", path);
 	if (r)
 		snprintf(hno, 11, "%s", v);
-	if (*is_new) {
-		if (!r)
-			return 0;
-		json_t *found = NULL;
-		r = reg_any_record(e->d, "household_no", hno, &found, err);
-		json_decref(found);
-		if (r < 0)
-			return -1;
-		if (r)
-			return at_fail(err, 409, AT_E_CONFLICT, f,
-				       "%s: household number %s is already in use; a new household"
-				       " needs a new number", f, hno);
-		return 0;
-	}
+	if (*is_new)
+		return r ? ev_check_household_free(e->d, hno, true, f, err) : 0;
 	*members = ev_household(e, hno, err);
 	if (!*members)
 		return -1;

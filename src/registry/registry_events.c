@@ -302,6 +302,10 @@ int ev_move_in(ev *e, at_error *err)
 		abort();
 	int rc = -1;
 	size_t householders = 0;
+	json_t *seen_mn = json_object(), *seen_rc = json_object(), *seen_ano = json_object();
+	json_array_append_new(e->keep, seen_mn);
+	json_array_append_new(e->keep, seen_rc);
+	json_array_append_new(e->keep, seen_ano);
 	for (size_t i = 0; i < n; i++) {
 		char path[32];
 		snprintf(path, sizeof path, "persons[%zu]", i);
@@ -321,24 +325,13 @@ int ev_move_in(ev *e, at_error *err)
 		}
 		/* Distinct people within the body. */
 		static const char *const uniq[] = {"my_number", "resident_code"};
-		for (size_t j = 0; j < i; j++) {
-			for (size_t k = 0; k < 2; k++) {
-				const char *x = reg_str(np[i].items, uniq[k]);
-				if (*x && !strcmp(x, reg_str(np[j].items, uniq[k]))) {
-					char f[48];
-					snprintf(f, sizeof f, "%s.%s", path, uniq[k]);
-					at_fail(err, 400, AT_E_INVALID, f, "%s is the same as persons[%zu]'s",
-						f, j);
-					goto out;
-				}
-			}
-			if (*np[i].ano && !strcmp(np[i].ano, np[j].ano)) {
-				char f[48];
-				snprintf(f, sizeof f, "%s.addressee_no", path);
-				at_fail(err, 400, AT_E_INVALID, f, "%s is the same as persons[%zu]'s", f, j);
+		for (size_t k = 0; k < 2; k++) {
+			const char *x = reg_str(np[i].items, uniq[k]);
+			if (*x && ev_once(k ? seen_rc : seen_mn, x, path, uniq[k], err))
 				goto out;
-			}
 		}
+		if (*np[i].ano && ev_once(seen_ano, np[i].ano, path, "addressee_no", err))
+			goto out;
 	}
 	if (is_new && householders != 1) {
 		at_fail(err, 400, AT_E_INVALID, "persons",
@@ -350,17 +343,8 @@ int ev_move_in(ev *e, at_error *err)
 		if (ev_check_not_resident(e, np[i].items, np[i].path, err))
 			goto out;
 		if (*np[i].ano) {
-			int64_t rid;
-			int r = reg_record_id(e->d, np[i].ano, &rid, err);
-			if (r < 0)
+			if (ev_check_addressee_free(e->d, np[i].ano, np[i].path, err))
 				goto out;
-			if (r == 0) {
-				char f[48];
-				snprintf(f, sizeof f, "%s.addressee_no", np[i].path);
-				at_fail(err, 409, AT_E_CONFLICT, f,
-					"%s: addressee number %s already belongs to a record", f, np[i].ano);
-				goto out;
-			}
 			json_array_append_new(e->taken, json_string(np[i].ano));
 		}
 	}
@@ -451,20 +435,9 @@ int ev_birth(ev *e, at_error *err)
 	newp np = {0};
 	int rc = -1;
 	if (ev_parse_new_person(e, p, "person", NP_BIRTH, false, &np, err) ||
-	    ev_check_not_resident(e, np.items, "person", err))
+	    ev_check_not_resident(e, np.items, "person", err) ||
+	    (*np.ano && ev_check_addressee_free(e->d, np.ano, "person", err)))
 		goto out;
-	if (*np.ano) {
-		int64_t rid;
-		int r = reg_record_id(e->d, np.ano, &rid, err);
-		if (r < 0)
-			goto out;
-		if (r == 0) {
-			at_fail(err, 409, AT_E_CONFLICT, "person.addressee_no",
-				"person.addressee_no: addressee number %s already belongs to a record",
-				np.ano);
-			goto out;
-		}
-	}
 	/* 出生届 within 14 days (戸籍法49条1項). */
 	ev_late_check(e);
 	if (*np.ano ? reg_counter_at_least(e->s, "addressee_no", atoll(np.ano), err)

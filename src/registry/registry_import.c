@@ -17,16 +17,26 @@
  * the batch and through the door against the register (which, inside the
  * same door, also sees earlier batches of the same migration once committed).
  *
- * The rules are move_in's (registry_events.c), applied to items rather than
- * to a notification's body, with the registry's own item checks
- * (reg_check_value, registry_int.h): required items (name, name_kana,
- * birth_date, sex, relationship, resident_code, address — 住基法7条), exactly
- * one 世帯主 among a household's current members, one address per household,
- * no current resident twice (same My Number or resident record code on an
- * active record: seed 001 §1.5), 本籍 only for Japanese nationals and the
- * 住基法30条の45 items for foreign residents. One difference, on purpose: a
- * 永住者 has no period of stay to expire (入管法施行規則 別表第二: 無期限), so
- * a category 1 record of status 永住者 needs no period_of_stay_expiry.
+ * The rules are move_in's, applied to items rather than to a notification's
+ * body: each is stated once, in registry_event_parse.c (registry_event_int.h),
+ * and called from here — the 住基法30条の45 items and category (with the
+ * 永住者's 無期限 stay, reg_foreign_rules), no 本籍 for a foreign resident,
+ * the card's name and birth date, a birth date not after the day, 世帯主氏名,
+ * one address per household, no current resident twice (same My Number or
+ * resident record code on an active record: seed 001 §1.5), free addressee
+ * and household numbers, a value once per batch — with the registry's own
+ * item checks (reg_check_value, registry_int.h).
+ *
+ * What stays here is what the format makes different, not the rule:
+ * required items are a list checked on the record (住基法7条: an event requires
+ * each as it reads the body's own field); the householder is the member whose
+ * relationship is 世帯主 (an event's body says householder: true), so "one
+ * 世帯主" is counted here; the old system's municipality code is compared
+ * (an event stamps its own). And what migration alone has: the state
+ * (current or 除票), removal items, dates between birth and the migration
+ * day. Two rules differ on purpose, each said where it is applied: a removed
+ * record's stay may have ended, and a household number only removed records
+ * hold may be given again.
  *
  * A removed record (除票, state "removed") is written as two versions: the
  * record as it stood, then its removal (door_remove_with) carrying the
@@ -44,7 +54,7 @@
 #include "core/json.h"
 #include "core/text.h"
 #include "policy/platform.h"
-#include "registry_int.h"
+#include "registry_event_int.h"
 
 #define IMPORT_EVENT "migration"   /* the door event and the outbox type */
 
@@ -57,15 +67,6 @@ static const char *const removal_items[] = {"removal_type", "removal_date",
 /* The last change: on a removed record it is the removal, so it goes with it. */
 static const char *const last_change_items[] = {"change_reason", "change_date",
 	"notification_date", NULL};
-/* 住基法30条の45: the items that make a record a foreign resident's. */
-static const char *const foreign_items[] = {"article_30_45_category", "nationality",
-	"nationality_code", "residence_card_no", "residence_status", "residence_status_code",
-	"period_of_stay", "period_of_stay_expiry", "foreign_name", "foreign_name_kana",
-	"foreign_alias", "foreign_alias_kana", "foreign_parallel_name",
-	"foreign_parallel_name_kana", NULL};
-/* 本籍・筆頭者 (住基法7条5号): Japanese nationals only. */
-static const char *const domicile_items[] = {"domicile", "family_register_head",
-	"domicile_municipality_code", "domicile_postcode", NULL};
 /* 除票区分 (removal_type) the register writes. */
 static const char *const removal_types[] = {"転出", "死亡", "職権消除", NULL};
 
@@ -115,21 +116,6 @@ static imp_person *imp_add(imp *m)
 	return p;
 }
 
-/* Within the batch, value may appear once in `set`; errors name path.key. */
-static int once(json_t *set, const char *value, const char *path, const char *key,
-		at_error *err)
-{
-	json_t *prev = json_object_get(set, value);
-	if (prev) {
-		char f[200];
-		snprintf(f, sizeof f, "%s.%s", path, key);
-		return at_fail(err, 400, AT_E_INVALID, f, "%s is the same as %s's", f,
-			       json_string_value(prev));
-	}
-	json_object_set_new(set, value, json_string(path));
-	return 0;
-}
-
 /* A date item of items: 0 absent, 1 present (*d set). Values were checked. */
 static int item_date(json_t *items, const char *id, at_date *d)
 {
@@ -147,38 +133,16 @@ static int fail_item(at_error *err, int status, const char *code, const char *pa
 	return at_fail(err, status, code, f, fmt, f, detail);
 }
 
-/* 住基法30条の45 and its 表: the foreign resident's items (move_in's
- * parse_foreign, on items). */
+/* 住基法30条の45 and its 表, as a move-in checks them, on items. One
+ * difference, on purpose: a removed record (除票) keeps the stay it had when it
+ * was removed, so only a current record's stay must not have ended. */
 static int check_foreign(imp *m, json_t *items, const char *path, bool current, at_error *err)
 {
-	const char *cat = reg_str(items, "article_30_45_category");
-	if (!*cat)
-		return fail_item(err, 400, AT_E_MISSING, path, "article_30_45_category",
-				 "%s is required for a foreign resident%s", ": the 住基法30条の45 category"
-				 " (1 中長期在留者 … 6 国籍喪失による経過滞在者)");
-	if (strlen(cat) != 1 || cat[0] < '1' || cat[0] > '6')
-		return fail_item(err, 400, AT_E_INVALID, path, "article_30_45_category",
-				 "%s must be \"1\" to \"6\"%s", " (1 中長期在留者, 2 特別永住者, 3 一時庇護"
-				 "許可者, 4 仮滞在許可者, 5 出生による経過滞在者, 6 国籍喪失による経過滞在者)");
-	if (!*reg_str(items, "nationality"))
-		return fail_item(err, 400, AT_E_MISSING, path, "nationality",
-				 "%s is required%s", " (国籍等, 住基法30条の45)");
-	for (const char *const *k = domicile_items; *k; k++)
-		if (json_object_get(items, *k))
-			return fail_item(err, 400, AT_E_INVALID, path, *k,
-					 "%s: a foreign resident has no 本籍%s",
-					 " (住基法30条の45 replaces 7条5号)");
-	/* A record whose stay has already ended is not imported as current. */
 	at_date far = {1868, 1, 1};
-	if (reg_foreign_rules(items, path, current ? m->today : far, err))
+	if (ev_foreign_status(items, path, current ? m->today : far, err) ||
+	    ev_check_no_domicile(items, path, err))
 		return -1;
-	/* As a move-in records them: the name and birth date as on the card. */
-	if (!json_object_get(items, "foreign_name"))
-		json_object_set(items, "foreign_name", json_object_get(items, "name"));
-	if (!json_object_get(items, "foreign_name_kana"))
-		json_object_set(items, "foreign_name_kana", json_object_get(items, "name_kana"));
-	if (!json_object_get(items, "foreign_birth_date"))
-		json_object_set(items, "foreign_birth_date", json_object_get(items, "birth_date"));
+	ev_foreign_card_items(items);
 	return 0;
 }
 
@@ -236,16 +200,12 @@ static int parse_member(imp *m, json_t *mem, const char *path, const char *hno, 
 	json_object_set_new(it, "municipality_code", json_string(m->muni));
 	at_date birth, d;
 	item_date(it, "birth_date", &birth);
-	if (date_cmp(birth, m->today) > 0)
-		return fail_item(err, 400, AT_E_INVALID, path, "birth_date",
-				 "%s is after the migration date %s", m->today_s);
+	if (ev_date_not_after(it, "birth_date", path, m->today, "the migration date", err))
+		return -1;
 	if (item_date(it, "residence_date", &d) && (date_cmp(d, birth) < 0 || date_cmp(d, m->today) > 0))
 		return fail_item(err, 400, AT_E_INVALID, path, "residence_date",
 				 "%s must be between the birth date and the migration date%s", "");
-	bool foreign = false;
-	for (const char *const *f = foreign_items; *f && !foreign; f++)
-		foreign = json_object_get(it, *f) != NULL;
-	if (foreign && check_foreign(m, it, path, !removed, err))
+	if (ev_has_foreign_items(it) && check_foreign(m, it, path, !removed, err))
 		return -1;
 	if (!removed) {
 		for (const char *const *r = removal_items; *r; r++)
@@ -304,7 +264,7 @@ static int parse_household(imp *m, json_t *h, const char *path, at_error *err)
 	size_t n = 0;
 	if (jr_array(&r, h, path, "members", JR_REQ, 1, REGISTRY_IMPORT_MAX_MEMBERS, &ms, &n, f))
 		return -1;
-	if (once(m->seen_hno, hno, path, "household_no", err))
+	if (ev_once(m->seen_hno, hno, path, "household_no", err))
 		return -1;
 	size_t first = m->n;
 	for (size_t j = 0; j < n; j++) {
@@ -336,9 +296,7 @@ static int parse_household(imp *m, json_t *h, const char *path, at_error *err)
 	for (size_t i = first; i < m->n; i++) {
 		imp_person *p = &m->p[i];
 		if (!p->removal) {
-			if (strcmp(reg_str(p->items, "address"), reg_str(head->items, "address")) ||
-			    strcmp(reg_str(p->items, "address_supplement"),
-				   reg_str(head->items, "address_supplement")))
+			if (!ev_same_address(head->items, p->items))
 				return fail_item(err, 400, AT_E_INVALID, p->path, "address",
 						 "%s is not the householder's: a household lives at one"
 						 " address (%s)", head->path);
@@ -350,19 +308,10 @@ static int parse_household(imp *m, json_t *h, const char *path, at_error *err)
 	 * householder's; absent, it is copied. A removed record keeps what the
 	 * old system had (the householder when it was removed). */
 	imp_person *src = head ? head : any;
-	static const char *const hn[][2] = {{"householder_name", "name"},
-		{"householder_name_kana", "name_kana"}};
 	for (size_t i = first; i < m->n && src; i++) {
 		imp_person *p = &m->p[i];
-		for (size_t k = 0; k < 2; k++) {
-			json_t *given = json_object_get(p->items, hn[k][0]);
-			json_t *want = json_object_get(src->items, hn[k][1]);
-			if (!given)
-				json_object_set(p->items, hn[k][0], want);
-			else if (!p->removal && head && !json_equal(given, want))
-				return fail_item(err, 400, AT_E_INVALID, p->path, hn[k][0],
-						 "%s is not the householder's %s", hn[k][1]);
-		}
+		if (ev_householder_names(p->items, src->items, p->path, !p->removal && head, err))
+			return -1;
 	}
 	m->households++;
 	return 0;
@@ -370,69 +319,25 @@ static int parse_household(imp *m, json_t *h, const char *path, at_error *err)
 
 /* ---- Checks against the register ------------------------------------------ */
 
-/* Is value of `item` on an active record? 409 naming field if so. */
-static int not_current(imp *m, const char *item, const char *value, const char *field,
-		       at_error *err)
-{
-	json_t *found = NULL;
-	int r = reg_any_record(m->d, item, value, &found, err);
-	if (r <= 0)
-		return r;
-	size_t i;
-	json_t *rec;
-	bool current = false;
-	json_array_foreach(found, i, rec)
-		if (!strcmp(reg_state(rec), "active"))
-			current = true;
-	json_decref(found);
-	/* Whose record it is stays out of the error (as for the events). */
-	if (current)
-		return at_fail(err, 409, "already_resident", field,
-			       "%s: this person is already a resident; a migration of a current"
-			       " resident is refused (seed 001 §1.5)", field);
-	return 0;
-}
-
 static int check_register(imp *m, at_error *err)
 {
 	char f[200];
-	/* A household with current members is a new one: its number is free. */
+	/* A household with current members is a new one: its number is no
+	 * current record's. Unlike an event's new household (any record's), a
+	 * number only removed records hold may be the old system's again: it
+	 * gave the numbers, and its 除票 keep the numbers they had. */
 	size_t h = (size_t)-1;
 	for (size_t i = 0; i < m->n; i++) {
 		imp_person *p = &m->p[i];
 		if (p->household != h && !p->removal) {
 			h = p->household;
-			const char *hno = reg_str(p->items, "household_no");
-			json_t *members = NULL;
-			static const char *const who[] = {"addressee_no", "relationship", NULL};
-			if (reg_household_items(m->d, hno, who, false, &members, err))
+			snprintf(f, sizeof f, "households[%zu].household_no", h);
+			if (ev_check_household_free(m->d, reg_str(p->items, "household_no"), false, f, err))
 				return -1;
-			size_t nm = json_array_size(members);
-			json_decref(members);
-			if (nm) {
-				snprintf(f, sizeof f, "households[%zu].household_no", h);
-				return at_fail(err, 409, AT_E_CONFLICT, f,
-					       "%s: household number %s is already in use", f, hno);
-			}
 		}
-		int64_t rid;
-		int r = reg_record_id(m->d, p->ano, &rid, err);
-		if (r < 0)
+		if (ev_check_addressee_free(m->d, p->ano, p->path, err) ||
+		    (!p->removal && ev_not_resident(m->d, IMPORT_EVENT, p->items, p->path, err)))
 			return -1;
-		if (r == 0) {
-			snprintf(f, sizeof f, "%s.addressee_no", p->path);
-			return at_fail(err, 409, AT_E_CONFLICT, f,
-				       "%s: addressee number %s already belongs to a record", f, p->ano);
-		}
-		if (p->removal)
-			continue;
-		static const char *const uniq[] = {"my_number", "resident_code"};
-		for (size_t k = 0; k < 2; k++) {
-			const char *v = reg_str(p->items, uniq[k]);
-			snprintf(f, sizeof f, "%s.%s", p->path, uniq[k]);
-			if (*v && not_current(m, uniq[k], v, f, err))
-				return -1;
-		}
 	}
 	return 0;
 }
@@ -525,13 +430,13 @@ int registry_import(door *d, json_t *batch, json_t **result, at_error *err)
 	 * and a resident record code once among the current records. */
 	for (size_t i = 0; i < m.n; i++) {
 		imp_person *p = &m.p[i];
-		if (once(m.seen_ano, p->ano, p->path, "addressee_no", err))
+		if (ev_once(m.seen_ano, p->ano, p->path, "addressee_no", err))
 			goto out;
 		if (p->removal)
 			continue;
 		const char *mn = reg_str(p->items, "my_number");
-		if ((*mn && once(m.seen_mn, mn, p->path, "my_number", err)) ||
-		    once(m.seen_rc, reg_str(p->items, "resident_code"), p->path, "resident_code", err))
+		if ((*mn && ev_once(m.seen_mn, mn, p->path, "my_number", err)) ||
+		    ev_once(m.seen_rc, reg_str(p->items, "resident_code"), p->path, "resident_code", err))
 			goto out;
 	}
 	if (check_register(&m, err) == 0)
