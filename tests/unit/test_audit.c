@@ -73,6 +73,11 @@ static int setup(ctx *c, const char *name)
 	if (make_key(c->key, &c->kr))
 		return -1;
 	keyring_public_key(c->kr, c->pk);
+	/* As platform_init does: the genesis checkpoint (1, at event 0). */
+	if (audit_checkpoint(c->s, c->kr, &err)) {
+		fprintf(stderr, "setup %s: genesis: %s\n", name, err.message);
+		return -1;
+	}
 	return 0;
 }
 
@@ -137,6 +142,13 @@ static audit_report verify(ctx *c)
 
 /* ---- Tampering, behind Atena's back --------------------------------------- */
 
+/* A writer of the database file drops the store's append-only guards first. */
+#define UNGUARD                                                                              \
+	"DROP TRIGGER IF EXISTS sp_audit_event_no_update;"                                   \
+	"DROP TRIGGER IF EXISTS sp_audit_event_no_delete;"                                   \
+	"DROP TRIGGER IF EXISTS sp_audit_checkpoint_no_update;"                              \
+	"DROP TRIGGER IF EXISTS sp_audit_checkpoint_no_delete;"
+
 static int raw(ctx *c, const char *sql)
 {
 	sqlite3 *db;
@@ -144,7 +156,9 @@ static int raw(ctx *c, const char *sql)
 		return -1;
 	sqlite3_busy_timeout(db, 5000);
 	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	int rc = sqlite3_exec(db, UNGUARD, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK)
 		fprintf(stderr, "raw: %s: %s\n", sql, msg ? msg : "?");
 	sqlite3_free(msg);
@@ -211,7 +225,7 @@ static int rechain(ctx *c, int64_t from, bool check_only)
 	int differ = 0;
 	sqlite3_open(c->db, &db);
 	sqlite3_busy_timeout(db, 5000);
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_exec(db, "BEGIN IMMEDIATE;" UNGUARD, NULL, NULL, NULL);
 	sqlite3_prepare_v2(db, "SELECT hash FROM sp_audit_event WHERE seq = ?", -1, &prevq, NULL);
 	sqlite3_bind_int64(prevq, 1, from - 1);
 	if (sqlite3_step(prevq) == SQLITE_ROW)
@@ -242,6 +256,35 @@ static int rechain(ctx *c, int64_t from, bool check_only)
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(db);
 	return differ;
+}
+
+/* What a forger with a key of their own can sign: the documented version-2
+ * checkpoint message for the stored checkpoint at seq. */
+static void forge_sign(sqlite3 *db, int64_t seq, const unsigned char *sk, unsigned char sig[64])
+{
+	unsigned char msg[26 + 8 + 8 + 32 + 8 + 32 + 32], prev[32] = {0};
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "SELECT n, hash, signed_at, ledger FROM sp_audit_checkpoint WHERE seq = ?",
+			   -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, seq);
+	int64_t n = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		memcpy(msg, "atena-audit-checkpoint-v2", 26);  /* with the 0x00 */
+		be(msg + 26, (uint64_t)n, 8);
+		be(msg + 34, (uint64_t)seq, 8);
+		memcpy(msg + 42, sqlite3_column_blob(st, 1), 32);
+		be(msg + 74, (uint64_t)sqlite3_column_int64(st, 2), 8);
+		memcpy(msg + 82, sqlite3_column_blob(st, 3), 32);
+	}
+	sqlite3_finalize(st);
+	sqlite3_prepare_v2(db, "SELECT signature FROM sp_audit_checkpoint WHERE n = ?", -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, n - 1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		crypto_generichash(prev, 32, sqlite3_column_blob(st, 0), 64, NULL, 0);
+	sqlite3_finalize(st);
+	memcpy(msg + 114, prev, 32);
+	crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
 }
 
 /* ---- Files ----------------------------------------------------------------- */
@@ -350,7 +393,7 @@ static void test_append_and_verify(void)
 	audit_report rep = verify(&c);
 	CHECK(rep.ok);
 	CHECK_INT(rep.events, 3);
-	CHECK_INT(rep.checkpoints, 0);
+	CHECK_INT(rep.checkpoints, 1);  /* the genesis */
 	CHECK_INT(rep.bad_seq, 0);
 	CHECK(strstr(rep.message, "3 events") != NULL);
 	CHECK(strstr(rep.message, "no event is covered") != NULL);
@@ -360,10 +403,11 @@ static void test_append_and_verify(void)
 
 	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
 	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* nothing new: no second one */
-	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 1);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 2);
+	CHECK_INT(raw_int(&c, "SELECT n FROM sp_audit_checkpoint WHERE seq = 3"), 2);
 	rep = verify(&c);
 	CHECK(rep.ok);
-	CHECK_INT(rep.checkpoints, 1);
+	CHECK_INT(rep.checkpoints, 2);
 	CHECK(strstr(rep.message, "signed through event 3") != NULL);
 
 	CHECK_INT(append_n(&c, 2), 0);
@@ -375,11 +419,11 @@ static void test_append_and_verify(void)
 	CHECK_INT(raw_int(&c, "SELECT max(seq) FROM sp_audit_checkpoint"), 5);
 	rep = verify(&c);
 	CHECK(rep.ok);
-	CHECK_INT(rep.checkpoints, 2);
+	CHECK_INT(rep.checkpoints, 3);
 
 	/* Migrating again changes nothing. */
 	CHECK_INT(audit_migrate(c.s, &err), 0);
-	CHECK_INT(store_schema_version(c.s, "audit"), 1);
+	CHECK_INT(store_schema_version(c.s, "audit"), 2);
 	teardown(&c);
 }
 
@@ -392,8 +436,9 @@ static void test_empty_log(void)
 	audit_report rep = verify(&c);
 	CHECK(rep.ok);
 	CHECK_INT(rep.events, 0);
-	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* nothing to sign */
-	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 0);
+	CHECK_INT(rep.checkpoints, 1);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* nothing new to sign */
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 1);
 	CHECK_INT(export_to(&c), 0);
 	rep = verify_file(&c, c.pk);
 	CHECK(rep.ok);
@@ -528,7 +573,7 @@ static void test_tamper_update(void)
 	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), -1);
 	CHECK_STR(err.code, "audit_chain_broken");
 	CHECK(strstr(err.message, "event 7") != NULL);
-	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 1);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 2);
 
 	/* A NUL smuggled into a field is a change too. */
 	CHECK_INT(raw(&c, "UPDATE sp_audit_event SET staff_id = CAST(staff_id || x'00' || 'x' AS TEXT) "
@@ -664,20 +709,11 @@ static void test_forged_insert_caught_by_checkpoint(void)
 	/* Re-signing with a key of the forger's own: named as a different key. */
 	unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES];
 	crypto_sign_keypair(fpk, fsk);
-	unsigned char msg[26 + 8 + 32 + 8], sig[64], h[32];
+	unsigned char sig[64];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	sqlite3_open(c.db, &db);
-	sqlite3_prepare_v2(db, "SELECT hash, signed_at FROM sp_audit_checkpoint WHERE seq = 5", -1, &st, NULL);
-	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-	memcpy(h, sqlite3_column_blob(st, 0), 32);
-	int64_t at = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
-	memcpy(msg, "atena-audit-checkpoint-v1", 26);  /* with the 0x00 */
-	be(msg + 26, 5, 8);
-	memcpy(msg + 34, h, 32);
-	be(msg + 66, (uint64_t)at, 8);
-	crypto_sign_detached(sig, NULL, msg, sizeof msg, fsk);
+	forge_sign(db, 5, fsk, sig);
 	sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ? WHERE seq = 5",
 			   -1, &st, NULL);
 	sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
@@ -704,7 +740,8 @@ static void test_verify_db_wrong_key(void)
 	at_error err;
 	CHECK_INT(audit_verify_db(c.s, other, &rep, &err), 0);
 	CHECK(!rep.ok);
-	CHECK_INT(rep.bad_seq, 5);
+	CHECK_INT(rep.bad_seq, 0);  /* the genesis already fails */
+	CHECK(strstr(rep.message, "checkpoint at 0") != NULL);
 	teardown(&c);
 }
 
@@ -719,28 +756,33 @@ static void test_export_and_verify(void)
 
 	lines ls;
 	read_lines(&c, &ls);
-	CHECK_INT(ls.n, 1 + 5 + 1);
-	if (ls.n == 7) {
+	CHECK_INT(ls.n, 1 + 5 + 2 + 1);  /* header, events, genesis and head, trailer */
+	if (ls.n == 9) {
 		CHECK(strstr(ls.l[0], "\"format\":\"atena-audit-export-v1\"") != NULL);
 		CHECK(strstr(ls.l[0], "\"hash\":\"blake2b-256\"") != NULL);
 		CHECK(strstr(ls.l[0], "\"encoding\":\"") != NULL);
 		CHECK(strstr(ls.l[1], "\"seq\":1,") != NULL);
 		CHECK(strstr(ls.l[1], "\"prev_hash\":\"0000000000000000") != NULL);
 		CHECK(strstr(ls.l[3], "\"reason\":\"転入届の審査\"") != NULL);
-		CHECK(strstr(ls.l[6], "\"checkpoint\":5,") != NULL);
+		CHECK(strstr(ls.l[6], "\"checkpoint\":0,") != NULL);
+		CHECK(strstr(ls.l[7], "\"checkpoint\":5,") != NULL);
+		CHECK(strstr(ls.l[7], "\"n\":2,") != NULL);
+		CHECK(strstr(ls.l[8], "\"trailer\":\"atena-audit-export-trailer-v1\",\"events\":5,") != NULL);
 	}
 	free_lines(&ls);
 
 	audit_report rep = verify_file(&c, c.pk);
 	CHECK(rep.ok);
 	CHECK_INT(rep.events, 5);
-	CHECK_INT(rep.checkpoints, 1);
+	CHECK_INT(rep.checkpoints, 2);
 	CHECK(strstr(rep.message, "signed through event 5") != NULL);
 	CHECK(strstr(rep.message, "--pubkey") == NULL);
+	CHECK(!rep.unpinned);
 
 	rep = verify_file(&c, NULL);
 	CHECK(rep.ok);
-	CHECK(strstr(rep.message, "public key taken from the export itself; pin it with --pubkey") != NULL);
+	CHECK(rep.unpinned);
+	CHECK(strstr(rep.message, "NOTHING IS PROVEN") != NULL);
 
 	/* More events, another export: two checkpoints, both checked. */
 	CHECK_INT(append_n(&c, 3), 0);
@@ -748,7 +790,7 @@ static void test_export_and_verify(void)
 	rep = verify_file(&c, c.pk);
 	CHECK(rep.ok);
 	CHECK_INT(rep.events, 8);
-	CHECK_INT(rep.checkpoints, 2);
+	CHECK_INT(rep.checkpoints, 3);
 	CHECK(verify(&c).ok);
 
 	/* A broken chain is still exported (the damage is the evidence), unsigned. */
@@ -775,8 +817,8 @@ static void test_export_tampered(void)
 	CHECK_INT(export_to(&c), 0);
 	lines ls;
 	read_lines(&c, &ls);
-	CHECK_INT(ls.n, 7);
-	if (ls.n != 7) {
+	CHECK_INT(ls.n, 9);
+	if (ls.n != 9) {
 		teardown(&c);
 		return;
 	}
@@ -820,22 +862,28 @@ static void test_export_tampered(void)
 	CHECK(!rep.ok);
 	CHECK(strstr(rep.message, "truncated") != NULL);
 
-	/* The checkpoint removed. */
-	write_lines(&c, &ls, 7, NULL);
+	/* The checkpoint removed (line 7 is the genesis, 8 the head's, 9 the trailer). */
+	write_lines(&c, &ls, 8, NULL);
 	rep = verify_file(&c, c.pk);
 	CHECK(!rep.ok);
 	CHECK(strstr(rep.message, "not covered by any checkpoint") != NULL);
 
+	/* The trailer removed. */
+	write_lines(&c, &ls, 9, NULL);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "no signed trailer") != NULL);
+
 	/* The checkpoint's signature altered (one hex digit). */
-	char *sig = strdup(ls.l[6]);
+	char *sig = strdup(ls.l[7]);
 	char *d = strstr(sig, "\"signature\":\"") + 13;
 	*d = *d == '0' ? '1' : '0';
-	write_lines(&c, &ls, 7, sig);
+	write_lines(&c, &ls, 8, sig);
 	free(sig);
 	rep = verify_file(&c, c.pk);
 	CHECK(!rep.ok);
 	CHECK_INT(rep.bad_seq, 5);
-	CHECK(strstr(rep.message, "line 7") != NULL);
+	CHECK(strstr(rep.message, "line 8") != NULL);
 
 	/* Not an export at all. */
 	write_lines(&c, &ls, 1, "{\"format\":\"something-else\"}\n");
@@ -871,7 +919,7 @@ static void test_export_wrong_key(void)
 	keyring_public_key(other, opk);
 	audit_report rep = verify_file(&c, opk);
 	CHECK(!rep.ok);
-	CHECK_INT(rep.bad_seq, 4);
+	CHECK_INT(rep.bad_seq, 0);  /* the genesis already fails */
 	CHECK(strstr(rep.message, "pinned public key") != NULL);
 	CHECK(verify_file(&c, c.pk).ok);
 
@@ -880,13 +928,18 @@ static void test_export_wrong_key(void)
 	ctx f;
 	if (setup(&f, "expforged"))
 		{ CHECK(0); return; }
-	CHECK_INT(append_n(&f, 4), 0);
+	/* The forger's log, signed from its genesis with the forger's key. */
+	CHECK_INT(raw(&f, "DELETE FROM sp_audit_checkpoint"), 0);
 	keyring_free(f.kr);
 	f.kr = other;
+	at_error err;
+	CHECK_INT(audit_checkpoint(f.s, f.kr, &err), 0);
+	CHECK_INT(append_n(&f, 4), 0);
 	CHECK_INT(export_to(&f), 0);
 	rep = verify_file(&f, NULL);
 	CHECK(rep.ok);
-	CHECK(strstr(rep.message, "pin it with --pubkey") != NULL);
+	CHECK(rep.unpinned);  /* consistent, and proves nothing */
+	CHECK(strstr(rep.message, "pin the real key with --pubkey") != NULL);
 	rep = verify_file(&f, c.pk);
 	CHECK(!rep.ok);
 	teardown(&f);
