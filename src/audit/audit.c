@@ -718,10 +718,11 @@ static int last_cps(store *s, cp out[2], size_t *n, at_error *err)
  * write transaction. Nothing is signed that does not extend the last signed
  * head (issue 9 §1): the last checkpoint's signature, its place in the
  * numbering, the events since it and the ledger are checked first, since
- * signing a chain someone has rewritten would vouch for the forgery. An
- * empty log gets its genesis checkpoint (1, at seq 0); a log with events
- * and no checkpoint at all had them deleted, and is refused. */
-static int checkpoint_tx(store *s, const keyring *kr, bool *broken, at_error *err)
+ * signing a chain someone has rewritten would vouch for the forgery. Only
+ * with genesis (platform_init) does an empty log get its first checkpoint
+ * (1, at seq 0); any other log with no checkpoint at all had them deleted
+ * or was wiped, and is refused. */
+static int checkpoint_tx(store *s, const keyring *kr, bool genesis, bool *broken, at_error *err)
 {
 	*broken = false;
 	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
@@ -750,9 +751,12 @@ static int checkpoint_tx(store *s, const keyring *kr, bool *broken, at_error *er
 	}
 	int64_t from = 1;
 	if (!have) {
-		if (hseq > 0)
-			say(&rep, 1, "the log has %lld events but no checkpoint: every log is signed "
-			    "from its genesis, so the checkpoints were deleted", (long long)hseq);
+		if (!genesis || hseq > 0)
+			say(&rep, hseq ? 1 : 0, "the log has %lld events and no checkpoint: every log "
+			    "is signed from its genesis at init, so the checkpoints were deleted "
+			    "(or the log wiped)", (long long)hseq);
+	} else if (genesis) {
+		say(&rep, 0, "the log already has its genesis checkpoint");
 	} else if (hseq < last->seq) {
 		say(&rep, hseq + 1, "the log ends at event %lld but checkpoint %lld signed event %lld: "
 		    "signed events were removed", (long long)hseq, (long long)last->n, (long long)last->seq);
@@ -843,13 +847,13 @@ static int checkpoint_tx(store *s, const keyring *kr, bool *broken, at_error *er
 	return rc;
 }
 
-static int checkpoint(store *s, const keyring *kr, bool *broken, at_error *err)
+static int checkpoint(store *s, const keyring *kr, bool genesis, bool *broken, at_error *err)
 {
 	bool own = !store_in_tx(s);
 	if (own && store_begin(s, err))
 		return -1;
 	store_spine_enter(s);
-	int rc = checkpoint_tx(s, kr, broken, err);
+	int rc = checkpoint_tx(s, kr, genesis, broken, err);
 	store_spine_leave(s);
 	if (!own)
 		return rc;
@@ -863,7 +867,13 @@ static int checkpoint(store *s, const keyring *kr, bool *broken, at_error *err)
 int audit_checkpoint(store *s, const keyring *kr, at_error *err)
 {
 	bool broken;
-	return checkpoint(s, kr, &broken, err);
+	return checkpoint(s, kr, false, &broken, err);
+}
+
+int audit_genesis(store *s, const keyring *kr, at_error *err)
+{
+	bool broken;
+	return checkpoint(s, kr, true, &broken, err);
 }
 
 /* ---- Verification ------------------------------------------------------------------ */
@@ -1016,7 +1026,7 @@ int audit_export(store *s, const keyring *kr, FILE *out, at_error *err)
 	bool broken = false;
 	at_error chain_err;
 	at_error_clear(&chain_err);
-	if (checkpoint(s, kr, &broken, &chain_err)) {
+	if (checkpoint(s, kr, false, &broken, &chain_err)) {
 		if (!broken) {
 			if (err)
 				*err = chain_err;

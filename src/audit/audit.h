@@ -85,8 +85,12 @@ int audit_append(store *s, const audit_event *ev, int64_t *seq_out, at_error *er
 /* Append in a transaction of its own (refusals, after the caller rolled back). */
 int audit_append_now(store *s, const audit_event *ev, at_error *err);
 
-/* Sign the head of the chain if events were added since the last checkpoint. */
+/* Sign the head of the chain if events were added since the last checkpoint,
+ * after checking that it extends the last signed head (audit_chain_broken
+ * otherwise, and nothing is signed). */
 int audit_checkpoint(store *s, const keyring *kr, at_error *err);
+/* The first checkpoint (1, at seq 0) of a new, empty log: platform_init. */
+int audit_genesis(store *s, const keyring *kr, at_error *err);
 
 typedef struct audit_report {
 	bool ok;

@@ -105,7 +105,7 @@ int platform_init(const char *dir, const char *code, at_error *err)
 		goto out;
 	/* The log's genesis checkpoint (1, at event 0): from here on a log with
 	 * no checkpoint at all is known to have lost them (issue 9 §1). */
-	if (keyring_load(key.buf, &kr, err) || audit_checkpoint(s, kr, err))
+	if (keyring_load(key.buf, &kr, err) || audit_genesis(s, kr, err))
 		goto out;
 	rc = 0;
 out:

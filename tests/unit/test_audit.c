@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "core/text.h"
+#include "store_spine.h"
 #include "test.h"
 
 typedef struct ctx {
@@ -74,7 +75,7 @@ static int setup(ctx *c, const char *name)
 		return -1;
 	keyring_public_key(c->kr, c->pk);
 	/* As platform_init does: the genesis checkpoint (1, at event 0). */
-	if (audit_checkpoint(c->s, c->kr, &err)) {
+	if (audit_genesis(c->s, c->kr, &err)) {
 		fprintf(stderr, "setup %s: genesis: %s\n", name, err.message);
 		return -1;
 	}
@@ -933,7 +934,7 @@ static void test_export_wrong_key(void)
 	keyring_free(f.kr);
 	f.kr = other;
 	at_error err;
-	CHECK_INT(audit_checkpoint(f.s, f.kr, &err), 0);
+	CHECK_INT(audit_genesis(f.s, f.kr, &err), 0);
 	CHECK_INT(append_n(&f, 4), 0);
 	CHECK_INT(export_to(&f), 0);
 	rep = verify_file(&f, NULL);
@@ -1167,6 +1168,277 @@ static void test_append_now_rate(void)
 	teardown(&c);
 }
 
+/* ---- The tamper table (issue 9 §1) ------------------------------------------ */
+
+/* A stand-in ledger for this test (the policy module's is policy/ledger.c):
+ * a grants table and a staff admin flag, digested in order. */
+static int test_ledger(store *s, unsigned char out[CRYPTO_HASH_BYTES], at_error *err)
+{
+	char buf[2048] = "";
+	int r = store_query_text(s,
+		"SELECT coalesce((SELECT group_concat(x, ',') FROM (SELECT x FROM t_grant ORDER BY x)), '')"
+		" || '|' || coalesce((SELECT group_concat(id || '=' || admin, ',') FROM"
+		" (SELECT id, admin FROM t_staff ORDER BY id)), '')",
+		NULL, 0, buf, sizeof buf, err);
+	if (r < 0)
+		return -1;
+	crypto_digest(buf, strlen(buf), out);
+	return 0;
+}
+
+static int append_op(ctx *c, const char *op)
+{
+	at_error err;
+	audit_event e = ev("admin", "", "権限付与");
+	e.operation = op;
+	if (store_begin(c->s, &err) || audit_append(c->s, &e, NULL, &err) || store_commit(c->s, &err)) {
+		store_rollback(c->s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Write only the export lines whose number (1-based) is in keep ("1-6,10,11"). */
+static void keep_lines(ctx *c, const lines *ls, const char *keep)
+{
+	FILE *f = fopen(c->out, "w");
+	for (int i = 0; f && i < ls->n; i++) {
+		bool in = false;
+		for (const char *p = keep; *p && !in;) {
+			char *end;
+			long a = strtol(p, &end, 10), b = a;
+			if (*end == '-')
+				b = strtol(end + 1, &end, 10);
+			in = i + 1 >= a && i + 1 <= b;
+			p = *end == ',' ? end + 1 : end;
+			if (*p == '+')
+				break;
+		}
+		if (in)
+			fputs(ls->l[i], f);
+	}
+	/* "+N" at the end: line N written again after the rest. */
+	const char *plus = strchr(keep, '+');
+	long again = plus ? strtol(plus + 1, NULL, 10) : 0;
+	if (f && again >= 1 && again <= ls->n)
+		fputs(ls->l[again - 1], f);
+	if (f)
+		fclose(f);
+}
+
+enum { T_DB, T_WITNESS, T_EXPORT };
+
+typedef struct tamper {
+	const char *name;
+	int kind;              /* what is verified afterwards */
+	const char *sql;       /* run on the database file, guards dropped */
+	int rechain_from;      /* then rehash the chain from this seq (0: no) */
+	bool resign;           /* then re-sign the newest checkpoint with a forger's key */
+	const char *keep;      /* T_EXPORT: the export lines kept */
+	bool no_sign;          /* audit_checkpoint must refuse to sign over it afterwards */
+	bool db_alone_ok;      /* the database alone cannot tell (the witness can) */
+	const char *expect;    /* in the report */
+} tamper;
+
+static const tamper TAMPERS[] = {
+	{"modify", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 0, false, NULL, false,
+	 false, "event 3 was modified"},
+	{"modify and rehash", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 3, false, NULL,
+	 false, false, "checkpoint at 5 does not match the chain"},
+	{"modify the unsigned tail", T_DB, NULL, 0, false, NULL, true, false, "event 9 was modified"},
+	{"delete", T_DB, "DELETE FROM sp_audit_event WHERE seq = 4", 0, false, NULL, false, false,
+	 "event 4 is missing"},
+	{"truncate", T_DB, "DELETE FROM sp_audit_event WHERE seq > 6", 0, false, NULL, true, false,
+	 "truncated after event 6"},
+	{"wipe", T_DB, "DELETE FROM sp_audit_event; DELETE FROM sp_audit_checkpoint", 0, false, NULL, true,
+	 false, "no checkpoint"},
+	{"delete the checkpoints", T_DB, "DELETE FROM sp_audit_checkpoint", 0, false, NULL, true, false,
+	 "no checkpoint"},
+	{"delete the checkpoints and rehash", T_DB,
+	 "UPDATE sp_audit_event SET subject = 'A09999' WHERE seq = 2; DELETE FROM sp_audit_checkpoint", 2,
+	 false, NULL, true, false, "no checkpoint"},
+	{"delete a middle checkpoint", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 2", 0, false, NULL,
+	 true, false, "checkpoint 2 is missing"},
+	{"delete the genesis", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 1", 0, false, NULL, false,
+	 false, "earlier checkpoints were deleted"},
+	{"cut back to an earlier checkpoint", T_WITNESS,
+	 "DELETE FROM sp_audit_event WHERE seq > 5; DELETE FROM sp_audit_checkpoint WHERE n = 3", 0, false,
+	 NULL, false, true, "witnessed checkpoint 3 (event 8"},
+	{"drop the newest checkpoint", T_WITNESS, "DELETE FROM sp_audit_checkpoint WHERE n = 3", 0, false,
+	 NULL, false, true, "witnessed checkpoint 3"},
+	{"re-sign with another key", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 7", 7, true,
+	 NULL, true, false, "signed with a different key"},
+	{"grant insert", T_DB, "INSERT INTO t_grant VALUES('g2')", 0, false, NULL, true, false,
+	 "edited in the database directly"},
+	{"admin flag update", T_DB, "UPDATE t_staff SET admin = 1 WHERE id = 'clerk'", 0, false, NULL, true,
+	 false, "edited in the database directly"},
+	/* Export lines: 1 header, 2-9 events 1..8, 10-12 checkpoints 1..3, 13 trailer. */
+	{"export cut back", T_EXPORT, NULL, 0, false, "1-6,10-11", false, false, "no signed trailer"},
+	{"export cut back, trailer kept", T_EXPORT, NULL, 0, false, "1-6,10-11,13", false, false,
+	 "the export was cut back"},
+	{"export extended", T_EXPORT, NULL, 0, false, "1-13+9", false, false, "after the signed trailer"},
+};
+
+static void test_tamper_table(void)
+{
+	for (size_t i = 0; i < sizeof TAMPERS / sizeof TAMPERS[0]; i++) {
+		const tamper *t = &TAMPERS[i];
+		ctx c;
+		char name[32], wpath[600];
+		snprintf(name, sizeof name, "tamper%zu", i);
+		if (setup(&c, name))
+			{ CHECK(0); return; }
+		snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+		remove(wpath);
+		at_error err;
+		audit_set_ledger(test_ledger);
+		CHECK_INT(raw(&c, "CREATE TABLE t_grant(x TEXT); CREATE TABLE t_staff(id TEXT, admin INTEGER);"
+				  "INSERT INTO t_grant VALUES('g1');"
+				  "INSERT INTO t_staff VALUES('admin', 1), ('clerk', 0)"), 0);
+		/* The legitimate history: a ledger change with its event, signed twice. */
+		CHECK_INT(append_op(&c, "grant"), 0);
+		CHECK_INT(append_n(&c, 4), 0);
+		CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+		CHECK_INT(append_n(&c, 3), 0);
+		CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+		CHECK_INT(export_to(&c), 0);
+		int64_t added = 0;
+		CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+		CHECK_INT(added, 3);
+		CHECK(verify(&c).ok);
+		if (!strcmp(t->name, "modify the unsigned tail")) {
+			CHECK_INT(append_n(&c, 1), 0);
+			CHECK_INT(raw(&c, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 9"), 0);
+		}
+
+		if (t->sql)
+			CHECK_INT(raw(&c, t->sql), 0);
+		if (t->rechain_from)
+			rechain(&c, t->rechain_from, false);
+		if (t->resign) {
+			unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES], sig[64];
+			crypto_sign_keypair(fpk, fsk);
+			sqlite3 *db;
+			sqlite3_stmt *st;
+			sqlite3_open(c.db, &db);
+			CHECK_INT(sqlite3_exec(db, "UPDATE sp_audit_checkpoint SET hash = (SELECT hash FROM"
+					       " sp_audit_event WHERE seq = 8) WHERE seq = 8", NULL, NULL, NULL), 0);
+			forge_sign(db, 8, fsk, sig);
+			sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ?"
+					   " WHERE seq = 8", -1, &st, NULL);
+			sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 2, fpk, 32, SQLITE_STATIC);
+			CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+			sqlite3_finalize(st);
+			sqlite3_close(db);
+		}
+
+		audit_report rep;
+		if (t->kind == T_EXPORT) {
+			lines ls;
+			read_lines(&c, &ls);
+			CHECK_INT(ls.n, 13);
+			keep_lines(&c, &ls, t->keep);
+			free_lines(&ls);
+			rep = verify_file(&c, c.pk);
+		} else if (t->kind == T_WITNESS) {
+			CHECK(verify(&c).ok == t->db_alone_ok);
+			FILE *w = fopen(wpath, "r");
+			CHECK(w != NULL);
+			memset(&rep, 0, sizeof rep);
+			if (w) {
+				CHECK_INT(audit_verify_witness(c.s, c.pk, w, &rep, &err), 0);
+				fclose(w);
+			}
+		} else {
+			rep = verify(&c);
+		}
+		if (rep.ok || !strstr(rep.message, t->expect))
+			fprintf(stderr, "tamper \"%s\": ok=%d: %s\n", t->name, rep.ok, rep.message);
+		CHECK(!rep.ok);
+		CHECK(strstr(rep.message, t->expect) != NULL);
+		if (t->no_sign) {
+			int64_t before = raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint");
+			CHECK_INT(append_n(&c, 1), 0);
+			CHECK_INT(audit_checkpoint(c.s, c.kr, &err), -1);
+			CHECK_STR(err.code, "audit_chain_broken");
+			CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), before);
+		}
+		audit_set_ledger(NULL);
+		remove(wpath);
+		teardown(&c);
+	}
+}
+
+/* The store itself refuses to change the log, whoever asks through Atena. */
+static void test_log_append_only(void)
+{
+	ctx c;
+	if (setup(&c, "appendonly"))
+		{ CHECK(0); return; }
+	at_error err;
+	CHECK_INT(append_n(&c, 2), 0);
+	/* Even with the spine's own access (as keys rotate has). */
+	store_spine_enter(c.s);
+	CHECK_INT(store_run(c.s, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 1", NULL, 0, &err), -1);
+	CHECK(strstr(err.message, "the audit log is append-only") != NULL);
+	CHECK_INT(store_run(c.s, "DELETE FROM sp_audit_event WHERE seq = 2", NULL, 0, &err), -1);
+	CHECK(strstr(err.message, "the audit log is append-only") != NULL);
+	CHECK_INT(store_run(c.s, "DELETE FROM sp_audit_checkpoint", NULL, 0, &err), -1);
+	CHECK(strstr(err.message, "checkpoints are append-only") != NULL);
+	CHECK_INT(store_run(c.s, "UPDATE sp_audit_checkpoint SET seq = 7", NULL, 0, &err), -1);
+	store_spine_leave(c.s);
+	CHECK(verify(&c).ok);
+	/* Signing twice at the same head adds nothing; the genesis is only once. */
+	CHECK_INT(audit_genesis(c.s, c.kr, &err), -1);
+	teardown(&c);
+}
+
+/* A witness kept up to date only appends; a head it holds that the log
+ * lost stops the next witness run too. */
+static void test_witness(void)
+{
+	ctx c;
+	if (setup(&c, "witness"))
+		{ CHECK(0); return; }
+	char wpath[600];
+	snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+	remove(wpath);
+	at_error err;
+	int64_t added = 0;
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 1);  /* the genesis */
+	CHECK_INT(append_n(&c, 2), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 1);
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 0);
+	FILE *w = fopen(wpath, "r");
+	audit_report rep;
+	CHECK_INT(audit_verify_witness(c.s, c.pk, w, &rep, &err), 0);
+	fclose(w);
+	CHECK(rep.ok);
+	CHECK(strstr(rep.message, "all 2 witnessed heads") != NULL);
+	/* A witness line forged without the key is refused. */
+	FILE *a = fopen(wpath, "a");
+	fputs("{\"witness\":\"atena-audit-witness-v1\",\"n\":3,\"checkpoint\":9,\"hash\":\""
+	      "0000000000000000000000000000000000000000000000000000000000000000\",\"signed_at\":1,"
+	      "\"ledger\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+	      "\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+	      "\"signature\":\"00000000000000000000000000000000000000000000000000000000000000000000"
+	      "000000000000000000000000000000000000000000000000000000000000\"}\n", a);
+	fclose(a);
+	w = fopen(wpath, "r");
+	CHECK_INT(audit_verify_witness(c.s, c.pk, w, &rep, &err), 0);
+	fclose(w);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "does not verify") != NULL);
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), -1);
+	remove(wpath);
+	teardown(&c);
+}
+
 int main(void)
 {
 	at_error err;
@@ -1190,6 +1462,9 @@ int main(void)
 	RUN(test_export_wrong_key);
 	RUN(test_query);
 	RUN(test_sanitised_not_refused);
+	RUN(test_tamper_table);
+	RUN(test_log_append_only);
+	RUN(test_witness);
 	RUN(test_append_now_rate);
 	return test_report();
 }
