@@ -20,7 +20,7 @@
 
 #include "audit/audit.h"
 #include "core/text.h"
-#include "store_spine.h"
+#include "store/spine/store_spine.h"  /* the spine's own access, as keys rotate has */
 #include "test.h"
 
 typedef struct ctx {
