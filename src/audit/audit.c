@@ -587,14 +587,35 @@ int audit_append_now(store *s, const audit_event *ev, at_error *err)
 
 /* ---- Checkpoints ------------------------------------------------------------------ */
 
+#define CP_COLS "seq, hash, signed_at, public_key, signature, n, ledger"
+
+/* One checkpoint row (CP_COLS); shapes_ok says whether every blob had its length. */
+static void row_cp(store_stmt *st, cp *c)
+{
+	memset(c, 0, sizeof *c);
+	c->shapes_ok = true;
+	c->seq = store_col_int(st, 0);
+	c->signed_at = store_col_int(st, 2);
+	size_t len;
+	const void *b = store_col_blob(st, 1, &len);
+	copy_blob(c->hash, HB, b, len, &c->shapes_ok);
+	b = store_col_blob(st, 3, &len);
+	copy_blob(c->pk, sizeof c->pk, b, len, &c->shapes_ok);
+	b = store_col_blob(st, 4, &len);
+	copy_blob(c->sig, sizeof c->sig, b, len, &c->shapes_ok);
+	c->n = store_col_int(st, 5);
+	b = store_col_blob(st, 6, &len);
+	if (c->n != 0)  /* version 1 has no ledger */
+		copy_blob(c->ledger, HB, b, len, &c->shapes_ok);
+}
+
 /* Load every checkpoint in seq order. Inside a spine section. */
 static int load_cps(store *s, cp **out, size_t *n, at_error *err)
 {
 	*out = NULL;
 	*n = 0;
 	store_stmt *st = store_prepare(s,
-		"SELECT seq, hash, signed_at, public_key, signature, n, ledger FROM sp_audit_checkpoint"
-		" ORDER BY seq", err);
+		"SELECT " CP_COLS " FROM sp_audit_checkpoint ORDER BY seq", err);
 	if (!st)
 		return -1;
 	size_t cap = 0;
@@ -607,22 +628,7 @@ static int load_cps(store *s, cp **out, size_t *n, at_error *err)
 				abort();
 			*out = g;
 		}
-		cp *c = &(*out)[(*n)++];
-		memset(c, 0, sizeof *c);
-		c->shapes_ok = true;
-		c->seq = store_col_int(st, 0);
-		c->signed_at = store_col_int(st, 2);
-		size_t len;
-		const void *b = store_col_blob(st, 1, &len);
-		copy_blob(c->hash, HB, b, len, &c->shapes_ok);
-		b = store_col_blob(st, 3, &len);
-		copy_blob(c->pk, sizeof c->pk, b, len, &c->shapes_ok);
-		b = store_col_blob(st, 4, &len);
-		copy_blob(c->sig, sizeof c->sig, b, len, &c->shapes_ok);
-		c->n = store_col_int(st, 5);
-		b = store_col_blob(st, 6, &len);
-		if (c->n != 0)
-			copy_blob(c->ledger, HB, b, len, &c->shapes_ok);
+		row_cp(st, &(*out)[(*n)++]);
 	}
 	store_done(st);
 	if (rc < 0) {
@@ -679,28 +685,12 @@ static int last_cps(store *s, cp out[2], size_t *n, at_error *err)
 {
 	*n = 0;
 	store_stmt *st = store_prepare(s,
-		"SELECT seq, hash, signed_at, public_key, signature, n, ledger FROM sp_audit_checkpoint"
-		" ORDER BY seq DESC LIMIT 2", err);
+		"SELECT " CP_COLS " FROM sp_audit_checkpoint ORDER BY seq DESC LIMIT 2", err);
 	if (!st)
 		return -1;
 	int rc;
 	while ((rc = store_step(st, err)) == STORE_ROW) {
-		cp *c = &out[1 - *n];
-		memset(c, 0, sizeof *c);
-		c->shapes_ok = true;
-		c->seq = store_col_int(st, 0);
-		c->signed_at = store_col_int(st, 2);
-		size_t len;
-		const void *b = store_col_blob(st, 1, &len);
-		copy_blob(c->hash, HB, b, len, &c->shapes_ok);
-		b = store_col_blob(st, 3, &len);
-		copy_blob(c->pk, sizeof c->pk, b, len, &c->shapes_ok);
-		b = store_col_blob(st, 4, &len);
-		copy_blob(c->sig, sizeof c->sig, b, len, &c->shapes_ok);
-		c->n = store_col_int(st, 5);
-		b = store_col_blob(st, 6, &len);
-		if (c->n != 0)
-			copy_blob(c->ledger, HB, b, len, &c->shapes_ok);
+		row_cp(st, &out[1 - *n]);
 		(*n)++;
 	}
 	store_done(st);
