@@ -1459,6 +1459,21 @@ int audit_query(store *s, const audit_filter *f, json_t **out, at_error *err)
 
 /* ---- The witness ------------------------------------------------------------- */
 
+/* Checkpoint number n in cps (seq order; chain_cps has checked that the
+ * numbered ones run 1, 2, 3 ... after any version-1 ones), or NULL. */
+static const cp *find_cp(const cp *cps, size_t ncp, int64_t n)
+{
+	size_t lo = 0, hi = ncp;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cps[mid].n < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ncp && cps[lo].n == n ? &cps[lo] : NULL;
+}
+
 /* Check every line of a witness file against the database's checkpoints
  * (cps, already verified against the chain): each witnessed head must carry
  * a valid signature and still be in the log, with the same signature.
@@ -1505,12 +1520,7 @@ static int witness_check(FILE *in, const cp *cps, size_t ncp, int64_t events,
 		}
 		if (c.n > *maxn)
 			*maxn = c.n;
-		const cp *d = NULL;
-		for (size_t i = ncp; i-- > 0;)
-			if (cps[i].n == c.n) {
-				d = &cps[i];
-				break;
-			}
+		const cp *d = find_cp(cps, ncp, c.n);
 		if (!d || memcmp(d->sig, c.sig, sizeof c.sig) || d->seq != c.seq) {
 			char t[21];
 			time_format(c.signed_at, t);

@@ -67,4 +67,20 @@ expect_rc "without a pinned key: nothing proven, exit 3" 3 atena audit verify --
 check "and it says so" grep -q "NOT PROVEN" "$WORK/out"
 head -n -1 "$WORK/log.jsonl" > "$WORK/cut.jsonl"
 expect_rc "an export without its trailer fails" 1 atena audit verify --file "$WORK/cut.jsonl" --pubkey "$PUB"
+
+# The server signs within a second of events arriving, while it runs.
+restore
+check "server starts" start_server
+AS= BIZ= REASON= api POST /api/v1/sessions '{"staff_id":"nobody","password":"wrong","totp":"000000","terminal_id":"T-E2E-01"}'
+ev=$(sqlite3 "$DATA/atena.db" "SELECT max(seq) FROM sp_audit_event")
+check "the failed login was logged" test "$ev" -gt "$(sqlite3 "$WORK/pristine.db" "SELECT max(seq) FROM sp_audit_event")"
+signed=
+for _ in $(seq 1 30); do
+	signed=$(sqlite3 "$DATA/atena.db" "SELECT max(seq) FROM sp_audit_checkpoint")
+	[ "$signed" = "$ev" ] && break
+	sleep 0.1
+done
+expect_eq "the failed login's event is signed while the server runs" "$signed" "$ev"
+stop_server
+expect_rc "verify after the server stopped" 0 atena audit verify
 finish
