@@ -17,8 +17,9 @@
 
 static void help(void)
 {
-	puts("usage: atena audit verify     [--data DIR] [--witness FILE] check the whole log in the database\n"
-	     "                              (and that it still reaches every head in the witness file)\n"
+	puts("usage: atena audit verify     [--data DIR] [--witness FILE] [--pubkey HEX]\n"
+	     "                              check the whole log in the database (and that it still reaches\n"
+	     "                              every head in the witness file), with the published key if given\n"
 	     "       atena audit verify     --file EXPORT --pubkey HEX   check an exported log, offline\n"
 	     "       atena audit query      [--data DIR] [--subject ADDRESSEE] [--staff ID]\n"
 	     "                              [--from DATE] [--to DATE] [--after SEQ] [--limit N]\n"
@@ -105,6 +106,15 @@ int cmd_audit(int argc, char **argv)
 	int rc = 2;
 	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
 	keyring_public_key(kr, pk);
+	/* verify --pubkey: check the database against the published key, not
+	 * the key file beside it, which a writer of the directory could swap. */
+	const char *pin = args_get(&a, "pubkey");
+	if (!strcmp(sub, "verify") && pin && hex_decode(pin, pk, sizeof pk)) {
+		fprintf(stderr, "atena audit: --pubkey must be %d hex characters\n", CRYPTO_SIGN_PK_BYTES * 2);
+		store_close(s);
+		keyring_free(kr);
+		return 2;
+	}
 	if (!strcmp(sub, "verify") && args_has(&a, "witness")) {
 		FILE *w = fopen(args_get(&a, "witness"), "r");
 		if (!w) {

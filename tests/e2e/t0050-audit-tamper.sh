@@ -58,10 +58,24 @@ expect_rc "the witness catches the cut-back" 1 atena audit verify --witness "$WO
 check "it names the witnessed checkpoint" grep -q "witnessed checkpoint $last" "$WORK/out"
 expect_rc "witness refuses to go on from a cut-back log" 1 atena audit witness --to "$WORK/witness"
 
+# The database and key file swapped for a forger's own, consistent under the
+# forger's key: only the published key and the witness tell.
+restore
+PUB=$(atena audit pubkey)
+expect_rc "verify with the published key" 0 atena audit verify --pubkey "$PUB"
+expect_rc "forger's directory" 0 atena init --data "$WORK/forger" --municipality 131105
+cp "$DATA/keys.json" "$WORK/keys.json"
+cp "$WORK/forger/keys.json" "$DATA/keys.json"
+cp "$WORK/forger/atena.db" "$DATA/atena.db"; rm -f "$DATA/atena.db-wal" "$DATA/atena.db-shm"
+expect_rc "swapped key: consistent with the key file beside it" 0 atena audit verify
+expect_rc "swapped key: the published key catches it" 1 atena audit verify --pubkey "$PUB"
+check "it says the signature does not verify" grep -q "signature does not verify" "$WORK/out"
+expect_rc "swapped key: the witness catches it" 1 atena audit verify --witness "$WORK/witness"
+cp "$WORK/keys.json" "$DATA/keys.json"
+
 # Exports: a signed trailer, and no pinned key proves nothing.
 restore
 expect_rc "export" 0 atena audit export --out "$WORK/log.jsonl"
-PUB=$(atena audit pubkey)
 expect_rc "pinned verify" 0 atena audit verify --file "$WORK/log.jsonl" --pubkey "$PUB"
 expect_rc "without a pinned key: nothing proven, exit 3" 3 atena audit verify --file "$WORK/log.jsonl"
 check "and it says so" grep -q "NOT PROVEN" "$WORK/out"
