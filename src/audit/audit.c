@@ -15,8 +15,17 @@
  *
  *   seq runs 1, 2, 3 ... without gaps; ts is unix seconds (UTC).
  *
- *   checkpoint signature = Ed25519 over
- *       "atena-audit-checkpoint-v1" || 0x00 || u64be(seq) || hash[seq] || u64be(signed_at)
+ *   checkpoint signature (version 2; numbered n = 1, 2, 3 ... and chained) = Ed25519 over
+ *       "atena-audit-checkpoint-v2" || 0x00 || u64be(n) || u64be(seq) || hash[seq]
+ *       || u64be(signed_at) || ledger || BLAKE2b-256(signature of checkpoint n-1)
+ *     (32 zero bytes for n = 1; checkpoint 1 is the genesis at seq 0 with hash[0]).
+ *     ledger = the digest of the grant ledger and the staff security flags at
+ *     signing time (audit_set_ledger; 32 zero bytes when none is registered).
+ *   Checkpoints of version 1 (n = 0 in the database, from before numbering)
+ *     sign "atena-audit-checkpoint-v1" || 0x00 || u64be(seq) || hash[seq] || u64be(signed_at);
+ *     they may only precede the numbered ones.
+ *   export trailer = Ed25519 over
+ *       "atena-audit-export-trailer-v1" || 0x00 || u64be(events) || hash[events] || u64be(at)
  *
  * The length prefixes make the encoding unambiguous (no field can borrow
  * bytes from its neighbour); the fixed order means no field can be added or
@@ -24,11 +33,13 @@
  */
 #include "audit/audit.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/date.h"
 #include "core/strbuf.h"
@@ -41,6 +52,11 @@
 #define EXPORT_FORMAT "atena-audit-export-v1"
 #define CP_DOMAIN "atena-audit-checkpoint-v1"
 #define CP_MSG_BYTES (sizeof CP_DOMAIN + 8 + HB + 8)  /* sizeof counts the 0x00 separator */
+#define CP2_DOMAIN "atena-audit-checkpoint-v2"
+#define CP2_MSG_BYTES (sizeof CP2_DOMAIN + 8 + 8 + HB + 8 + HB + HB)
+#define TR_DOMAIN "atena-audit-export-trailer-v1"
+#define TR_MSG_BYTES (sizeof TR_DOMAIN + 8 + HB + 8)
+#define WITNESS_FORMAT "atena-audit-witness-v1"
 #define E_CHAIN "audit_chain_broken"
 #define LINE_MAX_BYTES (1u << 20)
 
@@ -56,8 +72,10 @@ static const char ENCODING[] =
 	"hash = BLAKE2b-256(prev_hash || u64be(seq) || u64be(ts) || for staff_id, department, "
 	"terminal_id, business, reason, case_id, subject, items, operation, outcome, detail: "
 	"u32be(byte length) || UTF-8 bytes); prev_hash of event 1 = 32 zero bytes; checkpoint "
-	"signature = Ed25519 over \"" CP_DOMAIN "\" || 0x00 || u64be(seq) || hash || "
-	"u64be(signed_at)";
+	"signature = Ed25519 over \"" CP2_DOMAIN "\" || 0x00 || u64be(n) || u64be(seq) || hash || "
+	"u64be(signed_at) || ledger || BLAKE2b-256(signature of checkpoint n-1, 32 zero bytes for "
+	"n = 1); checkpoints number 1, 2, 3 ... and checkpoint 1 signs seq 0; trailer signature = "
+	"Ed25519 over \"" TR_DOMAIN "\" || 0x00 || u64be(events) || head hash || u64be(signed_at)";
 
 /* One event as hashed: pointers into a row, a JSON object or sanitised buffers. */
 typedef struct rec {
@@ -257,11 +275,81 @@ static bool walk(walker *w, const rec *r, const void *prev_stored, size_t plen,
 }
 
 typedef struct cp {
+	int64_t n;        /* checkpoint number, 0 for a version-1 checkpoint */
 	int64_t seq, signed_at;
 	unsigned char hash[HB], sig[CRYPTO_SIG_BYTES], pk[CRYPTO_SIGN_PK_BYTES];
+	unsigned char ledger[HB];
+	unsigned char prev[HB];  /* BLAKE2b of checkpoint n-1's signature (set by chain_cps) */
 	bool shapes_ok;   /* blobs had the right lengths */
 	long line;        /* export line, 0 for the database */
 } cp;
+
+static void cp2_message(const cp *c, unsigned char msg[CP2_MSG_BYTES])
+{
+	unsigned char *p = msg;
+	memcpy(p, CP2_DOMAIN, sizeof CP2_DOMAIN);
+	p += sizeof CP2_DOMAIN;
+	put_be(p, (uint64_t)c->n, 8);
+	put_be(p + 8, (uint64_t)c->seq, 8);
+	memcpy(p + 16, c->hash, HB);
+	put_be(p + 16 + HB, (uint64_t)c->signed_at, 8);
+	memcpy(p + 24 + HB, c->ledger, HB);
+	memcpy(p + 24 + 2 * HB, c->prev, HB);
+}
+
+static bool cp_sig_ok(const cp *c, const unsigned char pk[CRYPTO_SIGN_PK_BYTES])
+{
+	if (c->n == 0) {
+		unsigned char msg[CP_MSG_BYTES];
+		cp_message(c->seq, c->hash, c->signed_at, msg);
+		return crypto_verify_msg(pk, msg, sizeof msg, c->sig);
+	}
+	unsigned char msg[CP2_MSG_BYTES];
+	cp2_message(c, msg);
+	return crypto_verify_msg(pk, msg, sizeof msg, c->sig);
+}
+
+/* Numbering and chaining of checkpoints sorted by seq: version-1 ones first,
+ * then 1, 2, 3 ... without a gap, the first numbered one the genesis at seq 0
+ * unless version-1 ones precede it; fills each prev. false (the report says
+ * why) when a checkpoint was deleted, renumbered or the genesis is missing. */
+static bool chain_cps(audit_report *rep, cp *cps, size_t ncp)
+{
+	int64_t want = 0;
+	bool legacy = false;
+	for (size_t i = 0; i < ncp; i++) {
+		cp *c = &cps[i];
+		if (c->n == 0) {
+			if (want) {
+				say(rep, c->seq, "a version-1 checkpoint at %lld follows numbered ones: the "
+				    "checkpoints were rewritten", (long long)c->seq);
+				return false;
+			}
+			legacy = true;
+			continue;
+		}
+		if (!want) {
+			if (c->n != 1 || (!legacy && c->seq != 0)) {
+				say(rep, c->seq,
+				    "the first checkpoint is number %lld at event %lld, but the log starts "
+				    "with checkpoint 1 at event 0 (signed at init): earlier checkpoints were deleted",
+				    (long long)c->n, (long long)c->seq);
+				return false;
+			}
+			memset(c->prev, 0, HB);
+		} else if (c->n != want) {
+			say(rep, c->seq,
+			    "checkpoint %lld is missing (the next stored one is %lld, at event %lld): "
+			    "checkpoints were deleted",
+			    (long long)want, (long long)c->n, (long long)c->seq);
+			return false;
+		} else {
+			crypto_digest(cps[i - 1].sig, sizeof cps[i - 1].sig, c->prev);
+		}
+		want = c->n + 1;
+	}
+	return true;
+}
 
 /* Check one checkpoint against the recomputed chain hash at its seq. */
 static bool check_cp(audit_report *rep, const cp *c, const unsigned char chain[HB],
@@ -272,11 +360,8 @@ static bool check_cp(audit_report *rep, const cp *c, const unsigned char chain[H
 		    (long long)c->seq);
 		return false;
 	}
-	unsigned char msg[CP_MSG_BYTES];
-	cp_message(c->seq, c->hash, c->signed_at, msg);
-	if (!crypto_verify_msg(pk, msg, sizeof msg, c->sig)) {
-		bool other = memcmp(c->pk, pk, CRYPTO_SIGN_PK_BYTES) &&
-			     crypto_verify_msg(c->pk, msg, sizeof msg, c->sig);
+	if (!cp_sig_ok(c, pk)) {
+		bool other = memcmp(c->pk, pk, CRYPTO_SIGN_PK_BYTES) && cp_sig_ok(c, c->pk);
 		say(rep, c->seq,
 		    "checkpoint at %lld: the signature does not verify with the %s public key%s",
 		    (long long)c->seq, keyname,
@@ -322,14 +407,68 @@ static const store_migration MIGRATIONS[] = {
 	 " seq " STORE_INT_KEY ","
 	 " hash " STORE_BYTES " NOT NULL, signed_at INTEGER NOT NULL,"
 	 " public_key " STORE_BYTES " NOT NULL, signature " STORE_BYTES " NOT NULL);"},
+	/* Checkpoints are numbered and chained, and carry the ledger digest
+	 * (version 2 of the signed message; n = 0 marks the older ones). */
+	{2,
+	 "ALTER TABLE sp_audit_checkpoint ADD COLUMN n INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE sp_audit_checkpoint ADD COLUMN ledger " STORE_BYTES " NOT NULL DEFAULT '';"},
 };
+
+/* Events and checkpoints are never changed or removed by Atena (issue 9 §1;
+ * pruning at retention will be its own, audited path): a stray UPDATE or
+ * DELETE fails at the store. Someone with raw write access can drop the
+ * guard, which is why the chain, the signatures and the witness exist. */
+static int guards(store *s, at_error *err)
+{
+	if (store_append_only(s, "sp_audit_event", STORE_NO_UPDATE | STORE_NO_DELETE, NULL,
+			      "the audit log is append-only", err))
+		return -1;
+	return store_append_only(s, "sp_audit_checkpoint", STORE_NO_UPDATE | STORE_NO_DELETE, NULL,
+				 "audit checkpoints are append-only", err);
+}
+
+static const store_migration_step STEPS[] = {{2, guards}};
 
 int audit_migrate(store *s, at_error *err)
 {
 	store_spine_enter(s);
-	int rc = store_migrate(s, "audit", MIGRATIONS, sizeof MIGRATIONS / sizeof MIGRATIONS[0], err);
+	int rc = store_migrate_steps(s, "audit", MIGRATIONS, sizeof MIGRATIONS / sizeof MIGRATIONS[0],
+				     STEPS, sizeof STEPS / sizeof STEPS[0], err);
 	store_spine_leave(s);
 	return rc;
+}
+
+/* ---- The ledger ----------------------------------------------------------- */
+
+static audit_ledger_fn ledger_fn;
+
+void audit_set_ledger(audit_ledger_fn fn)
+{
+	ledger_fn = fn;
+}
+
+/* Inside a spine section and a transaction. Zeros when no digest is registered. */
+static int ledger_now(store *s, unsigned char out[HB], at_error *err)
+{
+	memset(out, 0, HB);
+	if (!ledger_fn)
+		return 0;
+	store_spine_leave(s);
+	int rc = ledger_fn(s, out, err);
+	store_spine_enter(s);
+	return rc;
+}
+
+/* Whether an event after seq changed the ledger (AUDIT_LEDGER_OPS), so the
+ * ledger may legitimately differ from the digest signed at seq. */
+static int ledger_moved_after(store *s, int64_t seq, bool *moved, at_error *err)
+{
+	int64_t n = 0;
+	int r = store_query_int(s,
+		"SELECT count(*) FROM sp_audit_event WHERE seq > ? AND operation IN (" AUDIT_LEDGER_OPS ")",
+		STORE_ARGS(STORE_INT(seq)), &n, err);
+	*moved = n > 0;
+	return r < 0 ? -1 : 0;
 }
 
 /* Reads run in the caller's transaction when one is open, else in a read
@@ -448,14 +587,35 @@ int audit_append_now(store *s, const audit_event *ev, at_error *err)
 
 /* ---- Checkpoints ------------------------------------------------------------------ */
 
+#define CP_COLS "seq, hash, signed_at, public_key, signature, n, ledger"
+
+/* One checkpoint row (CP_COLS); shapes_ok says whether every blob had its length. */
+static void row_cp(store_stmt *st, cp *c)
+{
+	memset(c, 0, sizeof *c);
+	c->shapes_ok = true;
+	c->seq = store_col_int(st, 0);
+	c->signed_at = store_col_int(st, 2);
+	size_t len;
+	const void *b = store_col_blob(st, 1, &len);
+	copy_blob(c->hash, HB, b, len, &c->shapes_ok);
+	b = store_col_blob(st, 3, &len);
+	copy_blob(c->pk, sizeof c->pk, b, len, &c->shapes_ok);
+	b = store_col_blob(st, 4, &len);
+	copy_blob(c->sig, sizeof c->sig, b, len, &c->shapes_ok);
+	c->n = store_col_int(st, 5);
+	b = store_col_blob(st, 6, &len);
+	if (c->n != 0)  /* version 1 has no ledger */
+		copy_blob(c->ledger, HB, b, len, &c->shapes_ok);
+}
+
 /* Load every checkpoint in seq order. Inside a spine section. */
 static int load_cps(store *s, cp **out, size_t *n, at_error *err)
 {
 	*out = NULL;
 	*n = 0;
 	store_stmt *st = store_prepare(s,
-		"SELECT seq, hash, signed_at, public_key, signature FROM sp_audit_checkpoint ORDER BY seq",
-		err);
+		"SELECT " CP_COLS " FROM sp_audit_checkpoint ORDER BY seq", err);
 	if (!st)
 		return -1;
 	size_t cap = 0;
@@ -468,18 +628,7 @@ static int load_cps(store *s, cp **out, size_t *n, at_error *err)
 				abort();
 			*out = g;
 		}
-		cp *c = &(*out)[(*n)++];
-		memset(c, 0, sizeof *c);
-		c->shapes_ok = true;
-		c->seq = store_col_int(st, 0);
-		c->signed_at = store_col_int(st, 2);
-		size_t len;
-		const void *b = store_col_blob(st, 1, &len);
-		copy_blob(c->hash, HB, b, len, &c->shapes_ok);
-		b = store_col_blob(st, 3, &len);
-		copy_blob(c->pk, sizeof c->pk, b, len, &c->shapes_ok);
-		b = store_col_blob(st, 4, &len);
-		copy_blob(c->sig, sizeof c->sig, b, len, &c->shapes_ok);
+		row_cp(st, &(*out)[(*n)++]);
 	}
 	store_done(st);
 	if (rc < 0) {
@@ -530,10 +679,40 @@ stop:
 	return rc < 0 ? -1 : 0;
 }
 
+/* The newest two checkpoints (by seq), chained as chain_cps would; *n is
+ * how many there are (0, 1 or 2). Inside a spine section. */
+static int last_cps(store *s, cp out[2], size_t *n, at_error *err)
+{
+	*n = 0;
+	store_stmt *st = store_prepare(s,
+		"SELECT " CP_COLS " FROM sp_audit_checkpoint ORDER BY seq DESC LIMIT 2", err);
+	if (!st)
+		return -1;
+	int rc;
+	while ((rc = store_step(st, err)) == STORE_ROW) {
+		row_cp(st, &out[1 - *n]);
+		(*n)++;
+	}
+	store_done(st);
+	if (rc < 0)
+		return -1;
+	if (*n == 1)
+		out[0] = out[1];
+	cp *last = &out[1];
+	if (last->n > 1 && *n == 2 && out[0].n == last->n - 1)
+		crypto_digest(out[0].sig, sizeof out[0].sig, last->prev);
+	return 0;
+}
+
 /* Sign the head if it moved past the last checkpoint; the caller holds a
- * write transaction. The events since the last checkpoint are checked first:
- * signing a chain someone has rewritten would vouch for the forgery. */
-static int checkpoint_tx(store *s, const keyring *kr, bool *broken, at_error *err)
+ * write transaction. Nothing is signed that does not extend the last signed
+ * head (issue 9 §1): the last checkpoint's signature, its place in the
+ * numbering, the events since it and the ledger are checked first, since
+ * signing a chain someone has rewritten would vouch for the forgery. Only
+ * with genesis (platform_init) does an empty log get its first checkpoint
+ * (1, at seq 0); any other log with no checkpoint at all had them deleted
+ * or was wiped, and is refused. */
+static int checkpoint_tx(store *s, const keyring *kr, bool genesis, bool *broken, at_error *err)
 {
 	*broken = false;
 	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
@@ -542,107 +721,133 @@ static int checkpoint_tx(store *s, const keyring *kr, bool *broken, at_error *er
 	unsigned char hhash[HB];
 	if (head(s, &hseq, hhash, err))
 		return -1;
-
-	cp last;
-	bool have_last = false;
-	store_stmt *st = store_prepare(s,
-		"SELECT seq, hash, signed_at, public_key, signature FROM sp_audit_checkpoint"
-		" ORDER BY seq DESC LIMIT 1", err);
-	if (!st)
+	cp two[2];
+	size_t have = 0;
+	if (last_cps(s, two, &have, err))
 		return -1;
-	int rc = store_step(st, err);
-	if (rc == STORE_ROW) {
-		have_last = true;
-		memset(&last, 0, sizeof last);
-		last.shapes_ok = true;
-		last.seq = store_col_int(st, 0);
-		last.signed_at = store_col_int(st, 2);
-		size_t len;
-		const void *b = store_col_blob(st, 1, &len);
-		copy_blob(last.hash, HB, b, len, &last.shapes_ok);
-		b = store_col_blob(st, 3, &len);
-		copy_blob(last.pk, sizeof last.pk, b, len, &last.shapes_ok);
-		b = store_col_blob(st, 4, &len);
-		copy_blob(last.sig, sizeof last.sig, b, len, &last.shapes_ok);
-	}
-	store_done(st);
-	if (rc < 0)
-		return -1;
-	if (hseq == 0 || (have_last && hseq <= last.seq))
-		return 0;
+	cp *last = &two[1];
 
 	audit_report rep;
 	memset(&rep, 0, sizeof rep);
 	rep.ok = true;
 	walker w;
 	walker_init(&w, &rep);
+	unsigned char ledger[HB];
+	if (ledger_now(s, ledger, err)) {
+		sb_release(&w.scratch);
+		return -1;
+	}
 	int64_t from = 1;
-	if (have_last) {
+	if (!have) {
+		if (!genesis || hseq > 0)
+			say(&rep, hseq ? 1 : 0, "the log has %lld events and no checkpoint: every log "
+			    "is signed from its genesis at init, so the checkpoints were deleted "
+			    "(or the log wiped)", (long long)hseq);
+	} else if (genesis) {
+		say(&rep, 0, "the log already has its genesis checkpoint");
+	} else if (hseq < last->seq) {
+		say(&rep, hseq + 1, "the log ends at event %lld but checkpoint %lld signed event %lld: "
+		    "signed events were removed", (long long)hseq, (long long)last->n, (long long)last->seq);
+	} else if (last->n > 1 && (have < 2 || two[0].n != last->n - 1)) {
+		say(&rep, last->seq, "checkpoint %lld does not follow checkpoint %lld: checkpoints "
+		    "were deleted", (long long)last->n, (long long)last->n - 1);
+	} else {
 		/* Start from the signed hash: only the unsigned tail needs walking. */
 		unsigned char h[HB];
-		store_stmt *q = store_prepare(s, "SELECT hash FROM sp_audit_event WHERE seq = ?", err);
-		if (!q) {
-			sb_release(&w.scratch);
-			return -1;
+		memset(h, 0, HB);
+		bool found = last->seq == 0;
+		if (!found) {
+			store_stmt *q = store_prepare(s, "SELECT hash FROM sp_audit_event WHERE seq = ?", err);
+			if (!q) {
+				sb_release(&w.scratch);
+				return -1;
+			}
+			store_bind_int(q, 1, last->seq);
+			int rc = store_step(q, err);
+			size_t len = 0;
+			const void *b = rc == STORE_ROW ? store_col_blob(q, 0, &len) : NULL;
+			found = b && len == HB;
+			if (found)
+				memcpy(h, b, HB);
+			store_done(q);
+			if (rc < 0) {
+				sb_release(&w.scratch);
+				return -1;
+			}
 		}
-		store_bind_int(q, 1, last.seq);
-		rc = store_step(q, err);
-		size_t len = 0;
-		const void *b = rc == STORE_ROW ? store_col_blob(q, 0, &len) : NULL;
-		bool found = b && len == HB;
-		if (found)
-			memcpy(h, b, HB);
-		store_done(q);
-		if (rc < 0) {
-			sb_release(&w.scratch);
-			return -1;
-		}
+		bool moved = false;
 		if (!found)
-			say(&rep, last.seq, "checkpoint at %lld refers to a missing event", (long long)last.seq);
-		else if (check_cp(&rep, &last, h, pk, "key file's"))
+			say(&rep, last->seq, "checkpoint at %lld refers to a missing event", (long long)last->seq);
+		else if (check_cp(&rep, last, h, pk, "key file's"))
 			memcpy(w.prev, h, HB);
-		w.expected = last.seq + 1;
-		from = last.seq + 1;
+		if (rep.ok && last->n > 0 && ledger_fn) {
+			if (ledger_moved_after(s, last->seq, &moved, err)) {
+				sb_release(&w.scratch);
+				return -1;
+			}
+			if (!moved && memcmp(ledger, last->ledger, HB))
+				say(&rep, last->seq, "the grants or the staff security flags differ from what "
+				    "checkpoint %lld signed, and no event since changed them: they were edited "
+				    "in the database directly", (long long)last->n);
+		}
+		w.expected = last->seq + 1;
+		from = last->seq + 1;
+	}
+	/* Checked even with nothing new to sign: a server's tick or any CLI
+	 * command then reports a tampered head or ledger at once. */
+	if (rep.ok && have && hseq == last->seq) {
+		sb_release(&w.scratch);
+		return 0;
 	}
 	size_t none = 0;
-	if (rep.bad_seq == 0 && walk_db(s, &w, from, NULL, 0, &none, pk, err)) {
+	if (rep.ok && walk_db(s, &w, from, NULL, 0, &none, pk, err)) {
 		sb_release(&w.scratch);
 		return -1;
 	}
 	sb_release(&w.scratch);
-	if (rep.bad_seq == 0 && w.expected != hseq + 1)
+	if (rep.ok && w.expected != hseq + 1)
 		say(&rep, w.expected, "event %lld is missing", (long long)w.expected);
-	if (rep.bad_seq != 0) {
+	if (!rep.ok) {
 		*broken = true;
 		return at_fail(err, 500, E_CHAIN, "", "refusing to sign the audit log: %s", rep.message);
 	}
 
-	int64_t now = time_now();
-	unsigned char msg[CP_MSG_BYTES], sig[CRYPTO_SIG_BYTES];
-	cp_message(hseq, w.prev, now, msg);
+	cp c;
+	memset(&c, 0, sizeof c);
+	c.n = have && last->n > 0 ? last->n + 1 : 1;
+	c.seq = hseq;
+	c.signed_at = time_now();
+	memcpy(c.hash, w.prev, HB);
+	memcpy(c.ledger, ledger, HB);
+	if (have && last->n > 0)
+		crypto_digest(last->sig, sizeof last->sig, c.prev);
+	unsigned char msg[CP2_MSG_BYTES], sig[CRYPTO_SIG_BYTES];
+	cp2_message(&c, msg);
 	crypto_sign_msg(kr, msg, sizeof msg, sig);
-	st = store_prepare(s,
-		"INSERT INTO sp_audit_checkpoint(seq, hash, signed_at, public_key, signature)"
-		" VALUES(?, ?, ?, ?, ?)", err);
+	store_stmt *st = store_prepare(s,
+		"INSERT INTO sp_audit_checkpoint(seq, hash, signed_at, public_key, signature, n, ledger)"
+		" VALUES(?, ?, ?, ?, ?, ?, ?)", err);
 	if (!st)
 		return -1;
-	store_bind_int(st, 1, hseq);
-	store_bind_blob(st, 2, w.prev, HB);
-	store_bind_int(st, 3, now);
+	store_bind_int(st, 1, c.seq);
+	store_bind_blob(st, 2, c.hash, HB);
+	store_bind_int(st, 3, c.signed_at);
 	store_bind_blob(st, 4, pk, sizeof pk);
 	store_bind_blob(st, 5, sig, sizeof sig);
-	rc = store_step(st, err) == STORE_DONE ? 0 : -1;
+	store_bind_int(st, 6, c.n);
+	store_bind_blob(st, 7, c.ledger, HB);
+	int rc = store_step(st, err) == STORE_DONE ? 0 : -1;
 	store_done(st);
 	return rc;
 }
 
-static int checkpoint(store *s, const keyring *kr, bool *broken, at_error *err)
+static int checkpoint(store *s, const keyring *kr, bool genesis, bool *broken, at_error *err)
 {
 	bool own = !store_in_tx(s);
 	if (own && store_begin(s, err))
 		return -1;
 	store_spine_enter(s);
-	int rc = checkpoint_tx(s, kr, broken, err);
+	int rc = checkpoint_tx(s, kr, genesis, broken, err);
 	store_spine_leave(s);
 	if (!own)
 		return rc;
@@ -656,7 +861,13 @@ static int checkpoint(store *s, const keyring *kr, bool *broken, at_error *err)
 int audit_checkpoint(store *s, const keyring *kr, at_error *err)
 {
 	bool broken;
-	return checkpoint(s, kr, &broken, err);
+	return checkpoint(s, kr, false, &broken, err);
+}
+
+int audit_genesis(store *s, const keyring *kr, at_error *err)
+{
+	bool broken;
+	return checkpoint(s, kr, true, &broken, err);
 }
 
 /* ---- Verification ------------------------------------------------------------------ */
@@ -684,8 +895,29 @@ static void summary(audit_report *rep, int64_t last_signed, const char *extra)
 		snprintf(rep->message + used, sizeof rep->message - used, "; %s", extra);
 }
 
-int audit_verify_db(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audit_report *rep,
-		    at_error *err)
+/* Checkpoints at seq 0 (the genesis) sign the empty chain; walk_db only
+ * meets checkpoints at events. */
+static bool check_genesis(audit_report *rep, const cp *cps, size_t ncp, size_t *next,
+			  const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const char *keyname)
+{
+	unsigned char zero[HB];
+	memset(zero, 0, HB);
+	while (*next < ncp && cps[*next].seq <= 0) {
+		if (cps[*next].seq < 0) {
+			say(rep, 0, "checkpoint at %lld refers to no event", (long long)cps[*next].seq);
+			return false;
+		}
+		if (!check_cp(rep, &cps[*next], zero, pk, keyname))
+			return false;
+		(*next)++;
+	}
+	return true;
+}
+
+/* The whole database: events, checkpoints, ledger; *cps_out keeps the
+ * checkpoints for the witness check (NULL to drop them). */
+static int verify_db(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audit_report *rep,
+		     cp **cps_out, size_t *ncp_out, at_error *err)
 {
 	memset(rep, 0, sizeof *rep);
 	rep->ok = true;
@@ -698,21 +930,57 @@ int audit_verify_db(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audi
 	walker w;
 	walker_init(&w, rep);
 	int rc = load_cps(s, &cps, &ncp, err);
-	if (!rc)  /* from the lowest seq stored, so a stray seq 0 or below shows up too */
+	if (!rc && ncp == 0) {
+		int64_t events = 0;
+		rc = store_query_int(s, "SELECT count(*) FROM sp_audit_event", NULL, 0, &events, err) < 0;
+		if (!rc)
+			say(rep, events ? 1 : 0,
+			    "the log has %lld events and no checkpoint, but every log is signed from "
+			    "its genesis at init: the checkpoints (and perhaps the events) were deleted",
+			    (long long)events);
+	}
+	if (!rc && rep->ok && chain_cps(rep, cps, ncp) && check_genesis(rep, cps, ncp, &next, pk, "given"))
+		/* from the lowest seq stored, so a stray seq 0 or below shows up too */
 		rc = walk_db(s, &w, INT64_MIN, cps, ncp, &next, pk, err);
-	store_spine_leave(s);
-	read_end(s, own);
 	if (!rc && rep->ok && next < ncp) {
 		/* Checkpoints beyond the last event: signed events were cut off the end. */
 		say(rep, w.expected,
 		    "checkpoint at %lld refers to a missing event — the log was truncated after event %lld",
 		    (long long)cps[next].seq, (long long)w.expected - 1);
 	}
+	const char *extra = NULL;
+	if (!rc && rep->ok && ncp && cps[ncp - 1].n > 0 && ledger_fn) {
+		const cp *last = &cps[ncp - 1];
+		bool moved = false;
+		unsigned char ledger[HB];
+		rc = ledger_moved_after(s, last->seq, &moved, err) || ledger_now(s, ledger, err);
+		if (!rc && moved)
+			extra = "the grants and staff flags changed after the last checkpoint and are "
+				"checked when it is signed";
+		else if (!rc && memcmp(ledger, last->ledger, HB))
+			say(rep, last->seq,
+			    "the grants or the staff security flags differ from what checkpoint %lld "
+			    "signed, and no event since changed them: they were edited in the database "
+			    "directly", (long long)last->n);
+	}
+	store_spine_leave(s);
+	read_end(s, own);
 	if (!rc && rep->ok)
-		summary(rep, ncp ? cps[ncp - 1].seq : 0, NULL);
-	free(cps);
+		summary(rep, ncp ? cps[ncp - 1].seq : 0, extra);
+	if (cps_out && !rc) {
+		*cps_out = cps;
+		*ncp_out = ncp;
+	} else {
+		free(cps);
+	}
 	sb_release(&w.scratch);
 	return rc;
+}
+
+int audit_verify_db(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audit_report *rep,
+		    at_error *err)
+{
+	return verify_db(s, pk, rep, NULL, NULL, err);
 }
 
 /* ---- Export ---------------------------------------------------------------------- */
@@ -735,6 +1003,15 @@ static int put_line(FILE *out, json_t *o)
 	return 0;
 }
 
+static void tr_message(int64_t events, const unsigned char head[HB], int64_t at,
+		       unsigned char msg[TR_MSG_BYTES])
+{
+	memcpy(msg, TR_DOMAIN, sizeof TR_DOMAIN);
+	put_be(msg + sizeof TR_DOMAIN, (uint64_t)events, 8);
+	memcpy(msg + sizeof TR_DOMAIN + 8, head, HB);
+	put_be(msg + sizeof TR_DOMAIN + 8 + HB, (uint64_t)at, 8);
+}
+
 /* On a broken chain the file is still written in full (it shows the damage to
  * whoever verifies it), without a new checkpoint, and the call then fails with
  * audit_chain_broken so the operator learns it at once. */
@@ -743,7 +1020,7 @@ int audit_export(store *s, const keyring *kr, FILE *out, at_error *err)
 	bool broken = false;
 	at_error chain_err;
 	at_error_clear(&chain_err);
-	if (checkpoint(s, kr, &broken, &chain_err)) {
+	if (checkpoint(s, kr, false, &broken, &chain_err)) {
 		if (!broken) {
 			if (err)
 				*err = chain_err;
@@ -766,6 +1043,9 @@ int audit_export(store *s, const keyring *kr, FILE *out, at_error *err)
 		return -1;
 	store_spine_enter(s);
 	int rc = -1, wrc = 0, step = STORE_DONE;
+	int64_t events = 0;
+	unsigned char last[HB];
+	memset(last, 0, HB);
 	cp *cps = NULL;
 	size_t ncp = 0;
 	store_stmt *st = store_prepare(s,
@@ -785,6 +1065,9 @@ int audit_export(store *s, const keyring *kr, FILE *out, at_error *err)
 		json_object_set_new(o, "prev_hash", hexstr(b, b ? n : 0));
 		b = store_col_blob(st, 14, &n);
 		json_object_set_new(o, "hash", hexstr(b, b ? n : 0));
+		if (b && n == HB)
+			memcpy(last, b, HB);
+		events++;
 		wrc = put_line(out, o);
 	}
 	store_done(st);
@@ -799,6 +1082,25 @@ int audit_export(store *s, const keyring *kr, FILE *out, at_error *err)
 		json_object_set_new(o, "signed_at", json_integer(cps[i].signed_at));
 		json_object_set_new(o, "signature", hexstr(cps[i].sig, sizeof cps[i].sig));
 		json_object_set_new(o, "public_key", hexstr(cps[i].pk, sizeof cps[i].pk));
+		if (cps[i].n > 0) {
+			json_object_set_new(o, "n", json_integer(cps[i].n));
+			json_object_set_new(o, "ledger", hexstr(cps[i].ledger, HB));
+		}
+		wrc = put_line(out, o);
+	}
+	if (!wrc) {
+		/* The trailer: what the file holds, signed, so that a file cut back to
+		 * an earlier checkpoint (or extended) no longer verifies. */
+		json_t *o = json_object();
+		unsigned char msg[TR_MSG_BYTES], sig[CRYPTO_SIG_BYTES];
+		int64_t at = time_now();
+		tr_message(events, last, at, msg);
+		crypto_sign_msg(kr, msg, sizeof msg, sig);
+		json_object_set_new(o, "trailer", json_string(TR_DOMAIN));
+		json_object_set_new(o, "events", json_integer(events));
+		json_object_set_new(o, "head", hexstr(last, HB));
+		json_object_set_new(o, "signed_at", json_integer(at));
+		json_object_set_new(o, "signature", hexstr(sig, sizeof sig));
 		wrc = put_line(out, o);
 	}
 	if (wrc || fflush(out) || ferror(out)) {
@@ -909,10 +1211,14 @@ static bool export_cp(audit_report *rep, json_t *o, long line, cp *c)
 	if (!int_field(o, "checkpoint", &c->seq) || !hex_field(o, "hash", c->hash, HB) ||
 	    !int_field(o, "signed_at", &c->signed_at) ||
 	    !hex_field(o, "signature", c->sig, sizeof c->sig) ||
-	    !hex_field(o, "public_key", c->pk, sizeof c->pk) || json_object_size(o) != 5) {
+	    !hex_field(o, "public_key", c->pk, sizeof c->pk) ||
+	    (json_object_size(o) != 5 &&
+	     (json_object_size(o) != 7 || !int_field(o, "n", &c->n) || c->n < 1 ||
+	      !hex_field(o, "ledger", c->ledger, HB)))) {
 		say(rep, c->seq > 0 ? c->seq : 0,
 		    "line %ld: malformed checkpoint (needs checkpoint, hash, signed_at, signature, "
-		    "public_key and nothing else)",
+		    "public_key, n and ledger and nothing else; n and ledger only absent on "
+		    "version-1 checkpoints)",
 		    line);
 		return false;
 	}
@@ -932,7 +1238,10 @@ int audit_verify_export(FILE *in, const unsigned char *pk, audit_report *rep, at
 	hashes hs = {0};
 	cp *cps = NULL;
 	size_t ncp = 0, cpcap = 0;
-	bool header = false;
+	bool header = false, have_trailer = false;
+	int64_t tr_events = 0, tr_at = 0;
+	unsigned char tr_head[HB], tr_sig[CRYPTO_SIG_BYTES];
+	long tr_line = 0;
 	ssize_t got;
 
 	while (rep->ok && (got = getline(&line, &cap, in)) >= 0) {
@@ -964,6 +1273,19 @@ int audit_verify_export(FILE *in, const unsigned char *pk, audit_report *rep, at
 				    "\"blake2b-256\" and a 64-hex-digit public_key are required)",
 				    lineno);
 			header = true;
+		} else if (have_trailer) {
+			say(rep, w.expected, "line %ld: a line after the signed trailer: the export was "
+			    "extended after it was written", lineno);
+		} else if (json_object_get(o, "trailer")) {
+			json_t *t = json_object_get(o, "trailer");
+			if (!json_is_string(t) || strcmp(json_string_value(t), TR_DOMAIN) ||
+			    !int_field(o, "events", &tr_events) || !hex_field(o, "head", tr_head, HB) ||
+			    !int_field(o, "signed_at", &tr_at) ||
+			    !hex_field(o, "signature", tr_sig, sizeof tr_sig) || json_object_size(o) != 5)
+				say(rep, w.expected, "line %ld: malformed trailer (needs trailer \"" TR_DOMAIN
+				    "\", events, head, signed_at, signature and nothing else)", lineno);
+			have_trailer = true;
+			tr_line = lineno;
 		} else if (json_object_get(o, "checkpoint")) {
 			if (ncp == cpcap) {
 				cpcap = cpcap ? cpcap * 2 : 16;
@@ -990,12 +1312,19 @@ int audit_verify_export(FILE *in, const unsigned char *pk, audit_report *rep, at
 	if (rep->ok && !header)
 		say(rep, 0, "the export is empty: it has no " EXPORT_FORMAT " header line");
 
+	rep->unpinned = !pk;
 	const unsigned char *use = pk ? pk : key;
 	const char *keyname = pk ? "pinned" : "export's own";
+	if (rep->ok && ncp == 0)
+		say(rep, hs.n ? 1 : 0, "the export holds no checkpoint, but every log is signed from "
+		    "its genesis: its checkpoints were removed");
+	size_t first = 0;
 	if (rep->ok) {
 		if (ncp)
 			qsort(cps, ncp, sizeof *cps, cp_cmp);
-		for (size_t i = 0; rep->ok && i < ncp; i++) {
+		if (chain_cps(rep, cps, ncp))
+			check_genesis(rep, cps, ncp, &first, use, keyname);
+		for (size_t i = first; rep->ok && i < ncp; i++) {
 			const cp *c = &cps[i];
 			if (c->seq < 1 || (size_t)c->seq > hs.n) {
 				say(rep, (int64_t)hs.n + 1,
@@ -1016,9 +1345,27 @@ int audit_verify_export(FILE *in, const unsigned char *pk, audit_report *rep, at
 		    "events %lld..%zu are not covered by any checkpoint, but an export always ends "
 		    "with one: the export was extended or its last checkpoint removed",
 		    (long long)last_signed + 1, hs.n);
+	if (rep->ok && !have_trailer)
+		say(rep, (int64_t)hs.n + 1, "the export has no signed trailer: it was cut short (an "
+		    "export always ends with one, after its last checkpoint)");
+	if (rep->ok) {
+		unsigned char zero[HB], msg[TR_MSG_BYTES];
+		memset(zero, 0, HB);
+		const unsigned char *h = hs.n ? hs.h[hs.n - 1] : zero;
+		tr_message(tr_events, tr_head, tr_at, msg);
+		if (!crypto_verify_msg(use, msg, sizeof msg, tr_sig))
+			say(rep, (int64_t)hs.n, "line %ld: the trailer's signature does not verify with the "
+			    "%s public key", tr_line, keyname);
+		else if (tr_events != (int64_t)hs.n || memcmp(tr_head, h, HB))
+			say(rep, (int64_t)hs.n, "line %ld: the signed trailer says %lld events, but the "
+			    "file holds %zu (or a different head): the export was cut back or extended",
+			    tr_line, (long long)tr_events, hs.n);
+	}
 	if (rep->ok)
 		summary(rep, last_signed,
-			pk ? NULL : "public key taken from the export itself; pin it with --pubkey");
+			pk ? NULL : "public key taken from the export itself, so NOTHING IS PROVEN: "
+				    "anyone can re-sign a forged file with a key of their own; pin the "
+				    "real key with --pubkey");
 	else if (!pk && strlen(rep->message) + 80 < sizeof rep->message)
 		strcat(rep->message, " (public key taken from the export itself; pin it with --pubkey)");
 	free(cps);
@@ -1107,5 +1454,165 @@ int audit_query(store *s, const audit_filter *f, json_t **out, at_error *err)
 	}
 	store_spine_leave(s);
 	read_end(s, own);
+	return rc;
+}
+
+/* ---- The witness ------------------------------------------------------------- */
+
+/* Checkpoint number n in cps (seq order; chain_cps has checked that the
+ * numbered ones run 1, 2, 3 ... after any version-1 ones), or NULL. */
+static const cp *find_cp(const cp *cps, size_t ncp, int64_t n)
+{
+	size_t lo = 0, hi = ncp;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cps[mid].n < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ncp && cps[lo].n == n ? &cps[lo] : NULL;
+}
+
+/* Check every line of a witness file against the database's checkpoints
+ * (cps, already verified against the chain): each witnessed head must carry
+ * a valid signature and still be in the log, with the same signature.
+ * *maxn is the highest checkpoint number witnessed. */
+static int witness_check(FILE *in, const cp *cps, size_t ncp, int64_t events,
+			 const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audit_report *rep,
+			 int64_t *maxn, int64_t *lines, at_error *err)
+{
+	*maxn = 0;
+	*lines = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	ssize_t got;
+	while (rep->ok && (got = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		size_t len = (size_t)got;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		json_error_t je;
+		json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+		json_t *f = json_object_get(o, "witness");
+		cp c;
+		memset(&c, 0, sizeof c);
+		c.shapes_ok = true;
+		if (!json_is_string(f) || strcmp(json_string_value(f), WITNESS_FORMAT) ||
+		    !int_field(o, "n", &c.n) || c.n < 1 || !int_field(o, "checkpoint", &c.seq) ||
+		    !hex_field(o, "hash", c.hash, HB) || !int_field(o, "signed_at", &c.signed_at) ||
+		    !hex_field(o, "ledger", c.ledger, HB) || !hex_field(o, "prev", c.prev, HB) ||
+		    !hex_field(o, "signature", c.sig, sizeof c.sig)) {
+			say(rep, 0, "witness line %ld: not an " WITNESS_FORMAT " line (the witness file "
+			    "was damaged)", lineno);
+			json_decref(o);
+			break;
+		}
+		json_decref(o);
+		(*lines)++;
+		if (!cp_sig_ok(&c, pk)) {
+			say(rep, c.seq, "witness line %ld: checkpoint %lld does not verify with the given "
+			    "public key (forged, or witnessed for another key)", lineno, (long long)c.n);
+			break;
+		}
+		if (c.n > *maxn)
+			*maxn = c.n;
+		const cp *d = find_cp(cps, ncp, c.n);
+		if (!d || memcmp(d->sig, c.sig, sizeof c.sig) || d->seq != c.seq) {
+			char t[21];
+			time_format(c.signed_at, t);
+			say(rep, c.seq,
+			    "witnessed checkpoint %lld (event %lld, signed %s) is no longer in the log%s: "
+			    "the log was cut back or its checkpoints rewritten after it was witnessed",
+			    (long long)c.n, (long long)c.seq, t,
+			    c.seq > events ? ", which now ends before that event" : "");
+			break;
+		}
+	}
+	free(line);
+	if (ferror(in))
+		return at_fail(err, 500, AT_E_INTERNAL, "", "cannot read the witness file");
+	return 0;
+}
+
+int audit_verify_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], FILE *witness,
+			 audit_report *rep, at_error *err)
+{
+	cp *cps = NULL;
+	size_t ncp = 0;
+	if (verify_db(s, pk, rep, &cps, &ncp, err))
+		return -1;
+	int rc = 0;
+	if (rep->ok) {
+		int64_t maxn = 0, lines = 0;
+		rc = witness_check(witness, cps, ncp, rep->events, pk, rep, &maxn, &lines, err);
+		if (!rc && rep->ok) {
+			size_t used = strlen(rep->message);
+			snprintf(rep->message + used, sizeof rep->message - used,
+				 "; all %lld witnessed heads (up to checkpoint %lld) are still in the log",
+				 (long long)lines, (long long)maxn);
+		}
+	}
+	free(cps);
+	return rc;
+}
+
+int audit_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const char *path,
+		  int64_t *added, at_error *err)
+{
+	*added = 0;
+	audit_report rep;
+	cp *cps = NULL;
+	size_t ncp = 0;
+	if (verify_db(s, pk, &rep, &cps, &ncp, err))
+		return -1;
+	if (!rep.ok) {
+		free(cps);
+		return at_fail(err, 500, E_CHAIN, "", "not witnessing a log that does not verify: %s",
+			       rep.message);
+	}
+	/* O_APPEND: every write lands at the end whatever else holds the file;
+	 * the owner of the database should not be able to rewrite it (another
+	 * volume, chattr +a, a different account). */
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "a+") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		free(cps);
+		return at_fail(err, 400, AT_E_INVALID, "witness", "cannot open the witness file %s",
+			       path);
+	}
+	rewind(f);
+	int64_t maxn = 0, lines = 0;
+	int rc = witness_check(f, cps, ncp, rep.events, pk, &rep, &maxn, &lines, err);
+	if (!rc && !rep.ok)
+		rc = at_fail(err, 500, E_CHAIN, "", "the witness disagrees with the log: %s", rep.message);
+	for (size_t i = 0; !rc && i < ncp; i++) {
+		const cp *c = &cps[i];
+		if (c->n <= maxn)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "witness", json_string(WITNESS_FORMAT));
+		json_object_set_new(o, "n", json_integer(c->n));
+		json_object_set_new(o, "checkpoint", json_integer(c->seq));
+		json_object_set_new(o, "hash", hexstr(c->hash, HB));
+		json_object_set_new(o, "signed_at", json_integer(c->signed_at));
+		json_object_set_new(o, "ledger", hexstr(c->ledger, HB));
+		json_object_set_new(o, "prev", hexstr(c->prev, HB));
+		json_object_set_new(o, "signature", hexstr(c->sig, sizeof c->sig));
+		if (put_line(f, o))
+			rc = at_fail(err, 500, AT_E_INTERNAL, "", "cannot write the witness file %s", path);
+		else
+			(*added)++;
+	}
+	if (!rc && (fflush(f) || fsync(fileno(f))))
+		rc = at_fail(err, 500, AT_E_INTERNAL, "", "cannot write the witness file %s", path);
+	if (fclose(f) && !rc)
+		rc = at_fail(err, 500, AT_E_INTERNAL, "", "cannot write the witness file %s", path);
+	free(cps);
 	return rc;
 }

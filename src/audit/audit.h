@@ -10,9 +10,22 @@
  *  - Events are chained: hash[n] = BLAKE2b-256(hash[n-1] || canonical(event n)).
  *    Any modified, deleted, inserted or reordered event breaks the chain at
  *    its position, which audit_verify reports.
- *  - Checkpoints sign (seq, hash[seq], time) with the Ed25519 key of the key
- *    file, so an exported log can be verified offline with only the public
- *    key, and a rewritten chain cannot be re-signed without the key.
+ *  - Checkpoints sign (n, seq, hash[seq], time, ledger digest, previous
+ *    checkpoint) with the Ed25519 key of the key file. They are numbered
+ *    1, 2, 3 ... from a genesis at seq 0 and chained, so deleting all or
+ *    some of them, or the events they sign, fails verification; a rewritten
+ *    chain cannot be re-signed without the key, and audit_checkpoint never
+ *    signs a chain that does not extend the last signed head.
+ *  - The ledger digest (audit_set_ledger: grants and staff security flags)
+ *    is signed with each checkpoint; a direct edit of those tables shows as
+ *    a ledger that differs from the last signature with no event since
+ *    having changed it (AUDIT_LEDGER_OPS).
+ *  - Exports end with a signed trailer (event count, head, time), so a file
+ *    cut back to an earlier checkpoint fails. A witness file outside the
+ *    database keeps every signed head; audit_verify_witness reports any the
+ *    log no longer reaches. What stays undetectable: docs/security.md.
+ *  - sp_audit_event and sp_audit_checkpoint refuse UPDATE and DELETE at the
+ *    store (store_append_only).
  *  - audit_append writes inside the caller's transaction, so an access and
  *    its event commit or vanish together.
  */
@@ -31,8 +44,16 @@
 /* Retention of the log: 7 years (seed 001 §4 「７年間保管」). */
 #define AUDIT_RETENTION_YEARS 7
 /* A running server signs a checkpoint this often when events were added
- * (also at shutdown, at export and on `atena audit checkpoint`). */
-#define AUDIT_CHECKPOINT_SECONDS 60
+ * (also at start, at shutdown, at export, at the end of every CLI command
+ * that wrote events and on `atena audit checkpoint`): the unsigned tail a
+ * database writer could rewrite unseen is at most this old (issue 9 §1). */
+#define AUDIT_CHECKPOINT_SECONDS 1
+
+/* Operations whose events may change the ledger (grants, staff security
+ * flags): after one, the ledger may differ from the last checkpoint's. */
+#define AUDIT_LEDGER_OPS                                                                  \
+	"'grant','revoke','staff_add','staff_reset','staff_lock','staff_unlock','login',"  \
+	"'password_change','keys_rotate'"
 
 /* Outcomes. */
 #define AUDIT_OK "ok"            /* the access happened */
@@ -64,14 +85,19 @@ int audit_append(store *s, const audit_event *ev, int64_t *seq_out, at_error *er
 /* Append in a transaction of its own (refusals, after the caller rolled back). */
 int audit_append_now(store *s, const audit_event *ev, at_error *err);
 
-/* Sign the head of the chain if events were added since the last checkpoint. */
+/* Sign the head of the chain if events were added since the last checkpoint,
+ * after checking that it extends the last signed head (audit_chain_broken
+ * otherwise, and nothing is signed). */
 int audit_checkpoint(store *s, const keyring *kr, at_error *err);
+/* The first checkpoint (1, at seq 0) of a new, empty log: platform_init. */
+int audit_genesis(store *s, const keyring *kr, at_error *err);
 
 typedef struct audit_report {
 	bool ok;
 	int64_t events;           /* events checked */
 	int64_t checkpoints;      /* signatures checked */
 	int64_t bad_seq;          /* first bad position (0 when ok) */
+	bool unpinned;            /* an export checked with its own key: nothing proven */
 	char message[512];        /* what is wrong there, or a summary when ok */
 } audit_report;
 
@@ -79,8 +105,25 @@ typedef struct audit_report {
 int audit_verify_db(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audit_report *rep,
 		    at_error *err);
 
+/* The ledger digest: grants and staff security flags, 32 bytes, computed
+ * inside the caller's transaction (the policy module registers it; without
+ * one the ledger is 32 zero bytes and not checked). */
+typedef int (*audit_ledger_fn)(store *s, unsigned char out[CRYPTO_HASH_BYTES], at_error *err);
+void audit_set_ledger(audit_ledger_fn fn);
+
+/* Append each signed head not yet in the witness file at path (opened
+ * O_APPEND, created 0600) after checking the log and the file's earlier
+ * lines; *added says how many. Refuses (audit_chain_broken) when the log
+ * does not verify or no longer reaches a head the file holds. */
+int audit_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const char *path,
+		  int64_t *added, at_error *err);
+/* audit_verify_db, then every head in the witness file must still be in the log. */
+int audit_verify_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], FILE *witness,
+			 audit_report *rep, at_error *err);
+
 /* Export as JSON Lines: a header line (format, public key), one line per
- * event with its hash, one line per checkpoint. Signs a final checkpoint first. */
+ * event with its hash, one line per checkpoint, a signed trailer. Signs a
+ * final checkpoint first. */
 int audit_export(store *s, const keyring *kr, FILE *out, at_error *err);
 /* Verify an export with no database. pk NULL trusts the header's key (say so
  * in the report); pass the key obtained independently to pin it. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "audit/audit.h"
 #include "documents/documents.h"
 #include "policy/platform.h"
 
@@ -210,6 +211,18 @@ static int session_open(cli_call *c, at_error *err)
 	return 0;
 }
 
+int cli_seal(store *s, const keyring *kr, const char *cmd)
+{
+	if (!s || !kr)
+		return 0;
+	at_error e;
+	at_error_clear(&e);
+	if (audit_checkpoint(s, kr, &e) == 0)
+		return 0;
+	fprintf(stderr, "atena %s: the audit log was not signed: %s\n", cmd, e.message);
+	return -1;
+}
+
 static void session_close(cli_call *c)
 {
 	if (c->token.len) {
@@ -218,6 +231,8 @@ static void session_close(cli_call *c)
 		if (staff_logout(c->s, c->token.buf, &lerr))
 			fprintf(stderr, "atena %s: logout failed: %s\n", c->cmd, lerr.message);
 	}
+	/* After the logout: its event is signed too. */
+	cli_seal(c->s, c->kr, c->cmd);
 	sb_release(&c->token);
 	store_close(c->s);
 	keyring_free(c->kr);

@@ -25,6 +25,7 @@
 #include "cli/args.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "crypto/crypto.h"
 #include "module/module.h"
 #include "module/unit.h"
 #include "policy/door.h"
@@ -55,6 +56,10 @@ void cli_print_json(const json_t *v);
 int cli_write_all(int fd, const char *buf, size_t n);
 /* The terminal id the CLI records in the audit log: "console@<host>". */
 const char *cli_terminal(void);
+/* Sign a checkpoint if the command wrote events (issue 9 §1: the end of
+ * every CLI command that wrote events). A refusal (the log was tampered
+ * with) is printed; -1 then, 0 otherwise. No-op when s or kr is NULL. */
+int cli_seal(store *s, const keyring *kr, const char *cmd);
 
 /* --out FILE for a document: created before anything is issued (it must not
  * exist yet; mode 0600, since a certificate or notice holds personal data),

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "audit/audit.h"
 #include "cli.h"
 #include "core/date.h"
 #include "core/json.h"
@@ -161,6 +162,8 @@ int cmd_user(int argc, char **argv)
 out:
 	sb_release(&pw);
 	sb_release(&totp);
+	if (cli_seal(s, kr, "user") && rc == 0)
+		rc = 1;
 	store_close(s);
 	keyring_free(kr);
 	return rc;
@@ -205,13 +208,20 @@ static int grant_cmd(int argc, char **argv, bool revoke)
 		return 2;
 	}
 	store *s = NULL;
-	if (platform_open(platform_default_dir(args_get(&a, "data")), &s, NULL, &err)) {
+	keyring *kr = NULL;
+	if (platform_open(platform_default_dir(args_get(&a, "data")), &s, &kr, &err)) {
 		cli_error(cmd, &err);
 		return 1;
 	}
 	int rc = revoke ? grant_revoke(s, staff, biz, access, by, cli_terminal(), reason, &err)
 			: grant_add(s, staff, biz, access, from, to, by, cli_terminal(), reason, &err);
+	if (cli_seal(s, kr, cmd) && rc == 0) {
+		store_close(s);
+		keyring_free(kr);
+		return 1;
+	}
 	store_close(s);
+	keyring_free(kr);
 	if (rc) {
 		cli_error(cmd, &err);
 		return 1;

@@ -1,5 +1,5 @@
 /*
- * atena audit: verify, query, export, checkpoint, pubkey.
+ * atena audit: verify, query, export, checkpoint, witness, pubkey.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,20 +17,31 @@
 
 static void help(void)
 {
-	puts("usage: atena audit verify     [--data DIR]                 check the whole log in the database\n"
-	     "       atena audit verify     --file EXPORT [--pubkey HEX] check an exported log, offline\n"
+	puts("usage: atena audit verify     [--data DIR] [--witness FILE] [--pubkey HEX]\n"
+	     "                              check the whole log in the database (and that it still reaches\n"
+	     "                              every head in the witness file), with the published key if given\n"
+	     "       atena audit verify     --file EXPORT --pubkey HEX   check an exported log, offline\n"
 	     "       atena audit query      [--data DIR] [--subject ADDRESSEE] [--staff ID]\n"
 	     "                              [--from DATE] [--to DATE] [--after SEQ] [--limit N]\n"
 	     "       atena audit export     [--data DIR] --out FILE      JSON Lines, signed\n"
 	     "       atena audit checkpoint [--data DIR]                 sign the head of the chain now\n"
+	     "       atena audit witness    [--data DIR] --to FILE       append new signed heads to FILE\n"
+	     "                              (O_APPEND; keep it where the database's owner cannot rewrite it)\n"
 	     "       atena audit pubkey     [--data DIR]                 the key that verifies checkpoints\n\n"
-	     "verify exits 0 when the log is intact and 1 with the first bad position when it is not.\n"
+	     "verify exits 0 when the log is intact and 1 with the first bad position when it is not;\n"
+	     "an export verified without --pubkey exits 3: its own key proves nothing.\n"
 	     "Every query through this command is itself recorded in the log.\n\n"
 	     "example: atena audit query --subject 0000012345   (who looked at this person, and why)");
 }
 
 static int print_report(const audit_report *rep)
 {
+	if (rep->ok && rep->unpinned) {
+		printf("NOT PROVEN: %lld events, %lld checkpoints are consistent with the key the file "
+		       "names itself. %s\n", (long long)rep->events, (long long)rep->checkpoints,
+		       rep->message);
+		return 3;
+	}
 	if (rep->ok) {
 		printf("ok: %lld events, %lld signed checkpoints verified. %s\n", (long long)rep->events,
 		       (long long)rep->checkpoints, rep->message);
@@ -45,7 +56,8 @@ int cmd_audit(int argc, char **argv)
 	static const arg_spec spec[] = {{"data", true}, {"file", true}, {"pubkey", true},
 					{"subject", true}, {"staff", true}, {"from", true},
 					{"to", true}, {"after", true}, {"limit", true},
-					{"out", true}, {NULL, false}};
+					{"out", true}, {"witness", true}, {"to", true},
+					{NULL, false}};
 	/* A first word that is a flag (`atena audit --help`) means no subcommand:
 	 * it is parsed with the flags, and help is printed before anything opens. */
 	bool has_sub = argc > 0 && argv[0][0] != '-';
@@ -94,11 +106,43 @@ int cmd_audit(int argc, char **argv)
 	int rc = 2;
 	unsigned char pk[CRYPTO_SIGN_PK_BYTES];
 	keyring_public_key(kr, pk);
-	if (!strcmp(sub, "verify")) {
+	/* verify --pubkey: check the database against the published key, not
+	 * the key file beside it, which a writer of the directory could swap. */
+	const char *pin = args_get(&a, "pubkey");
+	if (!strcmp(sub, "verify") && pin && hex_decode(pin, pk, sizeof pk)) {
+		fprintf(stderr, "atena audit: --pubkey must be %d hex characters\n", CRYPTO_SIGN_PK_BYTES * 2);
+		store_close(s);
+		keyring_free(kr);
+		return 2;
+	}
+	if (!strcmp(sub, "verify") && args_has(&a, "witness")) {
+		FILE *w = fopen(args_get(&a, "witness"), "r");
+		if (!w) {
+			fprintf(stderr, "atena audit: cannot open the witness file %s\n",
+				args_get(&a, "witness"));
+		} else {
+			if (audit_verify_witness(s, pk, w, &rep, &err) == 0)
+				rc = print_report(&rep);
+			else
+				cli_error("audit", &err);
+			fclose(w);
+		}
+	} else if (!strcmp(sub, "verify")) {
 		if (audit_verify_db(s, pk, &rep, &err) == 0)
 			rc = print_report(&rep);
 		else
 			cli_error("audit", &err);
+	} else if (!strcmp(sub, "witness")) {
+		const char *to = args_need(&a, "audit", "to");
+		int64_t added = 0;
+		/* Sign the head first, so the witness holds the newest state. */
+		if (to && audit_checkpoint(s, kr, &err) == 0 && audit_witness(s, pk, to, &added, &err) == 0) {
+			printf("%lld new signed heads witnessed in %s\n", (long long)added, to);
+			rc = 0;
+		} else if (to) {
+			cli_error("audit", &err);
+			rc = 1;
+		}
 	} else if (!strcmp(sub, "pubkey")) {
 		strbuf hx = STRBUF_INIT;
 		sb_init(&hx);
@@ -156,6 +200,7 @@ int cmd_audit(int argc, char **argv)
 						  .operation = "audit_query", .outcome = AUDIT_OK, .detail = det};
 				at_error e2;
 				audit_append_now(s, &ev, &e2);
+				cli_seal(s, kr, "audit");
 				cli_print_json(out);
 				json_decref(out);
 				rc = 0;

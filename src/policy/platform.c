@@ -90,6 +90,7 @@ int platform_init(const char *dir, const char *code, at_error *err)
 	platform_key_path(dir, &key);
 	int rc = -1;
 	store *s = NULL;
+	keyring *kr = NULL;
 	if (access(db.buf, F_OK) == 0) {
 		at_fail(err, 409, AT_E_CONFLICT, "data",
 			"%s already holds a database; Atena will not initialise over it", dir);
@@ -102,8 +103,13 @@ int platform_init(const char *dir, const char *code, at_error *err)
 	if (policy_setting_set(s, "municipality", code, err) ||
 	    municipality_store(s, code, err))
 		goto out;
+	/* The log's genesis checkpoint (1, at event 0): from here on a log with
+	 * no checkpoint at all is known to have lost them (issue 9 §1). */
+	if (keyring_load(key.buf, &kr, err) || audit_genesis(s, kr, err))
+		goto out;
 	rc = 0;
 out:
+	keyring_free(kr);
 	store_close(s);
 	sb_release(&db);
 	sb_release(&key);

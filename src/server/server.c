@@ -698,6 +698,9 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = di ? di->port : la.port;
+	/* Signed at start: events written while no server ran (a crash's tail)
+	 * are covered at once, and a tampered log is reported before serving. */
+	checkpoint(srv);
 	if (pthread_create(&srv->ckpt, NULL, checkpoint_main, srv)) {
 		MHD_stop_daemon(srv->d);
 		free_server(srv);

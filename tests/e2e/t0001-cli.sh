@@ -82,11 +82,11 @@ expect_rc "audit still intact after rotation" 0 atena audit verify
 
 # ---- tampering with the database is detected, with its position
 cp "$DATA/atena.db" "$WORK/pristine.db"
-sqlite3 "$DATA/atena.db" "UPDATE sp_audit_event SET reason = 'nothing to see' WHERE seq = 3"
+sqlite3 "$DATA/atena.db" "DROP TRIGGER sp_audit_event_no_update; UPDATE sp_audit_event SET reason = 'nothing to see' WHERE seq = 3"
 expect_rc "audit verify detects an edited event" 1 atena audit verify
 check "reports the position" grep -q "position 3" "$WORK/out"
 cp "$WORK/pristine.db" "$DATA/atena.db"; rm -f "$DATA/atena.db-wal" "$DATA/atena.db-shm"
-sqlite3 "$DATA/atena.db" "DELETE FROM sp_audit_event WHERE seq = 4"
+sqlite3 "$DATA/atena.db" "DROP TRIGGER sp_audit_event_no_delete; DELETE FROM sp_audit_event WHERE seq = 4"
 expect_rc "audit verify detects a deleted event" 1 atena audit verify
 check "reports the position" grep -q "position 4" "$WORK/out"
 

@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "core/text.h"
+#include "store/spine/store_spine.h"  /* the spine's own access, as keys rotate has */
 #include "test.h"
 
 typedef struct ctx {
@@ -73,6 +74,11 @@ static int setup(ctx *c, const char *name)
 	if (make_key(c->key, &c->kr))
 		return -1;
 	keyring_public_key(c->kr, c->pk);
+	/* As platform_init does: the genesis checkpoint (1, at event 0). */
+	if (audit_genesis(c->s, c->kr, &err)) {
+		fprintf(stderr, "setup %s: genesis: %s\n", name, err.message);
+		return -1;
+	}
 	return 0;
 }
 
@@ -137,6 +143,13 @@ static audit_report verify(ctx *c)
 
 /* ---- Tampering, behind Atena's back --------------------------------------- */
 
+/* A writer of the database file drops the store's append-only guards first. */
+#define UNGUARD                                                                              \
+	"DROP TRIGGER IF EXISTS sp_audit_event_no_update;"                                   \
+	"DROP TRIGGER IF EXISTS sp_audit_event_no_delete;"                                   \
+	"DROP TRIGGER IF EXISTS sp_audit_checkpoint_no_update;"                              \
+	"DROP TRIGGER IF EXISTS sp_audit_checkpoint_no_delete;"
+
 static int raw(ctx *c, const char *sql)
 {
 	sqlite3 *db;
@@ -144,7 +157,9 @@ static int raw(ctx *c, const char *sql)
 		return -1;
 	sqlite3_busy_timeout(db, 5000);
 	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	int rc = sqlite3_exec(db, UNGUARD, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK)
 		fprintf(stderr, "raw: %s: %s\n", sql, msg ? msg : "?");
 	sqlite3_free(msg);
@@ -211,7 +226,7 @@ static int rechain(ctx *c, int64_t from, bool check_only)
 	int differ = 0;
 	sqlite3_open(c->db, &db);
 	sqlite3_busy_timeout(db, 5000);
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_exec(db, "BEGIN IMMEDIATE;" UNGUARD, NULL, NULL, NULL);
 	sqlite3_prepare_v2(db, "SELECT hash FROM sp_audit_event WHERE seq = ?", -1, &prevq, NULL);
 	sqlite3_bind_int64(prevq, 1, from - 1);
 	if (sqlite3_step(prevq) == SQLITE_ROW)
@@ -242,6 +257,35 @@ static int rechain(ctx *c, int64_t from, bool check_only)
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(db);
 	return differ;
+}
+
+/* What a forger with a key of their own can sign: the documented version-2
+ * checkpoint message for the stored checkpoint at seq. */
+static void forge_sign(sqlite3 *db, int64_t seq, const unsigned char *sk, unsigned char sig[64])
+{
+	unsigned char msg[26 + 8 + 8 + 32 + 8 + 32 + 32], prev[32] = {0};
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "SELECT n, hash, signed_at, ledger FROM sp_audit_checkpoint WHERE seq = ?",
+			   -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, seq);
+	int64_t n = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		memcpy(msg, "atena-audit-checkpoint-v2", 26);  /* with the 0x00 */
+		be(msg + 26, (uint64_t)n, 8);
+		be(msg + 34, (uint64_t)seq, 8);
+		memcpy(msg + 42, sqlite3_column_blob(st, 1), 32);
+		be(msg + 74, (uint64_t)sqlite3_column_int64(st, 2), 8);
+		memcpy(msg + 82, sqlite3_column_blob(st, 3), 32);
+	}
+	sqlite3_finalize(st);
+	sqlite3_prepare_v2(db, "SELECT signature FROM sp_audit_checkpoint WHERE n = ?", -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, n - 1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		crypto_generichash(prev, 32, sqlite3_column_blob(st, 0), 64, NULL, 0);
+	sqlite3_finalize(st);
+	memcpy(msg + 114, prev, 32);
+	crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
 }
 
 /* ---- Files ----------------------------------------------------------------- */
@@ -350,7 +394,7 @@ static void test_append_and_verify(void)
 	audit_report rep = verify(&c);
 	CHECK(rep.ok);
 	CHECK_INT(rep.events, 3);
-	CHECK_INT(rep.checkpoints, 0);
+	CHECK_INT(rep.checkpoints, 1);  /* the genesis */
 	CHECK_INT(rep.bad_seq, 0);
 	CHECK(strstr(rep.message, "3 events") != NULL);
 	CHECK(strstr(rep.message, "no event is covered") != NULL);
@@ -360,10 +404,11 @@ static void test_append_and_verify(void)
 
 	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
 	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* nothing new: no second one */
-	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 1);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 2);
+	CHECK_INT(raw_int(&c, "SELECT n FROM sp_audit_checkpoint WHERE seq = 3"), 2);
 	rep = verify(&c);
 	CHECK(rep.ok);
-	CHECK_INT(rep.checkpoints, 1);
+	CHECK_INT(rep.checkpoints, 2);
 	CHECK(strstr(rep.message, "signed through event 3") != NULL);
 
 	CHECK_INT(append_n(&c, 2), 0);
@@ -375,11 +420,11 @@ static void test_append_and_verify(void)
 	CHECK_INT(raw_int(&c, "SELECT max(seq) FROM sp_audit_checkpoint"), 5);
 	rep = verify(&c);
 	CHECK(rep.ok);
-	CHECK_INT(rep.checkpoints, 2);
+	CHECK_INT(rep.checkpoints, 3);
 
 	/* Migrating again changes nothing. */
 	CHECK_INT(audit_migrate(c.s, &err), 0);
-	CHECK_INT(store_schema_version(c.s, "audit"), 1);
+	CHECK_INT(store_schema_version(c.s, "audit"), 2);
 	teardown(&c);
 }
 
@@ -392,8 +437,9 @@ static void test_empty_log(void)
 	audit_report rep = verify(&c);
 	CHECK(rep.ok);
 	CHECK_INT(rep.events, 0);
-	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* nothing to sign */
-	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 0);
+	CHECK_INT(rep.checkpoints, 1);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);  /* nothing new to sign */
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 1);
 	CHECK_INT(export_to(&c), 0);
 	rep = verify_file(&c, c.pk);
 	CHECK(rep.ok);
@@ -528,7 +574,7 @@ static void test_tamper_update(void)
 	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), -1);
 	CHECK_STR(err.code, "audit_chain_broken");
 	CHECK(strstr(err.message, "event 7") != NULL);
-	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 1);
+	CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), 2);
 
 	/* A NUL smuggled into a field is a change too. */
 	CHECK_INT(raw(&c, "UPDATE sp_audit_event SET staff_id = CAST(staff_id || x'00' || 'x' AS TEXT) "
@@ -664,20 +710,11 @@ static void test_forged_insert_caught_by_checkpoint(void)
 	/* Re-signing with a key of the forger's own: named as a different key. */
 	unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES];
 	crypto_sign_keypair(fpk, fsk);
-	unsigned char msg[26 + 8 + 32 + 8], sig[64], h[32];
+	unsigned char sig[64];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	sqlite3_open(c.db, &db);
-	sqlite3_prepare_v2(db, "SELECT hash, signed_at FROM sp_audit_checkpoint WHERE seq = 5", -1, &st, NULL);
-	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-	memcpy(h, sqlite3_column_blob(st, 0), 32);
-	int64_t at = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
-	memcpy(msg, "atena-audit-checkpoint-v1", 26);  /* with the 0x00 */
-	be(msg + 26, 5, 8);
-	memcpy(msg + 34, h, 32);
-	be(msg + 66, (uint64_t)at, 8);
-	crypto_sign_detached(sig, NULL, msg, sizeof msg, fsk);
+	forge_sign(db, 5, fsk, sig);
 	sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ? WHERE seq = 5",
 			   -1, &st, NULL);
 	sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
@@ -704,7 +741,8 @@ static void test_verify_db_wrong_key(void)
 	at_error err;
 	CHECK_INT(audit_verify_db(c.s, other, &rep, &err), 0);
 	CHECK(!rep.ok);
-	CHECK_INT(rep.bad_seq, 5);
+	CHECK_INT(rep.bad_seq, 0);  /* the genesis already fails */
+	CHECK(strstr(rep.message, "checkpoint at 0") != NULL);
 	teardown(&c);
 }
 
@@ -719,28 +757,33 @@ static void test_export_and_verify(void)
 
 	lines ls;
 	read_lines(&c, &ls);
-	CHECK_INT(ls.n, 1 + 5 + 1);
-	if (ls.n == 7) {
+	CHECK_INT(ls.n, 1 + 5 + 2 + 1);  /* header, events, genesis and head, trailer */
+	if (ls.n == 9) {
 		CHECK(strstr(ls.l[0], "\"format\":\"atena-audit-export-v1\"") != NULL);
 		CHECK(strstr(ls.l[0], "\"hash\":\"blake2b-256\"") != NULL);
 		CHECK(strstr(ls.l[0], "\"encoding\":\"") != NULL);
 		CHECK(strstr(ls.l[1], "\"seq\":1,") != NULL);
 		CHECK(strstr(ls.l[1], "\"prev_hash\":\"0000000000000000") != NULL);
 		CHECK(strstr(ls.l[3], "\"reason\":\"転入届の審査\"") != NULL);
-		CHECK(strstr(ls.l[6], "\"checkpoint\":5,") != NULL);
+		CHECK(strstr(ls.l[6], "\"checkpoint\":0,") != NULL);
+		CHECK(strstr(ls.l[7], "\"checkpoint\":5,") != NULL);
+		CHECK(strstr(ls.l[7], "\"n\":2,") != NULL);
+		CHECK(strstr(ls.l[8], "\"trailer\":\"atena-audit-export-trailer-v1\",\"events\":5,") != NULL);
 	}
 	free_lines(&ls);
 
 	audit_report rep = verify_file(&c, c.pk);
 	CHECK(rep.ok);
 	CHECK_INT(rep.events, 5);
-	CHECK_INT(rep.checkpoints, 1);
+	CHECK_INT(rep.checkpoints, 2);
 	CHECK(strstr(rep.message, "signed through event 5") != NULL);
 	CHECK(strstr(rep.message, "--pubkey") == NULL);
+	CHECK(!rep.unpinned);
 
 	rep = verify_file(&c, NULL);
 	CHECK(rep.ok);
-	CHECK(strstr(rep.message, "public key taken from the export itself; pin it with --pubkey") != NULL);
+	CHECK(rep.unpinned);
+	CHECK(strstr(rep.message, "NOTHING IS PROVEN") != NULL);
 
 	/* More events, another export: two checkpoints, both checked. */
 	CHECK_INT(append_n(&c, 3), 0);
@@ -748,7 +791,7 @@ static void test_export_and_verify(void)
 	rep = verify_file(&c, c.pk);
 	CHECK(rep.ok);
 	CHECK_INT(rep.events, 8);
-	CHECK_INT(rep.checkpoints, 2);
+	CHECK_INT(rep.checkpoints, 3);
 	CHECK(verify(&c).ok);
 
 	/* A broken chain is still exported (the damage is the evidence), unsigned. */
@@ -775,8 +818,8 @@ static void test_export_tampered(void)
 	CHECK_INT(export_to(&c), 0);
 	lines ls;
 	read_lines(&c, &ls);
-	CHECK_INT(ls.n, 7);
-	if (ls.n != 7) {
+	CHECK_INT(ls.n, 9);
+	if (ls.n != 9) {
 		teardown(&c);
 		return;
 	}
@@ -820,22 +863,28 @@ static void test_export_tampered(void)
 	CHECK(!rep.ok);
 	CHECK(strstr(rep.message, "truncated") != NULL);
 
-	/* The checkpoint removed. */
-	write_lines(&c, &ls, 7, NULL);
+	/* The checkpoint removed (line 7 is the genesis, 8 the head's, 9 the trailer). */
+	write_lines(&c, &ls, 8, NULL);
 	rep = verify_file(&c, c.pk);
 	CHECK(!rep.ok);
 	CHECK(strstr(rep.message, "not covered by any checkpoint") != NULL);
 
+	/* The trailer removed. */
+	write_lines(&c, &ls, 9, NULL);
+	rep = verify_file(&c, c.pk);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "no signed trailer") != NULL);
+
 	/* The checkpoint's signature altered (one hex digit). */
-	char *sig = strdup(ls.l[6]);
+	char *sig = strdup(ls.l[7]);
 	char *d = strstr(sig, "\"signature\":\"") + 13;
 	*d = *d == '0' ? '1' : '0';
-	write_lines(&c, &ls, 7, sig);
+	write_lines(&c, &ls, 8, sig);
 	free(sig);
 	rep = verify_file(&c, c.pk);
 	CHECK(!rep.ok);
 	CHECK_INT(rep.bad_seq, 5);
-	CHECK(strstr(rep.message, "line 7") != NULL);
+	CHECK(strstr(rep.message, "line 8") != NULL);
 
 	/* Not an export at all. */
 	write_lines(&c, &ls, 1, "{\"format\":\"something-else\"}\n");
@@ -871,7 +920,7 @@ static void test_export_wrong_key(void)
 	keyring_public_key(other, opk);
 	audit_report rep = verify_file(&c, opk);
 	CHECK(!rep.ok);
-	CHECK_INT(rep.bad_seq, 4);
+	CHECK_INT(rep.bad_seq, 0);  /* the genesis already fails */
 	CHECK(strstr(rep.message, "pinned public key") != NULL);
 	CHECK(verify_file(&c, c.pk).ok);
 
@@ -880,13 +929,18 @@ static void test_export_wrong_key(void)
 	ctx f;
 	if (setup(&f, "expforged"))
 		{ CHECK(0); return; }
-	CHECK_INT(append_n(&f, 4), 0);
+	/* The forger's log, signed from its genesis with the forger's key. */
+	CHECK_INT(raw(&f, "DELETE FROM sp_audit_checkpoint"), 0);
 	keyring_free(f.kr);
 	f.kr = other;
+	at_error err;
+	CHECK_INT(audit_genesis(f.s, f.kr, &err), 0);
+	CHECK_INT(append_n(&f, 4), 0);
 	CHECK_INT(export_to(&f), 0);
 	rep = verify_file(&f, NULL);
 	CHECK(rep.ok);
-	CHECK(strstr(rep.message, "pin it with --pubkey") != NULL);
+	CHECK(rep.unpinned);  /* consistent, and proves nothing */
+	CHECK(strstr(rep.message, "pin the real key with --pubkey") != NULL);
 	rep = verify_file(&f, c.pk);
 	CHECK(!rep.ok);
 	teardown(&f);
@@ -1114,6 +1168,277 @@ static void test_append_now_rate(void)
 	teardown(&c);
 }
 
+/* ---- The tamper table (issue 9 §1) ------------------------------------------ */
+
+/* A stand-in ledger for this test (the policy module's is policy/ledger.c):
+ * a grants table and a staff admin flag, digested in order. */
+static int test_ledger(store *s, unsigned char out[CRYPTO_HASH_BYTES], at_error *err)
+{
+	char buf[2048] = "";
+	int r = store_query_text(s,
+		"SELECT coalesce((SELECT group_concat(x, ',') FROM (SELECT x FROM t_grant ORDER BY x)), '')"
+		" || '|' || coalesce((SELECT group_concat(id || '=' || admin, ',') FROM"
+		" (SELECT id, admin FROM t_staff ORDER BY id)), '')",
+		NULL, 0, buf, sizeof buf, err);
+	if (r < 0)
+		return -1;
+	crypto_digest(buf, strlen(buf), out);
+	return 0;
+}
+
+static int append_op(ctx *c, const char *op)
+{
+	at_error err;
+	audit_event e = ev("admin", "", "権限付与");
+	e.operation = op;
+	if (store_begin(c->s, &err) || audit_append(c->s, &e, NULL, &err) || store_commit(c->s, &err)) {
+		store_rollback(c->s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Write only the export lines whose number (1-based) is in keep ("1-6,10,11"). */
+static void keep_lines(ctx *c, const lines *ls, const char *keep)
+{
+	FILE *f = fopen(c->out, "w");
+	for (int i = 0; f && i < ls->n; i++) {
+		bool in = false;
+		for (const char *p = keep; *p && !in;) {
+			char *end;
+			long a = strtol(p, &end, 10), b = a;
+			if (*end == '-')
+				b = strtol(end + 1, &end, 10);
+			in = i + 1 >= a && i + 1 <= b;
+			p = *end == ',' ? end + 1 : end;
+			if (*p == '+')
+				break;
+		}
+		if (in)
+			fputs(ls->l[i], f);
+	}
+	/* "+N" at the end: line N written again after the rest. */
+	const char *plus = strchr(keep, '+');
+	long again = plus ? strtol(plus + 1, NULL, 10) : 0;
+	if (f && again >= 1 && again <= ls->n)
+		fputs(ls->l[again - 1], f);
+	if (f)
+		fclose(f);
+}
+
+enum { T_DB, T_WITNESS, T_EXPORT };
+
+typedef struct tamper {
+	const char *name;
+	int kind;              /* what is verified afterwards */
+	const char *sql;       /* run on the database file, guards dropped */
+	int rechain_from;      /* then rehash the chain from this seq (0: no) */
+	bool resign;           /* then re-sign the newest checkpoint with a forger's key */
+	const char *keep;      /* T_EXPORT: the export lines kept */
+	bool no_sign;          /* audit_checkpoint must refuse to sign over it afterwards */
+	bool db_alone_ok;      /* the database alone cannot tell (the witness can) */
+	const char *expect;    /* in the report */
+} tamper;
+
+static const tamper TAMPERS[] = {
+	{"modify", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 0, false, NULL, false,
+	 false, "event 3 was modified"},
+	{"modify and rehash", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 3, false, NULL,
+	 false, false, "checkpoint at 5 does not match the chain"},
+	{"modify the unsigned tail", T_DB, NULL, 0, false, NULL, true, false, "event 9 was modified"},
+	{"delete", T_DB, "DELETE FROM sp_audit_event WHERE seq = 4", 0, false, NULL, false, false,
+	 "event 4 is missing"},
+	{"truncate", T_DB, "DELETE FROM sp_audit_event WHERE seq > 6", 0, false, NULL, true, false,
+	 "truncated after event 6"},
+	{"wipe", T_DB, "DELETE FROM sp_audit_event; DELETE FROM sp_audit_checkpoint", 0, false, NULL, true,
+	 false, "no checkpoint"},
+	{"delete the checkpoints", T_DB, "DELETE FROM sp_audit_checkpoint", 0, false, NULL, true, false,
+	 "no checkpoint"},
+	{"delete the checkpoints and rehash", T_DB,
+	 "UPDATE sp_audit_event SET subject = 'A09999' WHERE seq = 2; DELETE FROM sp_audit_checkpoint", 2,
+	 false, NULL, true, false, "no checkpoint"},
+	{"delete a middle checkpoint", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 2", 0, false, NULL,
+	 true, false, "checkpoint 2 is missing"},
+	{"delete the genesis", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 1", 0, false, NULL, false,
+	 false, "earlier checkpoints were deleted"},
+	{"cut back to an earlier checkpoint", T_WITNESS,
+	 "DELETE FROM sp_audit_event WHERE seq > 5; DELETE FROM sp_audit_checkpoint WHERE n = 3", 0, false,
+	 NULL, false, true, "witnessed checkpoint 3 (event 8"},
+	{"drop the newest checkpoint", T_WITNESS, "DELETE FROM sp_audit_checkpoint WHERE n = 3", 0, false,
+	 NULL, false, true, "witnessed checkpoint 3"},
+	{"re-sign with another key", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 7", 7, true,
+	 NULL, true, false, "signed with a different key"},
+	{"grant insert", T_DB, "INSERT INTO t_grant VALUES('g2')", 0, false, NULL, true, false,
+	 "edited in the database directly"},
+	{"admin flag update", T_DB, "UPDATE t_staff SET admin = 1 WHERE id = 'clerk'", 0, false, NULL, true,
+	 false, "edited in the database directly"},
+	/* Export lines: 1 header, 2-9 events 1..8, 10-12 checkpoints 1..3, 13 trailer. */
+	{"export cut back", T_EXPORT, NULL, 0, false, "1-6,10-11", false, false, "no signed trailer"},
+	{"export cut back, trailer kept", T_EXPORT, NULL, 0, false, "1-6,10-11,13", false, false,
+	 "the export was cut back"},
+	{"export extended", T_EXPORT, NULL, 0, false, "1-13+9", false, false, "after the signed trailer"},
+};
+
+static void test_tamper_table(void)
+{
+	for (size_t i = 0; i < sizeof TAMPERS / sizeof TAMPERS[0]; i++) {
+		const tamper *t = &TAMPERS[i];
+		ctx c;
+		char name[32], wpath[600];
+		snprintf(name, sizeof name, "tamper%zu", i);
+		if (setup(&c, name))
+			{ CHECK(0); return; }
+		snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+		remove(wpath);
+		at_error err;
+		audit_set_ledger(test_ledger);
+		CHECK_INT(raw(&c, "CREATE TABLE t_grant(x TEXT); CREATE TABLE t_staff(id TEXT, admin INTEGER);"
+				  "INSERT INTO t_grant VALUES('g1');"
+				  "INSERT INTO t_staff VALUES('admin', 1), ('clerk', 0)"), 0);
+		/* The legitimate history: a ledger change with its event, signed twice. */
+		CHECK_INT(append_op(&c, "grant"), 0);
+		CHECK_INT(append_n(&c, 4), 0);
+		CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+		CHECK_INT(append_n(&c, 3), 0);
+		CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+		CHECK_INT(export_to(&c), 0);
+		int64_t added = 0;
+		CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+		CHECK_INT(added, 3);
+		CHECK(verify(&c).ok);
+		if (!strcmp(t->name, "modify the unsigned tail")) {
+			CHECK_INT(append_n(&c, 1), 0);
+			CHECK_INT(raw(&c, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 9"), 0);
+		}
+
+		if (t->sql)
+			CHECK_INT(raw(&c, t->sql), 0);
+		if (t->rechain_from)
+			rechain(&c, t->rechain_from, false);
+		if (t->resign) {
+			unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES], sig[64];
+			crypto_sign_keypair(fpk, fsk);
+			sqlite3 *db;
+			sqlite3_stmt *st;
+			sqlite3_open(c.db, &db);
+			CHECK_INT(sqlite3_exec(db, "UPDATE sp_audit_checkpoint SET hash = (SELECT hash FROM"
+					       " sp_audit_event WHERE seq = 8) WHERE seq = 8", NULL, NULL, NULL), 0);
+			forge_sign(db, 8, fsk, sig);
+			sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ?"
+					   " WHERE seq = 8", -1, &st, NULL);
+			sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 2, fpk, 32, SQLITE_STATIC);
+			CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+			sqlite3_finalize(st);
+			sqlite3_close(db);
+		}
+
+		audit_report rep;
+		if (t->kind == T_EXPORT) {
+			lines ls;
+			read_lines(&c, &ls);
+			CHECK_INT(ls.n, 13);
+			keep_lines(&c, &ls, t->keep);
+			free_lines(&ls);
+			rep = verify_file(&c, c.pk);
+		} else if (t->kind == T_WITNESS) {
+			CHECK(verify(&c).ok == t->db_alone_ok);
+			FILE *w = fopen(wpath, "r");
+			CHECK(w != NULL);
+			memset(&rep, 0, sizeof rep);
+			if (w) {
+				CHECK_INT(audit_verify_witness(c.s, c.pk, w, &rep, &err), 0);
+				fclose(w);
+			}
+		} else {
+			rep = verify(&c);
+		}
+		if (rep.ok || !strstr(rep.message, t->expect))
+			fprintf(stderr, "tamper \"%s\": ok=%d: %s\n", t->name, rep.ok, rep.message);
+		CHECK(!rep.ok);
+		CHECK(strstr(rep.message, t->expect) != NULL);
+		if (t->no_sign) {
+			int64_t before = raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint");
+			CHECK_INT(append_n(&c, 1), 0);
+			CHECK_INT(audit_checkpoint(c.s, c.kr, &err), -1);
+			CHECK_STR(err.code, "audit_chain_broken");
+			CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), before);
+		}
+		audit_set_ledger(NULL);
+		remove(wpath);
+		teardown(&c);
+	}
+}
+
+/* The store itself refuses to change the log, whoever asks through Atena. */
+static void test_log_append_only(void)
+{
+	ctx c;
+	if (setup(&c, "appendonly"))
+		{ CHECK(0); return; }
+	at_error err;
+	CHECK_INT(append_n(&c, 2), 0);
+	/* Even with the spine's own access (as keys rotate has). */
+	store_spine_enter(c.s);
+	CHECK_INT(store_run(c.s, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 1", NULL, 0, &err), -1);
+	CHECK(strstr(err.message, "the audit log is append-only") != NULL);
+	CHECK_INT(store_run(c.s, "DELETE FROM sp_audit_event WHERE seq = 2", NULL, 0, &err), -1);
+	CHECK(strstr(err.message, "the audit log is append-only") != NULL);
+	CHECK_INT(store_run(c.s, "DELETE FROM sp_audit_checkpoint", NULL, 0, &err), -1);
+	CHECK(strstr(err.message, "checkpoints are append-only") != NULL);
+	CHECK_INT(store_run(c.s, "UPDATE sp_audit_checkpoint SET seq = 7", NULL, 0, &err), -1);
+	store_spine_leave(c.s);
+	CHECK(verify(&c).ok);
+	/* Signing twice at the same head adds nothing; the genesis is only once. */
+	CHECK_INT(audit_genesis(c.s, c.kr, &err), -1);
+	teardown(&c);
+}
+
+/* A witness kept up to date only appends; a head it holds that the log
+ * lost stops the next witness run too. */
+static void test_witness(void)
+{
+	ctx c;
+	if (setup(&c, "witness"))
+		{ CHECK(0); return; }
+	char wpath[600];
+	snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+	remove(wpath);
+	at_error err;
+	int64_t added = 0;
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 1);  /* the genesis */
+	CHECK_INT(append_n(&c, 2), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 1);
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 0);
+	FILE *w = fopen(wpath, "r");
+	audit_report rep;
+	CHECK_INT(audit_verify_witness(c.s, c.pk, w, &rep, &err), 0);
+	fclose(w);
+	CHECK(rep.ok);
+	CHECK(strstr(rep.message, "all 2 witnessed heads") != NULL);
+	/* A witness line forged without the key is refused. */
+	FILE *a = fopen(wpath, "a");
+	fputs("{\"witness\":\"atena-audit-witness-v1\",\"n\":3,\"checkpoint\":9,\"hash\":\""
+	      "0000000000000000000000000000000000000000000000000000000000000000\",\"signed_at\":1,"
+	      "\"ledger\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+	      "\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+	      "\"signature\":\"00000000000000000000000000000000000000000000000000000000000000000000"
+	      "000000000000000000000000000000000000000000000000000000000000\"}\n", a);
+	fclose(a);
+	w = fopen(wpath, "r");
+	CHECK_INT(audit_verify_witness(c.s, c.pk, w, &rep, &err), 0);
+	fclose(w);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "does not verify") != NULL);
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), -1);
+	remove(wpath);
+	teardown(&c);
+}
+
 int main(void)
 {
 	at_error err;
@@ -1137,6 +1462,9 @@ int main(void)
 	RUN(test_export_wrong_key);
 	RUN(test_query);
 	RUN(test_sanitised_not_refused);
+	RUN(test_tamper_table);
+	RUN(test_log_append_only);
+	RUN(test_witness);
 	RUN(test_append_now_rate);
 	return test_report();
 }
