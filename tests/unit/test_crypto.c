@@ -71,12 +71,12 @@ static void test_totp_rfc6238_vectors(void)
 		{1234567890, 91819424}, {2000000000, 90698825}, {20000000000, 77737706},
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		CHECK_INT(totp_code(rfc_seed, RFC_SEED_LEN, v[i].t, 8), v[i].code);
+		CHECK_INT(totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, v[i].t, 8), v[i].code);
 	/* 6 digits is the same truncation, mod 10^6 */
-	CHECK_INT(totp_code(rfc_seed, RFC_SEED_LEN, 59, 6), 119246);
+	CHECK_INT(totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, 59, 6), 119246);
 	/* every time inside one 30 s step gives the same code */
-	CHECK_INT(totp_code(rfc_seed, RFC_SEED_LEN, 30, 8), 46119246);
-	CHECK(totp_code(rfc_seed, RFC_SEED_LEN, 60, 8) != 46119246);
+	CHECK_INT(totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, 30, 8), 46119246);
+	CHECK(totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, 60, 8) != 46119246);
 }
 
 static void test_totp_long_key(void)
@@ -86,13 +86,13 @@ static void test_totp_long_key(void)
 	unsigned char k[100];
 	for (size_t i = 0; i < sizeof k; i++)
 		k[i] = (unsigned char)i;
-	CHECK_INT(totp_code(k, sizeof k, 1700000000, 6), 259831);
-	CHECK_INT(totp_code(k, sizeof k, 1700000000, 8), 4259831);
+	CHECK_INT(totp_code(TOTP_SHA256, k, sizeof k, 1700000000, 6), 259831);
+	CHECK_INT(totp_code(TOTP_SHA256, k, sizeof k, 1700000000, 8), 4259831);
 }
 
 static void code_at(int64_t t, char out[16])
 {
-	snprintf(out, 16, "%06u", (unsigned)totp_code(rfc_seed, RFC_SEED_LEN, t, TOTP_DIGITS));
+	snprintf(out, 16, "%06u", (unsigned)totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, t, TOTP_DIGITS));
 }
 
 static void test_totp_window_and_replay(void)
@@ -102,27 +102,27 @@ static void test_totp_window_and_replay(void)
 	char c[16];
 
 	code_at(now, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), step);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), step);
 	code_at(now - TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), step - 1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), step - 1);
 	code_at(now + TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), step + 1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), step + 1);
 	code_at(now - 2 * TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), -1);
 	code_at(now + 2 * TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), -1);
 
 	/* replay: a step already used, or an earlier one, is refused */
 	code_at(now, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, step), -1);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, step + 1), -1);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, step - 1), step);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, step), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, step + 1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, step - 1), step);
 	code_at(now - TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, step - 1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, step - 1), -1);
 
 	/* wrong secret */
 	code_at(now, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN - 1, c, now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN - 1, c, now, -1), -1);
 }
 
 static void test_totp_code_format(void)
@@ -133,12 +133,12 @@ static void test_totp_code_format(void)
 	const char *bad[] = {"", "12345", "1234567", "12a456", " 12345", "12345 ", "-12345",
 			     "１２３４５６"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, bad[i], now, -1), -1);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, NULL, now, -1), -1);
+		CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, bad[i], now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, NULL, now, -1), -1);
 	/* the right code with trailing junk, and the 8-digit form, are refused */
 	snprintf(longer, sizeof longer, "%s0", c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, longer, now, -1), -1);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, "68084774", now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, longer, now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, "68084774", now, -1), -1);
 }
 
 /* ---- base32 --------------------------------------------------------------- */

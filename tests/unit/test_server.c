@@ -302,10 +302,10 @@ static long login(user *u, const char *password, const char *new_password, bool 
 	char code[16];
 	if (good_totp) {
 		snprintf(code, sizeof code, "%06u",
-			 (unsigned)totp_code(u->secret, u->secret_len, step * TOTP_STEP, TOTP_DIGITS));
+			 (unsigned)totp_code(TOTP_ALG_DEFAULT, u->secret, u->secret_len, step * TOTP_STEP, TOTP_DIGITS));
 		u->last_step = step;
 	} else {
-		uint32_t right = totp_code(u->secret, u->secret_len, step * TOTP_STEP, TOTP_DIGITS);
+		uint32_t right = totp_code(TOTP_ALG_DEFAULT, u->secret, u->secret_len, step * TOTP_STEP, TOTP_DIGITS);
 		snprintf(code, sizeof code, "%06u", (unsigned)((right + 1) % 1000000));
 	}
 	json_t *b = json_pack("{s:s,s:s,s:s,s:s}", "staff_id", u->id, "password", password, "totp",
