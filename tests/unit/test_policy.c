@@ -52,7 +52,8 @@ static door_ctx ctx(const char *staff, const char *business, const char *reason)
 	return c;
 }
 
-static int64_t count_events(const char *op, const char *outcome)
+/* Audit events with this operation, outcome and detail (NULL: any). */
+static int64_t count_events_detail(const char *op, const char *outcome, const char *detail)
 {
 	audit_filter f = {.limit = 1000};
 	json_t *arr = NULL;
@@ -66,8 +67,10 @@ static int64_t count_events(const char *op, const char *outcome)
 		json_t *ev;
 		json_array_foreach(arr, i, ev) {
 			after = json_integer_value(json_object_get(ev, "seq"));
+			const char *d = json_string_value(json_object_get(ev, "detail"));
 			if ((!op || !strcmp(json_string_value(json_object_get(ev, "operation")), op)) &&
-			    (!outcome || !strcmp(json_string_value(json_object_get(ev, "outcome")), outcome)))
+			    (!outcome || !strcmp(json_string_value(json_object_get(ev, "outcome")), outcome)) &&
+			    (!detail || (d && !strcmp(d, detail))))
 				n++;
 		}
 		size_t got = json_array_size(arr);
@@ -76,6 +79,11 @@ static int64_t count_events(const char *op, const char *outcome)
 			break;
 	}
 	return n;
+}
+
+static int64_t count_events(const char *op, const char *outcome)
+{
+	return count_events_detail(op, outcome, NULL);
 }
 
 static void setup(void)
@@ -416,33 +424,6 @@ static void *race_one(void *arg)
 	return NULL;
 }
 
-static int64_t count_detail(const char *detail)
-{
-	int64_t n = 0;
-	at_error e;
-	audit_filter f = {.limit = 1000, .staff_id = "clerk1"};
-	json_t *arr = NULL;
-	int64_t after = 0;
-	for (;;) {
-		f.after_seq = after;
-		if (audit_query(S, &f, &arr, &e))
-			return -1;
-		size_t i;
-		json_t *ev;
-		json_array_foreach(arr, i, ev) {
-			after = json_integer_value(json_object_get(ev, "seq"));
-			const char *d = json_string_value(json_object_get(ev, "detail"));
-			if (d && !strcmp(d, detail))
-				n++;
-		}
-		size_t got = json_array_size(arr);
-		json_decref(arr);
-		if (got < 1000)
-			break;
-	}
-	return n;
-}
-
 /* Issue 9 §2: 40 parallel guesses got 12 password checks against a limit of 5,
  * one code opened 3 sessions. */
 static void test_login_races(void)
@@ -466,7 +447,7 @@ static void test_login_races(void)
 	CHECK(password_hash_peak() <= PASSWORD_HASH_CONCURRENCY);
 	/* 40 parallel wrong guesses: at most STAFF_MAX_FAILURES password checks. */
 	set_now(fake_now + STAFF_FAILURE_WINDOW + 1);
-	int64_t before = count_detail("wrong password");
+	int64_t before = count_events_detail("login", NULL, "wrong password");
 	for (int i = 0; i < N; i++) {
 		r[i] = (racer){.password = "guess-guess-guess", .code = "000000"};
 		pthread_create(&t[i], NULL, race_one, &r[i]);
@@ -477,7 +458,7 @@ static void test_login_races(void)
 		refused += r[i].refused;
 	}
 	CHECK_INT(refused, 5 * N);
-	CHECK_INT(count_detail("wrong password") - before, STAFF_MAX_FAILURES);
+	CHECK_INT(count_events_detail("login", NULL, "wrong password") - before, STAFF_MAX_FAILURES);
 	CHECK(password_hash_peak() <= PASSWORD_HASH_CONCURRENCY);
 	set_now(fake_now + STAFF_BACKOFF_MAX + STAFF_FAILURE_WINDOW + 1);
 }
