@@ -573,6 +573,15 @@ static int backoff_claim(store *s, const char *table, const char *key_col, const
 	return store_changes(s) == 1 ? 0 : 1;
 }
 
+/* A right login gives back its claim on the terminal's failures: a busy
+ * counter with many honest logins is not held back. */
+static int source_give_back(store *s, const char *terminal_id, at_error *err)
+{
+	return store_run(s, "UPDATE sp_login_source SET failures = failures - 1"
+			    " WHERE source = ? AND failures > 0",
+			 STORE_ARGS(STORE_TEXT(terminal_id)), err);
+}
+
 /* The one answer to every refused login, whatever the reason. */
 static int login_refused(at_error *err)
 {
@@ -695,18 +704,33 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 		if (info.locked)
 			why = "account locked by an administrator";
 	}
-	if (!why && info.must_change && (!new_pw || !*new_pw)) {
-		/* Both factors were right but no session opens: the code's step
-		 * stays usable for the retry that carries new_password. */
-		if (staff_update(s, "UPDATE sp_staff SET failures = 0, held_until = 0 WHERE id = ?", id,
-				 NULL, INT64_MIN, err))
-			goto rollback;
-		login_event(s, id, a.dept, terminal_id, AUDIT_DENIED, "password change required");
-		if (store_commit(s, err))
+	if (!why && info.must_change) {
+		/* Both factors were right, so the failures are cleared and the
+		 * terminal's claim given back, but without an acceptable new
+		 * password no session opens: the code's step stays usable for the
+		 * retry that carries one. */
+		at_error pe;
+		at_error_clear(&pe);
+		const char *refusal = NULL;
+		if (!new_pw || !*new_pw) {
+			refusal = "password change required";
+			at_fail(&pe, 403, "password_change_required", "new_password",
+				"the password must be changed (first login or expired): send new_password");
+		} else if (check_new_password(s, id, new_pw, &pe)) {
+			refusal = "new password refused";
+		}
+		if (refusal) {
+			if (staff_update(s, "UPDATE sp_staff SET failures = 0, held_until = 0 WHERE id = ?",
+					 id, NULL, INT64_MIN, err) ||
+			    source_give_back(s, terminal_id, err))
+				goto rollback;
+			login_event(s, id, a.dept, terminal_id, AUDIT_DENIED, refusal);
+			if (store_commit(s, err))
+				goto leave;
+			if (err)
+				*err = pe;
 			goto leave;
-		at_fail(err, 403, "password_change_required", "new_password",
-			"the password must be changed (first login or expired): send new_password");
-		goto leave;
+		}
 	}
 	if (!why) {
 		store_stmt *st = store_prepare(s,
@@ -731,14 +755,10 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 		login_refused(err);
 		goto leave;
 	}
-	/* A right login gives back the terminal's claim: a busy counter with
-	 * many honest logins is not held back. */
-	if (store_run(s, "UPDATE sp_login_source SET failures = failures - 1"
-			 " WHERE source = ? AND failures > 0",
-		      STORE_ARGS(STORE_TEXT(terminal_id)), err))
+	if (source_give_back(s, terminal_id, err))
 		goto rollback;
 	if (info.must_change) {
-		if (check_new_password(s, id, new_pw, err) || set_password(s, id, new_pw, err) ||
+		if (set_password(s, id, new_pw, err) ||
 		    end_sessions(s, id, NULL, SESSION_END_PASSWORD, err))
 			goto rollback;
 		info.must_change = false;

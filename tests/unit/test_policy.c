@@ -25,7 +25,9 @@
 static char dir[512];
 static store *S;
 static keyring *KR;
-static char pw_clerk1[64], pw_clerk2[64];
+static char pw_clerk1[64], pw_clerk2[64], pw_viewer[64];
+static unsigned char totp_viewer[64];
+static size_t totp_viewer_len;
 static unsigned char totp_clerk1[64], totp_clerk2[64];
 static size_t totp_clerk1_len, totp_clerk2_len;
 static int64_t fake_now = 1780000000;   /* 2026-05-28 */
@@ -122,6 +124,8 @@ static void setup(void)
 	sb_reset(&tp);
 	if (staff_add(S, KR, "viewer", "閲覧 三郎", "税務課", false, "admin", "T-ADM", &pw, &tp, &e))
 		exit(1);
+	snprintf(pw_viewer, sizeof pw_viewer, "%s", pw.buf);
+	base32_decode(tp.buf, totp_viewer, sizeof totp_viewer, &totp_viewer_len);
 	sb_release(&pw);
 	sb_release(&tp);
 	if (grant_add(S, "clerk1", "test_business", GRANT_UPDATE, 0, 0, "admin", "T-ADM", "窓口担当", &e) ||
@@ -518,6 +522,18 @@ static void test_passwords_and_session_ends(void)
 	CHECK(staff_logout(S, t3.buf, &e) == 0);
 	CHECK(staff_session(S, t3.buf, &s2, &e) == -1);
 	CHECK(strstr(e.message, "logged out") != NULL);
+	/* Right factors with a refused new password are no failure: the
+	 * account is never held back for it. */
+	for (int i = 0; i <= STAFF_MAX_FAILURES; i++) {
+		code_ahead(totp_viewer, totp_viewer_len, code);
+		CHECK(staff_login(S, KR, "viewer", pw_viewer, code, "T-PW-4", "zzzzzzzzzzzzzz", &t3, &who,
+				  &e) == -1);
+		CHECK_INT(e.status, 400);
+		CHECK_STR(e.field, "new_password");
+	}
+	code_ahead(totp_viewer, totp_viewer_len, code);
+	CHECK(staff_login(S, KR, "viewer", pw_viewer, code, "T-PW-4", "Viewer-desk-2026", &t3, &who,
+			  &e) == 0);
 	/* Put clerk1's password back for the tests that follow. */
 	CHECK(staff_change_password(S, "clerk1", "Counter-desk-2026", "a-new-password-3", NULL, &e) == 0);
 	sb_release(&t1);
