@@ -808,7 +808,7 @@ static void login(uint16_t port, const char *password, const char *totp_b32, str
 		exit(1);
 	}
 	char code[8];
-	snprintf(code, sizeof code, "%06u", totp_code(secret, slen, (int64_t)time(NULL), TOTP_DIGITS));
+	snprintf(code, sizeof code, "%06u", totp_code(TOTP_ALG_DEFAULT, secret, slen, (int64_t)time(NULL), TOTP_DIGITS));
 	json_t *b = json_pack("{s:s,s:s,s:s,s:s,s:s}", "staff_id", "clerk1", "password", password,
 			      "totp", code, "terminal_id", "T-BENCH-01", "new_password",
 			      CLERK_PASSWORD);

@@ -21,6 +21,7 @@ pkgs=(
   build-essential cmake pkg-config clang        # toolchain (gcc and clang both build -Werror clean)
   libsqlite3-dev sqlite3                         # store (embedded default)
   libsodium-dev                                  # AEAD, Argon2id, BLAKE2b, Ed25519
+  liboath-dev                                    # TOTP one-time codes (RFC 6238, SHA-1/256/512)
   libmicrohttpd-dev                              # HTTP server
   libjansson-dev                                 # JSON
   libicu-dev                                     # kana / width normalisation of search keys

@@ -82,7 +82,7 @@ static void print_credentials(const char *id, const char *pw, const char *totp)
 	printf("staff id:        %s\n", id);
 	printf("initial password: %s   (must be changed at first login)\n", pw);
 	printf("TOTP secret:     %s   (RFC 6238, SHA-256, 6 digits, 30 s)\n", totp);
-	printf("otpauth URI:     otpauth://totp/Atena:%s?secret=%s&issuer=Atena&algorithm=SHA256&digits=6&period=30\n",
+	printf("otpauth URI:     otpauth://totp/Atena:%s?secret=%s&issuer=Atena&algorithm=SHA1&digits=6&period=30\n",
 	       id, totp);
 }
 

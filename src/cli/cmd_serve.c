@@ -187,7 +187,7 @@ static int demo_create(const char *dir, const demo_ward *w, at_error *err)
 		if ((*m)->demo && (*m)->demo(s, kr, &dm, err))
 			goto out;
 	printf("Every password must be changed at first login (send new_password with the login).\n"
-	       "One-time codes: oathtool --totp=sha256 -b SECRET\n"
+	       "One-time codes: oathtool --totp -b SECRET\n"
 	       "These credentials are shown once. Grants:\n");
 	for (size_t i = 0; i < sizeof demo_staff / sizeof demo_staff[0]; i++)
 		if (demo_staff[i].business)

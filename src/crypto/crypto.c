@@ -10,10 +10,11 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <liboath/oath.h>
+#include <pthread.h>
 /* Only the parts of libsodium used here. */
 #include <sodium/core.h>
 #include <sodium/crypto_aead_xchacha20poly1305.h>
-#include <sodium/crypto_auth_hmacsha256.h>
 #include <sodium/crypto_generichash.h>
 #include <sodium/crypto_pwhash.h>
 #include <sodium/crypto_sign.h>
@@ -747,14 +748,50 @@ void crypto_random_token(size_t nbytes, strbuf *out)
 
 /* ---- Passwords (Argon2id) --------------------------------------------- */
 
+/* Each Argon2id run takes crypto_pwhash_MEMLIMIT_INTERACTIVE (64 MiB) and is
+ * reachable before authentication, so at most PASSWORD_HASH_CONCURRENCY run at
+ * once whatever the server's thread count (issue 9 §2); the others wait. */
+static pthread_mutex_t pwhash_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pwhash_cv = PTHREAD_COND_INITIALIZER;
+static unsigned pwhash_running, pwhash_peak;
+
+static void pwhash_acquire(void)
+{
+	pthread_mutex_lock(&pwhash_mu);
+	while (pwhash_running >= PASSWORD_HASH_CONCURRENCY)
+		pthread_cond_wait(&pwhash_cv, &pwhash_mu);
+	if (++pwhash_running > pwhash_peak)
+		pwhash_peak = pwhash_running;
+	pthread_mutex_unlock(&pwhash_mu);
+}
+
+static void pwhash_release(void)
+{
+	pthread_mutex_lock(&pwhash_mu);
+	pwhash_running--;
+	pthread_cond_signal(&pwhash_cv);
+	pthread_mutex_unlock(&pwhash_mu);
+}
+
+unsigned password_hash_peak(void)
+{
+	pthread_mutex_lock(&pwhash_mu);
+	unsigned p = pwhash_peak;
+	pwhash_peak = pwhash_running;
+	pthread_mutex_unlock(&pwhash_mu);
+	return p;
+}
+
 int password_hash(const char *password, strbuf *out, at_error *err)
 {
 	if (!password)
 		return at_fail(err, 400, AT_E_MISSING, "password", "password is required");
 	char h[crypto_pwhash_STRBYTES];
-	if (crypto_pwhash_str_alg(h, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				  crypto_pwhash_MEMLIMIT_INTERACTIVE,
-				  crypto_pwhash_ALG_ARGON2ID13) != 0)
+	pwhash_acquire();
+	int r = crypto_pwhash_str_alg(h, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				      crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
+	pwhash_release();
+	if (r != 0)
 		return at_fail(err, 500, AT_E_INTERNAL, "",
 			       "the password could not be hashed (out of memory?)");
 	sb_adds(out, h);
@@ -772,34 +809,63 @@ bool password_verify(const char *hash, const char *password)
 	if (n == 0 || n >= sizeof h)
 		return false;
 	memcpy(h, hash, n);
-	return crypto_pwhash_str_verify(h, password, strlen(password)) == 0;
+	pwhash_acquire();
+	bool ok = crypto_pwhash_str_verify(h, password, strlen(password)) == 0;
+	pwhash_release();
+	return ok;
+}
+
+/* A hash of a random password, made once, with the parameters password_hash
+ * uses: checking against it costs what checking a real account costs. */
+static char decoy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t decoy_once = PTHREAD_ONCE_INIT;
+static void decoy_make(void)
+{
+	char pw[33];
+	unsigned char r[16];
+	randombytes_buf(r, sizeof r);
+	sodium_bin2hex(pw, sizeof pw, r, sizeof r);
+	if (crypto_pwhash_str_alg(decoy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				  crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		decoy_hash[0] = '\0';
+	sodium_memzero(pw, sizeof pw);
+}
+
+void password_verify_decoy(const char *password)
+{
+	pthread_once(&decoy_once, decoy_make);
+	(void)password_verify(decoy_hash, password ? password : "");
 }
 
 /* ---- TOTP (RFC 6238) -------------------------------------------------- */
 
-static const uint32_t pow10_u32[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-				     100000000};
-
-/* HOTP (RFC 4226 §5.3) on HMAC-SHA-256, as RFC 6238 §1.2 allows. */
-static uint32_t hotp(const unsigned char *secret, size_t len, uint64_t counter, int digits)
+/* liboath (OATH Toolkit, Debian's liboath0) computes the codes: a maintained
+ * RFC 4226/6238 implementation with SHA-1, SHA-256 and SHA-512 (issue 9 §2).
+ * oath_init is called once per process before the first code. */
+static pthread_once_t oath_once = PTHREAD_ONCE_INIT;
+static int oath_ready = OATH_OK;
+static void oath_start(void)
 {
-	unsigned char msg[8], mac[crypto_auth_hmacsha256_BYTES];
-	for (int i = 7; i >= 0; i--) { /* counter as 8 bytes, big-endian */
-		msg[i] = (unsigned char)(counter & 0xff);
-		counter >>= 8;
-	}
-	crypto_auth_hmacsha256_state st;
-	/* init/update/final: the key may be any length (RFC 2104 hashes long keys). */
-	crypto_auth_hmacsha256_init(&st, secret ? secret : empty_byte, len);
-	crypto_auth_hmacsha256_update(&st, msg, sizeof msg);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(&st, sizeof st);
-	/* Dynamic truncation: low nibble of the last byte picks 4 bytes, top bit masked. */
-	unsigned off = mac[sizeof mac - 1] & 0x0fu;
-	uint32_t bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
-		       ((uint32_t)mac[off + 2] << 8) | (uint32_t)mac[off + 3];
-	sodium_memzero(mac, sizeof mac);
-	return bin % pow10_u32[digits];
+	oath_ready = oath_init();
+}
+
+static const char *const totp_alg_names[] = {"sha1", "sha256", "sha512"};
+
+const char *totp_alg_name(totp_alg alg)
+{
+	return (unsigned)alg < sizeof totp_alg_names / sizeof totp_alg_names[0]
+		       ? totp_alg_names[alg]
+		       : "sha1";
+}
+
+int totp_alg_parse(const char *name, totp_alg *out)
+{
+	for (size_t i = 0; name && i < sizeof totp_alg_names / sizeof totp_alg_names[0]; i++)
+		if (!strcmp(name, totp_alg_names[i])) {
+			*out = (totp_alg)i;
+			return 0;
+		}
+	return -1;
 }
 
 static int64_t totp_step(int64_t t)
@@ -809,18 +875,40 @@ static int64_t totp_step(int64_t t)
 	return (t % TOTP_STEP != 0 && t < 0) ? q - 1 : q;
 }
 
-uint32_t totp_code(const unsigned char *secret, size_t len, int64_t t, int digits)
+/* The code of one step into out (digits + NUL), or -1. */
+static int totp_at_step(totp_alg alg, const unsigned char *secret, size_t len, int64_t step,
+			unsigned digits, char out[16])
+{
+	pthread_once(&oath_once, oath_start);
+	if (oath_ready != OATH_OK || step < 0 || step > INT64_MAX / TOTP_STEP)
+		return -1;
+	int flags = alg == TOTP_SHA256 ? OATH_TOTP_HMAC_SHA256
+		    : alg == TOTP_SHA512 ? OATH_TOTP_HMAC_SHA512
+					 : 0;
+	/* liboath takes the time, not the step: the step's first second. */
+	return oath_totp_generate2(secret ? (const char *)secret : "", len,
+				   (time_t)(step * TOTP_STEP), TOTP_STEP, 0, digits, flags, out) == OATH_OK
+		       ? 0
+		       : -1;
+}
+
+uint32_t totp_code(totp_alg alg, const unsigned char *secret, size_t len, int64_t t, int digits)
 {
 	/* RFC 4226 §5.3 asks for 6 to 8 digits; anything else gets the default. */
 	if (digits < 6 || digits > 8)
 		digits = TOTP_DIGITS;
 	int64_t step = totp_step(t);
+	char c[16];
 	/* Steps before 1970 are meaningless; RFC 6238 T is unsigned. */
-	return hotp(secret, len, step < 0 ? 0 : (uint64_t)step, digits);
+	if (totp_at_step(alg, secret, len, step < 0 ? 0 : step, (unsigned)digits, c))
+		return UINT32_MAX;
+	uint32_t v = (uint32_t)strtoul(c, NULL, 10);
+	sodium_memzero(c, sizeof c);
+	return v;
 }
 
-int64_t totp_verify(const unsigned char *secret, size_t len, const char *code, int64_t now,
-		    int64_t last_used_step)
+int64_t totp_verify(totp_alg alg, const unsigned char *secret, size_t len, const char *code,
+		    int64_t now, int64_t last_used_step)
 {
 	if (!code || strlen(code) != TOTP_DIGITS)
 		return -1;
@@ -832,11 +920,9 @@ int64_t totp_verify(const unsigned char *secret, size_t len, const char *code, i
 	/* One step either side absorbs clock drift and typing time (RFC 6238 §5.2).
 	 * All three are computed and compared in constant time. */
 	for (int64_t s = cur - 1; s <= cur + 1; s++) {
-		if (s < 0)
-			continue;
 		char want[16];
-		snprintf(want, sizeof want, "%0*" PRIu32, TOTP_DIGITS,
-			 hotp(secret, len, (uint64_t)s, TOTP_DIGITS));
+		if (totp_at_step(alg, secret, len, s, TOTP_DIGITS, want))
+			continue;
 		int eq = sodium_memcmp(want, code, TOTP_DIGITS) == 0;
 		sodium_memzero(want, sizeof want);
 		if (eq && s > last_used_step && matched < 0)

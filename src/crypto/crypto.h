@@ -70,21 +70,38 @@ void crypto_random(void *buf, size_t len);
 void crypto_random_token(size_t nbytes, strbuf *out);
 
 /* ---- Passwords (Argon2id) --------------------------------------------- */
+/* At most this many Argon2id runs (64 MiB each) at once in the process,
+ * independent of the server's thread count; the rest wait their turn. */
+#define PASSWORD_HASH_CONCURRENCY 4
 int password_hash(const char *password, strbuf *out, at_error *err);
 bool password_verify(const char *hash, const char *password);
+/* One verification against a hash no password matches, at the same cost as
+ * password_verify: an unknown or held-back account answers in the same time. */
+void password_verify_decoy(const char *password);
+/* The most Argon2id runs seen at once since the last call (tests). */
+unsigned password_hash_peak(void);
 
 /* ---- TOTP (RFC 6238) -------------------------------------------------- */
-/* Software stand-in for the seeds' biometric/IC-card factor. HMAC-SHA-256
- * (RFC 6238 allows SHA-256; libsodium has no SHA-1), 30-second steps, 6 digits. */
+/* Software stand-in for the seeds' biometric/IC-card factor, computed by
+ * liboath. New secrets use SHA-1, 6 digits, 30 s: the parameters every
+ * authenticator app supports (many ignore the otpauth URI's algorithm).
+ * Secrets made before issue 9 are SHA-256 and keep working: the algorithm
+ * is stored with each secret. */
 #define TOTP_STEP 30
 #define TOTP_DIGITS 6
 #define TOTP_SECRET_BYTES 20
-/* Code for the step containing unix time t (digits 6 or 8, as RFC 6238 vectors use). */
-uint32_t totp_code(const unsigned char *secret, size_t len, int64_t t, int digits);
+typedef enum { TOTP_SHA1 = 0, TOTP_SHA256 = 1, TOTP_SHA512 = 2 } totp_alg;
+#define TOTP_ALG_DEFAULT TOTP_SHA1
+/* "sha1", "sha256", "sha512": the stored form (upper-case it for a URI). */
+const char *totp_alg_name(totp_alg alg);
+int totp_alg_parse(const char *name, totp_alg *out);
+/* Code for the step containing unix time t (digits 6 to 8); UINT32_MAX if
+ * liboath fails. */
+uint32_t totp_code(totp_alg alg, const unsigned char *secret, size_t len, int64_t t, int digits);
 /* Accepts the current step and one either side. Returns the matched step
  * (>= 0), or -1. A step <= last_used_step is refused (no replay). */
-int64_t totp_verify(const unsigned char *secret, size_t len, const char *code, int64_t now,
-		    int64_t last_used_step);
+int64_t totp_verify(totp_alg alg, const unsigned char *secret, size_t len, const char *code,
+		    int64_t now, int64_t last_used_step);
 /* RFC 4648 base32 without padding, as authenticator apps expect. */
 void base32_encode(const unsigned char *data, size_t len, strbuf *out);
 int base32_decode(const char *s, unsigned char *out, size_t cap, size_t *len);

@@ -93,6 +93,17 @@ static const store_migration migrations[] = {
 	 "ALTER TABLE sp_item ADD COLUMN rules TEXT NOT NULL DEFAULT '';"
 	 /* The shorter name a screen shows (decl.h "label_ja"), '' for name_ja. */
 	 "ALTER TABLE sp_item ADD COLUMN label_ja TEXT NOT NULL DEFAULT '';"},
+	/* Logins that hold under attack (issue 9 §2, staff.c). The TOTP algorithm
+	 * per secret: secrets made before were SHA-256, new ones are SHA-1.
+	 * Back-off instead of a hard lock: failures and a hold per account and per
+	 * terminal. A session records why it ended. */
+	{4,
+	 "ALTER TABLE sp_staff ADD COLUMN totp_alg TEXT NOT NULL DEFAULT 'sha256';"
+	 "ALTER TABLE sp_staff ADD COLUMN held_until INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE sp_staff ADD COLUMN last_failure INTEGER NOT NULL DEFAULT 0;"
+	 "CREATE TABLE sp_login_source(source TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+	 " held_until INTEGER NOT NULL, last_failure INTEGER NOT NULL);"
+	 "ALTER TABLE sp_session ADD COLUMN end_cause TEXT NOT NULL DEFAULT '';"},
 };
 
 static int guards(store *s, at_error *err)

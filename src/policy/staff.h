@@ -8,7 +8,10 @@
  *    IC card; Atena's software stand-in is TOTP, RFC 6238);
  *  - forced password change on first login and on expiry, no reuse of recent
  *    passwords (定期的なパスワード変更、再利用禁止);
- *  - lockout after repeated failures; sessions end after idle time;
+ *  - back-off after repeated failures (per account and per terminal), the
+ *    same answer for an unknown, held or locked account as for a wrong
+ *    password; an administrator's lock stays until undone; sessions end
+ *    after idle time, at their lifetime, on a lock or a password change;
  *  - every session is bound to the terminal it was opened from, and every
  *    audit event names that terminal.
  */
@@ -23,7 +26,15 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 
-#define STAFF_MAX_FAILURES 5            /* consecutive failed logins before lockout */
+/* Failed logins hold an account, and a terminal, back for a time that
+ * doubles with each further failure (issue 9 §2: a hard lock let anyone lock
+ * anyone out). While held, a login is refused with the answer a wrong
+ * password gets. Failures older than STAFF_FAILURE_WINDOW are forgotten. */
+#define STAFF_MAX_FAILURES 5            /* failed logins of an account before it is held back */
+#define STAFF_SOURCE_FAILURES 20        /* failed logins from one terminal before it is held back */
+#define STAFF_BACKOFF_BASE 30           /* seconds of the first hold */
+#define STAFF_BACKOFF_MAX (15 * 60)     /* longest hold */
+#define STAFF_FAILURE_WINDOW (15 * 60)  /* seconds after which failures are forgotten */
 #define STAFF_IDLE_TIMEOUT (15 * 60)    /* seconds of inactivity that end a session */
 #define STAFF_SESSION_MAX (10 * 3600)   /* absolute session lifetime: one working day */
 #define STAFF_PASSWORD_DAYS 90          /* password expiry */
@@ -59,7 +70,10 @@ int staff_get(store *s, const char *id, staff_info *out, at_error *err);
 
 /* Log in. When the password must change, new_password must be given (else the
  * error code is "password_change_required"). On success a session token is
- * appended to token_out. Every attempt is audited. */
+ * appended to token_out. Every refusal is the same 401 after one Argon2id
+ * check, whatever its reason; every attempt is audited with the real one.
+ * Counters and the one-time code's step are claimed inside the login's
+ * transactions, so parallel attempts cannot outrun them. */
 int staff_login(store *s, const keyring *kr, const char *id, const char *password,
 		const char *totp, const char *terminal_id, const char *new_password,
 		strbuf *token_out, staff_info *who, at_error *err);
@@ -74,8 +88,9 @@ int staff_session_peek(store *s, const char *token, staff_info *who, at_error *e
  * there is one (the request's door), else in a transaction of its own. */
 int staff_session_touch(store *s, const char *token, at_error *err);
 int staff_logout(store *s, const char *token, at_error *err);
-/* Change password inside a session (checks the old one and the history). */
+/* Change password inside a session (checks the old one and the history).
+ * Ends the account's other sessions: all but keep_token's (NULL: all). */
 int staff_change_password(store *s, const char *id, const char *old_password,
-			  const char *new_password, at_error *err);
+			  const char *new_password, const char *keep_token, at_error *err);
 
 #endif

@@ -39,7 +39,7 @@ static const module_demo_staff demo_staff[] = {
 const module registry_module = {
 	.name = "registry",
 	.summary = "the resident register (住民基本台帳): events, views, search, certificates",
-	.example = "ATENA_PASSWORD=... ATENA_TOTP=$(oathtool --totp=sha256 -b SECRET) \\\n"
+	.example = "ATENA_PASSWORD=... ATENA_TOTP=$(oathtool --totp -b SECRET) \\\n"
 		   "           atena registry search --name-kana めぐろ --as clerk1 --reason '転入届の受付'",
 	.businesses = businesses,
 	.owner = &registry_owner,

@@ -76,7 +76,7 @@ static const char *const grant_params[] = {"staff", NULL};
 static const route routes[] = {
 	{"GET", "/healthz", R_PUBLIC, NULL, 0, h_healthz, NULL},
 	{"POST", "/sessions", R_PUBLIC | R_BODY, NULL, 0, h_login, NULL},
-	{"DELETE", "/sessions", R_PURPOSE, NULL, 0, h_logout, NULL},
+	{"DELETE", "/sessions", 0, NULL, 0, h_logout, NULL},  /* no purpose: ending a session needs none */
 	{"GET", "/me", R_PURPOSE, NULL, 0, h_me, NULL},
 	{"POST", "/me/password", R_PURPOSE | R_BODY, NULL, 0, h_me_password, NULL},
 	{"GET", "/declarations", R_PURPOSE, NULL, 0, h_declarations, NULL},

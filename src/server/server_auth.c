@@ -325,7 +325,7 @@ int h_me_password(req *r, at_error *err)
 	    jv_string(r->json, "", "old_password", true, 1024, &oldpw, err) ||
 	    jv_string(r->json, "", "new_password", true, 1024, &newpw, err))
 		return -1;
-	if (staff_change_password(r->s, r->who.id, oldpw, newpw, err))
+	if (staff_change_password(r->s, r->who.id, oldpw, newpw, r->token, err))
 		return -1;
 	return srv_reply(r, 204, NULL, err);
 }

@@ -84,7 +84,7 @@ function addUser(id, name, dept, ...extra) {
 	return { id, password: pw[1], secret: secret[1] };
 }
 
-/* RFC 6238 with HMAC-SHA-256, 6 digits, 30 s; the secret is base32 (RFC 4648). */
+/* RFC 6238 with HMAC-SHA-1 (the default for new secrets), 6 digits, 30 s; the secret is base32 (RFC 4648). */
 function base32(s) {
 	const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 	let bits = 0;
@@ -107,7 +107,7 @@ export function totp(secret, time = Date.now() / 1000) {
 	const counter = Math.floor(time / 30);
 	const msg = Buffer.alloc(8);
 	msg.writeBigUInt64BE(BigInt(counter));
-	const mac = createHmac('sha256', base32(secret)).update(msg).digest();
+	const mac = createHmac('sha1', base32(secret)).update(msg).digest();
 	const off = mac[mac.length - 1] & 0x0f;
 	const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
 	return String(bin % 1_000_000).padStart(6, '0');

@@ -53,7 +53,7 @@ add_user() {   # id name dept [--admin] [--by ADMIN]
 declare -A PW SECRET TOKEN
 
 totp() {   # id [time]
-	oathtool --totp=sha256 -b -N "@${2:-$ATENA_FAKE_NOW}" "${SECRET[$1]}"
+	oathtool --totp -b -N "@${2:-$ATENA_FAKE_NOW}" "${SECRET[$1]}"
 }
 
 start_server() {

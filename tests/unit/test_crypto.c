@@ -71,12 +71,47 @@ static void test_totp_rfc6238_vectors(void)
 		{1234567890, 91819424}, {2000000000, 90698825}, {20000000000, 77737706},
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		CHECK_INT(totp_code(rfc_seed, RFC_SEED_LEN, v[i].t, 8), v[i].code);
+		CHECK_INT(totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, v[i].t, 8), v[i].code);
 	/* 6 digits is the same truncation, mod 10^6 */
-	CHECK_INT(totp_code(rfc_seed, RFC_SEED_LEN, 59, 6), 119246);
+	CHECK_INT(totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, 59, 6), 119246);
 	/* every time inside one 30 s step gives the same code */
-	CHECK_INT(totp_code(rfc_seed, RFC_SEED_LEN, 30, 8), 46119246);
-	CHECK(totp_code(rfc_seed, RFC_SEED_LEN, 60, 8) != 46119246);
+	CHECK_INT(totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, 30, 8), 46119246);
+	CHECK(totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, 60, 8) != 46119246);
+}
+
+/* RFC 6238 Appendix B, the SHA-1 and SHA-512 columns: new secrets are SHA-1
+ * (issue 9 §2: the parameters every authenticator app supports). */
+static void test_totp_sha1_sha512_vectors(void)
+{
+	static const unsigned char seed1[] = "12345678901234567890";
+	static const unsigned char seed512[] =
+		"1234567890123456789012345678901234567890123456789012345678901234";
+	static const struct {
+		int64_t t;
+		uint32_t sha1, sha512;
+	} v[] = {
+		{59, 94287082, 90693936},         {1111111109, 7081804, 25091201},
+		{1111111111, 14050471, 99943326}, {1234567890, 89005924, 93441116},
+		{2000000000, 69279037, 38618901}, {20000000000, 65353130, 47863826},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		CHECK_INT(totp_code(TOTP_SHA1, seed1, 20, v[i].t, 8), v[i].sha1);
+		CHECK_INT(totp_code(TOTP_SHA512, seed512, 64, v[i].t, 8), v[i].sha512);
+	}
+	CHECK_INT(TOTP_ALG_DEFAULT, TOTP_SHA1);
+	/* The same secret under another algorithm is another code: the stored
+	 * algorithm matters. */
+	char c[16];
+	snprintf(c, sizeof c, "%06u", (unsigned)totp_code(TOTP_SHA1, seed1, 20, 1111111109, 6));
+	CHECK_INT(totp_verify(TOTP_SHA1, seed1, 20, c, 1111111109, -1), 1111111109 / TOTP_STEP);
+	CHECK_INT(totp_verify(TOTP_SHA256, seed1, 20, c, 1111111109, -1), -1);
+	/* Names as stored */
+	totp_alg a;
+	CHECK(totp_alg_parse("sha1", &a) == 0 && a == TOTP_SHA1);
+	CHECK(totp_alg_parse("sha256", &a) == 0 && a == TOTP_SHA256);
+	CHECK(totp_alg_parse("sha512", &a) == 0 && a == TOTP_SHA512);
+	CHECK(totp_alg_parse("md5", &a) == -1);
+	CHECK_STR(totp_alg_name(TOTP_SHA256), "sha256");
 }
 
 static void test_totp_long_key(void)
@@ -86,13 +121,13 @@ static void test_totp_long_key(void)
 	unsigned char k[100];
 	for (size_t i = 0; i < sizeof k; i++)
 		k[i] = (unsigned char)i;
-	CHECK_INT(totp_code(k, sizeof k, 1700000000, 6), 259831);
-	CHECK_INT(totp_code(k, sizeof k, 1700000000, 8), 4259831);
+	CHECK_INT(totp_code(TOTP_SHA256, k, sizeof k, 1700000000, 6), 259831);
+	CHECK_INT(totp_code(TOTP_SHA256, k, sizeof k, 1700000000, 8), 4259831);
 }
 
 static void code_at(int64_t t, char out[16])
 {
-	snprintf(out, 16, "%06u", (unsigned)totp_code(rfc_seed, RFC_SEED_LEN, t, TOTP_DIGITS));
+	snprintf(out, 16, "%06u", (unsigned)totp_code(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, t, TOTP_DIGITS));
 }
 
 static void test_totp_window_and_replay(void)
@@ -102,27 +137,27 @@ static void test_totp_window_and_replay(void)
 	char c[16];
 
 	code_at(now, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), step);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), step);
 	code_at(now - TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), step - 1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), step - 1);
 	code_at(now + TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), step + 1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), step + 1);
 	code_at(now - 2 * TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), -1);
 	code_at(now + 2 * TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, -1), -1);
 
 	/* replay: a step already used, or an earlier one, is refused */
 	code_at(now, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, step), -1);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, step + 1), -1);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, step - 1), step);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, step), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, step + 1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, step - 1), step);
 	code_at(now - TOTP_STEP, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, c, now, step - 1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, c, now, step - 1), -1);
 
 	/* wrong secret */
 	code_at(now, c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN - 1, c, now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN - 1, c, now, -1), -1);
 }
 
 static void test_totp_code_format(void)
@@ -133,12 +168,12 @@ static void test_totp_code_format(void)
 	const char *bad[] = {"", "12345", "1234567", "12a456", " 12345", "12345 ", "-12345",
 			     "１２３４５６"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, bad[i], now, -1), -1);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, NULL, now, -1), -1);
+		CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, bad[i], now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, NULL, now, -1), -1);
 	/* the right code with trailing junk, and the 8-digit form, are refused */
 	snprintf(longer, sizeof longer, "%s0", c);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, longer, now, -1), -1);
-	CHECK_INT(totp_verify(rfc_seed, RFC_SEED_LEN, "68084774", now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, longer, now, -1), -1);
+	CHECK_INT(totp_verify(TOTP_SHA256, rfc_seed, RFC_SEED_LEN, "68084774", now, -1), -1);
 }
 
 /* ---- base32 --------------------------------------------------------------- */
@@ -970,6 +1005,7 @@ int main(void)
 
 	RUN(test_totp_rfc6238_vectors);
 	RUN(test_totp_long_key);
+	RUN(test_totp_sha1_sha512_vectors);
 	RUN(test_totp_window_and_replay);
 	RUN(test_totp_code_format);
 	RUN(test_base32_rfc4648);

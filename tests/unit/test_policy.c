@@ -3,6 +3,8 @@
  * door, driven through their public headers against a real data directory.
  */
 #include <jansson.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,11 @@
 static char dir[512];
 static store *S;
 static keyring *KR;
-static char pw_clerk1[64], pw_clerk2[64];
-static unsigned char totp_clerk1[64];
-static size_t totp_clerk1_len;
+static char pw_clerk1[64], pw_clerk2[64], pw_viewer[64];
+static unsigned char totp_viewer[64];
+static size_t totp_viewer_len;
+static unsigned char totp_clerk1[64], totp_clerk2[64];
+static size_t totp_clerk1_len, totp_clerk2_len;
 static int64_t fake_now = 1780000000;   /* 2026-05-28 */
 
 static void set_now(int64_t t)
@@ -50,7 +54,8 @@ static door_ctx ctx(const char *staff, const char *business, const char *reason)
 	return c;
 }
 
-static int64_t count_events(const char *op, const char *outcome)
+/* Audit events with this operation, outcome and detail (NULL: any). */
+static int64_t count_events_detail(const char *op, const char *outcome, const char *detail)
 {
 	audit_filter f = {.limit = 1000};
 	json_t *arr = NULL;
@@ -64,8 +69,10 @@ static int64_t count_events(const char *op, const char *outcome)
 		json_t *ev;
 		json_array_foreach(arr, i, ev) {
 			after = json_integer_value(json_object_get(ev, "seq"));
+			const char *d = json_string_value(json_object_get(ev, "detail"));
 			if ((!op || !strcmp(json_string_value(json_object_get(ev, "operation")), op)) &&
-			    (!outcome || !strcmp(json_string_value(json_object_get(ev, "outcome")), outcome)))
+			    (!outcome || !strcmp(json_string_value(json_object_get(ev, "outcome")), outcome)) &&
+			    (!detail || (d && !strcmp(d, detail))))
 				n++;
 		}
 		size_t got = json_array_size(arr);
@@ -74,6 +81,11 @@ static int64_t count_events(const char *op, const char *outcome)
 			break;
 	}
 	return n;
+}
+
+static int64_t count_events(const char *op, const char *outcome)
+{
+	return count_events_detail(op, outcome, NULL);
 }
 
 static void setup(void)
@@ -107,10 +119,13 @@ static void setup(void)
 	if (staff_add(S, KR, "clerk2", "確認 次郎", "区民課", false, "admin", "T-ADM", &pw, &tp, &e))
 		exit(1);
 	snprintf(pw_clerk2, sizeof pw_clerk2, "%s", pw.buf);
+	base32_decode(tp.buf, totp_clerk2, sizeof totp_clerk2, &totp_clerk2_len);
 	sb_reset(&pw);
 	sb_reset(&tp);
 	if (staff_add(S, KR, "viewer", "閲覧 三郎", "税務課", false, "admin", "T-ADM", &pw, &tp, &e))
 		exit(1);
+	snprintf(pw_viewer, sizeof pw_viewer, "%s", pw.buf);
+	base32_decode(tp.buf, totp_viewer, sizeof totp_viewer, &totp_viewer_len);
 	sb_release(&pw);
 	sb_release(&tp);
 	if (grant_add(S, "clerk1", "test_business", GRANT_UPDATE, 0, 0, "admin", "T-ADM", "窓口担当", &e) ||
@@ -225,24 +240,24 @@ static void test_login_flow(void)
 	staff_info who;
 	char code[8];
 	/* Wrong password */
-	snprintf(code, sizeof code, "%06u", totp_code(totp_clerk1, totp_clerk1_len, fake_now, 6));
+	snprintf(code, sizeof code, "%06u", totp_code(TOTP_ALG_DEFAULT, totp_clerk1, totp_clerk1_len, fake_now, 6));
 	CHECK(staff_login(S, KR, "clerk1", "wrong-password", code, "T-001", NULL, &tok, &who, &e) == -1);
 	CHECK_INT(e.status, 401);
 	/* Right password, first login: a new password is required */
 	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", NULL, &tok, &who, &e) == -1);
 	CHECK_STR(e.code, "password_change_required");
 	set_now(fake_now + 30);
-	snprintf(code, sizeof code, "%06u", totp_code(totp_clerk1, totp_clerk1_len, fake_now, 6));
+	snprintf(code, sizeof code, "%06u", totp_code(TOTP_ALG_DEFAULT, totp_clerk1, totp_clerk1_len, fake_now, 6));
 	/* Too short a new password */
 	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", "short", &tok, &who, &e) == -1);
 	CHECK_STR(e.field, "new_password");
 	set_now(fake_now + 30);
-	snprintf(code, sizeof code, "%06u", totp_code(totp_clerk1, totp_clerk1_len, fake_now, 6));
+	snprintf(code, sizeof code, "%06u", totp_code(TOTP_ALG_DEFAULT, totp_clerk1, totp_clerk1_len, fake_now, 6));
 	/* Reusing the current password as the new one is refused */
 	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", pw_clerk1, &tok, &who, &e) == -1);
 	CHECK_STR(e.field, "new_password");
 	set_now(fake_now + 30);
-	snprintf(code, sizeof code, "%06u", totp_code(totp_clerk1, totp_clerk1_len, fake_now, 6));
+	snprintf(code, sizeof code, "%06u", totp_code(TOTP_ALG_DEFAULT, totp_clerk1, totp_clerk1_len, fake_now, 6));
 	CHECK(staff_login(S, KR, "clerk1", pw_clerk1, code, "T-001", "a-new-password-1", &tok, &who, &e) == 0);
 	CHECK_STR(who.id, "clerk1");
 	/* The one-time code that opened the session cannot open another (replay) */
@@ -264,10 +279,10 @@ static void test_login_flow(void)
 	CHECK(staff_session(S, "not-a-token", &s2, &e) == -1);
 	CHECK_INT(e.status, 401);
 	/* Password history: the old passwords may not come back */
-	CHECK(staff_change_password(S, "clerk1", "a-new-password-1", pw_clerk1, &e) == -1);
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-1", pw_clerk1, NULL, &e) == -1);
 	CHECK_STR(e.field, "new_password");
-	CHECK(staff_change_password(S, "clerk1", "a-new-password-1", "a-new-password-2", &e) == 0);
-	CHECK(staff_change_password(S, "clerk1", "a-new-password-2", "a-new-password-1", &e) == -1);
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-1", "a-new-password-2", NULL, &e) == 0);
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-2", "a-new-password-1", NULL, &e) == -1);
 	/* Expiry forces a change again */
 	set_now(fake_now + (int64_t)STAFF_PASSWORD_DAYS * 86400 + 60);
 	staff_info g;
@@ -280,25 +295,250 @@ static void test_login_flow(void)
 	CHECK(count_events("login", AUDIT_OK) == 1);
 }
 
-static void test_lockout(void)
+/* The code of the step after the last one used, moving the clock on. */
+static void next_code(const unsigned char *secret, size_t len, char code[8])
 {
-	at_error e = {0};
+	set_now(fake_now + TOTP_STEP);
+	snprintf(code, 8, "%06u", totp_code(TOTP_ALG_DEFAULT, secret, len, fake_now, 6));
+}
+
+/* The next step's code without moving the clock (the window takes one step ahead). */
+static void code_ahead(const unsigned char *secret, size_t len, char code[8])
+{
+	snprintf(code, 8, "%06u", totp_code(TOTP_ALG_DEFAULT, secret, len, fake_now + TOTP_STEP, 6));
+}
+
+static double login_ms(const char *id, const char *pw, const char *terminal)
+{
+	struct timespec a, b;
 	strbuf tok = STRBUF_INIT;
 	sb_init(&tok);
 	staff_info who;
-	for (int i = 0; i < STAFF_MAX_FAILURES; i++)
-		CHECK(staff_login(S, KR, "clerk2", "wrong-wrong-wrong", "000000", "T-002", NULL, &tok, &who, &e) == -1);
-	CHECK_INT(e.status, 423);
-	/* Even the right password now fails until an administrator acts */
-	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, "000000", "T-002", NULL, &tok, &who, &e) == -1);
-	CHECK_STR(e.code, "account_locked");
-	CHECK(staff_set_locked(S, "clerk2", false, "admin", "T-ADM", &e) == 0);
-	staff_info g;
-	CHECK(staff_get(S, "clerk2", &g, &e) == 0 && !g.locked);
-	/* Unknown id: same answer as a wrong password, nothing revealed */
-	CHECK(staff_login(S, KR, "nobody", "whatever-whatever", "000000", "T-002", NULL, &tok, &who, &e) == -1);
-	CHECK_INT(e.status, 401);
+	at_error e;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK(staff_login(S, KR, id, pw, "000000", terminal, NULL, &tok, &who, &e) == -1);
+	clock_gettime(CLOCK_MONOTONIC, &b);
 	sb_release(&tok);
+	return (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+}
+
+/* Issue 9 §2: no hard lock anyone can set off; every refusal looks alike. */
+static void test_backoff(void)
+{
+	at_error e = {0}, wrong = {0};
+	strbuf tok = STRBUF_INIT, live = STRBUF_INIT;
+	sb_init(&tok);
+	sb_init(&live);
+	staff_info who;
+	char code[8];
+	/* clerk2 has a live session before the attack. */
+	next_code(totp_clerk2, totp_clerk2_len, code);
+	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, code, "T-002", "Second-clerk-2026", &live, &who,
+			  &e) == 0);
+	snprintf(pw_clerk2, sizeof pw_clerk2, "Second-clerk-2026");
+	CHECK(staff_login(S, KR, "clerk2", "wrong-wrong-wrong", "000000", "T-BO-1", NULL, &tok, &who,
+			  &wrong) == -1);
+	CHECK_INT(wrong.status, 401);
+	for (int i = 1; i < STAFF_MAX_FAILURES; i++) {
+		CHECK(staff_login(S, KR, "clerk2", "wrong-wrong-wrong", "000000", "T-BO-1", NULL, &tok,
+				  &who, &e) == -1);
+		CHECK_INT(e.status, 401);
+		CHECK_STR(e.message, wrong.message);
+	}
+	/* Held back: even both right factors get the wrong-password answer... */
+	code_ahead(totp_clerk2, totp_clerk2_len, code);
+	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, code, "T-BO-2", NULL, &tok, &who, &e) == -1);
+	CHECK_INT(e.status, 401);
+	CHECK_STR(e.code, wrong.code);
+	CHECK_STR(e.message, wrong.message);
+	/* ...the account is not locked, and the victim's session lives on. */
+	staff_info g, s2;
+	CHECK(staff_get(S, "clerk2", &g, &e) == 0 && !g.locked);
+	CHECK(staff_session(S, live.buf, &s2, &e) == 0);
+	/* The hold is over after STAFF_BACKOFF_BASE seconds. */
+	set_now(fake_now + STAFF_BACKOFF_BASE);
+	next_code(totp_clerk2, totp_clerk2_len, code);
+	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, code, "T-BO-2", NULL, &tok, &who, &e) == 0);
+	/* Unknown and administratively locked accounts answer alike. */
+	CHECK(staff_login(S, KR, "nobody", "whatever-whatever", "000000", "T-BO-3", NULL, &tok, &who,
+			  &e) == -1);
+	CHECK_INT(e.status, 401);
+	CHECK_STR(e.message, wrong.message);
+	CHECK(staff_set_locked(S, "clerk2", true, "admin", "T-ADM", &e) == 0);
+	next_code(totp_clerk2, totp_clerk2_len, code);
+	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, code, "T-BO-3", NULL, &tok, &who, &e) == -1);
+	CHECK_INT(e.status, 401);
+	CHECK_STR(e.message, wrong.message);
+	/* The lock ended the live session, and says so. */
+	CHECK(staff_session(S, live.buf, &s2, &e) == -1);
+	CHECK_STR(e.code, "session_expired");
+	CHECK(strstr(e.message, "locked") != NULL);
+	CHECK(staff_set_locked(S, "clerk2", false, "admin", "T-ADM", &e) == 0);
+	/* Same Argon2id cost: an unknown id takes as long as a wrong password
+	 * (before: 1-4 ms against 62-71 ms). */
+	double known = 0, unknown = 0;
+	for (int i = 0; i < 3; i++) {
+		known += login_ms("viewer", "wrong-wrong-wrong", "T-BO-4");
+		unknown += login_ms("no-such-person", "wrong-wrong-wrong", "T-BO-4");
+	}
+	CHECK(unknown * 2 > known);
+	/* A terminal is held back after STAFF_SOURCE_FAILURES failures, for any account. */
+	for (int i = 0; i < STAFF_SOURCE_FAILURES; i++) {
+		char ghost[32];
+		snprintf(ghost, sizeof ghost, "ghost%d", i);
+		CHECK(staff_login(S, KR, ghost, "wrong-wrong-wrong", "000000", "T-BO-5", NULL, &tok, &who,
+				  &e) == -1);
+	}
+	code_ahead(totp_clerk2, totp_clerk2_len, code);
+	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, code, "T-BO-5", NULL, &tok, &who, &e) == -1);
+	CHECK_STR(e.message, wrong.message);
+	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, code, "T-BO-6", NULL, &tok, &who, &e) == 0);
+	sb_release(&tok);
+	sb_release(&live);
+}
+
+/* Parallel logins, each thread on its own connection as the server has. */
+typedef struct racer {
+	const char *password, *code;
+	int opened, refused;
+} racer;
+
+static void *race_one(void *arg)
+{
+	racer *r = arg;
+	store *s;
+	keyring *kr;
+	at_error e;
+	if (platform_open(dir, &s, &kr, &e))
+		return NULL;
+	for (int i = 0; i < 5; i++) {
+		strbuf tok = STRBUF_INIT;
+		sb_init(&tok);
+		staff_info who;
+		char term[16];
+		snprintf(term, sizeof term, "T-RACE-%d", i);
+		if (staff_login(s, kr, "clerk1", r->password, r->code, term, NULL, &tok, &who, &e) == 0)
+			r->opened++;
+		else
+			r->refused++;
+		sb_release(&tok);
+	}
+	store_close(s);
+	keyring_free(kr);
+	return NULL;
+}
+
+/* Issue 9 §2: 40 parallel guesses got 12 password checks against a limit of 5,
+ * one code opened 3 sessions. */
+static void test_login_races(void)
+{
+	enum { N = 8 };
+	pthread_t t[N];
+	racer r[N];
+	char code[8];
+	/* One code, many logins at once: one session. */
+	next_code(totp_clerk1, totp_clerk1_len, code);
+	for (int i = 0; i < N; i++) {
+		r[i] = (racer){.password = "a-new-password-2", .code = code};
+		pthread_create(&t[i], NULL, race_one, &r[i]);
+	}
+	int opened = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		opened += r[i].opened;
+	}
+	CHECK_INT(opened, 1);
+	CHECK(password_hash_peak() <= PASSWORD_HASH_CONCURRENCY);
+	/* 40 parallel wrong guesses: at most STAFF_MAX_FAILURES password checks. */
+	set_now(fake_now + STAFF_FAILURE_WINDOW + 1);
+	int64_t before = count_events_detail("login", NULL, "wrong password");
+	for (int i = 0; i < N; i++) {
+		r[i] = (racer){.password = "guess-guess-guess", .code = "000000"};
+		pthread_create(&t[i], NULL, race_one, &r[i]);
+	}
+	int refused = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		refused += r[i].refused;
+	}
+	CHECK_INT(refused, 5 * N);
+	CHECK_INT(count_events_detail("login", NULL, "wrong password") - before, STAFF_MAX_FAILURES);
+	CHECK(password_hash_peak() <= PASSWORD_HASH_CONCURRENCY);
+	set_now(fake_now + STAFF_BACKOFF_MAX + STAFF_FAILURE_WINDOW + 1);
+}
+
+/* Issue 9 §2: weak passwords; a change ends the other sessions; the end
+ * names its cause. */
+static void test_passwords_and_session_ends(void)
+{
+	at_error e = {0};
+	strbuf t1 = STRBUF_INIT, t2 = STRBUF_INIT;
+	sb_init(&t1);
+	sb_init(&t2);
+	staff_info who, s2;
+	char code[8];
+	next_code(totp_clerk1, totp_clerk1_len, code);
+	CHECK(staff_login(S, KR, "clerk1", "a-new-password-2", code, "T-PW-1", NULL, &t1, &who, &e) == 0);
+	next_code(totp_clerk1, totp_clerk1_len, code);
+	CHECK(staff_login(S, KR, "clerk1", "a-new-password-2", code, "T-PW-2", NULL, &t2, &who, &e) == 0);
+	/* One kind of character, a common password with digits around it. */
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-2", "aaaaaaaaaaaa", t1.buf, &e) == -1);
+	CHECK_STR(e.field, "new_password");
+	CHECK(strstr(e.message, "two kinds") != NULL);
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-2", "Password1234!", t1.buf, &e) == -1);
+	CHECK_STR(e.field, "new_password");
+	CHECK(strstr(e.message, "commonly used") != NULL);
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-2", "123456789012", t1.buf, &e) == -1);
+	CHECK_STR(e.field, "new_password");
+	/* Both sessions still live after refusals. */
+	CHECK(staff_session(S, t2.buf, &s2, &e) == 0);
+	CHECK(staff_change_password(S, "clerk1", "a-new-password-2", "Counter-desk-2026", t1.buf, &e) == 0);
+	CHECK(staff_session(S, t1.buf, &s2, &e) == 0);
+	CHECK(staff_session(S, t2.buf, &s2, &e) == -1);
+	CHECK_STR(e.code, "session_expired");
+	CHECK(strstr(e.message, "password was changed") != NULL);
+	/* Idle and lifetime say which. */
+	set_now(fake_now + STAFF_IDLE_TIMEOUT + 1);
+	CHECK(staff_session(S, t1.buf, &s2, &e) == -1);
+	CHECK(strstr(e.message, "without activity") != NULL);
+	CHECK(staff_session(S, t1.buf, &s2, &e) == -1);
+	CHECK(strstr(e.message, "without activity") != NULL);
+	strbuf t3 = STRBUF_INIT;
+	sb_init(&t3);
+	next_code(totp_clerk1, totp_clerk1_len, code);
+	CHECK(staff_login(S, KR, "clerk1", "Counter-desk-2026", code, "T-PW-3", NULL, &t3, &who, &e) == 0);
+	for (int64_t t = 0; t <= STAFF_SESSION_MAX; t += STAFF_IDLE_TIMEOUT - 60) {
+		set_now(fake_now + STAFF_IDLE_TIMEOUT - 60);
+		if (staff_session(S, t3.buf, &s2, &e))
+			break;
+	}
+	CHECK_STR(e.code, "session_expired");
+	CHECK(strstr(e.message, "lifetime") != NULL);
+	CHECK(staff_logout(S, t3.buf, &e) == -1);
+	/* A logged-out session says so. */
+	next_code(totp_clerk1, totp_clerk1_len, code);
+	sb_reset(&t3);
+	CHECK(staff_login(S, KR, "clerk1", "Counter-desk-2026", code, "T-PW-3", NULL, &t3, &who, &e) == 0);
+	CHECK(staff_logout(S, t3.buf, &e) == 0);
+	CHECK(staff_session(S, t3.buf, &s2, &e) == -1);
+	CHECK(strstr(e.message, "logged out") != NULL);
+	/* Right factors with a refused new password are no failure: the
+	 * account is never held back for it. */
+	for (int i = 0; i <= STAFF_MAX_FAILURES; i++) {
+		code_ahead(totp_viewer, totp_viewer_len, code);
+		CHECK(staff_login(S, KR, "viewer", pw_viewer, code, "T-PW-4", "zzzzzzzzzzzzzz", &t3, &who,
+				  &e) == -1);
+		CHECK_INT(e.status, 400);
+		CHECK_STR(e.field, "new_password");
+	}
+	code_ahead(totp_viewer, totp_viewer_len, code);
+	CHECK(staff_login(S, KR, "viewer", pw_viewer, code, "T-PW-4", "Viewer-desk-2026", &t3, &who,
+			  &e) == 0);
+	/* Put clerk1's password back for the tests that follow. */
+	CHECK(staff_change_password(S, "clerk1", "Counter-desk-2026", "a-new-password-3", NULL, &e) == 0);
+	sb_release(&t1);
+	sb_release(&t2);
+	sb_release(&t3);
 }
 
 static void test_staff_admin_rules(void)
@@ -1468,7 +1708,9 @@ int main(void)
 	RUN(test_declarations_loaded);
 	RUN(test_declaration_validation);
 	RUN(test_login_flow);
-	RUN(test_lockout);
+	RUN(test_backoff);
+	RUN(test_login_races);
+	RUN(test_passwords_and_session_ends);
 	RUN(test_staff_admin_rules);
 	RUN(test_grants_ledger);
 	RUN(test_door_refusals);

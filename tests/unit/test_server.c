@@ -302,10 +302,10 @@ static long login(user *u, const char *password, const char *new_password, bool 
 	char code[16];
 	if (good_totp) {
 		snprintf(code, sizeof code, "%06u",
-			 (unsigned)totp_code(u->secret, u->secret_len, step * TOTP_STEP, TOTP_DIGITS));
+			 (unsigned)totp_code(TOTP_ALG_DEFAULT, u->secret, u->secret_len, step * TOTP_STEP, TOTP_DIGITS));
 		u->last_step = step;
 	} else {
-		uint32_t right = totp_code(u->secret, u->secret_len, step * TOTP_STEP, TOTP_DIGITS);
+		uint32_t right = totp_code(TOTP_ALG_DEFAULT, u->secret, u->secret_len, step * TOTP_STEP, TOTP_DIGITS);
 		snprintf(code, sizeof code, "%06u", (unsigned)((right + 1) % 1000000));
 	}
 	json_t *b = json_pack("{s:s,s:s,s:s,s:s}", "staff_id", u->id, "password", password, "totp",
@@ -381,6 +381,19 @@ static void test_login(void)
 	CHECK_STR(err_code(j), "authentication_failed");
 	json_decref(j);
 	CHECK_INT(login(&admin1, admin1.password, NULL, true, NULL), 201);
+	/* An unknown id hears exactly what a wrong password hears (issue 9 §2). */
+	{
+		json_t *w = NULL;
+		tmp = admin1;
+		CHECK_INT(login(&tmp, "not-the-password", NULL, true, &w), 401);
+		admin1.last_step = tmp.last_step;
+		tmp.id = "no-such-person";
+		CHECK_INT(login(&tmp, "not-the-password", NULL, true, &j), 401);
+		CHECK_STR(err_code(j), err_code(w));
+		CHECK_STR(jstr(j, "error.message"), jstr(w, "error.message"));
+		json_decref(j);
+		json_decref(w);
+	}
 
 	/* Unknown key, missing field, malformed JSON. */
 	CHECK_INT(api("POST", "/api/v1/sessions", NULL, NULL,
@@ -860,18 +873,37 @@ static void test_password_and_logout(void)
 {
 	json_t *j = NULL;
 	char body[256];
+	/* A second session of the same person, on another desk. */
+	user other = viewer1;
+	CHECK_INT(login(&other, viewer1.password, NULL, true, NULL), 201);
+	viewer1.last_step = other.last_step;
+	/* A weak new password is refused, naming the field (issue 9 §2). */
+	snprintf(body, sizeof body, "{\"old_password\":\"%s\",\"new_password\":\"aaaaaaaaaaaa\"}",
+		 viewer1.password);
+	CHECK_INT(api("POST", "/api/v1/me/password", &viewer1, "test_viewer", body, &j), 400);
+	CHECK_STR(err_field(j), "new_password");
+	json_decref(j);
 	snprintf(body, sizeof body, "{\"old_password\":\"%s\",\"new_password\":\"Another-Passw0rd-42\"}",
 		 viewer1.password);
 	CHECK_INT(api("POST", "/api/v1/me/password", &viewer1, "test_viewer", body, &j), 204);
+	json_decref(j);
+	/* The change ended the other session, and it is told why; this one lives. */
+	CHECK_INT(api("GET", "/api/v1/me", &other, "test_viewer", NULL, &j), 401);
+	CHECK_STR(err_code(j), "session_expired");
+	CHECK(jstr(j, "error.message") && strstr(jstr(j, "error.message"), "password was changed"));
+	json_decref(j);
+	CHECK_INT(api("GET", "/api/v1/me", &viewer1, "test_viewer", NULL, &j), 200);
 	json_decref(j);
 	long st = api("POST", "/api/v1/me/password", &viewer1, "test_viewer",
 		      "{\"old_password\":\"wrong-wrong-wrong\",\"new_password\":\"Yet-Another-Passw0rd\"}",
 		      &j);
 	CHECK(st == 401 || st == 403);
 	json_decref(j);
-	CHECK_INT(api("DELETE", "/api/v1/sessions", &viewer1, "test_viewer", NULL, &j), 204);
+	/* Logout needs the session only: no business, no reason. */
+	CHECK_INT(api("DELETE", "/api/v1/sessions", &viewer1, NULL, NULL, &j), 204);
 	json_decref(j);
 	CHECK_INT(api("GET", "/api/v1/me", &viewer1, "test_viewer", NULL, &j), 401);
+	CHECK(jstr(j, "error.message") && strstr(jstr(j, "error.message"), "logged out"));
 	json_decref(j);
 }
 
