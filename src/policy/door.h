@@ -147,6 +147,12 @@ int door_create(door *d, const char *file, const char *subject, json_t *items,
 int door_create_as(door *d, const char *file, const char *subject, json_t *items,
 		   const char *event, door_basis basis, int64_t *record_id, int64_t *pending_id,
 		   at_error *err);
+/* Whether this door may write `file` at all (access, owner, own tables),
+ * before its caller reads a body: a refusal is the door's own, logged under
+ * `operation` and the person of record_id (> 0; its absence is a 404 as a
+ * write's would be) or else `subject` ("" if not yet known). */
+int door_check_write(door *d, const char *file, int64_t record_id, const char *operation,
+		     const char *subject, at_error *err);
 /* {"record_id","file","subject","state","version","updated_at","support_measure",
  *  "items":{...}}; state is active, removed (除票), pending or rejected. */
 int door_read(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);

@@ -59,6 +59,14 @@ static int resolve_criterion(door *d, const file_meta *m, const door_criterion *
 	return rc;
 }
 
+static bool in_list(const char *const *list, const char *id)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, id))
+			return true;
+	return false;
+}
+
 int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
 		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err)
 {
@@ -84,6 +92,7 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 	json_t *arr = json_array();
 	int64_t *ids = NULL;
 	size_t found = 0;
+	const char **many = NULL;   /* the projection of a several-person result */
 	crit_key keys[DOOR_SEARCH_MAX_CRITERIA];
 	size_t nk = 0;
 	strbuf sql = STRBUF_INIT, items_list = STRBUF_INIT;
@@ -145,9 +154,30 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 	store_done(st);
 	if (step < 0)
 		goto out;
-	/* A search that finds several people shows no My Number at all (issue:
-	 * many-person results carry basic facts only). */
+	/* A result listing several people carries basic facts only (issue 8
+	 * §3): neither the My Number nor any `sensitive` item (住民票コード,
+	 * 本籍, 在留カード番号 ...) is read, shown or logged as seen for any of
+	 * them. The caller's projection is narrowed to the rest. */
 	bool include_mn = found == 1;
+	if (!include_mn) {
+		many = calloc(m->n + 1, sizeof *many);
+		if (!many)
+			abort();
+		size_t nm = 0;
+		for (size_t i = 0; i < m->n; i++) {
+			const item_meta *it = &m->items[i];
+			if (strcmp(it->cls, "my_number") && strcmp(it->cls, "sensitive") &&
+			    (!proj || in_list(proj, it->id)))
+				many[nm++] = it->id;
+		}
+		if (!nm) {
+			at_fail(err, 400, AT_E_INVALID, "items",
+				"a result listing several people shows no my_number or sensitive"
+				" item; name at least one other item");
+			goto out;
+		}
+		proj = (const char *const *)many;
+	}
 	char det[240];
 	snprintf(det, sizeof det, "%s criteria=%s results=%zu%s", file, items_list.buf, found,
 		 include_removed ? " incl. removed" : "");
@@ -187,6 +217,7 @@ out:
 	sb_release(&sql);
 	sb_release(&items_list);
 	free(ids);
+	free(many);
 	json_decref(arr);
 	store_spine_leave(d->s);
 	return rc;

@@ -482,8 +482,12 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 						      .match = criteria_order[i].match};
 	json_t *records = NULL;
 	bool truncated = false;
-	if (door_search(d, REGISTRY_FILE, crits, n, include_removed, (int)limit, &records,
-			&truncated, err))
+	/* Exactly the counter's result columns (web/search.js render, the CLI
+	 * prints the same records): only these are read and logged as seen. */
+	static const char *const list_items[] = {"addressee_no", "household_no", "name",
+		"name_kana", "birth_date", "sex", "address", "relationship", NULL};
+	if (door_search_items(d, REGISTRY_FILE, crits, n, include_removed, (int)limit, list_items,
+			      &records, &truncated, err))
 		return -1;
 	*out = json_pack("{s:o,s:b}", "records", records, "truncated", truncated);
 	return 0;
