@@ -1025,6 +1025,21 @@ static void test_ex_officio(void)
 		"items.relationship", "not_changeable_by_event");
 	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
 					   "'items':{'name':null}}"), "items.name", "invalid_input");
+	/* The address of this register's own resident is in this municipality
+	 * (131075): another municipality's valid code is refused, so is none. */
+	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
+					   "'items':{'municipality_code':'131016'}}"),
+		"items.municipality_code", "invalid_input");
+	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
+					   "'items':{'municipality_code':null}}"),
+		"items.municipality_code", "invalid_input");
+	/* Dates the register records after the fact are not in the future. */
+	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
+					   "'items':{'residence_date':'2099-01-01'}}"),
+		"items.residence_date", "invalid_input");
+	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
+					   "'items':{'birth_date':'2099-01-01'}}"),
+		"items.birth_date", "invalid_input");
 
 	/* 職権消除: held with its removal items, applied on approval. */
 	rc = event("ex_officio_removal", J("{'event_date':'2026-05-31','addressee_no':'%s',"
@@ -1479,6 +1494,24 @@ static void test_declared_rules_at_door(void)
 		{"{\"name\":\"規則 太郎\",\"previous_municipality_code\":\"131107\"}",
 		 "items.previous_municipality_code"},
 		{"{\"name\":\"規則 太郎\",\"birth_date\":\"2099-01-01\"}", "items.birth_date"},
+		/* Every date recorded after the fact (issue 8 §6); 異動日 and
+		 * 在留期限 may lie ahead (below). */
+		{"{\"notification_date\":\"2099-01-01\"}", "items.notification_date"},
+		{"{\"residence_date\":\"2099-01-01\"}", "items.residence_date"},
+		{"{\"residence_notification_date\":\"2099-01-01\"}",
+		 "items.residence_notification_date"},
+		{"{\"unnotified_from\":\"2099-01-01\"}", "items.unnotified_from"},
+		{"{\"unnotified_to\":\"2099-01-01\"}", "items.unnotified_to"},
+		{"{\"removal_date\":\"2099-01-01\"}", "items.removal_date"},
+		{"{\"removal_notification_date\":\"2099-01-01\"}", "items.removal_notification_date"},
+		{"{\"removal_notification_date_2\":\"2099-01-01\"}",
+		 "items.removal_notification_date_2"},
+		{"{\"foreign_birth_date\":\"2099-01-01\"}", "items.foreign_birth_date"},
+		{"{\"foreign_change_date\":\"2099-01-01\"}", "items.foreign_change_date"},
+		{"{\"foreign_notification_date\":\"2099-01-01\"}", "items.foreign_notification_date"},
+		{"{\"foreign_residence_date\":\"2099-01-01\"}", "items.foreign_residence_date"},
+		{"{\"foreign_residence_notification_date\":\"2099-01-01\"}",
+		 "items.foreign_residence_notification_date"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		door_ctx c = ctx("clerk1", "規則の確認");
@@ -1495,6 +1528,19 @@ static void test_declared_rules_at_door(void)
 		door_abort(d);
 		json_decref(items);
 	}
+	/* 住民異動日 of a 転出予定 (filed in advance, 住基法24条) and 在留期限
+	 * lie ahead legitimately: accepted. */
+	door_ctx c = ctx("clerk1", "規則の確認");
+	door *d;
+	at_error e = {0};
+	json_t *items = J("{'name':'規則 太郎','change_date':'2099-01-01',"
+			  "'period_of_stay_expiry':'2099-01-01'}");
+	int64_t id = 0, pid = 0;
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e) == 0);
+	CHECK_INT(door_create_as(d, REGISTRY_FILE, "0000099901", items, "create", DOOR_NOTIFIED,
+				 &id, &pid, &e), 0);
+	door_abort(d);
+	json_decref(items);
 }
 
 /* Events the log holds after seq `after`, oldest first. */
