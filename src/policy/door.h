@@ -252,5 +252,10 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *n
  * personal data, only which module decides; the dispatcher uses it to route
  * /pending/{id} to that module (module.h pending_decide). */
 int door_pending_module(store *s, int64_t pending_id, char *module, size_t n, at_error *err);
+/* The person (subject) an open pending change is about, into subject (n
+ * bytes), "" when there is no such open change: the unit deciding it names
+ * that person in its audit events, a refusal before the door opens included.
+ * For the log only — never put into an answer. */
+int door_pending_subject(store *s, int64_t pending_id, char *subject, size_t n, at_error *err);
 
 #endif

@@ -268,7 +268,11 @@ static int f_decide(door *d, void *arg, at_error *err)
 
 static int run_decide(cli_call *c, at_error *err)
 {
-	return print_unit(c, "", f_decide, err);
+	/* As over HTTP: the unit names the change's person in its refusals. */
+	char subject[65];
+	if (door_pending_subject(c->s, P.id, subject, sizeof subject, err))
+		return -1;
+	return print_unit(c, subject, f_decide, err);
 }
 
 /* ---- Checks before login -------------------------------------------------------- */

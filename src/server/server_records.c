@@ -268,7 +268,11 @@ static int decide(req *r, bool approve, at_error *err)
 				       (long long)r->id, owner);
 		r->mod = c.owner_mod;   /* the unit acts as that module (its owner handle) */
 	}
-	return run_reply(&c, "", f_decide, err);
+	/* Its refusals, the door's open included, name the change's person. */
+	char subject[65];
+	if (door_pending_subject(r->s, r->id, subject, sizeof subject, err))
+		return -1;
+	return run_reply(&c, subject, f_decide, err);
 }
 int h_pending_approve(req *r, at_error *err)
 {
