@@ -109,7 +109,9 @@ int registry_outbox(store *s, int64_t after_seq, int limit, json_t **out, at_err
 	*out = NULL;
 	if (after_seq < 0)
 		return at_fail(err, 400, AT_E_INVALID, "after_seq", "after_seq must be 0 or more");
-	if (limit < 1 || limit > 1000)
+	/* 1001: a page of the most (REGISTRY_OUTBOX_MAX) and the one row more
+	 * that says more follow (json_page). */
+	if (limit < 1 || limit > 1001)
 		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be between 1 and 1000");
 	store_stmt *st = store_prepare(s,
 		"SELECT seq, event_id, type, addressee_no, household_no, event_date, created_at"
@@ -289,10 +291,20 @@ int reg_household_items(door *d, const char *household_no, const char *const *it
 {
 	*members = NULL;
 	json_t *arr = NULL;
+	bool cut = false;
 	door_criterion c = {.item = "household_no", .value = household_no, .match = DOOR_EXACT};
 	if (door_search_items(d, REGISTRY_FILE, &c, 1, include_removed, DOOR_FIND_MAX, items, &arr,
-			      NULL, err))
+			      &cut, err))
 		return -1;
+	/* A household is acted on whole (its members' copies, certificates,
+	 * moves): more members than one read holds is refused, never cut. */
+	if (cut) {
+		json_decref(arr);
+		return at_fail(err, 500, AT_E_INTERNAL, "household_no",
+			       "household %s has more than %d records; the register reads a"
+			       " household whole and will not act on part of it", household_no,
+			       DOOR_FIND_MAX);
+	}
 	json_t *out = json_array();
 	size_t i;
 	json_t *r;
