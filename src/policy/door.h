@@ -224,6 +224,12 @@ int door_search(door *d, const char *file, const door_criterion *criteria, size_
 int door_search_items(door *d, const char *file, const door_criterion *criteria, size_t n,
 		      bool include_removed, int limit, const char *const *items, json_t **out,
 		      bool *truncated, at_error *err);
+/* door_search_items in the order of the records' subjects (for the register,
+ * the addressee number), only those after after_subject ("" from the start):
+ * a list that pages, resumed with the last subject shown. */
+int door_search_after(door *d, const char *file, const door_criterion *criteria, size_t n,
+		      bool include_removed, int limit, const char *const *items,
+		      const char *after_subject, json_t **out, bool *truncated, at_error *err);
 
 /* A value of `item` of `file` validated against the item's declaration
  * exactly as a write would (declared type and length, My Number check

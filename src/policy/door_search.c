@@ -78,6 +78,16 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 		      bool include_removed, int limit, const char *const *proj, json_t **out,
 		      bool *truncated, at_error *err)
 {
+	return door_search_after(d, file, crit, n, include_removed, limit, proj, NULL, out,
+				 truncated, err);
+}
+
+/* after_subject NULL: the index's order (door_search_items); else the
+ * subjects' order from just after it. */
+int door_search_after(door *d, const char *file, const door_criterion *crit, size_t n,
+		      bool include_removed, int limit, const char *const *proj,
+		      const char *after_subject, json_t **out, bool *truncated, at_error *err)
+{
 	*out = NULL;
 	if (truncated)
 		*truncated = false;
@@ -124,7 +134,10 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 		sb_addf(&sql, " AND EXISTS (SELECT 1 FROM sp_index x WHERE x.file_id = i0.file_id"
 			      " AND x.item_id = ? AND %s AND x.record_id = i0.record_id)",
 			keys[k].match == DOOR_EXACT ? "x.key = ?" : "x.key >= ? AND x.key < ?");
-	sb_adds(&sql, " ORDER BY i0.key, i0.record_id LIMIT ?");
+	if (after_subject)
+		sb_adds(&sql, " AND r.subject > ? ORDER BY r.subject, r.id LIMIT ?");
+	else
+		sb_adds(&sql, " ORDER BY i0.key, i0.record_id LIMIT ?");
 	store_stmt *st = store_prepare(d->s, sql.buf, err);
 	if (!st)
 		goto out;
@@ -138,6 +151,8 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 		if (keys[k].match != DOOR_EXACT)
 			store_bind_text(st, b++, keys[k].hi.buf);
 	}
+	if (after_subject)
+		store_bind_text(st, b++, after_subject);
 	store_bind_int(st, b, limit + 1);   /* one more, to know a result was cut */
 	ids = calloc((size_t)limit, sizeof *ids);
 	if (!ids)

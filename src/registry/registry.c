@@ -451,16 +451,24 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 	*out = NULL;
 	static const char *const allowed[] = {"name", "name_kana", "birth_date", "address",
 		"household_no", "addressee_no", "my_number", "resident_code", "include_removed",
-		"limit", NULL};
+		"limit", "after", NULL};
 	if (!json_is_object(criteria))
 		return at_fail(err, 400, AT_E_INVALID, "", "the search criteria must be an object");
 	if (jv_no_unknown(criteria, "", allowed, err))
 		return -1;
 	bool include_removed = false;
 	int64_t limit = 100;
+	/* after: the last addressee number of the page before; results come in
+	 * addressee-number order, so a cut list can be continued. */
+	const char *after = "";
 	if (jv_bool(criteria, "", "include_removed", false, &include_removed, err) ||
-	    jv_int(criteria, "", "limit", false, 1, DOOR_FIND_MAX, &limit, err))
+	    jv_int(criteria, "", "limit", false, 1, DOOR_FIND_MAX, &limit, err) ||
+	    jv_string(criteria, "", "after", false, 10, &after, err))
 		return -1;
+	if (*after && !text_is_digits(after, 10))
+		return at_fail(err, 400, AT_E_INVALID, "after",
+			       "after must be an addressee number (10 digits), the last of the page"
+			       " before");
 	const char *vals[N_CRITERIA] = {0};
 	int first = -1;
 	for (size_t i = 0; i < N_CRITERIA; i++) {
@@ -498,10 +506,13 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 	 * prints the same records): only these are read and logged as seen. */
 	static const char *const list_items[] = {"addressee_no", "household_no", "name",
 		"name_kana", "birth_date", "sex", "address", "relationship", NULL};
-	if (door_search_items(d, REGISTRY_FILE, crits, n, include_removed, (int)limit, list_items,
-			      &records, &truncated, err))
+	if (door_search_after(d, REGISTRY_FILE, crits, n, include_removed, (int)limit, list_items,
+			      after, &records, &truncated, err))
 		return -1;
+	json_t *last = json_array_get(records, json_array_size(records) - 1);
 	*out = json_pack("{s:o,s:b}", "records", records, "truncated", truncated);
+	json_object_set_new(*out, "next_after",
+			    truncated ? json_copy(json_object_get(last, "subject")) : json_null());
 	return 0;
 }
 

@@ -38,6 +38,24 @@ expect_eq "outbox page 2: the rest, and the end said" \
 REASON=異動通知の確認 api GET "/api/v1/registry/outbox?limit=3"
 expect_eq "a page that holds everything is not truncated" "$(jq .truncated <<<"$BODY")" false
 
+# ---- the register search, one at a time, continued with after
+KANA=%E3%83%A1%E3%82%B0%E3%83%AD   # メグロ
+REASON=住民票の検索 api GET "/api/v1/registry/search?name_kana=$KANA&limit=1"
+expect_eq "search page 1" "$STATUS:$(jq '.records | length' <<<"$BODY"):$(jq .truncated <<<"$BODY")" "200:1:true"
+got=$(jq -r '.records[0].subject' <<<"$BODY")
+NEXT=$(jq -r .next_after <<<"$BODY")
+expect_eq "... next_after is the addressee number shown" "$NEXT" "$got"
+while [ "$(jq .truncated <<<"$BODY")" = true ]; do
+	REASON=住民票の検索 api GET "/api/v1/registry/search?name_kana=$KANA&limit=1&after=$(jq -r .next_after <<<"$BODY")"
+	got="$got $(jq -r '.records[].subject' <<<"$BODY")"
+done
+REASON=住民票の検索 api GET "/api/v1/registry/search?name_kana=$KANA"
+expect_eq "the pages are the whole result, in addressee-number order" "$got" \
+	"$(jq -r '[.records[].subject] | join(" ")' <<<"$BODY")"
+expect_eq "... three people" "$(wc -w <<<"$got")" 3
+expect_eq "the list shows its columns, no 住民票コード" \
+	"$(jq '[.records[].items | has("resident_code") or has("my_number")] | any' <<<"$BODY")" false
+
 declare -A STEP
 cli() {   # staff args...: as staff, each call a later one-time code
 	local who=$1; shift

@@ -420,7 +420,37 @@ static void test_search(void)
 	CHECK_INT(search_n(J("{'name_kana':'メグロ','limit':2}")), 2);
 	r = search(J("{'name_kana':'メグロ','limit':2}"));
 	CHECK(json_is_true(json_object_get(r, "truncated")));
-	json_decref(r);
+	/* A cut result goes on from next_after, in addressee-number order, and
+	 * the pages together are the whole result, each person once. */
+	json_t *whole = search(J("{'name_kana':'メグロ'}"));
+	size_t total = json_array_size(json_object_get(whole, "records"));
+	CHECK(json_is_null(json_object_get(whole, "next_after")));
+	char prev[11] = "";
+	size_t seen_n = 0, pages = 0;
+	json_t *page = r;
+	r = NULL;
+	for (;;) {
+		json_array_foreach(json_object_get(page, "records"), i, rec) {
+			const char *sub = json_string_value(json_object_get(rec, "subject"));
+			CHECK(strcmp(sub, prev) > 0);   /* ordered, none twice */
+			CHECK_STR(sub, json_string_value(json_object_get(
+					       json_array_get(json_object_get(whole, "records"), seen_n),
+					       "subject")));
+			snprintf(prev, sizeof prev, "%s", sub);
+			seen_n++;
+		}
+		pages++;
+		bool more = json_is_true(json_object_get(page, "truncated"));
+		if (more)
+			CHECK_STR(json_string_value(json_object_get(page, "next_after")), prev);
+		json_decref(page);
+		if (!more || pages > 10)
+			break;
+		page = search(J("{'name_kana':'メグロ','limit':2,'after':'%s'}", prev));
+	}
+	CHECK_INT(seen_n, total);
+	CHECK_INT(pages, (total + 1) / 2);
+	json_decref(whole);
 	/* Refusals. */
 	door_ctx c = ctx("clerk1", "住民票の検索");
 	door *d;
@@ -441,6 +471,10 @@ static void test_search(void)
 	q = J("{'resident_code':'1234'}");
 	CHECK(registry_search(d, q, &out, &e) == -1);
 	CHECK_STR(e.field, "resident_code");
+	json_decref(q);
+	q = J("{'name':'目黒 太郎','after':'12ab'}");
+	CHECK(registry_search(d, q, &out, &e) == -1);
+	CHECK_STR(e.field, "after");
 	json_decref(q);
 	door_abort(d);
 }
