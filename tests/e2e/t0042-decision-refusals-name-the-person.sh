@@ -16,13 +16,6 @@ start_server || exit 1
 check "login clerk1" login clerk1 "Meguro-counter-2026a"
 check "login viewer" login viewer "Meguro-inquiry-2026c"
 
-declare -A STEP
-cli() {   # staff args...: as staff, each call a later one-time code
-	local who=$1; shift
-	STEP[$who]=$(( ${STEP[$who]:-$ATENA_FAKE_NOW} + 30 ))
-	ATENA_FAKE_NOW=${STEP[$who]} ATENA_PASSWORD=${PW[$who]} ATENA_TOTP=$(totp "$who" "${STEP[$who]}") \
-		atena "$@"
-}
 refusals() {   # staff — "outcome|subject|business|detail", oldest first
 	atena audit query --staff "$1" --limit 1000 |
 		jq -r '.[] | select(.outcome == "denied" or .outcome == "invalid")

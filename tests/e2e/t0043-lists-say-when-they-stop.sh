@@ -56,13 +56,6 @@ expect_eq "... three people" "$(wc -w <<<"$got")" 3
 expect_eq "the list shows its columns, no 住民票コード" \
 	"$(jq '[.records[].items | has("resident_code") or has("my_number")] | any' <<<"$BODY")" false
 
-declare -A STEP
-cli() {   # staff args...: as staff, each call a later one-time code
-	local who=$1; shift
-	STEP[$who]=$(( ${STEP[$who]:-$ATENA_FAKE_NOW} + 30 ))
-	ATENA_FAKE_NOW=${STEP[$who]} ATENA_PASSWORD=${PW[$who]} ATENA_TOTP=$(totp "$who" "${STEP[$who]}") \
-		atena "$@"
-}
 cli clerk1 registry outbox --limit 2 --as clerk1 --reason 異動通知の確認 >"$WORK/ob" 2>/dev/null
 expect_eq "CLI outbox page says so too" "$(jq -c '[(.notifications | length), .truncated]' "$WORK/ob")" "[2,true]"
 
