@@ -140,5 +140,9 @@ typedef struct audit_filter {
 /* Matching events, oldest first, as a JSON array of objects with every field
  * plus "seq" and "time". */
 int audit_query(store *s, const audit_filter *f, json_t **out, at_error *err);
+/* The same as one page: {"events": [...], "truncated", "next_after"} — whether
+ * more events match after the last one shown, and its seq to go on from
+ * (core/json.h json_page). */
+int audit_query_page(store *s, const audit_filter *f, json_t **out, at_error *err);
 
 #endif

@@ -189,7 +189,7 @@ int cmd_audit(int argc, char **argv)
 			fprintf(stderr, "atena audit: --after and --limit take non-negative integers\n");
 		} else {
 			json_t *out = NULL;
-			if (audit_query(s, &f, &out, &err) == 0) {
+			if (audit_query_page(s, &f, &out, &err) == 0) {
 				/* Looking at the log is an access too. */
 				char det[200];
 				snprintf(det, sizeof det, "audit query subject=%s staff=%s",
@@ -201,7 +201,13 @@ int cmd_audit(int argc, char **argv)
 				at_error e2;
 				audit_append_now(s, &ev, &e2);
 				cli_seal(s, kr, "audit");
-				cli_print_json(out);
+				/* stdout stays the list of events; a page that stops
+				 * short of the end says so, and where to go on. */
+				cli_print_json(json_object_get(out, "events"));
+				if (json_is_true(json_object_get(out, "truncated")))
+					fprintf(stderr, "atena audit: more events follow; continue with"
+						" --after %lld\n", (long long)json_integer_value(
+							json_object_get(out, "next_after")));
 				json_decref(out);
 				rc = 0;
 			} else {

@@ -345,3 +345,17 @@ json_t *jv_error_body(const at_error *err)
 	return json_pack("{s:{s:s,s:s,s:s}}", "error", "code", err->code[0] ? err->code : AT_E_INTERNAL,
 			 "message", err->message, "field", err->field);
 }
+
+/* ---- A page of a list ----------------------------------------------------- */
+
+json_t *json_page(const char *key, json_t *list, int64_t limit, const char *cursor_key)
+{
+	bool more = (int64_t)json_array_size(list) > limit;
+	if (more)
+		json_array_remove(list, json_array_size(list) - 1);
+	json_t *last = json_array_get(list, json_array_size(list) - 1);
+	json_t *o = json_pack("{s:o,s:b}", key, list, "truncated", more);
+	json_object_set_new(o, "next_after",
+			    more ? json_copy(json_object_get(last, cursor_key)) : json_null());
+	return o;
+}

@@ -33,6 +33,10 @@
  *
  * The jv_* functions are the older one-line forms for request bodies; they
  * are the same reader with status 400 and no source.
+ *
+ * json_page is the one shape of a list that pages (nothing is cut silently):
+ * the caller reads limit + 1 rows; the answer says whether more follow and
+ * from where to go on.
  */
 #ifndef ATENA_CORE_JSON_H
 #define ATENA_CORE_JSON_H
@@ -135,5 +139,12 @@ char *jv_dump(const json_t *v);
 
 /* {"error":{"code","message","field"}} for an at_error. */
 json_t *jv_error_body(const at_error *err);
+
+/* ---- A page of a list ----------------------------------------------------- */
+/* {"<key>": list, "truncated": bool, "next_after": <cursor of the last row> | null}.
+ * list (taken) holds at most limit + 1 rows; an extra row is dropped and only
+ * says that more follow, and next_after is then the value of cursor_key in
+ * the last row kept (pass it back as "after"). */
+json_t *json_page(const char *key, json_t *list, int64_t limit, const char *cursor_key);
 
 #endif

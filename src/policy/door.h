@@ -147,6 +147,12 @@ int door_create(door *d, const char *file, const char *subject, json_t *items,
 int door_create_as(door *d, const char *file, const char *subject, json_t *items,
 		   const char *event, door_basis basis, int64_t *record_id, int64_t *pending_id,
 		   at_error *err);
+/* Whether this door may write `file` at all (access, owner, own tables),
+ * before its caller reads a body: a refusal is the door's own, logged under
+ * `operation` and the person of record_id (> 0; its absence is a 404 as a
+ * write's would be) or else `subject` ("" if not yet known). */
+int door_check_write(door *d, const char *file, int64_t record_id, const char *operation,
+		     const char *subject, at_error *err);
 /* {"record_id","file","subject","state","version","updated_at","support_measure",
  *  "items":{...}}; state is active, removed (除票), pending or rejected. */
 int door_read(door *d, const char *file, int64_t record_id, json_t **out, at_error *err);
@@ -218,6 +224,12 @@ int door_search(door *d, const char *file, const door_criterion *criteria, size_
 int door_search_items(door *d, const char *file, const door_criterion *criteria, size_t n,
 		      bool include_removed, int limit, const char *const *items, json_t **out,
 		      bool *truncated, at_error *err);
+/* door_search_items in the order of the records' subjects (for the register,
+ * the addressee number), only those after after_subject ("" from the start):
+ * a list that pages, resumed with the last subject shown. */
+int door_search_after(door *d, const char *file, const door_criterion *criteria, size_t n,
+		      bool include_removed, int limit, const char *const *items,
+		      const char *after_subject, json_t **out, bool *truncated, at_error *err);
 
 /* A value of `item` of `file` validated against the item's declaration
  * exactly as a write would (declared type and length, My Number check
@@ -246,5 +258,10 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *n
  * personal data, only which module decides; the dispatcher uses it to route
  * /pending/{id} to that module (module.h pending_decide). */
 int door_pending_module(store *s, int64_t pending_id, char *module, size_t n, at_error *err);
+/* The person (subject) an open pending change is about, into subject (n
+ * bytes), "" when there is no such open change: the unit deciding it names
+ * that person in its audit events, a refusal before the door opens included.
+ * For the log only — never put into an answer. */
+int door_pending_subject(store *s, int64_t pending_id, char *subject, size_t n, at_error *err);
 
 #endif

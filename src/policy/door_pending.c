@@ -158,25 +158,38 @@ out:
 	return rc;
 }
 
-int door_pending_module(store *s, int64_t pending_id, char *module, size_t n, at_error *err)
+/* One text fact about an open pending change, "" when there is none. */
+static int pending_fact(store *s, int64_t pending_id, const char *sql, char *out, size_t n,
+			at_error *err)
 {
 	if (n)
-		module[0] = '\0';
+		out[0] = '\0';
 	store_spine_enter(s);
-	store_stmt *st = store_prepare(s,
-		"SELECT COALESCE(f.owner, '') FROM sp_pending p JOIN sp_file f ON f.id = p.file_id"
-		" WHERE p.id = ? AND p.status = 'pending'", err);
+	store_stmt *st = store_prepare(s, sql, err);
 	int rc = -1;
 	if (st) {
 		store_bind_int(st, 1, pending_id);
 		int step = store_step(st, err);
 		if (step == STORE_ROW)
-			snprintf(module, n, "%s", store_col_text(st, 0));
+			snprintf(out, n, "%s", store_col_text(st, 0));
 		store_done(st);
 		rc = step < 0 ? -1 : 0;
 	}
 	store_spine_leave(s);
 	return rc;
+}
+
+int door_pending_module(store *s, int64_t pending_id, char *module, size_t n, at_error *err)
+{
+	return pending_fact(s, pending_id,
+		"SELECT COALESCE(f.owner, '') FROM sp_pending p JOIN sp_file f ON f.id = p.file_id"
+		" WHERE p.id = ? AND p.status = 'pending'", module, n, err);
+}
+
+int door_pending_subject(store *s, int64_t pending_id, char *subject, size_t n, at_error *err)
+{
+	return pending_fact(s, pending_id,
+		"SELECT subject FROM sp_pending WHERE id = ? AND status = 'pending'", subject, n, err);
 }
 
 int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *decision_note,
@@ -191,11 +204,13 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 	rec r = {0};
 	json_t *changes = NULL;
 	file_meta *m = NULL;
-	char file[65] = "", op[16] = "", maker[65] = "", removal[801] = "", event[40] = "";
+	char file[65] = "", op[16] = "", maker[65] = "", removal[801] = "", event[40] = "",
+	     subject[65] = "";
 	int64_t rid = 0, base = 0;
+	const char *decision = approve ? "approve" : "reject";
 	store_stmt *st = store_prepare(d->s,
 		"SELECT file_id, record_id, op, doc, base_version, COALESCE(removal_reason, ''), maker,"
-		" event FROM sp_pending WHERE id = ? AND status = 'pending'", err);
+		" event, subject FROM sp_pending WHERE id = ? AND status = 'pending'", err);
 	if (!st)
 		goto out;
 	store_bind_int(st, 1, pending_id);
@@ -210,6 +225,7 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 		dr_copy(removal, sizeof removal, store_col_text(st, 5));
 		dr_copy(maker, sizeof maker, store_col_text(st, 6));
 		dr_copy(event, sizeof event, store_col_text(st, 7));
+		dr_copy(subject, sizeof subject, store_col_text(st, 8));
 	}
 	store_done(st);
 	if (s != STORE_ROW || !changes) {
@@ -218,6 +234,11 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 				"there is no open pending change %lld", (long long)pending_id);
 		goto out;
 	}
+	/* From here a refusal is about the change's person: the request knew only
+	 * a pending id, so the door's refusals (dr_refuse falls back to the
+	 * unit's subject) name the person the change is about (issue 8 §1). */
+	if (!*d->subject)
+		dr_copy(d->subject, sizeof d->subject, subject);
 	m = dr_load_meta(d, file, err);
 	if (!m || dr_need_access(d, m, 2, err))
 		goto out;
@@ -227,10 +248,10 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 		at_fail(err, 403, "four_eyes_self", "pending_id",
 			"%s proposed pending change %lld and may not decide it; another staff member must",
 			d->staff, (long long)pending_id);
+		dr_refuse(d, decision, subject, err);
 		goto out;
 	}
-	if (dr_load_rec(d, file, rid, 0, &r, err) ||
-	    dr_need_owner(d, m, approve ? "approve" : "reject", r.subject, err))
+	if (dr_load_rec(d, file, rid, 0, &r, err) || dr_need_owner(d, m, decision, r.subject, err))
 		goto out;
 	char det[400];
 	bool is_create = !strcmp(op, "create");
@@ -272,7 +293,7 @@ int door_pending_decide(door *d, int64_t pending_id, bool approve, const char *d
 	strbuf il = STRBUF_INIT;
 	sb_init(&il);
 	dr_item_list(changes, &il);
-	rc = dr_note(d, approve ? "approve" : "reject", AUDIT_OK, r.subject, il.buf, det, err);
+	rc = dr_note(d, decision, AUDIT_OK, r.subject, il.buf, det, err);
 	sb_release(&il);
 out:
 	json_decref(changes);

@@ -178,6 +178,23 @@ int door_create(door *d, const char *file, const char *subject, json_t *items,
 	return door_create_as(d, file, subject, items, "create", DOOR_NOTIFIED, record_id, NULL, err);
 }
 
+int door_check_write(door *d, const char *file, int64_t record_id, const char *operation,
+		     const char *subject, at_error *err)
+{
+	store_spine_enter(d->s);
+	rec r = {0};
+	file_meta *m = dr_load_meta(d, file, err);
+	/* The order of door_change: access, the record (whose person a refusal
+	 * names), then the owner. */
+	int rc = !m || dr_need_access(d, m, 2, err) ||
+			 (record_id > 0 && dr_load_rec(d, file, record_id, 0, &r, err)) ||
+			 dr_need_owner(d, m, operation, record_id > 0 ? r.subject : subject, err)
+		 ? -1 : 0;
+	json_decref(r.doc);
+	store_spine_leave(d->s);
+	return rc;
+}
+
 int door_create_as(door *d, const char *file, const char *subject, json_t *items,
 		   const char *event, door_basis basis, int64_t *record_id, int64_t *pending_id,
 		   at_error *err)

@@ -59,6 +59,14 @@ static int resolve_criterion(door *d, const file_meta *m, const door_criterion *
 	return rc;
 }
 
+static bool in_list(const char *const *list, const char *id)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, id))
+			return true;
+	return false;
+}
+
 int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
 		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err)
 {
@@ -69,6 +77,16 @@ int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
 int door_search_items(door *d, const char *file, const door_criterion *crit, size_t n,
 		      bool include_removed, int limit, const char *const *proj, json_t **out,
 		      bool *truncated, at_error *err)
+{
+	return door_search_after(d, file, crit, n, include_removed, limit, proj, NULL, out,
+				 truncated, err);
+}
+
+/* after_subject NULL: the index's order (door_search_items); else the
+ * subjects' order from just after it. */
+int door_search_after(door *d, const char *file, const door_criterion *crit, size_t n,
+		      bool include_removed, int limit, const char *const *proj,
+		      const char *after_subject, json_t **out, bool *truncated, at_error *err)
 {
 	*out = NULL;
 	if (truncated)
@@ -84,6 +102,7 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 	json_t *arr = json_array();
 	int64_t *ids = NULL;
 	size_t found = 0;
+	const char **many = NULL;   /* the projection of a several-person result */
 	crit_key keys[DOOR_SEARCH_MAX_CRITERIA];
 	size_t nk = 0;
 	strbuf sql = STRBUF_INIT, items_list = STRBUF_INIT;
@@ -115,7 +134,10 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 		sb_addf(&sql, " AND EXISTS (SELECT 1 FROM sp_index x WHERE x.file_id = i0.file_id"
 			      " AND x.item_id = ? AND %s AND x.record_id = i0.record_id)",
 			keys[k].match == DOOR_EXACT ? "x.key = ?" : "x.key >= ? AND x.key < ?");
-	sb_adds(&sql, " ORDER BY i0.key, i0.record_id LIMIT ?");
+	if (after_subject)
+		sb_adds(&sql, " AND r.subject > ? ORDER BY r.subject, r.id LIMIT ?");
+	else
+		sb_adds(&sql, " ORDER BY i0.key, i0.record_id LIMIT ?");
 	store_stmt *st = store_prepare(d->s, sql.buf, err);
 	if (!st)
 		goto out;
@@ -129,6 +151,8 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 		if (keys[k].match != DOOR_EXACT)
 			store_bind_text(st, b++, keys[k].hi.buf);
 	}
+	if (after_subject)
+		store_bind_text(st, b++, after_subject);
 	store_bind_int(st, b, limit + 1);   /* one more, to know a result was cut */
 	ids = calloc((size_t)limit, sizeof *ids);
 	if (!ids)
@@ -145,9 +169,30 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 	store_done(st);
 	if (step < 0)
 		goto out;
-	/* A search that finds several people shows no My Number at all (issue:
-	 * many-person results carry basic facts only). */
+	/* A result listing several people carries basic facts only (issue 8
+	 * §3): neither the My Number nor any `sensitive` item (住民票コード,
+	 * 本籍, 在留カード番号 ...) is read, shown or logged as seen for any of
+	 * them. The caller's projection is narrowed to the rest. */
 	bool include_mn = found == 1;
+	if (!include_mn) {
+		many = calloc(m->n + 1, sizeof *many);
+		if (!many)
+			abort();
+		size_t nm = 0;
+		for (size_t i = 0; i < m->n; i++) {
+			const item_meta *it = &m->items[i];
+			if (strcmp(it->cls, "my_number") && strcmp(it->cls, "sensitive") &&
+			    (!proj || in_list(proj, it->id)))
+				many[nm++] = it->id;
+		}
+		if (!nm) {
+			at_fail(err, 400, AT_E_INVALID, "items",
+				"a result listing several people shows no my_number or sensitive"
+				" item; name at least one other item");
+			goto out;
+		}
+		proj = (const char *const *)many;
+	}
 	char det[240];
 	snprintf(det, sizeof det, "%s criteria=%s results=%zu%s", file, items_list.buf, found,
 		 include_removed ? " incl. removed" : "");
@@ -187,6 +232,7 @@ out:
 	sb_release(&sql);
 	sb_release(&items_list);
 	free(ids);
+	free(many);
 	json_decref(arr);
 	store_spine_leave(d->s);
 	return rc;

@@ -109,7 +109,9 @@ int registry_outbox(store *s, int64_t after_seq, int limit, json_t **out, at_err
 	*out = NULL;
 	if (after_seq < 0)
 		return at_fail(err, 400, AT_E_INVALID, "after_seq", "after_seq must be 0 or more");
-	if (limit < 1 || limit > 1000)
+	/* 1001: a page of the most (REGISTRY_OUTBOX_MAX) and the one row more
+	 * that says more follow (json_page). */
+	if (limit < 1 || limit > 1001)
 		return at_fail(err, 400, AT_E_INVALID, "limit", "limit must be between 1 and 1000");
 	store_stmt *st = store_prepare(s,
 		"SELECT seq, event_id, type, addressee_no, household_no, event_date, created_at"
@@ -289,10 +291,20 @@ int reg_household_items(door *d, const char *household_no, const char *const *it
 {
 	*members = NULL;
 	json_t *arr = NULL;
+	bool cut = false;
 	door_criterion c = {.item = "household_no", .value = household_no, .match = DOOR_EXACT};
 	if (door_search_items(d, REGISTRY_FILE, &c, 1, include_removed, DOOR_FIND_MAX, items, &arr,
-			      NULL, err))
+			      &cut, err))
 		return -1;
+	/* A household is acted on whole (its members' copies, certificates,
+	 * moves): more members than one read holds is refused, never cut. */
+	if (cut) {
+		json_decref(arr);
+		return at_fail(err, 500, AT_E_INTERNAL, "household_no",
+			       "household %s has more than %d records; the register reads a"
+			       " household whole and will not act on part of it", household_no,
+			       DOOR_FIND_MAX);
+	}
 	json_t *out = json_array();
 	size_t i;
 	json_t *r;
@@ -439,16 +451,24 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 	*out = NULL;
 	static const char *const allowed[] = {"name", "name_kana", "birth_date", "address",
 		"household_no", "addressee_no", "my_number", "resident_code", "include_removed",
-		"limit", NULL};
+		"limit", "after", NULL};
 	if (!json_is_object(criteria))
 		return at_fail(err, 400, AT_E_INVALID, "", "the search criteria must be an object");
 	if (jv_no_unknown(criteria, "", allowed, err))
 		return -1;
 	bool include_removed = false;
 	int64_t limit = 100;
+	/* after: the last addressee number of the page before; results come in
+	 * addressee-number order, so a cut list can be continued. */
+	const char *after = "";
 	if (jv_bool(criteria, "", "include_removed", false, &include_removed, err) ||
-	    jv_int(criteria, "", "limit", false, 1, DOOR_FIND_MAX, &limit, err))
+	    jv_int(criteria, "", "limit", false, 1, DOOR_FIND_MAX, &limit, err) ||
+	    jv_string(criteria, "", "after", false, 10, &after, err))
 		return -1;
+	if (*after && !text_is_digits(after, 10))
+		return at_fail(err, 400, AT_E_INVALID, "after",
+			       "after must be an addressee number (10 digits), the last of the page"
+			       " before");
 	const char *vals[N_CRITERIA] = {0};
 	int first = -1;
 	for (size_t i = 0; i < N_CRITERIA; i++) {
@@ -482,10 +502,17 @@ int registry_search(door *d, json_t *criteria, json_t **out, at_error *err)
 						      .match = criteria_order[i].match};
 	json_t *records = NULL;
 	bool truncated = false;
-	if (door_search(d, REGISTRY_FILE, crits, n, include_removed, (int)limit, &records,
-			&truncated, err))
+	/* Exactly the counter's result columns (web/search.js render, the CLI
+	 * prints the same records): only these are read and logged as seen. */
+	static const char *const list_items[] = {"addressee_no", "household_no", "name",
+		"name_kana", "birth_date", "sex", "address", "relationship", NULL};
+	if (door_search_after(d, REGISTRY_FILE, crits, n, include_removed, (int)limit, list_items,
+			      after, &records, &truncated, err))
 		return -1;
+	json_t *last = json_array_get(records, json_array_size(records) - 1);
 	*out = json_pack("{s:o,s:b}", "records", records, "truncated", truncated);
+	json_object_set_new(*out, "next_after",
+			    truncated ? json_copy(json_object_get(last, "subject")) : json_null());
 	return 0;
 }
 

@@ -129,9 +129,12 @@ int registry_household(door *d, const char *household_no, json_t **out, at_error
 /* ---- Search ------------------------------------------------------------- *
  * criteria: any of {"name", "name_kana" (prefix, kana-normalised), "birth_date",
  * "address" (prefix), "household_no", "addressee_no", "my_number",
- * "resident_code", "include_removed": bool, "limit": 1..500}. Several
- * criteria intersect. Result {"records": [...], "truncated": bool}; a result
- * of more than one person carries no My Number (door_find's rule). */
+ * "resident_code", "include_removed": bool, "limit": 1..500, "after": the
+ * last addressee number of the page before}. Several criteria intersect.
+ * Result {"records": [...], "truncated": bool, "next_after": addressee number
+ * | null}, in addressee-number order, each record with the counter list's
+ * items only (addressee_no, household_no, name, name_kana, birth_date, sex,
+ * address, relationship; logged as seen item by item). */
 int registry_search(door *d, json_t *criteria, json_t **out, at_error *err);
 
 /* ---- Support measures (支援措置) ------------------------------------------ */

@@ -268,7 +268,11 @@ static int f_decide(door *d, void *arg, at_error *err)
 
 static int run_decide(cli_call *c, at_error *err)
 {
-	return print_unit(c, "", f_decide, err);
+	/* As over HTTP: the unit names the change's person in its refusals. */
+	char subject[65];
+	if (door_pending_subject(c->s, P.id, subject, sizeof subject, err))
+		return -1;
+	return print_unit(c, subject, f_decide, err);
 }
 
 /* ---- Checks before login -------------------------------------------------------- */
@@ -364,6 +368,9 @@ static int prep_search(cli_call *c, at_error *err)
 		json_object_set_new(P.body, "include_removed", json_true());
 	if (limit)
 		json_object_set_new(P.body, "limit", json_integer((json_int_t)limit));
+	/* The page after this addressee number (a cut result's next_after). */
+	if (args_get(a, "after"))
+		json_object_set_new(P.body, "after", json_string(args_get(a, "after")));
 	return 0;
 }
 
@@ -410,7 +417,8 @@ static const arg_spec spec_plain[] = {CLI_SESSION_FLAGS, {NULL, false}};
 static const arg_spec spec_search[] = {
 	CLI_SESSION_FLAGS, {"name", true}, {"name-kana", true}, {"birth-date", true},
 	{"address", true}, {"household", true}, {"addressee", true}, {"my-number", true},
-	{"resident-code", true}, {"include-removed", false}, {"limit", true}, {NULL, false}};
+	{"resident-code", true}, {"include-removed", false}, {"limit", true}, {"after", true},
+	{NULL, false}};
 static const arg_spec spec_support[] = {CLI_SESSION_FLAGS, {"on", false}, {"off", false},
 					{NULL, false}};
 static const arg_spec spec_cert[] = {CLI_SESSION_FLAGS, {"file", true}, {"out", true},
@@ -448,10 +456,12 @@ const module_command registry_commands[] = {
 	 "usage: atena registry search [--name NAME] [--name-kana KANA] [--birth-date YYYY-MM-DD]\n"
 	 "                             [--address PREFIX] [--household NO] [--addressee NO]\n"
 	 "                             [--my-number NO] [--resident-code NO] [--include-removed]\n"
-	 "                             [--limit N] --as STAFF --reason TEXT [--case ID]\n\n"
+	 "                             [--limit N] [--after ADDRESSEE_NO] --as STAFF --reason TEXT\n"
+	 "                             [--case ID]\n\n"
 	 "Finds residents; several criteria intersect. --name-kana matches a prefix in any kana\n"
-	 "form (hiragana, katakana, half-width). A result of more than one person carries no\n"
-	 "My Number. --limit 1..500.\n\n"
+	 "form (hiragana, katakana, half-width). Each result shows the list's items only (no My\n"
+	 "Number, no 住民票コード), in addressee-number order. --limit 1..500; a cut result says\n"
+	 "truncated and next_after: pass it as --after for the next page.\n\n"
 	 "example: atena registry search --name-kana めぐろ --as clerk1 --reason '転入届の受付'",
 	 spec_search, 0, RB, DOOR_READ, prep_search, run_search, release, NULL},
 	{"support-measure", "set or clear a support measure: ADDRESSEE_NO --on|--off",

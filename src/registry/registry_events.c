@@ -1144,6 +1144,15 @@ int ev_ex_officio_correction(ev *e, at_error *err)
 				return at_fail(err, 400, "not_changeable_by_event", f,
 					       "%s is not corrected item by item: it follows the events"
 					       " that set it (household_change, the removal events)", f);
+		/* 現住所自治体コード of this register's own records is this
+		 * municipality (住基法7条7号: the address in this municipality), as
+		 * every event and the migration set it; no correction moves it. */
+		if (!strcmp(k, "municipality_code") &&
+		    (!json_is_string(v) || strcmp(json_string_value(v), e->muni)))
+			return at_fail(err, 400, AT_E_INVALID, f,
+				       "%s must be this municipality's code %s: a resident of this"
+				       " register lives here (a move away is move_out_planned)", f,
+				       e->muni);
 		if (json_is_null(v)) {
 			if (!reg_is_item(e->d, k))
 				return reg_check_value(e->d, k, v, f, err);
@@ -1161,13 +1170,6 @@ int ev_ex_officio_correction(ev *e, at_error *err)
 			return at_fail(err, 400, "not_changeable_by_event", f,
 				       "%s: who is 世帯主 changes with household_change (世帯主変更,"
 				       " 住基法25条)", f);
-		if (!strcmp(k, "birth_date")) {
-			at_date bd;
-			if (date_parse(json_string_value(v), &bd, f, err))
-				return -1;
-			if (date_cmp(bd, date_today()) > 0)
-				return at_fail(err, 400, AT_E_INVALID, f, "%s is in the future", f);
-		}
 		if ((!strcmp(k, "my_number") || !strcmp(k, "resident_code")) &&
 		    ev_check_unique(e, k, json_string_value(v), ev_ano_of(rec), f, err))
 			return -1;

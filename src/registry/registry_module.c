@@ -5,13 +5,16 @@
 #include <stdio.h>
 
 #include "audit/audit.h"
+#include "core/json.h"
 #include "registry/registry.h"
 #include "registry/registry_module.h"
 
 int registry_outbox_page(door *d, int64_t after, int64_t limit, json_t **out, at_error *err)
 {
 	json_t *list = NULL;
-	if (registry_outbox(door_store(d), after, (int)limit, &list, err)) {
+	/* One row more than the page: the answer says whether more follow
+	 * (truncated) and where to go on (next_after), never a silent cut. */
+	if (registry_outbox(door_store(d), after, (int)limit + 1, &list, err)) {
 		json_decref(list);
 		return -1;
 	}
@@ -22,7 +25,7 @@ int registry_outbox_page(door *d, int64_t after, int64_t limit, json_t **out, at
 		json_decref(list);
 		return -1;
 	}
-	*out = json_pack("{s:o}", "notifications", list);
+	*out = json_page("notifications", list, limit, "seq");
 	return *out ? 0 : at_fail(err, 500, AT_E_INTERNAL, "", "out of memory");
 }
 

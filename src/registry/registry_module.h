@@ -24,8 +24,9 @@ int registry_demo(store *s, const keyring *kr, const module_demo *dm, at_error *
 
 /* One page of the outbox inside a door opened for the register (the door
  * checks the view grant and carries the audit event; the outbox is the
- * register's own table): {"notifications":[...]} after seq `after`, at most
- * limit. Both transports answer with it. */
+ * register's own table): {"notifications":[...], "truncated", "next_after"}
+ * after seq `after`, at most limit; next_after (a seq, else null) says where
+ * the next page starts (core/json.h json_page). Both transports answer with it. */
 int registry_outbox_page(door *d, int64_t after, int64_t limit, json_t **out, at_error *err);
 
 #endif

@@ -162,6 +162,9 @@ static int h_search(req *r, at_error *err)
 			       "address, household_no, addressee_no, my_number or resident_code");
 	}
 	const char *inc = srv_query(r, "include_removed"), *limit_s = srv_query(r, "limit");
+	const char *after = srv_query(r, "after");
+	if (after)
+		json_object_set_new(crit, "after", json_string(after));
 	if (inc) {
 		if (strcmp(inc, "true") && strcmp(inc, "false")) {
 			json_decref(crit);
@@ -328,7 +331,7 @@ static int h_outbox(req *r, at_error *err)
 
 static const char *const search_params[] = {
 	"name", "name_kana", "birth_date", "address", "household_no", "addressee_no",
-	"my_number", "resident_code", "include_removed", "limit", NULL};
+	"my_number", "resident_code", "include_removed", "limit", "after", NULL};
 static const char *const cert_params[] = {"format", NULL};
 static const char *const outbox_params[] = {"after", "limit", NULL};
 

@@ -716,20 +716,6 @@ static int page_limit(const tax_page *pg, int64_t max, int64_t *limit, at_error 
 	return 0;
 }
 
-/* {"<key>": list, "truncated": bool, "next_after": last | null}: the list
- * held `limit` + 1 rows at most; the extra row only says that more follow. */
-static json_t *page_out(const char *key, json_t *list, int64_t limit, const char *cursor_key)
-{
-	bool more = (int64_t)json_array_size(list) > limit;
-	if (more)
-		json_array_remove(list, json_array_size(list) - 1);
-	json_t *last = json_array_get(list, json_array_size(list) - 1);
-	json_t *o = json_pack("{s:o,s:b}", key, list, "truncated", more);
-	json_object_set_new(o, "next_after",
-			    more ? json_copy(json_object_get(last, cursor_key)) : json_null());
-	return o;
-}
-
 int tax_holds(door *d, int fiscal_year, const tax_page *page, json_t **out, at_error *err)
 {
 	*out = NULL;
@@ -761,7 +747,7 @@ int tax_holds(door *d, int fiscal_year, const tax_page *page, json_t **out, at_e
 		json_decref(list);
 		return -1;
 	}
-	*out = page_out("held", list, limit, "doc_id");
+	*out = json_page("held", list, limit, "doc_id");
 	return 0;
 }
 
@@ -981,7 +967,7 @@ int tax_forwarding(door *d, int fiscal_year, const tax_page *page, json_t **out,
 		json_decref(list);
 		return -1;
 	}
-	*out = page_out("forwarded", list, limit, "seq");
+	*out = json_page("forwarded", list, limit, "seq");
 	return 0;
 }
 

@@ -56,6 +56,16 @@ totp() {   # id [time]
 	oathtool --totp -b -N "@${2:-$ATENA_FAKE_NOW}" "${SECRET[$1]}"
 }
 
+# cli STAFF ARGS...: atena as STAFF, each call with a later one-time code
+# (a TOTP code is good once), for scripts that compare the CLI with HTTP.
+declare -A STEP
+cli() {
+	local who=$1; shift
+	STEP[$who]=$(( ${STEP[$who]:-$ATENA_FAKE_NOW} + 30 ))
+	ATENA_FAKE_NOW=${STEP[$who]} ATENA_PASSWORD=${PW[$who]} ATENA_TOTP=$(totp "$who" "${STEP[$who]}") \
+		atena "$@"
+}
+
 start_server() {
 	"$ATENA_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads 4 >"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!

@@ -81,6 +81,26 @@ before=$(denied_count "POST $C/$RID/remove")
 api POST "$C/$RID/remove" '{"reason":"消除"}'
 expect_eq "generic remove on the register refused" "$STATUS" 403
 expect_eq "generic remove refusal is logged once" "$(denied_count "POST $C/$RID/remove")" $((before + 1))
+# A bad body does not change the answer (issue 8 §1): the owner is refused
+# before the body is read — 403 and one event, not a silent 400.
+bad_refused() {   # what method path body subject
+	local what=$1 method=$2 path=$3 body=$4 subject=$5 op before
+	op="$method $path"
+	before=$(denied_count "$op")
+	api "$method" "$path" "$body"
+	expect_eq "$what refused as not the owner" "$STATUS:$(jq -r .error.code <<<"$BODY")" 403:not_owner
+	expect_eq "$what: logged once" "$(denied_count "$op")" $((before + 1))
+	expect_eq "$what: the event" "$(last_refusal "$op")" \
+		"denied|$subject|resident_register|not_owner file"
+}
+bad_refused "generic create, bad body" POST "$C" '{"subject":"0000009001","items":"x","extra":1}' 0000009001
+bad_refused "generic create, no body fields" POST "$C" '{}' ""
+bad_refused "generic change, bad body" PATCH "$C/$RID" '{"items":[1],"nickname":"x"}' "$A1"
+bad_refused "generic remove, no reason" POST "$C/$RID/remove" '{"why":"x"}' "$A1"
+# A file no module owns still answers a bad body with its rule, now logged.
+api POST /api/v1/files/nosuch/records '{"subject":"1","items":{}}'
+expect_eq "generic create on no such file" "$STATUS" 404
+
 # A generic read of a record that does not exist: 404, logged as a register
 # route's 404 is.
 api GET "$C/99999"

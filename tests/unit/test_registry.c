@@ -396,9 +396,12 @@ static void test_search(void)
 		CHECK(item(rec, "my_number") == NULL);
 	CHECK(json_is_false(json_object_get(r, "truncated")));
 	json_decref(r);
+	/* Found by My Number, the one person is still a list row: the number
+	 * found by is not echoed (the list's columns only, issue 8 §3). */
 	r = search(J("{'my_number':'%s'}", MN_TARO));
 	CHECK_INT(json_array_size(json_object_get(r, "records")), 1);
-	CHECK_STR(item(json_array_get(json_object_get(r, "records"), 0), "my_number"), MN_TARO);
+	CHECK(item(json_array_get(json_object_get(r, "records"), 0), "my_number") == NULL);
+	CHECK_STR(item(json_array_get(json_object_get(r, "records"), 0), "name"), "目黒 太郎");
 	json_decref(r);
 	/* Criteria intersect: kana prefix ∩ birth date = 一郎 only. */
 	r = search(J("{'name_kana':'めぐろ','birth_date':'1989-01-08'}"));
@@ -417,7 +420,37 @@ static void test_search(void)
 	CHECK_INT(search_n(J("{'name_kana':'メグロ','limit':2}")), 2);
 	r = search(J("{'name_kana':'メグロ','limit':2}"));
 	CHECK(json_is_true(json_object_get(r, "truncated")));
-	json_decref(r);
+	/* A cut result goes on from next_after, in addressee-number order, and
+	 * the pages together are the whole result, each person once. */
+	json_t *whole = search(J("{'name_kana':'メグロ'}"));
+	size_t total = json_array_size(json_object_get(whole, "records"));
+	CHECK(json_is_null(json_object_get(whole, "next_after")));
+	char prev[11] = "";
+	size_t seen_n = 0, pages = 0;
+	json_t *page = r;
+	r = NULL;
+	for (;;) {
+		json_array_foreach(json_object_get(page, "records"), i, rec) {
+			const char *sub = json_string_value(json_object_get(rec, "subject"));
+			CHECK(strcmp(sub, prev) > 0);   /* ordered, none twice */
+			CHECK_STR(sub, json_string_value(json_object_get(
+					       json_array_get(json_object_get(whole, "records"), seen_n),
+					       "subject")));
+			snprintf(prev, sizeof prev, "%s", sub);
+			seen_n++;
+		}
+		pages++;
+		bool more = json_is_true(json_object_get(page, "truncated"));
+		if (more)
+			CHECK_STR(json_string_value(json_object_get(page, "next_after")), prev);
+		json_decref(page);
+		if (!more || pages > 10)
+			break;
+		page = search(J("{'name_kana':'メグロ','limit':2,'after':'%s'}", prev));
+	}
+	CHECK_INT(seen_n, total);
+	CHECK_INT(pages, (total + 1) / 2);
+	json_decref(whole);
 	/* Refusals. */
 	door_ctx c = ctx("clerk1", "住民票の検索");
 	door *d;
@@ -438,6 +471,10 @@ static void test_search(void)
 	q = J("{'resident_code':'1234'}");
 	CHECK(registry_search(d, q, &out, &e) == -1);
 	CHECK_STR(e.field, "resident_code");
+	json_decref(q);
+	q = J("{'name':'目黒 太郎','after':'12ab'}");
+	CHECK(registry_search(d, q, &out, &e) == -1);
+	CHECK_STR(e.field, "after");
 	json_decref(q);
 	door_abort(d);
 }
@@ -1022,6 +1059,21 @@ static void test_ex_officio(void)
 		"items.relationship", "not_changeable_by_event");
 	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
 					   "'items':{'name':null}}"), "items.name", "invalid_input");
+	/* The address of this register's own resident is in this municipality
+	 * (131075): another municipality's valid code is refused, so is none. */
+	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
+					   "'items':{'municipality_code':'131016'}}"),
+		"items.municipality_code", "invalid_input");
+	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
+					   "'items':{'municipality_code':null}}"),
+		"items.municipality_code", "invalid_input");
+	/* Dates the register records after the fact are not in the future. */
+	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
+					   "'items':{'residence_date':'2099-01-01'}}"),
+		"items.residence_date", "invalid_input");
+	refused("ex_officio_correction", J("{'event_date':'2026-05-31','addressee_no':'0000000004',"
+					   "'items':{'birth_date':'2099-01-01'}}"),
+		"items.birth_date", "invalid_input");
 
 	/* 職権消除: held with its removal items, applied on approval. */
 	rc = event("ex_officio_removal", J("{'event_date':'2026-05-31','addressee_no':'%s',"
@@ -1476,6 +1528,24 @@ static void test_declared_rules_at_door(void)
 		{"{\"name\":\"規則 太郎\",\"previous_municipality_code\":\"131107\"}",
 		 "items.previous_municipality_code"},
 		{"{\"name\":\"規則 太郎\",\"birth_date\":\"2099-01-01\"}", "items.birth_date"},
+		/* Every date recorded after the fact (issue 8 §6); 異動日 and
+		 * 在留期限 may lie ahead (below). */
+		{"{\"notification_date\":\"2099-01-01\"}", "items.notification_date"},
+		{"{\"residence_date\":\"2099-01-01\"}", "items.residence_date"},
+		{"{\"residence_notification_date\":\"2099-01-01\"}",
+		 "items.residence_notification_date"},
+		{"{\"unnotified_from\":\"2099-01-01\"}", "items.unnotified_from"},
+		{"{\"unnotified_to\":\"2099-01-01\"}", "items.unnotified_to"},
+		{"{\"removal_date\":\"2099-01-01\"}", "items.removal_date"},
+		{"{\"removal_notification_date\":\"2099-01-01\"}", "items.removal_notification_date"},
+		{"{\"removal_notification_date_2\":\"2099-01-01\"}",
+		 "items.removal_notification_date_2"},
+		{"{\"foreign_birth_date\":\"2099-01-01\"}", "items.foreign_birth_date"},
+		{"{\"foreign_change_date\":\"2099-01-01\"}", "items.foreign_change_date"},
+		{"{\"foreign_notification_date\":\"2099-01-01\"}", "items.foreign_notification_date"},
+		{"{\"foreign_residence_date\":\"2099-01-01\"}", "items.foreign_residence_date"},
+		{"{\"foreign_residence_notification_date\":\"2099-01-01\"}",
+		 "items.foreign_residence_notification_date"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		door_ctx c = ctx("clerk1", "規則の確認");
@@ -1492,6 +1562,19 @@ static void test_declared_rules_at_door(void)
 		door_abort(d);
 		json_decref(items);
 	}
+	/* 住民異動日 of a 転出予定 (filed in advance, 住基法24条) and 在留期限
+	 * lie ahead legitimately: accepted. */
+	door_ctx c = ctx("clerk1", "規則の確認");
+	door *d;
+	at_error e = {0};
+	json_t *items = J("{'name':'規則 太郎','change_date':'2099-01-01',"
+			  "'period_of_stay_expiry':'2099-01-01'}");
+	int64_t id = 0, pid = 0;
+	CHECK(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e) == 0);
+	CHECK_INT(door_create_as(d, REGISTRY_FILE, "0000099901", items, "create", DOOR_NOTIFIED,
+				 &id, &pid, &e), 0);
+	door_abort(d);
+	json_decref(items);
 }
 
 /* Events the log holds after seq `after`, oldest first. */
@@ -1523,6 +1606,98 @@ static const char *ev_s(json_t *ev, const char *k)
 {
 	const char *v = json_string_value(json_object_get(ev, k));
 	return v ? v : "";
+}
+
+/* The register search shows the counter's list columns and nothing else
+ * (web/search.js render): each record carries only those items and each
+ * person's search_result event names only those, item by item. */
+static void test_search_shows_list_only(void)
+{
+	static const char *const cols[] = {"addressee_no", "household_no", "name", "name_kana",
+		"birth_date", "sex", "address", "relationship", NULL};
+	int64_t before = last_seq();
+	json_t *r = search(J("{'name_kana':'メグロ'}"));
+	json_t *recs = json_object_get(r, "records");
+	size_t shown = json_array_size(recs);
+	CHECK(shown >= 2);   /* several people: the many-person rule applies too */
+	size_t i;
+	json_t *rec;
+	json_array_foreach(recs, i, rec) {
+		json_t *its = json_object_get(rec, "items");
+		const char *k;
+		json_t *v;
+		json_object_foreach(its, k, v) {
+			bool listed = false;
+			for (size_t c = 0; cols[c]; c++)
+				listed = listed || !strcmp(cols[c], k);
+			if (!listed)
+				fprintf(stderr, "search shows %s\n", k);
+			CHECK(listed);
+		}
+		CHECK(item(rec, "resident_code") == NULL);
+		CHECK(item(rec, "name") != NULL);
+		CHECK(item(rec, "relationship") != NULL);
+	}
+	json_decref(r);
+	json_t *evs = events_after(before);
+	size_t results = 0;
+	json_t *ev;
+	json_array_foreach(evs, i, ev) {
+		if (strcmp(ev_s(ev, "operation"), "search_result"))
+			continue;
+		results++;
+		/* Every item logged is a list column; 住民票コード, 本籍 are not. */
+		char *list = strdup(ev_s(ev, "items"));
+		char *save = NULL;
+		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			bool listed = false;
+			for (size_t c = 0; cols[c]; c++)
+				listed = listed || !strcmp(cols[c], t);
+			if (!listed)
+				fprintf(stderr, "search logs %s as seen\n", t);
+			CHECK(listed);
+		}
+		CHECK(strstr(ev_s(ev, "items"), "name_kana") != NULL);
+		free(list);
+	}
+	json_decref(evs);
+	CHECK_INT(results, shown);
+
+	/* The door's own rule, for any caller (the generic search too): a
+	 * result listing several people carries neither the My Number nor a
+	 * `sensitive` item (住民票コード, 本籍); one person's result does. */
+	door_ctx c = ctx("clerk1", "住民票の検索");
+	door *d;
+	at_error e = {0};
+	json_t *res = NULL;
+	door_criterion k = {.item = "name_kana", .value = "メグロ", .match = DOOR_PREFIX};
+	before = last_seq();
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_search(d, REGISTRY_FILE, &k, 1, false, 50, &res, NULL, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK(json_array_size(res) >= 2);
+	json_array_foreach(res, i, rec) {
+		CHECK(item(rec, "resident_code") == NULL);
+		CHECK(item(rec, "my_number") == NULL);
+		CHECK(item(rec, "domicile") == NULL);
+		CHECK(item(rec, "name") != NULL);   /* the basic facts stay */
+	}
+	json_decref(res);
+	evs = events_after(before);
+	json_array_foreach(evs, i, ev)
+		if (!strcmp(ev_s(ev, "operation"), "search_result")) {
+			CHECK(strstr(ev_s(ev, "items"), "resident_code") == NULL);
+			CHECK(strstr(ev_s(ev, "items"), "domicile") == NULL);
+			CHECK(strstr(ev_s(ev, "items"), "name_kana") != NULL);
+		}
+	json_decref(evs);
+	k = (door_criterion){.item = "addressee_no", .value = "0000000001", .match = DOOR_EXACT};
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_search(d, REGISTRY_FILE, &k, 1, false, 50, &res, NULL, &e) == 0);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	CHECK(item(json_array_get(res, 0), "resident_code") != NULL);
+	json_decref(res);
 }
 
 /* One list of event types: registry_event dispatches through it, and its
@@ -1616,6 +1791,7 @@ int main(void)
 	RUN(test_move_in_join);
 	RUN(test_outbox_durable);
 	RUN(test_declared_rules_at_door);
+	RUN(test_search_shows_list_only);
 	RUN(test_event_types_once);
 	RUN(test_roll_reads_what_it_uses);
 	RUN(test_not_resident_discloses_nothing);
