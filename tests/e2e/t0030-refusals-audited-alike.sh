@@ -22,13 +22,7 @@ check "login clerk1" login clerk1 "Meguro-counter-2026a"
 check "login tax1" login tax1 "Meguro-taxation-2026b"
 check "login taxview" login taxview "Meguro-inquiry-2026c"
 
-declare -A STEP
-cli() {   # staff module args...: as staff, each call a later one-time code
-	local who=$1; shift
-	STEP[$who]=$(( ${STEP[$who]:-$ATENA_FAKE_NOW} + 30 ))
-	ATENA_FAKE_NOW=${STEP[$who]} ATENA_PASSWORD=${PW[$who]} ATENA_TOTP=$(totp "$who" "${STEP[$who]}") \
-		atena "$@"
-}
+# cli STAFF MODULE ARGS...: lib.sh, each call with a later one-time code.
 
 # The refusals the staff member's log holds (outcome denied or invalid), as
 # "outcome|subject|business|detail" lines, oldest first.

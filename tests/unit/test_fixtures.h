@@ -1,5 +1,5 @@
 /*
- * Small fixtures the module tests share (test_registry, test_tax): JSON
+ * Small fixtures the module tests share (test_registry, test_registry_import, test_tax): JSON
  * bodies written with single quotes, and My Numbers with a valid check digit.
  * Header-only, like test.h; include after test.h.
  */

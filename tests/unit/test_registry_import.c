@@ -23,6 +23,7 @@
 #include "synth.h"
 #include "synth_migration.h"
 #include "test.h"
+#include "test_fixtures.h"
 
 #define WARD_HOUSEHOLDS 200
 #define WARD_BATCH 100   /* households per door, as a migration would commit */
@@ -37,35 +38,6 @@ static door_ctx ctx(const char *reason)
 	door_ctx c = {.staff_id = "clerk1", .department = "区民課", .terminal_id = "T-MIGR-01",
 		      .business = REGISTRY_BUSINESS, .reason = reason, .case_id = "移行-0001"};
 	return c;
-}
-
-/* A My Number: 11 digits and their check digit. */
-static void mk_mynumber(const char *first11, char out[13])
-{
-	memcpy(out, first11, 11);
-	out[11] = '\0';
-	out[11] = (char)('0' + mynumber_check_digit(out));
-	out[12] = '\0';
-}
-
-/* Build JSON from a printf format (single quotes stand for double). */
-static json_t *J(const char *fmt, ...)
-{
-	char buf[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	for (char *p = buf; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t je;
-	json_t *v = json_loads(buf, JSON_DECODE_ANY, &je);
-	if (!v) {
-		fprintf(stderr, "bad test JSON: %s: %s\n", je.text, buf);
-		exit(2);
-	}
-	return v;
 }
 
 /* One batch in its own door: commits on success, aborts on refusal. */
