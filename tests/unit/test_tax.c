@@ -727,7 +727,7 @@ static void test_notices(void)
 
 	/* and the register's certificate names 所沢市 and its head's title */
 	door_ctx c = ctx("clerk1", REGISTRY_BUSINESS, "住民票の写しの交付");
-	CHECK_INT(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e), 0);
+	CHECK_INT(door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e), 0);
 	json_t *cert = NULL;
 	json_t *req = J("{'kind':'juminhyo','addressee_no':'%s','requester':{'relation':'self',"
 			"'name':'所沢 一郎'},'purpose':'年金手続'}", A_ICHIRO);
