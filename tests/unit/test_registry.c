@@ -1353,7 +1353,7 @@ static void test_certificate_needs_update(void)
 		for (size_t k = 0; k < 2; k++) {
 			door_ctx c = ctx(staff[i], "住民票の写しの交付");
 			CHECK_INT(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e), 0);
-			json_t *out = NULL, *rq = J(reqs[k]);
+			json_t *out = NULL, *rq = J("%s", reqs[k]);
 			memset(&e, 0, sizeof e);
 			CHECK_INT(registry_certificate(d, rq, &out, &e), -1);
 			CHECK(out == NULL);
@@ -1370,7 +1370,7 @@ static void test_certificate_needs_update(void)
 		  denied + 1);
 	/* with the update grant, in the transports' door, it is issued */
 	json_t *c = NULL;
-	CHECK_INT(certificate(J(req), &c, &e), 0);
+	CHECK_INT(certificate(J("%s", req), &c, &e), 0);
 	CHECK(json_object_get(json_array_get(json_object_get(c, "persons"), 0), "my_number") != NULL);
 	json_decref(c);
 	CHECK_INT(count_events("certificate", AUDIT_OK), issued + 1);
