@@ -134,6 +134,10 @@ int door_log_refusal(store *s, const door_ctx *c, const char *operation, const c
 		     at_error *e, at_error *err);
 /* The business's own tables (never the spine's), inside the same transaction. */
 store *door_store(door *d);
+/* The mode the door was opened in: DOOR_WRITE means its staff member held an
+ * update grant for its business when it opened (an act that needs more than a
+ * view, such as issuing a certificate, checks it). */
+door_mode door_mode_of(const door *d);
 
 /* ---- Records of declared files ---------------------------------------- */
 /* items: object of item id -> value. Unknown items, items the business may

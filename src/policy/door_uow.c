@@ -106,6 +106,11 @@ store *door_store(door *d)
 	return d->s;
 }
 
+door_mode door_mode_of(const door *d)
+{
+	return d->mode;
+}
+
 /* ---- Owner modules ---- */
 
 /* Registered at startup (door_register_owner), read by every door after. */

@@ -159,6 +159,8 @@ int registry_support_measure(door *d, const char *addressee_no, bool on, at_erro
  *                    "relationship","became_resident_date", ... requested items}],
  *        "notes":[...], "serial"} — the shape documents/certificate.h renders.
  * Each issue is audited with who asked and why (door note "certificate").
+ * Issuing needs a door opened DOOR_WRITE (an update grant for the register):
+ * in a read door it is refused, 403 no_grant (docs/security.md, Certificates).
  * The log says what the certificate shows: each person printed is read once
  * with exactly the items printed (my_number only with include_my_number),
  * the history for its change dates and reasons, and the household's active

@@ -411,6 +411,15 @@ static void own_items(const creq *q, const char *const *items,
 int registry_certificate(door *d, json_t *request, json_t **out, at_error *err)
 {
 	*out = NULL;
+	/* Issuing is the 市町村長's certification to someone outside (住基法12条,
+	 * 12条の3, 15条の4), not a look-up: it needs the update grant a door
+	 * opened for writing proves, whatever the transport (docs/security.md,
+	 * "Certificates"). A view grant issues nothing, not even without the My
+	 * Number: a third party's copy discloses as much as a view shows. */
+	if (door_mode_of(d) != DOOR_WRITE)
+		return at_fail(err, 403, "no_grant", "business",
+			       "issuing a certificate needs an update grant for business %s; a view"
+			       " grant looks the register up but issues nothing", REGISTRY_BUSINESS);
 	/* what it returns can be rendered (documents.h) */
 	if (document_kinds_add(registry_document_kinds, err))
 		return -1;

@@ -475,11 +475,14 @@ const module_command registry_commands[] = {
 	 "                                  --as STAFF --reason TEXT [--case ID]\n\n"
 	 "Issues a certificate (住民票の写し, 除票の写し, 記載事項証明書). Without --out, prints\n"
 	 "its data as JSON; with --out, writes the PDF (a new file, mode 0600) and prints a summary.\n"
+	 "Needs an update grant for resident_register: a view grant looks records up but issues\n"
+	 "nothing (docs/security.md, Certificates).\n"
 	 "REQUEST: {\"kind\":\"juminhyo\",\"addressee_no\":\"...\",\"members\":\"all\",\n"
 	 "          \"requester\":{\"relation\":\"self\",\"name\":\"...\"},\"purpose\":\"...\"}\n\n"
 	 "example: atena registry certificate --file req.json --out juminhyo.pdf --as clerk1 \\\n"
 	 "           --reason '住民票の写しの交付'",
-	 spec_cert, 0, RB, DOOR_READ, prep_certificate, run_certificate, release, NULL},
+	 /* an update grant, as the route's (registry_routes.c) */
+	 spec_cert, 0, RB, DOOR_WRITE, prep_certificate, run_certificate, release, NULL},
 	{"outbox", "change notifications: [--after SEQ] [--limit N]",
 	 "usage: atena registry outbox [--after SEQ] [--limit N] --as STAFF --reason TEXT\n\n"
 	 "Prints change notifications after SEQ, oldest first (at most N, 1..1000, default 100).\n\n"

@@ -347,7 +347,9 @@ const route registry_routes[] = {
 	{"GET", "/registry/households/{household_no}", R_PURPOSE, RB, DOOR_READ, h_household,
 	 NULL},
 	{"GET", "/registry/search", R_PURPOSE, RB, DOOR_READ, h_search, search_params},
-	{"POST", "/registry/certificates", R_PURPOSE | R_BODY, RB, DOOR_READ, h_certificate,
+	/* Issuing is the register keeper's act, not a look-up: an update grant
+	 * (docs/security.md "Certificates"; registry_certificate checks it too). */
+	{"POST", "/registry/certificates", R_PURPOSE | R_BODY, RB, DOOR_WRITE, h_certificate,
 	 cert_params},
 	{"GET", "/registry/outbox", R_PURPOSE, RB, DOOR_READ, h_outbox, outbox_params},
 	{NULL, NULL, 0, NULL, 0, NULL, NULL},

@@ -148,7 +148,9 @@ int tax_double_dependants(door *d, int fiscal_year, json_t **out, at_error *err)
  * ordinary), the schedule. Works in chunks of `chunk` persons, each its own
  * door and transaction (ctx must name TAX_BUSINESS), so a crash loses at most
  * the chunk in flight and a rerun continues where it stopped without doing
- * anything twice. *summary: {"fiscal_year","assessed","taxable","non_taxable",
+ * anything twice. A rerun after the batch finished assesses whoever was put
+ * on the roll since (a 住登外 registered from a held document) and no one
+ * else. *summary: {"fiscal_year","assessed","taxable","non_taxable",
  * "special","ordinary","pension","total_tax","chunks"} (the counts are of this
  * run; persons assessed by an earlier run are not counted again). */
 int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *law,
@@ -159,8 +161,11 @@ int tax_assess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *
  * Refused for a fiscal year past the statutory period. `today` is today.
  * All marked persons are done, `chunk` at a time (0: TAX_REASSESS_CHUNK),
  * each chunk its own door and transaction like tax_assess; after a failure
- * the chunks before it stay done and a rerun does the rest.
- * *summary: {"fiscal_year","reassessed","chunks","additional","refund",
+ * the chunks before it stay done and a rerun does the rest. Once the year's
+ * annual batch has run, a roll person with no assessment yet first gets
+ * version 1 as the batch gives it ("assessed"; before it, they are the
+ * batch's).
+ * *summary: {"fiscal_year","assessed","reassessed","chunks","additional","refund",
  *            "employers":[payer ids],"persons":[{"addressee_no","version",
  *            "annual_tax","difference"}]} */
 #define TAX_REASSESS_CHUNK 10000

@@ -451,13 +451,15 @@ const module_command tax_commands[] = {
 	{"assess", "the annual batch, in committed chunks", 
 	 "usage: atena tax assess --fiscal-year Y [--chunk N] --as STAFF --reason TEXT\n\n"
 	 "The annual batch: assesses every person on the roll not yet assessed, in chunks of N\n"
-	 "(default 2000) each committed on its own; rerun after a crash to continue.",
+	 "(default 2000) each committed on its own; rerun after a crash to continue, or after\n"
+	 "registering a 住登外 taxpayer to assess them (and nobody twice).",
 	 spec_assess, 0, TB, 0, prepare, run_assess, release, NULL},
 	{"reassess", "corrections (更正) of changed persons", 
 	 "usage: atena tax reassess --fiscal-year Y --as STAFF --reason TEXT\n\n"
 	 "Corrections (更正): re-assesses every person whose documents changed after assessment,\n"
 	 "10,000 a committed chunk, keeping the old version and recording the difference and\n"
-	 "the revised schedule.",
+	 "the revised schedule. Once the year's batch has run, a person on the roll with no\n"
+	 "assessment yet (a 住登外 taxpayer registered since) gets their first one (\"assessed\").",
 	 spec_plain, 0, TB, 0, prepare, run_reassess, release, NULL},
 	{"person", "every assessment version of a person: ADDRESSEE_NO", 
 	 "usage: atena tax person ADDRESSEE_NO --fiscal-year Y --as STAFF --reason TEXT\n\n"

@@ -103,6 +103,22 @@ int tax_make_plan(store *s, const char *ano, const tax_collection_law *cl, const
 int tax_insert_version(store *s, int fiscal_year, const char *ano, int version,
 		       const char *reason, const tax_result *r, const tax_plan *p,
 		       int64_t difference, int64_t refund, const tax_case *c, at_error *err);
+/* What an assessment run of the persons not yet assessed did. */
+typedef struct tax_assess_tally {
+	int64_t assessed, taxable, nontax, special, ordinary, pension, total;
+	int chunks;
+} tax_assess_tally;
+/* Version 1 ("initial") for every roll person of the year taxed here who has
+ * no assessment yet, `chunk` at a time, each chunk its own door and
+ * transaction: a failure keeps the chunks before it, and a rerun finds the
+ * rest (an assessed person is never taken again). Each version is audited
+ * "tax.assess". batch: the annual batch (tax_assess), which keeps its
+ * progress in tax_batch and logs its end "tax.assess_batch"; otherwise the
+ * persons the annual batch missed, for a correction run (tax_reassess), and
+ * none while the year's batch has not run. */
+int tax_assess_pending(store *s, const keyring *kr, const door_ctx *ctx, const tax_law *law,
+		       const tax_batch_env *env, int fiscal_year, int chunk, bool batch,
+		       tax_assess_tally *t, at_error *err);
 /* A stored schedule back into installments (at most cap); -1 when it is not one. */
 int tax_parse_schedule(const char *text, tax_installment *out, size_t cap, size_t *n);
 

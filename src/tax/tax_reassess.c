@@ -1,7 +1,8 @@
 /*
  * Corrections (更正, 地方税法17条の5): every person whose documents changed
  * after their last assessment gets a new version with the difference and a
- * revised schedule, chunk after chunk (tax.h: tax_reassess).
+ * revised schedule, chunk after chunk (tax.h: tax_reassess); a person the
+ * annual batch has not assessed gets their first assessment (tax_assess.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,12 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 		rr.om = 1;
 		rr.oy++;
 	}
+	/* A person on the roll with no assessment yet (a 住登外 registered after
+	 * the annual batch, seed 000 §1.5) gets their first one here, as the
+	 * batch would give it; those are not corrections, and are counted apart. */
+	tax_assess_tally first;
+	if (tax_assess_pending(s, kr, ctx, law, &env, fiscal_year, chunk, false, &first, err))
+		goto fail;
 	/* Every marked person, a chunk per door and transaction (as tax_assess):
 	 * a failure keeps the chunks before it, and a rerun takes up the rest
 	 * (the marks of those corrected are cleared with them). */
@@ -210,7 +217,8 @@ int tax_reassess(store *s, const keyring *kr, const door_ctx *ctx, const tax_law
 		if (n < (size_t)chunk)
 			break;
 	}
-	*summary = json_pack("{s:i,s:I,s:I,s:I,s:I,s:o,s:o}", "fiscal_year", fiscal_year,
+	*summary = json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "fiscal_year", fiscal_year,
+			     "assessed", (json_int_t)first.assessed,
 			     "reassessed", (json_int_t)rr.count, "chunks", (json_int_t)chunks,
 			     "additional", (json_int_t)rr.additional, "refund",
 			     (json_int_t)rr.refund_total, "employers", rr.employers, "persons",

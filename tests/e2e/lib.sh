@@ -66,6 +66,14 @@ cli() {
 		atena "$@"
 }
 
+# refusals STAFF: the refusals the staff member's log holds (outcome denied or
+# invalid), as "outcome|subject|business|detail" lines, oldest first.
+refusals() {
+	atena audit query --staff "$1" --limit 1000 |
+		jq -r '.[] | select(.outcome == "denied" or .outcome == "invalid")
+		       | [.outcome, .subject, .business, .detail] | join("|")'
+}
+
 start_server() {
 	"$ATENA_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads 4 >"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!

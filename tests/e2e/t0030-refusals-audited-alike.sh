@@ -22,15 +22,7 @@ check "login clerk1" login clerk1 "Meguro-counter-2026a"
 check "login tax1" login tax1 "Meguro-taxation-2026b"
 check "login taxview" login taxview "Meguro-inquiry-2026c"
 
-# cli STAFF MODULE ARGS...: lib.sh, each call with a later one-time code.
-
-# The refusals the staff member's log holds (outcome denied or invalid), as
-# "outcome|subject|business|detail" lines, oldest first.
-refusals() {   # staff
-	atena audit query --staff "$1" --limit 1000 |
-		jq -r '.[] | select(.outcome == "denied" or .outcome == "invalid")
-		       | [.outcome, .subject, .business, .detail] | join("|")'
-}
+# cli STAFF MODULE ARGS... (each call with a later one-time code) and refusals STAFF: lib.sh.
 
 # One refusal over HTTP and the same over the CLI: each adds exactly one
 # refusal event, and the two are alike.

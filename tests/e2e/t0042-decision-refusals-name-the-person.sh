@@ -16,12 +16,6 @@ start_server || exit 1
 check "login clerk1" login clerk1 "Meguro-counter-2026a"
 check "login viewer" login viewer "Meguro-inquiry-2026c"
 
-refusals() {   # staff — "outcome|subject|business|detail", oldest first
-	atena audit query --staff "$1" --limit 1000 |
-		jq -r '.[] | select(.outcome == "denied" or .outcome == "invalid")
-		       | [.outcome, .subject, .business, .detail] | join("|")'
-}
-
 export AS=clerk1 BIZ=resident_register REASON=転入届の受付 CASE=
 api POST /api/v1/registry/events/move_in "$(jq -nc --arg m "$(mynumber 12345678901)" '{
   event_date:"2026-04-01", notification_date:"2026-04-03", household:{new:true},

@@ -187,8 +187,9 @@ static void setup(void)
 	strbuf pw = STRBUF_INIT, tp = STRBUF_INIT;
 	sb_init(&pw);
 	sb_init(&tp);
-	const char *who[][2] = {{"admin", "管理 太郎"}, {"clerk1", "窓口 花子"}, {"clerk2", "確認 次郎"}};
-	for (size_t i = 0; i < 3; i++) {
+	const char *who[][2] = {{"admin", "管理 太郎"}, {"clerk1", "窓口 花子"}, {"clerk2", "確認 次郎"},
+				{"viewer1", "照会 三郎"}};
+	for (size_t i = 0; i < 4; i++) {
 		sb_reset(&pw);
 		sb_reset(&tp);
 		if (staff_add(S, KR, who[i][0], who[i][1], "窓口課", i == 0, i ? "admin" : "", "T-ADM",
@@ -200,7 +201,8 @@ static void setup(void)
 	sb_release(&pw);
 	sb_release(&tp);
 	if (grant_add(S, "clerk1", REGISTRY_BUSINESS, GRANT_UPDATE, 0, 0, "admin", "T-ADM", "窓口担当", &e) ||
-	    grant_add(S, "clerk2", REGISTRY_BUSINESS, GRANT_UPDATE, 0, 0, "admin", "T-ADM", "確認担当", &e)) {
+	    grant_add(S, "clerk2", REGISTRY_BUSINESS, GRANT_UPDATE, 0, 0, "admin", "T-ADM", "確認担当", &e) ||
+	    grant_add(S, "viewer1", REGISTRY_BUSINESS, GRANT_VIEW, 0, 0, "admin", "T-ADM", "照会担当", &e)) {
 		fprintf(stderr, "grants: %s\n", e.message);
 		exit(1);
 	}
@@ -1171,12 +1173,13 @@ static void test_foreign(void)
 
 /* ---- Certificates and support measures ---- */
 
+/* Issued as the transports do: in a door opened for update (the route's mode). */
 static int certificate(json_t *req, json_t **out, at_error *e)
 {
 	door_ctx c = ctx("clerk1", "住民票の写しの交付");
 	door *d;
 	*out = NULL;
-	if (door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, e))
+	if (door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, e))
 		return -2;
 	int rc = registry_certificate(d, req, out, e);
 	json_decref(req);
@@ -1317,6 +1320,60 @@ static void test_certificates(void)
 	json_decref(c);
 	/* Each issue is audited as "certificate". */
 	CHECK(count_events("certificate", AUDIT_OK) >= 5);
+}
+
+/* Issuing needs the update grant (docs/security.md "Certificates", issue 9
+ * §5): a view-only grant issues nothing — with or without the My Number —
+ * and a door opened for reading cannot issue, whoever holds it. */
+static void test_certificate_needs_update(void)
+{
+	static const char *const req =
+		"{'kind':'juminhyo','addressee_no':'0000000001','include_my_number':true,"
+		"'requester':{'relation':'self','name':'目黒 太郎'}}";
+	static const char *const req_plain =
+		"{'kind':'juminhyo','addressee_no':'0000000001',"
+		"'requester':{'relation':'self','name':'目黒 太郎'}}";
+	at_error e = {0};
+	door *d = NULL;
+	int64_t issued = count_events("certificate", AUDIT_OK);
+	int64_t denied = count_events("certificate", AUDIT_DENIED) + count_events("open", AUDIT_DENIED);
+	/* the view-only clerk cannot open a door to issue in */
+	door_ctx v = ctx("viewer1", "住民票の写しの交付");
+	v.operation = "certificate";
+	v.subject = "0000000001";
+	CHECK_INT(door_open_owner(S, KR, &v, DOOR_WRITE, &registry_owner, &d, &e), -1);
+	CHECK_INT(e.status, 403);
+	CHECK_STR(e.code, "no_grant");
+	CHECK_STR(e.field, "business");
+	/* and in a door opened for reading, the certificate code refuses itself:
+	 * the view-only clerk, and the clerk with update alike */
+	const char *const staff[] = {"viewer1", "clerk1"};
+	const char *const reqs[] = {req, req_plain};
+	for (size_t i = 0; i < 2; i++)
+		for (size_t k = 0; k < 2; k++) {
+			door_ctx c = ctx(staff[i], "住民票の写しの交付");
+			CHECK_INT(door_open_owner(S, KR, &c, DOOR_READ, &registry_owner, &d, &e), 0);
+			json_t *out = NULL, *rq = J("%s", reqs[k]);
+			memset(&e, 0, sizeof e);
+			CHECK_INT(registry_certificate(d, rq, &out, &e), -1);
+			CHECK(out == NULL);
+			CHECK_INT(e.status, 403);
+			CHECK_STR(e.code, "no_grant");
+			CHECK_STR(e.field, "business");
+			json_decref(out);
+			json_decref(rq);
+			door_abort(d);
+		}
+	/* nothing was issued; the refused open is in the log */
+	CHECK_INT(count_events("certificate", AUDIT_OK), issued);
+	CHECK_INT(count_events("certificate", AUDIT_DENIED) + count_events("open", AUDIT_DENIED),
+		  denied + 1);
+	/* with the update grant, in the transports' door, it is issued */
+	json_t *c = NULL;
+	CHECK_INT(certificate(J("%s", req), &c, &e), 0);
+	CHECK(json_object_get(json_array_get(json_object_get(c, "persons"), 0), "my_number") != NULL);
+	json_decref(c);
+	CHECK_INT(count_events("certificate", AUDIT_OK), issued + 1);
 }
 
 static void test_support_measure(void)
@@ -1786,6 +1843,7 @@ int main(void)
 	RUN(test_ex_officio);
 	RUN(test_foreign);
 	RUN(test_certificates);
+	RUN(test_certificate_needs_update);
 	RUN(test_support_measure);
 	RUN(test_householder_moves_out);
 	RUN(test_move_in_join);
