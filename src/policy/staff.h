@@ -88,6 +88,11 @@ int staff_session_peek(store *s, const char *token, staff_info *who, at_error *e
  * there is one (the request's door), else in a transaction of its own. */
 int staff_session_touch(store *s, const char *token, at_error *err);
 int staff_logout(store *s, const char *token, at_error *err);
+/* For a run of the CLI (issue 9 §4): end every other open session of
+ * token's staff member on token's terminal, cause "cli_replaced", one
+ * audited session_end event each. A run killed before its logout leaves its
+ * session open; the next run of the same person on that terminal ends it. */
+int staff_session_replace(store *s, const char *token, at_error *err);
 /* Change password inside a session (checks the old one and the history).
  * Ends the account's other sessions: all but keep_token's (NULL: all). */
 int staff_change_password(store *s, const char *id, const char *old_password,
