@@ -11,7 +11,8 @@
  *  - back-off after repeated failures (per account and per terminal), the
  *    same answer for an unknown, held or locked account as for a wrong
  *    password; an administrator's lock stays until undone; sessions end
- *    after idle time, at their lifetime, on a lock or a password change;
+ *    after idle time, at their lifetime, on a lock or a password change,
+ *    and a CLI run's when the same person's next run on that terminal starts;
  *  - every session is bound to the terminal it was opened from, and every
  *    audit event names that terminal.
  */
