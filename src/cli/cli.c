@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sodium/utils.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,14 +175,59 @@ int cli_refused(cli_call *c, const char *subject, const at_error *err)
 /* Usage checks before anything is read or opened: 0, or 2 printed. */
 static int session_flags(cli_call *c)
 {
-	if (!args_need(c->a, c->cmd, "as") || !args_need(c->a, c->cmd, "reason"))
+	const char *as = args_need(c->a, c->cmd, "as");
+	if (!as || !args_need(c->a, c->cmd, "reason"))
 		return 2;
-	const char *pw = getenv("ATENA_PASSWORD"), *totp = getenv("ATENA_TOTP");
-	if (!pw || !*pw)
-		return cli_usage(c->cmd, "$ATENA_PASSWORD must hold the password of --as");
-	if (!totp || !*totp)
-		return cli_usage(c->cmd, "$ATENA_TOTP must hold the current one-time code of --as");
-	return 0;
+	/* Both factors before anything is read or opened (cli.h "Secrets"). */
+	char prompt[128];
+	snprintf(prompt, sizeof prompt, "Password for %.64s: ", as);
+	int rc = cli_secret(CLI_SECRET_PASSWORD, c->a, c->cmd, prompt, &c->password);
+	if (rc == 1)
+		return cli_usage(c->cmd, "the password of --as is needed: --password-fd N,"
+				 " $ATENA_PASSWORD or a terminal to type it on");
+	if (rc)
+		return rc;
+	snprintf(prompt, sizeof prompt, "One-time code for %.64s: ", as);
+	rc = cli_secret(CLI_SECRET_TOTP, c->a, c->cmd, prompt, &c->totp);
+	if (rc == 1)
+		return cli_usage(c->cmd, "the current one-time code of --as is needed: --totp-fd N,"
+				 " $ATENA_TOTP or a terminal to type it on");
+	if (rc)
+		return rc;
+	/* Asked for only if the login says it must change (session_login). */
+	rc = cli_secret(CLI_SECRET_NEW_PASSWORD, c->a, c->cmd, NULL, &c->new_password);
+	return rc == 1 ? 0 : rc;
+}
+
+/* Log in; when the password must change and none was given, ask for one on
+ * the terminal (twice) and log in again with the same code, whose step a
+ * login refused for that reason leaves unused (policy/staff.h). */
+static int session_login(cli_call *c, at_error *err)
+{
+	const char *as = args_get(c->a, "as"), *newpw = c->new_password;
+	if (staff_login(c->s, c->kr, as, c->password, c->totp, cli_terminal(), newpw, &c->token,
+			&c->who, err) == 0)
+		return 0;
+	if (newpw || strcmp(err->code, "password_change_required"))
+		return -1;
+	char again[CLI_SECRET_MAX + 1];
+	int rc = cli_secret(CLI_SECRET_NEW_PASSWORD, NULL, c->cmd,
+			    "The password must be changed. New password: ", &newpw);
+	if (rc == 1)
+		return at_fail(err, 403, "password_change_required", "new_password",
+			       "the password must be changed (first login or expired): give the new one"
+			       " with --new-password-fd N, $ATENA_NEW_PASSWORD or on a terminal");
+	if (rc)
+		return at_fail(err, 400, AT_E_INVALID, "new_password", "no new password was given");
+	snprintf(again, sizeof again, "%s", newpw);
+	rc = cli_secret(CLI_SECRET_NEW_PASSWORD, NULL, c->cmd, "The new password again: ", &newpw);
+	bool same = rc == 0 && !strcmp(again, newpw);
+	sodium_memzero(again, sizeof again);
+	if (!same)
+		return at_fail(err, 400, AT_E_INVALID, "new_password",
+			       "the two new passwords differ; nothing was changed");
+	return staff_login(c->s, c->kr, as, c->password, c->totp, cli_terminal(), newpw,
+			   &c->token, &c->who, err);
 }
 
 /* Open the data directory, the modules' tables, log in, fill the context. */
@@ -190,11 +237,19 @@ static int session_open(cli_call *c, at_error *err)
 	if (platform_open(dir, &c->s, &c->kr, err) || modules_init(err) ||
 	    modules_migrate(c->s, err))
 		return -1;
-	const char *newpw = getenv("ATENA_NEW_PASSWORD");
-	if (staff_login(c->s, c->kr, args_get(c->a, "as"), getenv("ATENA_PASSWORD"),
-			getenv("ATENA_TOTP"), cli_terminal(), newpw && *newpw ? newpw : NULL,
-			&c->token, &c->who, err))
+	if (session_login(c, err))
 		return -1;
+	/* One CLI run at a time per staff member and terminal: a run killed
+	 * before its logout left its session open until the idle timeout
+	 * (issue 9 §4), so it ends now, audited with its cause. */
+	if (staff_session_replace(c->s, c->token.buf, err))
+		return -1;
+#ifdef ATENA_TEST_CLOCK
+	/* Test builds only: stop here, logged in, so that a test can look at
+	 * the running process and kill it before its logout (tests/e2e/t0057). */
+	if (getenv("ATENA_TEST_STOP_AFTER_LOGIN"))
+		raise(SIGSTOP);
+#endif
 	/* One command per process: the operation every door it opens names in
 	 * the refusals it writes (a batch opens its own doors with this context). */
 	static char op[80];
@@ -252,8 +307,9 @@ static void module_help(const module *m, FILE *f)
 		session = session || k->business;
 	}
 	if (session)
-		fprintf(f, "\nCommands that act on data: --as STAFF --reason TEXT [--case ID],\n"
-			   "$ATENA_PASSWORD, $ATENA_TOTP (see atena %s COMMAND --help).\n", m->name);
+		fprintf(f, "\nCommands that act on data: --as STAFF --reason TEXT [--case ID]; the\n"
+			   "password and one-time code are asked for, or --password-fd N, --totp-fd N\n"
+			   "(see atena %s COMMAND --help).\n", m->name);
 	else
 		fprintf(f, "\nSee atena %s COMMAND --help.\n", m->name);
 	if (m->example)

@@ -5,11 +5,12 @@
  * session helper and the unit of work.
  *
  * A module command that names a business acts as a named staff member with
- * both factors, exactly as over HTTP: --as STAFF, the password in
- * $ATENA_PASSWORD and the current one-time code in $ATENA_TOTP (not flags,
- * so they stay out of `ps` and shell history; $ATENA_NEW_PASSWORD when the
- * password must change). The runner (cli_module_main) logs in (staff_login,
- * audited, terminal cli_terminal()), fills the door context with the
+ * both factors, exactly as over HTTP: --as STAFF, the password and the
+ * current one-time code (never as flag values, so they stay out of `ps` and
+ * shell history: see "Secrets" below). The runner (cli_module_main) logs in
+ * (staff_login, audited, terminal cli_terminal()), ends the sessions an
+ * earlier run of the same staff member on this terminal left open (a run
+ * killed before its logout), fills the door context with the
  * command entry's business, --reason and --case, runs the command, whose
  * unit of work goes through cli_unit (module/unit.h: refusals audited with
  * their subject by the same rule as the server's), and logs out.
@@ -83,19 +84,50 @@ int cli_out_render(const cli_out *o, const json_t *doc, strbuf *pdf, at_error *e
  * summary {file, bytes, kind, serial}; then print *doc. 0, or -1 with err. */
 int cli_out_print(cli_out *o, json_t **doc, const strbuf *pdf, at_error *err);
 
+/* ---- Secrets (issue 9 §4) ------------------------------------------------ */
+/* A secret comes, in this order, from its --*-fd N flag (one line read from
+ * descriptor N), from its environment variable, or from a prompt on the
+ * controlling terminal with echo off. The variables are taken at the very
+ * start of main (cli_secrets_take_env): copied, wiped in the process's own
+ * copy of the environment and unset, so /proc/PID/environ does not show
+ * them while the command runs. Copies are wiped at exit. */
+typedef enum cli_secret_kind {
+	CLI_SECRET_PASSWORD,        /* $ATENA_PASSWORD, --password-fd */
+	CLI_SECRET_TOTP,            /* $ATENA_TOTP, --totp-fd */
+	CLI_SECRET_NEW_PASSWORD,    /* $ATENA_NEW_PASSWORD, --new-password-fd */
+	CLI_SECRET_KINDS
+} cli_secret_kind;
+#define CLI_SECRET_MAX 1024     /* bytes; longer is refused, never cut */
+/* First thing in main, before anything else can read or copy them. */
+void cli_secrets_take_env(void);
+/* The secret of kind from a's flag, the environment, or (prompt not NULL)
+ * the terminal: 0 with *out set (valid until exit), 1 when none is given
+ * and there is no terminal, 2 after a usage message naming the flag. */
+int cli_secret(cli_secret_kind kind, const args *a, const char *cmd, const char *prompt,
+	       const char **out);
+
 /* ---- Module commands ---------------------------------------------------- */
 
 /* Flags every session command takes (who, why, where), and their help. */
-#define CLI_SESSION_FLAGS {"data", true}, {"as", true}, {"reason", true}, {"case", true}
+#define CLI_SESSION_FLAGS {"data", true}, {"as", true}, {"reason", true}, {"case", true}, \
+	{"password-fd", true}, {"totp-fd", true}, {"new-password-fd", true}
 #define CLI_SESSION_HELP \
 	"Acts as a staff member with two factors, like the web:\n" \
 	"  --as STAFF       the staff id (with a grant for the command's business)\n" \
 	"  --reason TEXT    why (recorded in the audit log with every access)\n" \
 	"  --case ID        optional application or case number\n" \
 	"  --data DIR       data directory (default $ATENA_DATA, then ./atena-data)\n" \
-	"  $ATENA_PASSWORD  the staff member's password\n" \
-	"  $ATENA_TOTP      the current one-time code (each code is accepted once)\n" \
-	"  $ATENA_NEW_PASSWORD  only when the password must change (first login, expiry)\n" \
+	"The password and the current one-time code (each code is accepted once) are\n" \
+	"asked for on the terminal, without echo, unless given as one line each on a\n" \
+	"descriptor or (cleared from the environment as the command starts) in:\n" \
+	"  --password-fd N      or $ATENA_PASSWORD\n" \
+	"  --totp-fd N          or $ATENA_TOTP\n" \
+	"  --new-password-fd N  or $ATENA_NEW_PASSWORD: when the password must change\n" \
+	"                       (first login, expiry); asked for on a terminal\n" \
+	"example: atena registry person 0000001001 --as clerk1 --reason 交付 \\\n" \
+	"           --password-fd 3 3<~/.atena-pw --totp-fd 4 4< <(oathtool --totp -b SECRET)\n" \
+	"An earlier run of --as on this terminal that left its session open (killed)\n" \
+	"has that session ended, cause cli_replaced, in the audit log.\n" \
 	"Output is JSON on stdout. Exit 0 done, 1 refused (code and field on stderr), 2 usage.\n"
 
 /* One invocation of a module command. */
@@ -111,6 +143,9 @@ struct cli_call {
 	staff_info who;
 	door_ctx ctx;           /* business from the entry, --reason, --case */
 	strbuf token;
+	const char *password;   /* cli_secret: both factors, read before anything runs */
+	const char *totp;
+	const char *new_password;   /* NULL: asked for if the login needs one */
 };
 
 /* `atena <module> ...`: the module's help, or one command run as above. */

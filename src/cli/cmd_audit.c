@@ -1,6 +1,7 @@
 /*
  * atena audit: verify, query, export, checkpoint, witness, pubkey.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,12 +160,17 @@ int cmd_audit(int argc, char **argv)
 			rc = 1;
 		}
 	} else if (!strcmp(sub, "export")) {
+		/* The log names who looked at whom: the export is 0600 like --out. */
 		const char *path = args_need(&a, "audit", "out");
-		FILE *f = path ? fopen(path, "wx") : NULL;
+		cli_out o = CLI_OUT_NONE;
+		FILE *f = NULL;
+		if (path && cli_out_open(&o, "audit", path) == 0 && !(f = fdopen(o.fd, "w"))) {
+			fprintf(stderr, "atena audit: cannot write %s: %s\n", path, strerror(errno));
+			cli_out_discard(&o);
+		}
 		if (!path) {
 			rc = 2;
 		} else if (!f) {
-			fprintf(stderr, "atena audit: cannot create %s (it must not exist yet)\n", path);
 			rc = 1;
 		} else {
 			rc = audit_export(s, kr, f, &err) ? 1 : 0;

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
 #include "cli.h"
@@ -47,6 +48,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* Before anything else runs: the secrets out of the environment, and
+	 * every file this process creates private to its owner (issue 9 §4; the
+	 * files that matter are also opened 0600 explicitly). */
+	cli_secrets_take_env();
+	umask(077);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -33,6 +33,7 @@ typedef struct at_error {
 #define AT_E_LOCKED     "account_locked"      /* 423 */
 #define AT_E_INTERNAL   "internal_error"      /* 500 */
 #define AT_E_STORE      "store_error"         /* 500: database failure */
+#define AT_E_INSECURE   "insecure_permissions" /* 500: group/others may use a data file (core/private_file.h) */
 
 /* Fill err (if not NULL) and return -1, so callers can `return at_fail(...)`. */
 int at_fail(at_error *err, int status, const char *code, const char *field,

@@ -4,6 +4,7 @@
  * truncation and RFC 4648 base32, which libsodium does not provide.
  */
 #include "crypto/crypto.h"
+#include "core/private_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -422,11 +423,9 @@ int keyring_load(const char *path, keyring **out, at_error *err)
 	}
 	/* Checked on the open descriptor, so the file cannot be swapped between
 	 * the check and the read. */
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+	if (private_check_fd(fd, "the key file", path, E_KEYPERM, err)) {
 		close(fd);
-		return at_fail(err, 500, E_KEYPERM, "",
-			       "the key file %s must be readable by its owner only (chmod 600)",
-			       path);
+		return -1;
 	}
 	if (st.st_size > (off_t)KEYFILE_MAX_BYTES) {
 		close(fd);

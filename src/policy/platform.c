@@ -12,6 +12,7 @@
 
 #include "audit/audit.h"
 #include "core/mynumber.h"
+#include "core/private_file.h"
 #include "policy/decl.h"
 #include "policy/municipality.h"
 #include "policy_internal.h"
@@ -37,8 +38,9 @@ const char *platform_default_dir(const char *flag_value)
 }
 
 /* mkdir -p with mode 0700 for every directory it creates: `atena init --data
- * a/b` must work when a/ does not exist yet. Directories that already exist
- * are left as they are (their mode is the administrator's). */
+ * a/b` must work when a/ does not exist yet. Parents that already exist are
+ * left as they are (their mode is the administrator's); the data directory
+ * itself is checked by platform_init. */
 static int make_dirs(const char *dir, at_error *err)
 {
 	if (!*dir)
@@ -53,7 +55,7 @@ static int make_dirs(const char *dir, at_error *err)
 			continue;
 		char c = p.buf[i];
 		p.buf[i] = '\0';
-		if (mkdir(p.buf, 0700) && errno != EEXIST)
+		if (mkdir(p.buf, PRIVATE_DIR_MODE) && errno != EEXIST)
 			rc = at_fail(err, 500, AT_E_INTERNAL, "data",
 				     "cannot create the data directory %s (at %s): %s", dir, p.buf,
 				     strerror(errno));
@@ -61,6 +63,13 @@ static int make_dirs(const char *dir, at_error *err)
 	}
 	sb_release(&p);
 	return rc;
+}
+
+/* The data directory is its owner's alone (core/private_file.h); a missing
+ * one is left to the caller's own message. */
+static int private_dir(const char *dir, at_error *err)
+{
+	return private_check_path(dir, "the data directory", AT_E_INSECURE, true, err);
 }
 
 static int bring_up(store *s, at_error *err)
@@ -81,7 +90,9 @@ int platform_init(const char *dir, const char *code, at_error *err)
 	at_municipality m;
 	if (municipality_builtin(code, "municipality", &m, NULL, err))
 		return -1;
-	if (make_dirs(dir, err))
+	/* An existing directory others may enter or write is refused, not
+	 * adopted: they could read the database or swap its files (issue 9 §4). */
+	if (make_dirs(dir, err) || private_dir(dir, err))
 		return -1;
 	strbuf db = STRBUF_INIT, key = STRBUF_INIT;
 	sb_init(&db);
@@ -121,8 +132,13 @@ int platform_connect(const char *dir, store **out, at_error *err)
 	strbuf db = STRBUF_INIT;
 	sb_init(&db);
 	platform_db_path(dir, &db);
+	if (private_dir(dir, err)) {
+		sb_release(&db);
+		return -1;
+	}
 	int rc = store_open(db.buf, false, out, err);
-	if (rc) {
+	/* A refusal for its mode keeps its own message, which names the fix. */
+	if (rc && !(err && !strcmp(err->code, AT_E_INSECURE))) {
 		/* at_fail writes err->message, so the store's reason is copied out
 		 * first: formatting a buffer into itself is undefined (C17 7.21.6.5). */
 		char cause[sizeof err->message] = "";

@@ -220,6 +220,7 @@ static int staff_update(store *s, const char *sql, const char *id, const char *t
 #define SESSION_END_PASSWORD "password_change"
 #define SESSION_END_RESET "reset"
 #define SESSION_END_LOGOUT "logout"
+#define SESSION_END_CLI_REPLACED "cli_replaced"
 
 static const char *session_end_message(const char *cause)
 {
@@ -235,6 +236,9 @@ static const char *session_end_message(const char *cause)
 		return "the session ended because an administrator reset the account's credentials";
 	if (!strcmp(cause, SESSION_END_LOGOUT))
 		return "the session was logged out; log in again";
+	if (!strcmp(cause, SESSION_END_CLI_REPLACED))
+		return "the session ended because a later command-line run of the same staff member"
+		       " on the same terminal started";
 	return "the session has ended; log in again";
 }
 
@@ -943,17 +947,29 @@ leave:
 	return rc;
 }
 
+/* What a live session does to itself (log out, end others) starts alike:
+ * resolve token (who, its hash th), then a write transaction inside the
+ * spine. 0, or -1 with nothing left open. */
+static int own_session_begin(store *s, const char *token, staff_info *who,
+			     unsigned char th[CRYPTO_HASH_BYTES], at_error *err)
+{
+	if (staff_session(s, token, who, err))
+		return -1;
+	crypto_digest(token, strlen(token), th);
+	store_spine_enter(s);
+	if (store_begin(s, err) == 0)
+		return 0;
+	store_spine_leave(s);
+	return -1;
+}
+
 int staff_logout(store *s, const char *token, at_error *err)
 {
 	staff_info who;
-	if (staff_session(s, token, &who, err))
-		return -1;
 	unsigned char th[CRYPTO_HASH_BYTES];
-	crypto_digest(token, strlen(token), th);
-	store_spine_enter(s);
+	if (own_session_begin(s, token, &who, th, err))
+		return -1;
 	int rc = -1;
-	if (store_begin(s, err))
-		goto leave;
 	store_stmt *st = store_prepare(s,
 		"UPDATE sp_session SET ended_at = ?, end_cause = '" SESSION_END_LOGOUT "'"
 		" WHERE token_hash = ?", err);
@@ -974,6 +990,54 @@ rollback:
 	store_rollback(s);
 leave:
 	store_spine_leave(s);
+	return rc;
+}
+
+int staff_session_replace(store *s, const char *token, at_error *err)
+{
+	staff_info who;
+	unsigned char th[CRYPTO_HASH_BYTES];
+	if (own_session_begin(s, token, &who, th, err))
+		return -1;
+	int rc = -1;
+	json_t *ended = json_array();
+	/* Each session ended gets its own session_end event, as an idle or
+	 * lifetime end does; the event names when the session had started. */
+	store_stmt *st = store_prepare(s,
+		"UPDATE sp_session SET ended_at = ?, end_cause = '" SESSION_END_CLI_REPLACED "'"
+		" WHERE ended_at IS NULL AND staff_id = ? AND terminal_id = ? AND token_hash <> ?"
+		" RETURNING created_at", err);
+	if (!st)
+		goto rollback;
+	store_bind_int(st, 1, time_now());
+	store_bind_text(st, 2, who.id);
+	store_bind_text(st, 3, who.terminal_id);
+	store_bind_blob(st, 4, th, sizeof th);
+	int r;
+	while ((r = store_step(st, err)) == STORE_ROW)
+		json_array_append_new(ended, json_integer(store_col_int(st, 0)));
+	store_done(st);
+	if (r != STORE_DONE)
+		goto rollback;
+	size_t i;
+	json_t *created;
+	json_array_foreach(ended, i, created) {
+		char when[21], det[96];
+		time_format(json_integer_value(created), when);
+		snprintf(det, sizeof det, SESSION_END_CLI_REPLACED " (the session opened %s)", when);
+		audit_event ev = {.staff_id = who.id, .department = who.department,
+				  .terminal_id = who.terminal_id, .reason = "session",
+				  .operation = "session_end", .outcome = AUDIT_OK, .detail = det};
+		if (audit_append(s, &ev, NULL, err))
+			goto rollback;
+	}
+	rc = store_commit(s, err);
+	goto leave;
+rollback:
+	store_rollback(s);
+leave:
+	store_spine_leave(s);
+	json_decref(ended);
 	return rc;
 }
 

@@ -11,7 +11,8 @@
  *  - back-off after repeated failures (per account and per terminal), the
  *    same answer for an unknown, held or locked account as for a wrong
  *    password; an administrator's lock stays until undone; sessions end
- *    after idle time, at their lifetime, on a lock or a password change;
+ *    after idle time, at their lifetime, on a lock or a password change,
+ *    and a CLI run's when the same person's next run on that terminal starts;
  *  - every session is bound to the terminal it was opened from, and every
  *    audit event names that terminal.
  */
@@ -88,6 +89,11 @@ int staff_session_peek(store *s, const char *token, staff_info *who, at_error *e
  * there is one (the request's door), else in a transaction of its own. */
 int staff_session_touch(store *s, const char *token, at_error *err);
 int staff_logout(store *s, const char *token, at_error *err);
+/* For a run of the CLI (issue 9 §4): end every other open session of
+ * token's staff member on token's terminal, cause "cli_replaced", one
+ * audited session_end event each. A run killed before its logout leaves its
+ * session open; the next run of the same person on that terminal ends it. */
+int staff_session_replace(store *s, const char *token, at_error *err);
 /* Change password inside a session (checks the old one and the history).
  * Ends the account's other sessions: all but keep_token's (NULL: all). */
 int staff_change_password(store *s, const char *id, const char *old_password,

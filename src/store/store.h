@@ -40,7 +40,10 @@ typedef struct store_stmt store_stmt;
 #define STORE_ROW 1    /* a row is ready to read */
 
 /* ---- Connections ---------------------------------------------------- */
-/* Open the database at path; create=false refuses a file that does not exist. */
+/* Open the database at path; create=false refuses a file that does not exist.
+ * A database it creates is mode 0600 (its -wal and -shm too); one whose
+ * group or others have any permission bit, or whose -wal or -shm has, is
+ * refused (AT_E_INSECURE, naming the file and the chmod that fixes it). */
 int store_open(const char *path, bool create, store **out, at_error *err);
 void store_close(store *s);
 

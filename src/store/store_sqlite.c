@@ -3,12 +3,17 @@
  * a per-connection statement cache, and an authorizer that keeps business
  * connections out of the spine's `sp_` tables.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/private_file.h"
 #include "store/store.h"
 #include "store_spine.h"
 
@@ -142,12 +147,56 @@ static int authorizer(void *ud, int action, const char *a, const char *b, const 
 	}
 }
 
+/* The database holds names, addresses and the log in plain text, and SQLite
+ * keeps parts of it in PATH-wal and PATH-shm (issue 9 §4). A new database is
+ * created 0600 whatever the umask, and SQLite gives the -wal and -shm it
+ * creates the database's own mode; an existing one is refused when group or
+ * others may use it or either companion (core/private_file.h). Existing
+ * files are checked by path, never opened: closing a descriptor of a file
+ * drops every POSIX lock this process holds on it, SQLite's included. */
+static int private_db(const char *path, bool create, at_error *err)
+{
+	if (!*path || !strcmp(path, ":memory:"))
+		return 0;
+	if (create) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, PRIVATE_FILE_MODE);
+		if (fd >= 0) {
+			int rc = fchmod(fd, PRIVATE_FILE_MODE);
+			int e = errno;
+			close(fd);
+			if (rc)
+				return at_fail(err, 500, AT_E_STORE, "data",
+					       "cannot make the database %s private: %s", path,
+					       strerror(e));
+		} else if (errno != EEXIST) {
+			return at_fail(err, 500, AT_E_STORE, "data", "cannot create the database %s: %s",
+				       path, strerror(errno));
+		}
+	} else if (access(path, F_OK)) {
+		return at_fail(err, 500, AT_E_STORE, "data", "cannot open the database %s: %s", path,
+			       strerror(errno));
+	}
+	char side[4096];
+	if (private_check_path(path, "the database", AT_E_INSECURE, false, err))
+		return -1;
+	snprintf(side, sizeof side, "%s-wal", path);
+	if (private_check_path(side, "the database's write-ahead log", AT_E_INSECURE, true, err))
+		return -1;
+	snprintf(side, sizeof side, "%s-shm", path);
+	return private_check_path(side, "the database's shared-memory file", AT_E_INSECURE, true,
+				  err);
+}
+
 int store_open(const char *path, bool create, store **out, at_error *err)
 {
 	*out = NULL;
 	if (sqlite3_libversion_number() < MIN_SQLITE)
 		return at_fail(err, 500, AT_E_STORE, "", "SQLite %s is too old: the store needs 3.35 or later"
 			       " (INSERT ... RETURNING)", sqlite3_libversion());
+	if (strlen(path) > 4000)
+		return at_fail(err, 500, AT_E_STORE, "data", "the database path is longer than 4000 bytes");
+	if (private_db(path, create, err))
+		return -1;
 	store *s = calloc(1, sizeof *s);
 	if (!s)
 		abort();

@@ -324,7 +324,7 @@ expect_rc "bad addressee number is a usage error" 2 cli_at "$ATENA_FAKE_NOW" cle
 check "names the argument" grep -q "ADDRESSEE_NO" "$WORK/err"
 expect_rc "unknown flag" 2 cli_at "$ATENA_FAKE_NOW" clerk1 search --nme x --as clerk1 --reason x
 expect_rc "unknown event type" 2 cli_at "$ATENA_FAKE_NOW" clerk1 event move_away --file /dev/null --as clerk1 --reason x
-expect_rc "no password is a usage error" 2 env -u ATENA_PASSWORD "$ATENA_BIN" registry person "$A2" --as clerk1 --reason x
+expect_rc "no password is a usage error" 2 env -u ATENA_PASSWORD "$ATENA_BIN" registry person "$A2" --as clerk1 --reason x </dev/null
 check "names the variable" grep -q "ATENA_PASSWORD" "$WORK/err"
 expect_rc "CLI search" 0 cli clerk1 search --name '目黒 和子' --as clerk1 --reason 転入届の受付 --case R8-0002
 expect_eq "finds the person" "$(jq -r '.records[0].subject' "$WORK/out")" "$A2"

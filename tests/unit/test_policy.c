@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
@@ -539,6 +540,113 @@ static void test_passwords_and_session_ends(void)
 	sb_release(&t1);
 	sb_release(&t2);
 	sb_release(&t3);
+}
+
+/* Issue 9 §4: a CLI run killed before its logout leaves its session open;
+ * the next run of the same staff member on the same terminal ends it, with
+ * its cause and a session_end event. Other terminals' sessions live on. */
+static void test_cli_session_replace(void)
+{
+	at_error e = {0};
+	strbuf killed = STRBUF_INIT, other = STRBUF_INIT, next = STRBUF_INIT, peer = STRBUF_INIT;
+	sb_init(&killed);
+	sb_init(&other);
+	sb_init(&next);
+	sb_init(&peer);
+	staff_info who;
+	char code[8];
+	const char *pw = "a-new-password-3";
+	next_code(totp_clerk1, totp_clerk1_len, code);
+	CHECK(staff_login(S, KR, "clerk1", pw, code, "console@h1", NULL, &killed, &who, &e) == 0);
+	next_code(totp_clerk1, totp_clerk1_len, code);
+	CHECK(staff_login(S, KR, "clerk1", pw, code, "T-WEB-1", NULL, &other, &who, &e) == 0);
+	next_code(totp_clerk2, totp_clerk2_len, code);
+	CHECK(staff_login(S, KR, "clerk2", pw_clerk2, code, "console@h1", NULL, &peer, &who, &e) == 0);
+	int64_t before = count_events("session_end", AUDIT_OK);
+	next_code(totp_clerk1, totp_clerk1_len, code);
+	CHECK(staff_login(S, KR, "clerk1", pw, code, "console@h1", NULL, &next, &who, &e) == 0);
+	CHECK_INT(staff_session_replace(S, next.buf, &e), 0);
+	CHECK(staff_session(S, killed.buf, &who, &e) == -1);
+	CHECK_STR(e.code, "session_expired");
+	CHECK(strstr(e.message, "later command-line run") != NULL);
+	CHECK(count_events("session_end", AUDIT_OK) == before + 1);
+	CHECK(staff_session(S, next.buf, &who, &e) == 0);    /* its own lives */
+	CHECK(staff_session(S, other.buf, &who, &e) == 0);   /* another terminal's too */
+	CHECK(staff_session(S, peer.buf, &who, &e) == 0);    /* another person's too */
+	/* Nothing left to end: no event. */
+	CHECK_INT(staff_session_replace(S, next.buf, &e), 0);
+	CHECK(count_events("session_end", AUDIT_OK) == before + 1);
+	/* An ended session cannot end others. */
+	CHECK_INT(staff_session_replace(S, killed.buf, &e), -1);
+	CHECK(staff_logout(S, next.buf, &e) == 0);
+	CHECK(staff_logout(S, other.buf, &e) == 0);
+	CHECK(staff_logout(S, peer.buf, &e) == 0);
+	sb_release(&killed);
+	sb_release(&other);
+	sb_release(&next);
+	sb_release(&peer);
+}
+
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) ? 01000u : (unsigned)(st.st_mode & 0777);
+}
+
+/* Issue 9 §4: init refuses an existing directory others may use and creates
+ * what it makes private whatever the umask; open refuses a data directory
+ * or database that others may use, naming it and the fix. */
+static void test_data_dir_private(void)
+{
+	char base[600], d[640], p[700];
+	const char *tmp = getenv("ATENA_TEST_TMP");
+	snprintf(base, sizeof base, "%s/policy3-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(base)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(d, sizeof d, "%s/data", base);
+	CHECK_INT(mkdir(d, 0700), 0);
+	CHECK_INT(chmod(d, 0777), 0);
+	at_error e = {0};
+	CHECK(platform_init(d, "131105", &e) == -1);
+	CHECK_STR(e.code, AT_E_INSECURE);
+	CHECK(strstr(e.message, d) != NULL);
+	CHECK(strstr(e.message, "chmod 700") != NULL);
+	snprintf(p, sizeof p, "%s/keys.json", d);
+	CHECK(access(p, F_OK) != 0);   /* refused before anything was made */
+	snprintf(p, sizeof p, "%s/atena.db", d);
+	CHECK(access(p, F_OK) != 0);
+	CHECK_INT(rmdir(d), 0);
+
+	mode_t old = umask(0);
+	CHECK(platform_init(d, "131105", &e) == 0);
+	umask(old);
+	CHECK_INT((int)mode_of(d), 0700);
+	CHECK_INT((int)mode_of(p), 0600);
+	snprintf(p, sizeof p, "%s/keys.json", d);
+	CHECK_INT((int)mode_of(p), 0600);
+	store *s = NULL;
+	CHECK(platform_open(d, &s, NULL, &e) == 0);
+	store_close(s);
+
+	CHECK_INT(chmod(d, 0755), 0);
+	s = (store *)&e;
+	CHECK(platform_open(d, &s, NULL, &e) == -1);
+	CHECK(s == NULL);
+	CHECK_STR(e.code, AT_E_INSECURE);
+	CHECK(strstr(e.message, "the data directory") != NULL);
+	CHECK(strstr(e.message, "chmod 700") != NULL);
+	CHECK_INT(chmod(d, 0700), 0);
+	snprintf(p, sizeof p, "%s/atena.db", d);
+	CHECK_INT(chmod(p, 0644), 0);
+	CHECK(platform_open(d, &s, NULL, &e) == -1);
+	CHECK_STR(e.code, AT_E_INSECURE);
+	CHECK(strstr(e.message, p) != NULL);
+	CHECK(strstr(e.message, "chmod 600") != NULL);
+	CHECK_INT(chmod(p, 0600), 0);
+	CHECK(platform_open(d, &s, NULL, &e) == 0);
+	store_close(s);
 }
 
 static void test_staff_admin_rules(void)
@@ -1711,6 +1819,8 @@ int main(void)
 	RUN(test_backoff);
 	RUN(test_login_races);
 	RUN(test_passwords_and_session_ends);
+	RUN(test_cli_session_replace);
+	RUN(test_data_dir_private);
 	RUN(test_staff_admin_rules);
 	RUN(test_grants_ledger);
 	RUN(test_door_refusals);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -94,6 +95,65 @@ static void test_open_close(void)
 	CHECK_STR(err.code, AT_E_STORE);
 	CHECK(access(missing, F_OK) != 0);  /* create=false made nothing */
 	store_close(NULL);                  /* harmless */
+	remove_db(db_path);
+}
+
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) ? 01000u : (unsigned)(st.st_mode & 0777);
+}
+
+/* Issue 9 §4: the database, its -wal and -shm are 0600 whatever the umask,
+ * and a database (or companion) that others may read is refused, naming the
+ * file and the fix, before anything is opened. */
+static void test_private_files(void)
+{
+	mode_t old = umask(0);   /* the worst umask: SQLite alone would make 0666 */
+	store *s = fresh("private");
+	umask(old);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	at_error err;
+	CHECK_INT(store_exec(s, "CREATE TABLE t(x); INSERT INTO t VALUES(1)", &err), 0);
+	char wal[600], shm[600];
+	snprintf(wal, sizeof wal, "%s-wal", db_path);
+	snprintf(shm, sizeof shm, "%s-shm", db_path);
+	CHECK_INT((int)mode_of(db_path), 0600);
+	CHECK_INT((int)mode_of(wal), 0600);
+	CHECK_INT((int)mode_of(shm), 0600);
+	store_close(s);
+
+	static const mode_t bad[] = {0644, 0640, 0604, 0660, 0606, 0610};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK_INT(chmod(db_path, bad[i]), 0);
+		store *t = (store *)&err;
+		at_error_clear(&err);
+		CHECK_INT(store_open(db_path, false, &t, &err), -1);
+		CHECK(t == NULL);
+		CHECK_STR(err.code, AT_E_INSECURE);
+		CHECK(strstr(err.message, db_path) != NULL);
+		CHECK(strstr(err.message, "chmod 600") != NULL);
+		/* create=true does not adopt it either */
+		CHECK_INT(store_open(db_path, true, &t, &err), -1);
+		CHECK_STR(err.code, AT_E_INSECURE);
+	}
+	CHECK_INT(chmod(db_path, 0600), 0);
+	/* A -wal left readable by others (from an older Atena) is named. */
+	FILE *f = fopen(wal, "w");
+	CHECK(f != NULL);
+	if (f)
+		fclose(f);
+	CHECK_INT(chmod(wal, 0644), 0);
+	store *t = NULL;
+	CHECK_INT(store_open(db_path, false, &t, &err), -1);
+	CHECK_STR(err.code, AT_E_INSECURE);
+	CHECK(strstr(err.message, wal) != NULL);
+	CHECK_INT(chmod(wal, 0600), 0);
+	CHECK_INT(store_open(db_path, false, &t, &err), 0);
+	CHECK_INT((int)one_int(t, "SELECT x FROM t"), 1);
+	store_close(t);
 	remove_db(db_path);
 }
 
@@ -844,6 +904,7 @@ int main(void)
 {
 	RUN(test_open_close);
 	RUN(test_wal_and_durability);
+	RUN(test_private_files);
 	RUN(test_transactions);
 	RUN(test_migrations_once_in_order);
 	RUN(test_failed_migration_rolls_back);
