@@ -35,6 +35,16 @@ static int resolve_criterion(door *d, const file_meta *m, const door_criterion *
 		return at_fail(err, 403, "item_not_searchable", "item",
 			       "item %s of file %s is not searchable under business %s", c->item,
 			       m->id, d->business);
+	/* A business that sees the number masked may not look a person up by
+	 * it either: an exact hit would tie the number to a name, address and
+	 * birth date it may see (番号法 9条, 19条). The door's own refusal,
+	 * audited, naming the criterion. */
+	if (!strcmp(it->cls, "my_number") && !d->number_using) {
+		at_fail(err, 403, "number_not_usable", c->item,
+			"business %s is not a number-using business (番号法 9条): it may not"
+			" search by %s", d->business, c->item);
+		return dr_refuse(d, "search", "", err);
+	}
 	if (it->enc && c->match != DOOR_EXACT)
 		return at_fail(err, 400, AT_E_INVALID, "match",
 			       "item %s is stored encrypted and can only be searched by exact value",

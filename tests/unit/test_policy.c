@@ -1699,6 +1699,50 @@ static void test_projection(void)
 	json_decref(r);
 }
 
+/* ---- Access rules that leak (issue 9 §5) ---- */
+
+/* A business that sees My Number masked cannot look a person up by it: the
+ * search is refused, naming the criterion, and the refusal is in the log even
+ * though the caller aborts; a number-using business still can. */
+static void test_number_criterion_masked(void)
+{
+	char mn[13];
+	mk_mynumber("32345678901", mn);   /* 佐藤 健 of test_door_search */
+	at_error e = {0};
+	door *d;
+	json_t *res = NULL;
+	int64_t refusals = count_events_detail("search", AUDIT_DENIED, "number_not_usable my_number");
+	door_ctx c = ctx("viewer", "test_viewer", "課税資料の確認");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_find(d, "test_file", "my_number", mn, DOOR_EXACT, 10, &res, &e) == -1);
+	CHECK(res == NULL);
+	CHECK_INT(e.status, 403);
+	CHECK_STR(e.code, "number_not_usable");
+	CHECK_STR(e.field, "my_number");
+	CHECK(e.audited);
+	/* ... among other criteria too */
+	door_criterion two[] = {{"name", "佐藤 健", DOOR_EXACT}, {"my_number", mn, DOOR_EXACT}};
+	CHECK(door_search(d, "test_file", two, 2, false, 10, &res, NULL, &e) == -1);
+	CHECK_STR(e.field, "my_number");
+	door_abort(d);
+	CHECK_INT(count_events_detail("search", AUDIT_DENIED, "number_not_usable my_number") - refusals, 2);
+	/* The same business may still search by name, and sees the number masked. */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_find(d, "test_file", "name", "佐藤 健", DOOR_EXACT, 10, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(res, 0), "items"),
+						     "my_number")), DOOR_MASK);
+	json_decref(res);
+	CHECK(door_commit(d, &e) == 0);
+	/* A number-using business may. */
+	door_ctx cu = ctx("clerk1", "test_business", "本人確認");
+	CHECK(door_open(S, KR, &cu, DOOR_READ, &d, &e) == 0);
+	CHECK(door_find(d, "test_file", "my_number", mn, DOOR_EXACT, 10, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	json_decref(res);
+	CHECK(door_commit(d, &e) == 0);
+}
+
 int main(void)
 {
 	at_error e;
@@ -1732,6 +1776,7 @@ int main(void)
 	RUN(test_pending_list_audited);
 	RUN(test_rule_declarations);
 	RUN(test_test_declarations_not_built_in);
+	RUN(test_number_criterion_masked);
 	store_close(S);
 	keyring_free(KR);
 	return test_report();
