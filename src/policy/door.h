@@ -199,6 +199,14 @@ int door_remove(door *d, const char *file, int64_t record_id, const char *remova
  * third-party requests. Setting and clearing are audited. */
 int door_set_support_measure(door *d, const char *file, int64_t record_id, bool on,
 			     at_error *err);
+/* The alert follows the person, whichever business reads them: a module that
+ * shows a person from its own tables (own_tables: the tax assessment) calls
+ * this when it shows them. If any door record of the person (subject) is
+ * under a support measure, the same "support_measure_view" alert a door read
+ * raises is written, kept through an abort; otherwise nothing. `how` names
+ * what was shown ("tax assessment"). Says nothing about the person to the
+ * caller. The module still writes its own event of the view. */
+int door_note_subject_read(door *d, const char *subject, const char *how, at_error *err);
 
 /* Search by one indexed item. Returns a JSON array of records shaped like
  * door_read's. When more than one record matches, no my_number-class item

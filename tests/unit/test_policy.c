@@ -1743,6 +1743,25 @@ static void test_number_criterion_masked(void)
 	CHECK(door_commit(d, &e) == 0);
 }
 
+/* A module showing a person from its own tables raises the support-measure
+ * alert through the door (door_note_subject_read); nothing for a person
+ * without one; a malformed subject is refused. */
+static void test_subject_read_alert(void)
+{
+	at_error e = {0};
+	door *d;
+	door_ctx c = ctx("viewer", "test_viewer", "課税資料の確認");
+	int64_t before = count_events("support_measure_view", AUDIT_ALERT);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	/* 0000001002 is under a support measure (test_support_measure). */
+	CHECK(door_note_subject_read(d, "0000001002", "tax assessment", &e) == 0);
+	CHECK(door_note_subject_read(d, "0000001003", "tax assessment", &e) == 0);
+	CHECK(door_note_subject_read(d, "", "tax assessment", &e) == -1);
+	CHECK_STR(e.field, "subject");
+	door_abort(d);   /* the alert outlives the abort */
+	CHECK_INT(count_events("support_measure_view", AUDIT_ALERT) - before, 1);
+}
+
 int main(void)
 {
 	at_error e;
@@ -1777,6 +1796,7 @@ int main(void)
 	RUN(test_rule_declarations);
 	RUN(test_test_declarations_not_built_in);
 	RUN(test_number_criterion_masked);
+	RUN(test_subject_read_alert);
 	store_close(S);
 	keyring_free(KR);
 	return test_report();
