@@ -156,7 +156,8 @@ int door_note_subject_read(door *d, const char *subject, const char *how, at_err
 			       "door_note_subject_read names what was shown in 1 to 64 bytes");
 	store_spine_enter(d->s);
 	/* The measure is set on the person's record in the file that holds it
-	 * (the register); whichever file or module shows the person, it holds. */
+	 * (the register); whichever file or module shows the person, it holds.
+	 * file_id IN (every file) lets the (file_id, subject) index serve. */
 	store_stmt *st = store_prepare(d->s,
 		"SELECT file_id, id FROM sp_record WHERE file_id IN (SELECT id FROM sp_file)"
 		" AND subject = ? AND support_measure = 1 ORDER BY id LIMIT 1", err);
