@@ -906,6 +906,14 @@ int main(int argc, char **argv)
 	if (!o.no_http) {
 		samples sm = {0};
 		draw_samples(dir.buf, o.seed, &sm);
+		/* One clerk asks here what a whole counter floor asks: past the
+		 * per-staff search volume limit (data/policy/search_volume.json)
+		 * every request would be a 429. The counting itself still runs. */
+		door_search_limits wide = {.window_seconds = 60, .alert_searches = 1000000,
+					   .alert_people = 1000000, .refuse_searches = 1000000,
+					   .refuse_people = 1000000};
+		if (door_search_limits_use(&wide, &e))
+			die("door_search_limits_use", &e);
 		server_config cfg = {.data_dir = dir.buf, .kr = kr, .listen = "127.0.0.1:0",
 				     .threads = (unsigned)o.threads, .timeout_s = 30};
 		server *srv = NULL;

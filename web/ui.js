@@ -112,6 +112,8 @@ const CODE_TEXT = {
 	file_not_permitted: 'このファイルを扱う権限がありません',
 	item_not_permitted: 'この項目を扱う権限がありません',
 	item_not_searchable: 'この項目では検索できません',
+	number_not_usable: 'この事務では個人番号で検索できません',
+	search_volume: '一定時間内の検索件数が上限を超えます。条件を絞り込むか、時間をおいてください',
 	four_eyes_self: '自分が起票したものは承認できません',
 	not_found: '見つかりません',
 	conflict: '他の操作と競合しました。最新の内容を読み込み直してください',

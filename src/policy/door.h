@@ -126,8 +126,8 @@ int door_note_refusal(door *d, const char *operation, const char *subject, const
  * the door decided): the dispatcher then writes no second one (module/unit.h). */
 bool door_refusal_written(const door *d);
 /* The one writer of refusal events, in a transaction of its own: outcome
- * "denied" for 403 and "invalid" otherwise, the context of c, operation and
- * subject ("" nobody), detail "<code> <field>" (never the message, which may
+ * "denied" for 403 and 429 and "invalid" otherwise, the context of c,
+ * operation and subject ("" nobody), detail "<code> <field>" (never the message, which may
  * quote input). Marks e audited. Every refusal the door, the dispatcher
  * (module/unit.h) and the transports log is written here. */
 int door_log_refusal(store *s, const door_ctx *c, const char *operation, const char *subject,
@@ -203,6 +203,14 @@ int door_remove(door *d, const char *file, int64_t record_id, const char *remova
  * third-party requests. Setting and clearing are audited. */
 int door_set_support_measure(door *d, const char *file, int64_t record_id, bool on,
 			     at_error *err);
+/* The alert follows the person, whichever business reads them: a module that
+ * shows a person from its own tables (own_tables: the tax assessment) calls
+ * this when it shows them. If any door record of the person (subject) is
+ * under a support measure, the same "support_measure_view" alert a door read
+ * raises is written, kept through an abort; otherwise nothing. `how` names
+ * what was shown ("tax assessment"). Says nothing about the person to the
+ * caller. The module still writes its own event of the view. */
+int door_note_subject_read(door *d, const char *subject, const char *how, at_error *err);
 
 /* Search by one indexed item. Returns a JSON array of records shaped like
  * door_read's. When more than one record matches, no my_number-class item
@@ -234,6 +242,27 @@ int door_search_items(door *d, const char *file, const door_criterion *criteria,
 int door_search_after(door *d, const char *file, const door_criterion *criteria, size_t n,
 		      bool include_removed, int limit, const char *const *items,
 		      const char *after_subject, json_t **out, bool *truncated, at_error *err);
+
+/* Search volume (issue 9 §5). Every search of a read unit of work counts
+ * against its staff member: one search, and each person it lists once per
+ * window (a write's own look-ups do not count). Past the alert level the door
+ * writes one "search_volume" event of outcome alert per staff member and
+ * window; a search that would pass the refusal level is refused (429
+ * search_volume, audited, field "search") and lists nobody. The counts are
+ * kept in the store, so a restart forgets nothing. The limits are data:
+ * data/policy/search_volume.json, built in. */
+typedef struct door_search_limits {
+	int64_t window_seconds;                  /* fixed windows from the epoch, 60..86400 */
+	int64_t alert_searches, alert_people;    /* alert once when a count passes these */
+	int64_t refuse_searches, refuse_people;  /* refuse a search that would pass these */
+} door_search_limits;
+/* The limits in force: the data file's (a file that breaks a rule: 500,
+ * naming the field), or what door_search_limits_use set. */
+int door_search_limits_get(door_search_limits *out, at_error *err);
+/* Other limits for this process, checked by the same rules (400 naming the
+ * field). The server and the CLI never call it: for the benchmarks, which
+ * measure the search path at rates no staff member may search, and tests. */
+int door_search_limits_use(const door_search_limits *l, at_error *err);
 
 /* A value of `item` of `file` validated against the item's declaration
  * exactly as a write would (declared type and length, My Number check

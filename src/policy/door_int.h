@@ -120,6 +120,13 @@ json_t *dr_visible_items(door *d, const file_meta *m, int64_t rid, json_t *doc,
 			 bool include_mn, const char *const *proj, strbuf *seen,
 			 at_error *err);
 
+/* ---- Search volume (door_volume.c) ---- */
+/* A search of this unit is about to list these people (subjects): counted
+ * against the staff member's window in a read unit; an alert past the alert
+ * level (once a window), a refusal of the door's own (429, audited) past the
+ * refusal level. */
+int dr_search_volume(door *d, const char (*subjects)[65], size_t n, at_error *err);
+
 /* ---- Records (door_records.c) ---- */
 int dr_write_index(door *d, const file_meta *m, int64_t rid, const char *item, json_t *v,
 		   at_error *err);

@@ -131,15 +131,51 @@ int dr_check_subject(const char *subject, at_error *err)
 	return policy_check_staff_id(subject, "subject", err);
 }
 
+/* The one alert of a support-measure person shown, kept through an abort. */
+static int alert_protected(door *d, const char *file, int64_t rid, const char *subject,
+			   const char *how, at_error *err)
+{
+	char det[200];
+	snprintf(det, sizeof det, "%s#%lld viewed (%s) while under a support measure", file,
+		 (long long)rid, how);
+	return dr_note_sticky(d, "support_measure_view", AUDIT_ALERT, subject, "", det, err);
+}
+
 /* A view of a record under a support measure (支援措置) raises an alert. */
 int dr_alert_if_protected(door *d, const rec *r, const char *how, at_error *err)
 {
-	if (!r->support_measure)
-		return 0;
-	char det[200];
-	snprintf(det, sizeof det, "%s#%lld viewed (%s) while under a support measure", r->file,
-		 (long long)r->id, how);
-	return dr_note_sticky(d, "support_measure_view", AUDIT_ALERT, r->subject, "", det, err);
+	return r->support_measure ? alert_protected(d, r->file, r->id, r->subject, how, err) : 0;
+}
+
+int door_note_subject_read(door *d, const char *subject, const char *how, at_error *err)
+{
+	if (dr_check_subject(subject, err))
+		return -1;
+	if (!how || !*how || strlen(how) > 64)
+		return at_fail(err, 500, AT_E_INTERNAL, "how",
+			       "door_note_subject_read names what was shown in 1 to 64 bytes");
+	store_spine_enter(d->s);
+	/* The measure is set on the person's record in the file that holds it
+	 * (the register); whichever file or module shows the person, it holds.
+	 * file_id IN (every file) lets the (file_id, subject) index serve. */
+	store_stmt *st = store_prepare(d->s,
+		"SELECT file_id, id FROM sp_record WHERE file_id IN (SELECT id FROM sp_file)"
+		" AND subject = ? AND support_measure = 1 ORDER BY id LIMIT 1", err);
+	int rc = -1;
+	if (st) {
+		store_bind_text(st, 1, subject);
+		int r = store_step(st, err);
+		char file[65] = "";
+		int64_t rid = 0;
+		if (r == STORE_ROW) {
+			dr_copy(file, sizeof file, store_col_text(st, 0));
+			rid = store_col_int(st, 1);
+		}
+		store_done(st);
+		rc = r < 0 ? -1 : r == STORE_ROW ? alert_protected(d, file, rid, subject, how, err) : 0;
+	}
+	store_spine_leave(d->s);
+	return rc;
 }
 
 int dr_check_event(const char *event, at_error *err)

@@ -35,6 +35,16 @@ static int resolve_criterion(door *d, const file_meta *m, const door_criterion *
 		return at_fail(err, 403, "item_not_searchable", "item",
 			       "item %s of file %s is not searchable under business %s", c->item,
 			       m->id, d->business);
+	/* A business that sees the number masked may not look a person up by
+	 * it either: an exact hit would tie the number to a name, address and
+	 * birth date it may see (番号法 9条, 19条). The door's own refusal,
+	 * audited, naming the criterion. */
+	if (!strcmp(it->cls, "my_number") && !d->number_using) {
+		at_fail(err, 403, "number_not_usable", c->item,
+			"business %s is not a number-using business (番号法 9条): it may not"
+			" search by %s", d->business, c->item);
+		return dr_refuse(d, "search", "", err);
+	}
 	if (it->enc && c->match != DOOR_EXACT)
 		return at_fail(err, 400, AT_E_INVALID, "match",
 			       "item %s is stored encrypted and can only be searched by exact value",
@@ -101,6 +111,7 @@ int door_search_after(door *d, const char *file, const door_criterion *crit, siz
 	int rc = -1;
 	json_t *arr = json_array();
 	int64_t *ids = NULL;
+	char (*subjects)[65] = NULL;   /* the people of the records found */
 	size_t found = 0;
 	const char **many = NULL;   /* the projection of a several-person result */
 	crit_key keys[DOOR_SEARCH_MAX_CRITERIA];
@@ -125,7 +136,7 @@ int door_search_after(door *d, const char *file, const door_criterion *crit, siz
 		}
 	/* The intersection is done by SQLite, so only the records returned are
 	 * loaded, decrypted and logged as seen. */
-	sb_adds(&sql, "SELECT i0.record_id FROM sp_index i0 JOIN sp_record r ON r.id = i0.record_id"
+	sb_adds(&sql, "SELECT i0.record_id, r.subject FROM sp_index i0 JOIN sp_record r ON r.id = i0.record_id"
 		      " WHERE i0.file_id = ? AND i0.item_id = ? AND ");
 	sb_adds(&sql, keys[0].match == DOOR_EXACT ? "i0.key = ?" : "i0.key >= ? AND i0.key < ?");
 	sb_adds(&sql, include_removed ? " AND r.state IN ('active', 'removed')"
@@ -155,7 +166,8 @@ int door_search_after(door *d, const char *file, const door_criterion *crit, siz
 		store_bind_text(st, b++, after_subject);
 	store_bind_int(st, b, limit + 1);   /* one more, to know a result was cut */
 	ids = calloc((size_t)limit, sizeof *ids);
-	if (!ids)
+	subjects = calloc((size_t)limit, sizeof *subjects);
+	if (!ids || !subjects)
 		abort();
 	int step;
 	while ((step = store_step(st, err)) == STORE_ROW) {
@@ -164,10 +176,13 @@ int door_search_after(door *d, const char *file, const door_criterion *crit, siz
 				*truncated = true;
 			break;
 		}
-		ids[found++] = store_col_int(st, 0);
+		ids[found] = store_col_int(st, 0);
+		dr_copy(subjects[found++], sizeof *subjects, store_col_text(st, 1));
 	}
 	store_done(st);
-	if (step < 0)
+	/* Counted before anything is read: a search past the staff member's
+	 * limit lists nobody. */
+	if (step < 0 || dr_search_volume(d, (const char (*)[65])subjects, found, err))
 		goto out;
 	/* A result listing several people carries basic facts only (issue 8
 	 * §3): neither the My Number nor any `sensitive` item (住民票コード,
@@ -232,6 +247,7 @@ out:
 	sb_release(&sql);
 	sb_release(&items_list);
 	free(ids);
+	free(subjects);
 	free(many);
 	json_decref(arr);
 	store_spine_leave(d->s);

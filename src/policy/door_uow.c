@@ -48,10 +48,12 @@ bool door_refusal_written(const door *d)
 	return d && d->refused;
 }
 
-/* The one format of a refusal: outcome by status, detail code and field. */
+/* The one format of a refusal: outcome by status, detail code and field.
+ * 403 and 429 (a search past the staff member's volume limit) are policy
+ * refusals; the rest refused a malformed input. */
 static const char *refusal_outcome(const at_error *e)
 {
-	return e->status == 403 ? AUDIT_DENIED : AUDIT_INVALID;
+	return e->status == 403 || e->status == 429 ? AUDIT_DENIED : AUDIT_INVALID;
 }
 
 static void refusal_detail(const at_error *e, char *out, size_t n)

@@ -104,6 +104,14 @@ static const store_migration migrations[] = {
 	 "CREATE TABLE sp_login_source(source TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
 	 " held_until INTEGER NOT NULL, last_failure INTEGER NOT NULL);"
 	 "ALTER TABLE sp_session ADD COLUMN end_cause TEXT NOT NULL DEFAULT '';"},
+	/* Search volume per staff member (issue 9 §5, door_volume.c): the
+	 * current window's counts, and the people listed in it (each once). A
+	 * new window replaces both. */
+	{5,
+	 "CREATE TABLE sp_search_window(staff_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
+	 " searches INTEGER NOT NULL, people INTEGER NOT NULL, alerted INTEGER NOT NULL);"
+	 "CREATE TABLE sp_search_seen(staff_id TEXT NOT NULL, subject TEXT NOT NULL,"
+	 " PRIMARY KEY(staff_id, subject));"},
 };
 
 static int guards(store *s, at_error *err)

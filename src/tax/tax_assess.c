@@ -300,7 +300,10 @@ int tax_person(door *d, const keyring *kr, const tax_law *law, int fiscal_year,
 			store_col_text(st, 2), "status", store_col_text(st, 3), "loaded_at",
 			(json_int_t)store_col_int(st, 4)));
 	store_done(st);
-	if (r < 0 || tax_note(d, "tax.view", addressee_no, fiscal_year, "assessment", err)) {
+	/* A support-measure person's tax record alerts as their register record
+	 * does (issue 9 §5): the alert follows the person. */
+	if (r < 0 || tax_note(d, "tax.view", addressee_no, fiscal_year, "assessment", err) ||
+	    door_note_subject_read(d, addressee_no, "tax assessment", err)) {
 		json_decref(versions);
 		json_decref(docs);
 		return -1;

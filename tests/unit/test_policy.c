@@ -1807,6 +1807,209 @@ static void test_projection(void)
 	json_decref(r);
 }
 
+/* ---- Access rules that leak (issue 9 §5) ---- */
+
+/* A business that sees My Number masked cannot look a person up by it: the
+ * search is refused, naming the criterion, and the refusal is in the log even
+ * though the caller aborts; a number-using business still can. */
+static void test_number_criterion_masked(void)
+{
+	char mn[13];
+	mk_mynumber("32345678901", mn);   /* 佐藤 健 of test_door_search */
+	at_error e = {0};
+	door *d;
+	json_t *res = NULL;
+	int64_t refusals = count_events_detail("search", AUDIT_DENIED, "number_not_usable my_number");
+	door_ctx c = ctx("viewer", "test_viewer", "課税資料の確認");
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_find(d, "test_file", "my_number", mn, DOOR_EXACT, 10, &res, &e) == -1);
+	CHECK(res == NULL);
+	CHECK_INT(e.status, 403);
+	CHECK_STR(e.code, "number_not_usable");
+	CHECK_STR(e.field, "my_number");
+	CHECK(e.audited);
+	/* ... among other criteria too */
+	door_criterion two[] = {{"name", "佐藤 健", DOOR_EXACT}, {"my_number", mn, DOOR_EXACT}};
+	CHECK(door_search(d, "test_file", two, 2, false, 10, &res, NULL, &e) == -1);
+	CHECK_STR(e.field, "my_number");
+	door_abort(d);
+	CHECK_INT(count_events_detail("search", AUDIT_DENIED, "number_not_usable my_number") - refusals, 2);
+	/* The same business may still search by name, and sees the number masked. */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_find(d, "test_file", "name", "佐藤 健", DOOR_EXACT, 10, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(res, 0), "items"),
+						     "my_number")), DOOR_MASK);
+	json_decref(res);
+	CHECK(door_commit(d, &e) == 0);
+	/* A number-using business may. */
+	door_ctx cu = ctx("clerk1", "test_business", "本人確認");
+	CHECK(door_open(S, KR, &cu, DOOR_READ, &d, &e) == 0);
+	CHECK(door_find(d, "test_file", "my_number", mn, DOOR_EXACT, 10, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	json_decref(res);
+	CHECK(door_commit(d, &e) == 0);
+}
+
+/* One search as `staff` under test_viewer for `name` exactly (or the kana
+ * prefix with limit n when name is NULL): the HTTP-like status. */
+static int volume_search(store *s, keyring *kr, const char *staff, const char *name, int n,
+			 door_mode mode, at_error *e)
+{
+	door_ctx c = ctx(staff, mode == DOOR_READ ? "test_viewer" : "test_business", "照会");
+	door *d;
+	json_t *res = NULL;
+	if (door_open(s, kr, &c, mode, &d, e))
+		return e->status;
+	int rc = name ? door_find(d, "test_file", "name", name, DOOR_EXACT, 10, &res, e)
+		      : door_find(d, "test_file", "name_kana", "ケンサク", DOOR_PREFIX, n, &res, e);
+	json_decref(res);
+	if (rc) {
+		door_abort(d);
+		return e->status;
+	}
+	return door_commit(d, e) ? 500 : 200;
+}
+
+typedef struct volume_racer {
+	int ok, refused;
+} volume_racer;
+
+static void *volume_race(void *arg)
+{
+	volume_racer *r = arg;
+	store *s;
+	keyring *kr;
+	at_error e;
+	if (platform_open(dir, &s, &kr, &e))
+		return NULL;
+	for (int i = 0; i < 5; i++) {
+		int st = volume_search(s, kr, "bulk1", "検索 0", 0, DOOR_READ, &e);
+		r->ok += st == 200;
+		r->refused += st == 429;
+	}
+	store_close(s);
+	keyring_free(kr);
+	return NULL;
+}
+
+/* 71 prefix searches listed 981 of 983 residents with no alert: per staff
+ * member and window, one alert past the alert level, and a search that would
+ * pass the refusal level is refused (429, audited), lists nobody, and stays
+ * refused until the window passes — across a restart, and however many
+ * threads search at once. A write's own look-ups do not count. */
+static void test_search_volume(void)
+{
+	at_error e = {0};
+	door_search_limits file, small = {.window_seconds = 600, .alert_searches = 3,
+		.alert_people = 5, .refuse_searches = 6, .refuse_people = 8};
+	/* The built-in data file loads and keeps its own rules. */
+	CHECK(door_search_limits_get(&file, &e) == 0);
+	CHECK(file.alert_people <= file.refuse_people && file.alert_searches <= file.refuse_searches);
+	door_search_limits bad = small;
+	bad.refuse_people = 4;   /* below the alert level */
+	CHECK(door_search_limits_use(&bad, &e) == -1);
+	CHECK_STR(e.field, "refuse.people");
+	CHECK(door_search_limits_use(&small, &e) == 0);
+
+	strbuf pw = STRBUF_INIT, tp = STRBUF_INIT;
+	sb_init(&pw);
+	sb_init(&tp);
+	CHECK(staff_add(S, KR, "bulk1", "検索 五郎", "税務課", false, "admin", "T-ADM", &pw, &tp, &e) == 0);
+	sb_release(&pw);
+	sb_release(&tp);
+	CHECK(grant_add(S, "bulk1", "test_viewer", GRANT_VIEW, 0, 0, "admin", "T-ADM", "照会", &e) == 0);
+	CHECK(grant_add(S, "bulk1", "test_business", GRANT_UPDATE, 0, 0, "admin", "T-ADM", "照会", &e) == 0);
+	char subject[16], first11[12], name[32];
+	for (int i = 0; i < 10; i++) {
+		snprintf(subject, sizeof subject, "00000090%02d", i);
+		snprintf(first11, sizeof first11, "900000000%02d", i);
+		snprintf(name, sizeof name, "検索 %d", i);
+		CHECK(create_person(subject, first11, name, "ケンサク タロウ", "1970-01-01") > 0);
+	}
+	/* A fresh window. */
+	int64_t t0 = fake_now - fake_now % 600 + 600;
+	set_now(t0);
+	int64_t alerts = count_events("search_volume", AUDIT_ALERT);
+	int64_t refusals = count_events_detail("search", AUDIT_DENIED, "search_volume search");
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "検索 %d", i);
+		CHECK_INT(volume_search(S, KR, "bulk1", name, 0, DOOR_READ, &e), 200);
+	}
+	CHECK_INT(count_events("search_volume", AUDIT_ALERT) - alerts, 0);
+	/* The 4th search passes the alert level: one alert, and no second one. */
+	CHECK_INT(volume_search(S, KR, "bulk1", "検索 3", 0, DOOR_READ, &e), 200);
+	CHECK_INT(count_events("search_volume", AUDIT_ALERT) - alerts, 1);
+	CHECK_INT(volume_search(S, KR, "bulk1", "検索 4", 0, DOOR_READ, &e), 200);
+	CHECK_INT(volume_search(S, KR, "bulk1", "検索 0", 0, DOOR_READ, &e), 200);
+	CHECK_INT(count_events("search_volume", AUDIT_ALERT) - alerts, 1);
+	/* A write's own look-ups neither count nor are refused. */
+	for (int i = 0; i < 8; i++)
+		CHECK_INT(volume_search(S, KR, "bulk1", "検索 9", 0, DOOR_WRITE, &e), 200);
+	/* The 7th search is refused, audited, and lists nobody. */
+	int64_t seen9 = count_events_detail("search_result", AUDIT_OK, NULL);
+	CHECK_INT(volume_search(S, KR, "bulk1", "検索 5", 0, DOOR_READ, &e), 429);
+	CHECK_STR(e.code, "search_volume");
+	CHECK(e.audited);
+	CHECK(strstr(e.message, "bulk1 has made 6 searches listing 5 people") != NULL);
+	CHECK_INT(count_events_detail("search_result", AUDIT_OK, NULL) - seen9, 0);
+	CHECK_INT(count_events_detail("search", AUDIT_DENIED, "search_volume search") - refusals, 1);
+	/* ... still after a restart of the process (a new connection). */
+	store_close(S);
+	keyring_free(KR);
+	CHECK(platform_open(dir, &S, &KR, &e) == 0);
+	CHECK_INT(volume_search(S, KR, "bulk1", "検索 0", 0, DOOR_READ, &e), 429);
+	/* ... not for another staff member. */
+	CHECK_INT(volume_search(S, KR, "viewer", "検索 0", 0, DOOR_READ, &e), 200);
+
+	/* The next window starts again; a search listing more people than the
+	 * refusal level is refused outright, one within it passes (and alerts). */
+	set_now(t0 + 600);
+	CHECK_INT(volume_search(S, KR, "bulk1", NULL, 9, DOOR_READ, &e), 429);
+	CHECK_INT(volume_search(S, KR, "bulk1", NULL, 8, DOOR_READ, &e), 200);
+	CHECK_INT(count_events("search_volume", AUDIT_ALERT) - alerts, 2);
+	/* Listing the same people again adds nobody; a new one would pass 8. */
+	CHECK_INT(volume_search(S, KR, "bulk1", "検索 0", 0, DOOR_READ, &e), 200);
+	CHECK_INT(volume_search(S, KR, "bulk1", NULL, 9, DOOR_READ, &e), 429);
+
+	/* Parallel searches on their own connections: exactly the free places pass. */
+	set_now(t0 + 1200);
+	enum { N = 4 };
+	pthread_t t[N];
+	volume_racer r[N] = {{0}};
+	for (int i = 0; i < N; i++)
+		pthread_create(&t[i], NULL, volume_race, &r[i]);
+	int ok = 0, refused = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		ok += r[i].ok;
+		refused += r[i].refused;
+	}
+	CHECK_INT(ok, 6);
+	CHECK_INT(refused, 5 * N - 6);
+	set_now(t0 + 1800);
+	CHECK(door_search_limits_use(&file, &e) == 0);
+}
+
+/* A module showing a person from its own tables raises the support-measure
+ * alert through the door (door_note_subject_read); nothing for a person
+ * without one; a malformed subject is refused. */
+static void test_subject_read_alert(void)
+{
+	at_error e = {0};
+	door *d;
+	door_ctx c = ctx("viewer", "test_viewer", "課税資料の確認");
+	int64_t before = count_events("support_measure_view", AUDIT_ALERT);
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	/* 0000001002 is under a support measure (test_support_measure). */
+	CHECK(door_note_subject_read(d, "0000001002", "tax assessment", &e) == 0);
+	CHECK(door_note_subject_read(d, "0000001003", "tax assessment", &e) == 0);
+	CHECK(door_note_subject_read(d, "", "tax assessment", &e) == -1);
+	CHECK_STR(e.field, "subject");
+	door_abort(d);   /* the alert outlives the abort */
+	CHECK_INT(count_events("support_measure_view", AUDIT_ALERT) - before, 1);
+}
+
 int main(void)
 {
 	at_error e;
@@ -1842,6 +2045,9 @@ int main(void)
 	RUN(test_pending_list_audited);
 	RUN(test_rule_declarations);
 	RUN(test_test_declarations_not_built_in);
+	RUN(test_number_criterion_masked);
+	RUN(test_subject_read_alert);
+	RUN(test_search_volume);
 	store_close(S);
 	keyring_free(KR);
 	return test_report();

@@ -745,6 +745,58 @@ static void test_notices(void)
 	CHECK_INT(finish(d, 0), 0);
 }
 
+/* support_measure_view alerts about `ano` written under `business`. */
+static int count_alerts(const char *ano, const char *business)
+{
+	audit_filter f = {.subject = ano, .limit = 1000};
+	json_t *evs = NULL;
+	at_error e;
+	if (audit_query(S, &f, &evs, &e))
+		return -1;
+	int n = 0;
+	size_t i;
+	json_t *ev;
+	json_array_foreach(evs, i, ev)
+		if (!strcmp(str(ev, "operation"), "support_measure_view") &&
+		    !strcmp(str(ev, "outcome"), AUDIT_ALERT) && !strcmp(str(ev, "business"), business))
+			n++;
+	json_decref(evs);
+	return n;
+}
+
+static int support_measure(const char *ano, bool on)
+{
+	door_ctx c = ctx("clerk1", REGISTRY_BUSINESS, "支援措置申出の受付");
+	door *d = NULL;
+	at_error e;
+	if (door_open_owner(S, KR, &c, DOOR_WRITE, &registry_owner, &d, &e))
+		return -1;
+	return finish(d, registry_support_measure(d, ano, on, &e));
+}
+
+/* The alert follows the person (issue 9 §5): a support-measure (支援措置)
+ * resident's tax assessment, kept in the tax module's own tables, alerts as
+ * a view of their register record does; a person without one raises none. */
+static void test_support_measure_follows_person(void)
+{
+	CHECK_INT(support_measure(A_ICHIRO, true), 0);
+	int before = count_alerts(A_ICHIRO, TAX_BUSINESS);
+	int other = count_alerts(A_HANAKO, TAX_BUSINESS);
+	json_t *p = person(A_ICHIRO);
+	CHECK(latest(p) != NULL);
+	json_decref(p);
+	CHECK_INT(count_alerts(A_ICHIRO, TAX_BUSINESS) - before, 1);
+	p = person(A_HANAKO);
+	CHECK(latest(p) != NULL);
+	json_decref(p);
+	CHECK_INT(count_alerts(A_HANAKO, TAX_BUSINESS) - other, 0);
+	/* Cleared: no more alerts. */
+	CHECK_INT(support_measure(A_ICHIRO, false), 0);
+	p = person(A_ICHIRO);
+	json_decref(p);
+	CHECK_INT(count_alerts(A_ICHIRO, TAX_BUSINESS) - before, 1);
+}
+
 /* A view-only grant cannot change the tax file, and nothing changes. */
 /* ---- 住登外 taxpayers registered after the batch (issue 9 §5) ---------------- */
 
@@ -913,6 +965,7 @@ int main(void)
 	RUN(test_notices);
 	RUN(test_nonresident_after_batch);
 	RUN(test_reassess_before_batch);
+	RUN(test_support_measure_follows_person);
 	RUN(test_view_only);
 	store_close(S);
 	keyring_free(KR);
