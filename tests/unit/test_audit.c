@@ -259,24 +259,34 @@ static int rechain(ctx *c, int64_t from, bool check_only)
 	return differ;
 }
 
-/* What a forger with a key of their own can sign: the documented version-2
- * checkpoint message for the stored checkpoint at seq. */
+/* What a forger with a key of their own can sign: the documented checkpoint
+ * message (version 3, or version 2 for ledger version 1) for the stored
+ * checkpoint at seq. */
 static void forge_sign(sqlite3 *db, int64_t seq, const unsigned char *sk, unsigned char sig[64])
 {
-	unsigned char msg[26 + 8 + 8 + 32 + 8 + 32 + 32], prev[32] = {0};
+	unsigned char msg[26 + 8 + 8 + 32 + 8 + 4 + 32 + 32], prev[32] = {0};
+	size_t len = 0;
 	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT n, hash, signed_at, ledger FROM sp_audit_checkpoint WHERE seq = ?",
-			   -1, &st, NULL);
+	sqlite3_prepare_v2(db, "SELECT n, hash, signed_at, ledger, ledger_v FROM sp_audit_checkpoint"
+			   " WHERE seq = ?", -1, &st, NULL);
 	sqlite3_bind_int64(st, 1, seq);
 	int64_t n = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		n = sqlite3_column_int64(st, 0);
-		memcpy(msg, "atena-audit-checkpoint-v2", 26);  /* with the 0x00 */
+		int64_t lv = sqlite3_column_int64(st, 4);
+		/* with the 0x00 */
+		memcpy(msg, lv > 1 ? "atena-audit-checkpoint-v3" : "atena-audit-checkpoint-v2", 26);
 		be(msg + 26, (uint64_t)n, 8);
 		be(msg + 34, (uint64_t)seq, 8);
 		memcpy(msg + 42, sqlite3_column_blob(st, 1), 32);
 		be(msg + 74, (uint64_t)sqlite3_column_int64(st, 2), 8);
-		memcpy(msg + 82, sqlite3_column_blob(st, 3), 32);
+		len = 82;
+		if (lv > 1) {
+			be(msg + len, (uint64_t)lv, 4);
+			len += 4;
+		}
+		memcpy(msg + len, sqlite3_column_blob(st, 3), 32);
+		len += 32;
 	}
 	sqlite3_finalize(st);
 	sqlite3_prepare_v2(db, "SELECT signature FROM sp_audit_checkpoint WHERE n = ?", -1, &st, NULL);
@@ -284,8 +294,9 @@ static void forge_sign(sqlite3 *db, int64_t seq, const unsigned char *sk, unsign
 	if (sqlite3_step(st) == SQLITE_ROW)
 		crypto_generichash(prev, 32, sqlite3_column_blob(st, 0), 64, NULL, 0);
 	sqlite3_finalize(st);
-	memcpy(msg + 114, prev, 32);
-	crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
+	memcpy(msg + len, prev, 32);
+	len += 32;
+	crypto_sign_detached(sig, NULL, msg, len, sk);
 }
 
 /* ---- Files ----------------------------------------------------------------- */
@@ -424,7 +435,7 @@ static void test_append_and_verify(void)
 
 	/* Migrating again changes nothing. */
 	CHECK_INT(audit_migrate(c.s, &err), 0);
-	CHECK_INT(store_schema_version(c.s, "audit"), 2);
+	CHECK_INT(store_schema_version(c.s, "audit"), 3);
 	teardown(&c);
 }
 
@@ -1171,14 +1182,18 @@ static void test_append_now_rate(void)
 /* ---- The tamper table (issue 9 §1) ------------------------------------------ */
 
 /* A stand-in ledger for this test (the policy module's is policy/ledger.c):
- * a grants table and a staff admin flag, digested in order. */
-static int test_ledger(store *s, unsigned char out[CRYPTO_HASH_BYTES], at_error *err)
+ * a grants table and a staff admin flag, digested in order; version 2 adds
+ * the staff's second-factor algorithm, as policy/ledger.c's version 2 does. */
+static int test_ledger(store *s, int version, unsigned char out[CRYPTO_HASH_BYTES], at_error *err)
 {
 	char buf[2048] = "";
-	int r = store_query_text(s,
+	int r = store_query_text(s, version == 1 ?
 		"SELECT coalesce((SELECT group_concat(x, ',') FROM (SELECT x FROM t_grant ORDER BY x)), '')"
 		" || '|' || coalesce((SELECT group_concat(id || '=' || admin, ',') FROM"
-		" (SELECT id, admin FROM t_staff ORDER BY id)), '')",
+		" (SELECT id, admin FROM t_staff ORDER BY id)), '')" :
+		"SELECT 'v2|' || coalesce((SELECT group_concat(x, ',') FROM (SELECT x FROM t_grant ORDER BY x)), '')"
+		" || '|' || coalesce((SELECT group_concat(id || '=' || admin || '/' || totp_alg, ',') FROM"
+		" (SELECT id, admin, totp_alg FROM t_staff ORDER BY id)), '')",
 		NULL, 0, buf, sizeof buf, err);
 	if (r < 0)
 		return -1;
@@ -1272,6 +1287,13 @@ static const tamper TAMPERS[] = {
 	 "edited in the database directly"},
 	{"admin flag update", T_DB, "UPDATE t_staff SET admin = 1 WHERE id = 'clerk'", 0, false, NULL, true,
 	 false, "edited in the database directly"},
+	{"second-factor algorithm update", T_DB, "UPDATE t_staff SET totp_alg = 'sha256' WHERE id = 'clerk'",
+	 0, false, NULL, true, false, "edited in the database directly"},
+	/* The ledger version is signed: claiming version 1 (which leaves the
+	 * algorithm out) breaks the signature. */
+	{"ledger version downgraded", T_DB,
+	 "UPDATE t_staff SET totp_alg = 'sha256' WHERE id = 'clerk'; UPDATE sp_audit_checkpoint SET"
+	 " ledger_v = 1 WHERE n = 3", 0, false, NULL, true, false, "the checkpoint was altered or forged"},
 	/* Export lines: 1 header, 2-9 events 1..8, 10-12 checkpoints 1..3, 13 trailer. */
 	{"export cut back", T_EXPORT, NULL, 0, false, "1-6,10-11", false, false, "no signed trailer"},
 	{"export cut back, trailer kept", T_EXPORT, NULL, 0, false, "1-6,10-11,13", false, false,
@@ -1291,10 +1313,11 @@ static void test_tamper_table(void)
 		snprintf(wpath, sizeof wpath, "%s.witness", c.db);
 		remove(wpath);
 		at_error err;
-		audit_set_ledger(test_ledger);
-		CHECK_INT(raw(&c, "CREATE TABLE t_grant(x TEXT); CREATE TABLE t_staff(id TEXT, admin INTEGER);"
+		audit_set_ledger(test_ledger, 2);
+		CHECK_INT(raw(&c, "CREATE TABLE t_grant(x TEXT);"
+				  "CREATE TABLE t_staff(id TEXT, admin INTEGER, totp_alg TEXT);"
 				  "INSERT INTO t_grant VALUES('g1');"
-				  "INSERT INTO t_staff VALUES('admin', 1), ('clerk', 0)"), 0);
+				  "INSERT INTO t_staff VALUES('admin', 1, 'sha1'), ('clerk', 0, 'sha1')"), 0);
 		/* The legitimate history: a ledger change with its event, signed twice. */
 		CHECK_INT(append_op(&c, "grant"), 0);
 		CHECK_INT(append_n(&c, 4), 0);
@@ -1364,7 +1387,7 @@ static void test_tamper_table(void)
 			CHECK_STR(err.code, "audit_chain_broken");
 			CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), before);
 		}
-		audit_set_ledger(NULL);
+		audit_set_ledger(NULL, 0);
 		remove(wpath);
 		teardown(&c);
 	}
@@ -1439,6 +1462,130 @@ static void test_witness(void)
 	teardown(&c);
 }
 
+/* Checkpoints signed with ledger version 1 still verify once version 2 is
+ * current (each with its own version); the next one signs version 2, which
+ * then covers the second-factor algorithm (issue 9 §1 and §2). */
+static void test_ledger_upgrade(void)
+{
+	ctx c;
+	if (setup(&c, "ledgerv"))
+		{ CHECK(0); return; }
+	at_error err;
+	CHECK_INT(raw(&c, "CREATE TABLE t_grant(x TEXT);"
+			  "CREATE TABLE t_staff(id TEXT, admin INTEGER, totp_alg TEXT);"
+			  "INSERT INTO t_staff VALUES('clerk', 0, 'sha256')"), 0);
+	audit_set_ledger(test_ledger, 1);
+	CHECK_INT(append_op(&c, "grant"), 0);
+	CHECK_INT(append_n(&c, 2), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(raw_int(&c, "SELECT ledger_v FROM sp_audit_checkpoint WHERE n = 2"), 1);
+
+	audit_set_ledger(test_ledger, 2);
+	audit_report rep = verify(&c);
+	CHECK(rep.ok);
+	CHECK_INT(rep.checkpoints, 2);
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(raw_int(&c, "SELECT ledger_v FROM sp_audit_checkpoint WHERE n = 3"), 2);
+	CHECK(verify(&c).ok);
+	/* An export and a witness carry both versions and verify. */
+	CHECK_INT(export_to(&c), 0);
+	rep = verify_file(&c, c.pk);
+	if (!rep.ok)
+		fprintf(stderr, "export: %s\n", rep.message);
+	CHECK(rep.ok);
+	char wpath[600];
+	snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+	remove(wpath);
+	int64_t added = 0;
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 3);
+	FILE *w = fopen(wpath, "r");
+	CHECK_INT(audit_verify_witness(c.s, c.pk, w, &rep, &err), 0);
+	fclose(w);
+	CHECK(rep.ok);
+
+	/* Version 2 covers the algorithm; version 1 did not. */
+	CHECK_INT(raw(&c, "UPDATE t_staff SET totp_alg = 'sha1'"), 0);
+	rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "checkpoint 3 signed") != NULL);
+	CHECK(strstr(rep.message, "edited in the database directly") != NULL);
+	audit_set_ledger(NULL, 0);
+	remove(wpath);
+	teardown(&c);
+}
+
+/* The witness a server keeps open (atena serve --witness): every head
+ * signed since, by anyone, is appended; a log that no longer reaches a
+ * witnessed head is refused at open; a checkpoint row not signed with the
+ * key is never written to it. */
+static void test_witness_log(void)
+{
+	ctx c;
+	if (setup(&c, "wlog"))
+		{ CHECK(0); return; }
+	char wpath[600];
+	snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+	remove(wpath);
+	at_error err;
+	audit_witness_log *w = NULL;
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), 0);
+	CHECK(w != NULL);
+	int64_t added = -1;
+	CHECK_INT(append_n(&c, 3), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(append_n(&c, 2), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_witness_sync(w, c.s, &added, &err), 0);
+	CHECK_INT(added, 2);
+	CHECK_INT(audit_witness_sync(w, c.s, &added, &err), 0);
+	CHECK_INT(added, 0);
+	audit_witness_close(w);
+	/* The same format as audit_witness: verify reads it, and a witness run
+	 * finds nothing to add. */
+	FILE *f = fopen(wpath, "r");
+	audit_report rep;
+	CHECK_INT(audit_verify_witness(c.s, c.pk, f, &rep, &err), 0);
+	fclose(f);
+	CHECK(rep.ok);
+	CHECK(strstr(rep.message, "all 3 witnessed heads (up to checkpoint 3)") != NULL);
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 0);
+
+	/* Reopened: heads signed while it was closed are appended. */
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), 0);
+	audit_witness_close(w);
+	CHECK_INT(raw_int(&c, "SELECT max(n) FROM sp_audit_checkpoint"), 4);
+
+	/* A checkpoint row put there without the key is refused, not witnessed. */
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(raw(&c, "INSERT INTO sp_audit_checkpoint(seq, hash, signed_at, public_key, signature,"
+			  " n, ledger, ledger_v) SELECT 7, hash, 1, public_key, signature, 5, ledger, 1"
+			  " FROM sp_audit_checkpoint WHERE n = 4"), 0);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), -1);
+	CHECK_STR(err.code, "audit_chain_broken");
+	CHECK(strstr(err.message, "not witnessing checkpoint 5") != NULL);
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_checkpoint WHERE n = 5"), 0);
+
+	/* Events cut off under a kept checkpoint: the log no longer reaches it. */
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event WHERE seq >= 6"), 0);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), -1);
+	CHECK_STR(err.code, "audit_chain_broken");
+	CHECK(strstr(err.message, "witnessed checkpoint 4 (event 6") != NULL);
+	/* Cut back to checkpoint 3, consistent on its own: still refused. */
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_checkpoint WHERE n = 4"), 0);
+	CHECK(verify(&c).ok);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), -1);
+	CHECK(strstr(err.message, "witnessed checkpoint 4") != NULL);
+	CHECK(strstr(err.message, "no longer in the log") != NULL);
+	CHECK(w == NULL);
+	remove(wpath);
+	teardown(&c);
+}
+
 int main(void)
 {
 	at_error err;
@@ -1465,6 +1612,8 @@ int main(void)
 	RUN(test_tamper_table);
 	RUN(test_log_append_only);
 	RUN(test_witness);
+	RUN(test_ledger_upgrade);
+	RUN(test_witness_log);
 	RUN(test_append_now_rate);
 	return test_report();
 }
