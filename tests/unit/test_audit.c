@@ -1242,13 +1242,14 @@ static void keep_lines(ctx *c, const lines *ls, const char *keep)
 }
 
 enum { T_DB, T_WITNESS, T_EXPORT };
+enum { RESIGN_NONE, RESIGN_NEWEST, RESIGN_ALL };
 
 typedef struct tamper {
 	const char *name;
 	int kind;              /* what is verified afterwards */
 	const char *sql;       /* run on the database file, guards dropped */
 	int rechain_from;      /* then rehash the chain from this seq (0: no) */
-	bool resign;           /* then re-sign the newest checkpoint with a forger's key */
+	int resign;            /* then re-sign with a forger's key: RESIGN_NEWEST or RESIGN_ALL */
 	const char *keep;      /* T_EXPORT: the export lines kept */
 	bool no_sign;          /* audit_checkpoint must refuse to sign over it afterwards */
 	bool db_alone_ok;      /* the database alone cannot tell (the witness can) */
@@ -1256,49 +1257,54 @@ typedef struct tamper {
 } tamper;
 
 static const tamper TAMPERS[] = {
-	{"modify", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 0, false, NULL, false,
+	{"modify", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 0, RESIGN_NONE, NULL, false,
 	 false, "event 3 was modified"},
-	{"modify and rehash", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 3, false, NULL,
+	{"modify and rehash", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 3, RESIGN_NONE, NULL,
 	 false, false, "checkpoint at 5 does not match the chain"},
-	{"modify the unsigned tail", T_DB, NULL, 0, false, NULL, true, false, "event 9 was modified"},
-	{"delete", T_DB, "DELETE FROM sp_audit_event WHERE seq = 4", 0, false, NULL, false, false,
+	{"modify the unsigned tail", T_DB, NULL, 0, RESIGN_NONE, NULL, true, false, "event 9 was modified"},
+	{"delete", T_DB, "DELETE FROM sp_audit_event WHERE seq = 4", 0, RESIGN_NONE, NULL, false, false,
 	 "event 4 is missing"},
-	{"truncate", T_DB, "DELETE FROM sp_audit_event WHERE seq > 6", 0, false, NULL, true, false,
+	{"truncate", T_DB, "DELETE FROM sp_audit_event WHERE seq > 6", 0, RESIGN_NONE, NULL, true, false,
 	 "truncated after event 6"},
-	{"wipe", T_DB, "DELETE FROM sp_audit_event; DELETE FROM sp_audit_checkpoint", 0, false, NULL, true,
+	{"wipe", T_DB, "DELETE FROM sp_audit_event; DELETE FROM sp_audit_checkpoint", 0, RESIGN_NONE, NULL, true,
 	 false, "no checkpoint"},
-	{"delete the checkpoints", T_DB, "DELETE FROM sp_audit_checkpoint", 0, false, NULL, true, false,
+	{"delete the checkpoints", T_DB, "DELETE FROM sp_audit_checkpoint", 0, RESIGN_NONE, NULL, true, false,
 	 "no checkpoint"},
 	{"delete the checkpoints and rehash", T_DB,
 	 "UPDATE sp_audit_event SET subject = 'A09999' WHERE seq = 2; DELETE FROM sp_audit_checkpoint", 2,
-	 false, NULL, true, false, "no checkpoint"},
-	{"delete a middle checkpoint", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 2", 0, false, NULL,
+	 RESIGN_NONE, NULL, true, false, "no checkpoint"},
+	{"delete a middle checkpoint", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 2", 0, RESIGN_NONE, NULL,
 	 true, false, "checkpoint 2 is missing"},
-	{"delete the genesis", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 1", 0, false, NULL, false,
+	{"delete the genesis", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 1", 0, RESIGN_NONE, NULL, false,
 	 false, "earlier checkpoints were deleted"},
 	{"cut back to an earlier checkpoint", T_WITNESS,
-	 "DELETE FROM sp_audit_event WHERE seq > 5; DELETE FROM sp_audit_checkpoint WHERE n = 3", 0, false,
-	 NULL, false, true, "witnessed checkpoint 3 (event 8"},
-	{"drop the newest checkpoint", T_WITNESS, "DELETE FROM sp_audit_checkpoint WHERE n = 3", 0, false,
-	 NULL, false, true, "witnessed checkpoint 3"},
-	{"re-sign with another key", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 7", 7, true,
+	 "DELETE FROM sp_audit_event WHERE seq > 5; DELETE FROM sp_audit_checkpoint WHERE n = 3", 0,
+	 RESIGN_NONE, NULL, false, true, "witnessed checkpoint 3 (event 8"},
+	{"drop the newest checkpoint", T_WITNESS, "DELETE FROM sp_audit_checkpoint WHERE n = 3", 0,
+	 RESIGN_NONE, NULL, false, true, "witnessed checkpoint 3"},
+	{"re-sign with another key", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 7", 7,
+	 RESIGN_NEWEST, NULL, true, false, "signed with a different key"},
+	/* The key file swapped too: every checkpoint, genesis first, re-signed
+	 * under the forger's key, stored beside them. Consistent with that key
+	 * (checked below); only the published key tells. */
+	{"swapped key", T_DB, "UPDATE sp_audit_event SET subject = 'A09999' WHERE seq = 2", 2, RESIGN_ALL,
 	 NULL, true, false, "signed with a different key"},
-	{"grant insert", T_DB, "INSERT INTO t_grant VALUES('g2')", 0, false, NULL, true, false,
+	{"grant insert", T_DB, "INSERT INTO t_grant VALUES('g2')", 0, RESIGN_NONE, NULL, true, false,
 	 "edited in the database directly"},
-	{"admin flag update", T_DB, "UPDATE t_staff SET admin = 1 WHERE id = 'clerk'", 0, false, NULL, true,
+	{"admin flag update", T_DB, "UPDATE t_staff SET admin = 1 WHERE id = 'clerk'", 0, RESIGN_NONE, NULL, true,
 	 false, "edited in the database directly"},
 	{"second-factor algorithm update", T_DB, "UPDATE t_staff SET totp_alg = 'sha256' WHERE id = 'clerk'",
-	 0, false, NULL, true, false, "edited in the database directly"},
+	 0, RESIGN_NONE, NULL, true, false, "edited in the database directly"},
 	/* The ledger version is signed: claiming version 1 (which leaves the
 	 * algorithm out) breaks the signature. */
 	{"ledger version downgraded", T_DB,
 	 "UPDATE t_staff SET totp_alg = 'sha256' WHERE id = 'clerk'; UPDATE sp_audit_checkpoint SET"
-	 " ledger_v = 1 WHERE n = 3", 0, false, NULL, true, false, "the checkpoint was altered or forged"},
+	 " ledger_v = 1 WHERE n = 3", 0, RESIGN_NONE, NULL, true, false, "the checkpoint was altered or forged"},
 	/* Export lines: 1 header, 2-9 events 1..8, 10-12 checkpoints 1..3, 13 trailer. */
-	{"export cut back", T_EXPORT, NULL, 0, false, "1-6,10-11", false, false, "no signed trailer"},
-	{"export cut back, trailer kept", T_EXPORT, NULL, 0, false, "1-6,10-11,13", false, false,
+	{"export cut back", T_EXPORT, NULL, 0, RESIGN_NONE, "1-6,10-11", false, false, "no signed trailer"},
+	{"export cut back, trailer kept", T_EXPORT, NULL, 0, RESIGN_NONE, "1-6,10-11,13", false, false,
 	 "the export was cut back"},
-	{"export extended", T_EXPORT, NULL, 0, false, "1-13+9", false, false, "after the signed trailer"},
+	{"export extended", T_EXPORT, NULL, 0, RESIGN_NONE, "1-13+9", false, false, "after the signed trailer"},
 };
 
 static void test_tamper_table(void)
@@ -1338,22 +1344,38 @@ static void test_tamper_table(void)
 			CHECK_INT(raw(&c, t->sql), 0);
 		if (t->rechain_from)
 			rechain(&c, t->rechain_from, false);
+		unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES], sig[64];
 		if (t->resign) {
-			unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES], sig[64];
 			crypto_sign_keypair(fpk, fsk);
 			sqlite3 *db;
 			sqlite3_stmt *st;
 			sqlite3_open(c.db, &db);
-			CHECK_INT(sqlite3_exec(db, "UPDATE sp_audit_checkpoint SET hash = (SELECT hash FROM"
-					       " sp_audit_event WHERE seq = 8) WHERE seq = 8", NULL, NULL, NULL), 0);
-			forge_sign(db, 8, fsk, sig);
-			sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ?"
-					   " WHERE seq = 8", -1, &st, NULL);
-			sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 2, fpk, 32, SQLITE_STATIC);
-			CHECK_INT(sqlite3_step(st), SQLITE_DONE);
-			sqlite3_finalize(st);
+			/* Seqs 0, 5, 8 hold the checkpoints; in order, so each signs its
+			 * predecessor's new signature. */
+			for (int64_t seq = t->resign == RESIGN_ALL ? 0 : 8; seq <= 8; seq++) {
+				if (seq && seq != 5 && seq != 8)
+					continue;
+				CHECK_INT(sqlite3_exec(db, "UPDATE sp_audit_checkpoint SET hash = coalesce((SELECT"
+						       " hash FROM sp_audit_event e WHERE e.seq = sp_audit_checkpoint.seq),"
+						       " zeroblob(32))", NULL, NULL, NULL), 0);
+				forge_sign(db, seq, fsk, sig);
+				sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ?"
+						   " WHERE seq = ?", -1, &st, NULL);
+				sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
+				sqlite3_bind_blob(st, 2, fpk, 32, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 3, seq);
+				CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+				sqlite3_finalize(st);
+			}
 			sqlite3_close(db);
+		}
+		if (t->resign == RESIGN_ALL) {
+			/* What `audit verify` with the swapped key file would say. */
+			audit_report own;
+			CHECK_INT(audit_verify_db(c.s, fpk, &own, &err), 0);
+			if (!own.ok)
+				fprintf(stderr, "swapped key, own key: %s\n", own.message);
+			CHECK(own.ok);
 		}
 
 		audit_report rep;
