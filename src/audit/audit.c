@@ -63,7 +63,6 @@
 #define CP_DOMAIN "atena-audit-checkpoint-v1"
 #define CP_MSG_BYTES (sizeof CP_DOMAIN + 8 + HB + 8)  /* sizeof counts the 0x00 separator */
 #define CP2_DOMAIN "atena-audit-checkpoint-v2"
-#define CP2_MSG_BYTES (sizeof CP2_DOMAIN + 8 + 8 + HB + 8 + HB + HB)
 #define CP3_DOMAIN "atena-audit-checkpoint-v3"
 #define CP3_MSG_BYTES (sizeof CP3_DOMAIN + 8 + 8 + HB + 8 + 4 + HB + HB)
 #define LEDGER_V_MAX 65535  /* bound on a ledger version read from a file */
@@ -300,31 +299,27 @@ typedef struct cp {
 	long line;        /* export line, 0 for the database */
 } cp;
 
-static void cp2_message(const cp *c, unsigned char msg[CP2_MSG_BYTES])
+/* The signed message of a numbered checkpoint: version 3 when its ledger
+ * version is 2 or more, else version 2 (no ledger_v). Returns its length. */
+_Static_assert(sizeof CP2_DOMAIN == sizeof CP3_DOMAIN, "the domains have one length");
+static size_t cp_message_n(const cp *c, unsigned char msg[CP3_MSG_BYTES])
 {
+	bool v3 = c->ledger_v > 1;
 	unsigned char *p = msg;
-	memcpy(p, CP2_DOMAIN, sizeof CP2_DOMAIN);
-	p += sizeof CP2_DOMAIN;
-	put_be(p, (uint64_t)c->n, 8);
-	put_be(p + 8, (uint64_t)c->seq, 8);
-	memcpy(p + 16, c->hash, HB);
-	put_be(p + 16 + HB, (uint64_t)c->signed_at, 8);
-	memcpy(p + 24 + HB, c->ledger, HB);
-	memcpy(p + 24 + 2 * HB, c->prev, HB);
-}
-
-static void cp3_message(const cp *c, unsigned char msg[CP3_MSG_BYTES])
-{
-	unsigned char *p = msg;
-	memcpy(p, CP3_DOMAIN, sizeof CP3_DOMAIN);
+	memcpy(p, v3 ? CP3_DOMAIN : CP2_DOMAIN, sizeof CP3_DOMAIN);
 	p += sizeof CP3_DOMAIN;
 	put_be(p, (uint64_t)c->n, 8);
 	put_be(p + 8, (uint64_t)c->seq, 8);
 	memcpy(p + 16, c->hash, HB);
 	put_be(p + 16 + HB, (uint64_t)c->signed_at, 8);
-	put_be(p + 24 + HB, (uint64_t)c->ledger_v, 4);
-	memcpy(p + 28 + HB, c->ledger, HB);
-	memcpy(p + 28 + 2 * HB, c->prev, HB);
+	p += 24 + HB;
+	if (v3) {
+		put_be(p, (uint64_t)c->ledger_v, 4);
+		p += 4;
+	}
+	memcpy(p, c->ledger, HB);
+	memcpy(p + HB, c->prev, HB);
+	return (size_t)(p + 2 * HB - msg);
 }
 
 static bool cp_sig_ok(const cp *c, const unsigned char pk[CRYPTO_SIGN_PK_BYTES])
@@ -334,14 +329,9 @@ static bool cp_sig_ok(const cp *c, const unsigned char pk[CRYPTO_SIGN_PK_BYTES])
 		cp_message(c->seq, c->hash, c->signed_at, msg);
 		return crypto_verify_msg(pk, msg, sizeof msg, c->sig);
 	}
-	if (c->ledger_v > 1) {
-		unsigned char msg[CP3_MSG_BYTES];
-		cp3_message(c, msg);
-		return crypto_verify_msg(pk, msg, sizeof msg, c->sig);
-	}
-	unsigned char msg[CP2_MSG_BYTES];
-	cp2_message(c, msg);
-	return crypto_verify_msg(pk, msg, sizeof msg, c->sig);
+	unsigned char msg[CP3_MSG_BYTES];
+	size_t len = cp_message_n(c, msg);
+	return crypto_verify_msg(pk, msg, len, c->sig);
 }
 
 /* Numbering and chaining of checkpoints sorted by seq: version-1 ones first,
@@ -880,16 +870,9 @@ static int checkpoint_tx(store *s, const keyring *kr, bool genesis, bool *broken
 	c.ledger_v = ledger_current;
 	if (have && last->n > 0)
 		crypto_digest(last->sig, sizeof last->sig, c.prev);
-	unsigned char sig[CRYPTO_SIG_BYTES];
-	if (c.ledger_v > 1) {
-		unsigned char msg[CP3_MSG_BYTES];
-		cp3_message(&c, msg);
-		crypto_sign_msg(kr, msg, sizeof msg, sig);
-	} else {
-		unsigned char msg[CP2_MSG_BYTES];
-		cp2_message(&c, msg);
-		crypto_sign_msg(kr, msg, sizeof msg, sig);
-	}
+	unsigned char msg[CP3_MSG_BYTES], sig[CRYPTO_SIG_BYTES];
+	size_t len = cp_message_n(&c, msg);
+	crypto_sign_msg(kr, msg, len, sig);
 	store_stmt *st = store_prepare(s,
 		"INSERT INTO sp_audit_checkpoint(seq, hash, signed_at, public_key, signature, n, ledger,"
 		" ledger_v) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", err);
