@@ -1774,6 +1774,7 @@ int audit_witness_sync(audit_witness_log *w, store *s, int64_t *added, at_error 
 	if (!st)
 		goto out;
 	store_bind_int(st, 1, w->top.seq);
+	int64_t lines_before = w->top.lines;
 	rc = 0;
 	while (!rc && (step = store_step(st, err)) == STORE_ROW) {
 		cp c;
@@ -1804,8 +1805,9 @@ int audit_witness_sync(audit_witness_log *w, store *s, int64_t *added, at_error 
 	store_done(st);
 	if (!rc && step < 0)
 		rc = -1;
-	/* Whatever was written reaches the disk, even when a later row failed. */
-	if (witness_flush(w->f, w->path, rc ? NULL : err) && !rc)
+	/* Whatever was written reaches the disk, even when a later row failed;
+	 * a tick with nothing new costs no fsync. */
+	if (w->top.lines > lines_before && witness_flush(w->f, w->path, rc ? NULL : err) && !rc)
 		rc = -1;
 out:
 	store_spine_leave(s);
