@@ -25,8 +25,9 @@
  *     computed by version ledger_v (>= 2) of the digest. The version is
  *     signed, so no one can make a checkpoint claim an older digest that
  *     leaves out a column.
- *   Checkpoints of version 2 (ledger_v = 1 in the database) sign the same
- *     without the domain's last digit changed and without u32be(ledger_v):
+ *   Checkpoints of version 2 (ledger_v = 1 in the database: signed before
+ *     the digest was versioned) sign the same with another domain and no
+ *     u32be(ledger_v):
  *       "atena-audit-checkpoint-v2" || 0x00 || u64be(n) || u64be(seq) || hash[seq]
  *       || u64be(signed_at) || ledger || BLAKE2b-256(signature of checkpoint n-1)
  *     with ledger by version 1 of the digest; they verify as signed.

@@ -17,13 +17,14 @@
  *    chain cannot be re-signed without the key, and audit_checkpoint never
  *    signs a chain that does not extend the last signed head.
  *  - The ledger digest (audit_set_ledger: grants and staff security flags,
- *    versioned) is signed with each checkpoint; a direct edit of those tables shows as
- *    a ledger that differs from the last signature with no event since
- *    having changed it (AUDIT_LEDGER_OPS).
+ *    versioned) is signed with each checkpoint, with its version; a direct
+ *    edit of those tables shows as a ledger that differs from the last
+ *    signature with no event since having changed it (AUDIT_LEDGER_OPS).
  *  - Exports end with a signed trailer (event count, head, time), so a file
  *    cut back to an earlier checkpoint fails. A witness file outside the
- *    database keeps every signed head; audit_verify_witness reports any the
- *    log no longer reaches. What stays undetectable: docs/security.md.
+ *    database keeps every signed head (audit_witness, or audit_witness_log
+ *    kept open by the server); audit_verify_witness reports any the log no
+ *    longer reaches. What stays undetectable: docs/security.md.
  *  - sp_audit_event and sp_audit_checkpoint refuse UPDATE and DELETE at the
  *    store (store_append_only).
  *  - audit_append writes inside the caller's transaction, so an access and
