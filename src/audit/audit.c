@@ -70,6 +70,7 @@
 #define TR_DOMAIN "atena-audit-export-trailer-v1"
 #define TR_MSG_BYTES (sizeof TR_DOMAIN + 8 + HB + 8)
 #define WITNESS_FORMAT "atena-audit-witness-v1"
+#define WITNESS_TAIL_BYTES 65536  /* what a server reads of its witness at start: many lines */
 #define E_CHAIN "audit_chain_broken"
 #define LINE_MAX_BYTES (1u << 20)
 
@@ -1563,13 +1564,44 @@ typedef struct witnessed {
 	int64_t lines;
 } witnessed;
 
+/* One witness line into c (n, seq, hash, signed_at, ledger, ledger_v, prev,
+ * signature); false when it is not a well-formed witness line. */
+static bool witness_parse(const char *line, size_t len, cp *c)
+{
+	memset(c, 0, sizeof *c);
+	c->shapes_ok = true;
+	c->ledger_v = 1;
+	json_error_t je;
+	json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *f = json_object_get(o, "witness");
+	bool ok = json_is_string(f) && !strcmp(json_string_value(f), WITNESS_FORMAT) &&
+		  int_field(o, "n", &c->n) && c->n >= 1 && int_field(o, "checkpoint", &c->seq) &&
+		  hex_field(o, "hash", c->hash, HB) && int_field(o, "signed_at", &c->signed_at) &&
+		  hex_field(o, "ledger", c->ledger, HB) && hex_field(o, "prev", c->prev, HB) &&
+		  hex_field(o, "signature", c->sig, sizeof c->sig) &&
+		  (!json_object_get(o, "ledger_v") ||
+		   (int_field(o, "ledger_v", &c->ledger_v) && c->ledger_v >= 2 &&
+		    c->ledger_v <= LEDGER_V_MAX));
+	json_decref(o);
+	return ok;
+}
+
+static void say_not_reached(audit_report *rep, const cp *c, int64_t events)
+{
+	char t[21];
+	time_format(c->signed_at, t);
+	say(rep, c->seq,
+	    "witnessed checkpoint %lld (event %lld, signed %s) is no longer in the log%s: "
+	    "the log was cut back or its checkpoints rewritten after it was witnessed",
+	    (long long)c->n, (long long)c->seq, t,
+	    c->seq > events ? ", which now ends before that event" : "");
+}
+
 /* Check every line of a witness file against the database's checkpoints
- * (cps, chained by chain_cps): each witnessed head must carry a valid
- * signature and still be in the log, with the same signature. With s (inside
- * a spine section and a transaction), the stored event at each head's seq
- * must also still have its hash, for callers whose cps were not checked
- * against the chain. *top says what the newest witnessed head is. */
-static int witness_check(FILE *in, const cp *cps, size_t ncp, int64_t events, store *s,
+ * (cps, already verified against the chain): each witnessed head must carry
+ * a valid signature and still be in the log, with the same signature. *top
+ * says what the newest witnessed head is. */
+static int witness_check(FILE *in, const cp *cps, size_t ncp, int64_t events,
 			 const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audit_report *rep,
 			 witnessed *top, at_error *err)
 {
@@ -1579,7 +1611,6 @@ static int witness_check(FILE *in, const cp *cps, size_t ncp, int64_t events, st
 	size_t cap = 0;
 	long lineno = 0;
 	ssize_t got;
-	int rc = 0;
 	while (rep->ok && (got = getline(&line, &cap, in)) >= 0) {
 		lineno++;
 		size_t len = (size_t)got;
@@ -1587,27 +1618,12 @@ static int witness_check(FILE *in, const cp *cps, size_t ncp, int64_t events, st
 			len--;
 		if (len == 0)
 			continue;
-		json_error_t je;
-		json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-		json_t *f = json_object_get(o, "witness");
 		cp c;
-		memset(&c, 0, sizeof c);
-		c.shapes_ok = true;
-		c.ledger_v = 1;
-		if (!json_is_string(f) || strcmp(json_string_value(f), WITNESS_FORMAT) ||
-		    !int_field(o, "n", &c.n) || c.n < 1 || !int_field(o, "checkpoint", &c.seq) ||
-		    !hex_field(o, "hash", c.hash, HB) || !int_field(o, "signed_at", &c.signed_at) ||
-		    !hex_field(o, "ledger", c.ledger, HB) || !hex_field(o, "prev", c.prev, HB) ||
-		    !hex_field(o, "signature", c.sig, sizeof c.sig) ||
-		    (json_object_get(o, "ledger_v") &&
-		     (!int_field(o, "ledger_v", &c.ledger_v) || c.ledger_v < 2 ||
-		      c.ledger_v > LEDGER_V_MAX))) {
+		if (!witness_parse(line, len, &c)) {
 			say(rep, 0, "witness line %ld: not an " WITNESS_FORMAT " line (the witness file "
 			    "was damaged)", lineno);
-			json_decref(o);
 			break;
 		}
-		json_decref(o);
 		top->lines++;
 		if (!cp_sig_ok(&c, pk)) {
 			say(rep, c.seq, "witness line %ld: checkpoint %lld does not verify with the given "
@@ -1620,24 +1636,15 @@ static int witness_check(FILE *in, const cp *cps, size_t ncp, int64_t events, st
 			memcpy(top->sig, c.sig, sizeof c.sig);
 		}
 		const cp *d = find_cp(cps, ncp, c.n);
-		bool there = d && !memcmp(d->sig, c.sig, sizeof c.sig) && d->seq == c.seq;
-		if (there && s && (rc = reaches(s, c.seq, c.hash, &there, err)))
-			break;
-		if (!there) {
-			char t[21];
-			time_format(c.signed_at, t);
-			say(rep, c.seq,
-			    "witnessed checkpoint %lld (event %lld, signed %s) is no longer in the log%s: "
-			    "the log was cut back or its checkpoints rewritten after it was witnessed",
-			    (long long)c.n, (long long)c.seq, t,
-			    c.seq > events ? ", which now ends before that event" : "");
+		if (!d || memcmp(d->sig, c.sig, sizeof c.sig) || d->seq != c.seq) {
+			say_not_reached(rep, &c, events);
 			break;
 		}
 	}
 	free(line);
-	if (!rc && ferror(in))
-		rc = at_fail(err, 500, AT_E_INTERNAL, "", "cannot read the witness file");
-	return rc;
+	if (ferror(in))
+		return at_fail(err, 500, AT_E_INTERNAL, "", "cannot read the witness file");
+	return 0;
 }
 
 int audit_verify_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], FILE *witness,
@@ -1650,7 +1657,7 @@ int audit_verify_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES],
 	int rc = 0;
 	if (rep->ok) {
 		witnessed top;
-		rc = witness_check(witness, cps, ncp, rep->events, NULL, pk, rep, &top, err);
+		rc = witness_check(witness, cps, ncp, rep->events, pk, rep, &top, err);
 		if (!rc && rep->ok) {
 			size_t used = strlen(rep->message);
 			snprintf(rep->message + used, sizeof rep->message - used,
@@ -1723,7 +1730,7 @@ int audit_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const 
 		return -1;
 	}
 	witnessed top;
-	int rc = witness_check(f, cps, ncp, rep.events, NULL, pk, &rep, &top, err);
+	int rc = witness_check(f, cps, ncp, rep.events, pk, &rep, &top, err);
 	if (!rc && !rep.ok)
 		rc = at_fail(err, 500, E_CHAIN, "", "the witness disagrees with the log: %s", rep.message);
 	for (size_t i = 0; !rc && i < ncp; i++) {
@@ -1816,6 +1823,46 @@ out:
 	return rc;
 }
 
+/* The newest head among the witness file's last WITNESS_TAIL_BYTES (from
+ * a line boundary): top->n is 0 when the file holds none. false (rep says
+ * why) when a line there is damaged. */
+static int witness_tail(FILE *f, cp *top, audit_report *rep, at_error *err)
+{
+	memset(top, 0, sizeof *top);
+	if (fseeko(f, 0, SEEK_END))
+		return at_fail(err, 500, AT_E_INTERNAL, "", "cannot read the witness file");
+	off_t size = ftello(f), from = size > WITNESS_TAIL_BYTES ? size - WITNESS_TAIL_BYTES : 0;
+	if (size < 0 || fseeko(f, from, SEEK_SET))
+		return at_fail(err, 500, AT_E_INTERNAL, "", "cannot read the witness file");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	bool first = from > 0;  /* a line cut by the window's start is skipped */
+	while (rep->ok && (got = getline(&line, &cap, f)) >= 0) {
+		size_t len = (size_t)got;
+		if (first) {
+			first = false;
+			continue;
+		}
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		cp c;
+		if (!witness_parse(line, len, &c))
+			say(rep, 0, "a line near the end of the witness file is not an " WITNESS_FORMAT
+			    " line (the witness file was damaged)");
+		else if (c.n > top->n)
+			*top = c;
+	}
+	free(line);
+	bool bad = ferror(f);
+	/* Reading stops here; every write goes to the end (O_APPEND). */
+	if (fseeko(f, 0, SEEK_END) || bad)
+		return at_fail(err, 500, AT_E_INTERNAL, "", "cannot read the witness file");
+	return 0;
+}
+
 int audit_witness_open(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const char *path,
 		       audit_witness_log **out, at_error *err)
 {
@@ -1826,37 +1873,61 @@ int audit_witness_open(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], c
 		return at_fail(err, 500, AT_E_INTERNAL, "", "out of memory");
 	}
 	memcpy(w->pk, pk, sizeof w->pk);
+	w->top.seq = -1;
 	if (!(w->f = witness_fopen(path, err))) {
 		audit_witness_close(w);
 		return -1;
 	}
-	/* The checkpoints as stored, numbered and chained, and each witnessed
-	 * head's event still there with its hash: no walk of the whole chain
-	 * (that is `atena audit verify --witness`), so a start stays quick. */
+	/* Only the newest witnessed head is checked: a log cut back below any
+	 * witnessed head is cut back below it too, and this stays quick however
+	 * long the file grows. Every line, and the whole chain, is what `atena
+	 * audit verify --witness` checks. */
 	audit_report rep;
 	memset(&rep, 0, sizeof rep);
 	rep.ok = true;
-	bool own;
-	if (read_begin(s, &own, err)) {
-		audit_witness_close(w);
-		return -1;
+	cp c;
+	int rc = witness_tail(w->f, &c, &rep, err);
+	if (!rc && rep.ok && c.n && !cp_sig_ok(&c, pk))
+		say(&rep, c.seq, "its newest head, checkpoint %lld, does not verify with the key "
+		    "(forged, or witnessed for another key)", (long long)c.n);
+	if (!rc && rep.ok && c.n) {
+		bool own, there = false;
+		int64_t events = 0;
+		if ((rc = read_begin(s, &own, err)) == 0) {
+			store_spine_enter(s);
+			store_stmt *st = store_prepare(s,
+				"SELECT " CP_COLS " FROM sp_audit_checkpoint WHERE seq = ?", err);
+			rc = st ? 0 : -1;
+			if (st) {
+				store_bind_int(st, 1, c.seq);
+				int r = store_step(st, err);
+				if (r == STORE_ROW) {
+					cp d;
+					row_cp(st, &d);
+					there = d.n == c.n && !memcmp(d.sig, c.sig, sizeof c.sig);
+				}
+				store_done(st);
+				rc = r < 0 ? -1 : 0;
+			}
+			if (!rc && there)
+				rc = reaches(s, c.seq, c.hash, &there, err);
+			if (!rc)
+				rc = store_query_int(s, "SELECT coalesce(max(seq), 0) FROM sp_audit_event",
+						     NULL, 0, &events, err) < 0;
+			store_spine_leave(s);
+			read_end(s, own);
+		}
+		if (!rc && !there)
+			say_not_reached(&rep, &c, events);
 	}
-	store_spine_enter(s);
-	cp *cps = NULL;
-	size_t ncp = 0;
-	int64_t events = 0;
-	int rc = load_cps(s, &cps, &ncp, err);
-	if (!rc)
-		rc = store_query_int(s, "SELECT coalesce(max(seq), 0) FROM sp_audit_event", NULL, 0,
-				     &events, err) < 0;
-	if (!rc && chain_cps(&rep, cps, ncp))
-		rc = witness_check(w->f, cps, ncp, events, s, pk, &rep, &w->top, err);
-	store_spine_leave(s);
-	read_end(s, own);
-	free(cps);
 	if (!rc && !rep.ok)
 		rc = at_fail(err, 500, E_CHAIN, "witness", "the witness %s disagrees with the log: %s",
 			     path, rep.message);
+	if (!rc && c.n) {
+		w->top.n = c.n;
+		w->top.seq = c.seq;
+		memcpy(w->top.sig, c.sig, sizeof c.sig);
+	}
 	/* Heads signed while no witness ran (or the whole log, for a new file). */
 	if (!rc)
 		rc = audit_witness_sync(w, s, NULL, err);

@@ -130,11 +130,13 @@ int audit_verify_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES],
 /* A witness file kept open by a process that signs checkpoints as it runs
  * (`atena serve --witness FILE`), in the format of audit_witness. */
 typedef struct audit_witness_log audit_witness_log;
-/* Open path (O_APPEND, created 0600) and check each line: signed with pk,
- * its checkpoint still in the log with the same signature, and the stored
- * event at its seq still with its hash. Refuses (audit_chain_broken) when
- * the log no longer reaches a witnessed head; then appends the heads the
- * file lacks. The whole chain is not walked (audit_verify_witness does). */
+/* Open path (O_APPEND, created 0600) and check its newest head (in the
+ * file's last 64 KiB): signed with pk, its checkpoint still in the log with
+ * the same signature, and the stored event at its seq still with its hash.
+ * A log cut back below any witnessed head is below that one too: refused
+ * (audit_chain_broken). Then appends the heads the file lacks. Neither the
+ * chain nor every line is read (audit_verify_witness does both), so the
+ * cost does not grow with the file. */
 int audit_witness_open(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const char *path,
 		       audit_witness_log **out, at_error *err);
 /* Append (and fsync) every checkpoint signed since the newest witnessed

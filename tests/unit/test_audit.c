@@ -1608,6 +1608,68 @@ static void test_witness_log(void)
 	teardown(&c);
 }
 
+/* A long witness (more than the 64 KiB a server reads at start): the start
+ * check looks at the newest head only, so it stays quick; every line is
+ * what verify --witness checks. */
+static void test_witness_log_long(void)
+{
+	ctx c;
+	if (setup(&c, "wlong"))
+		{ CHECK(0); return; }
+	char wpath[600], tmp[640];
+	snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+	snprintf(tmp, sizeof tmp, "%s.tmp", wpath);
+	remove(wpath);
+	at_error err;
+	for (int i = 0; i < 200; i++)
+		if (append_n(&c, 1) || audit_checkpoint(c.s, c.kr, &err))
+			{ CHECK(0); break; }
+	int64_t added = 0;
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 201);
+	FILE *f = fopen(wpath, "r");
+	CHECK(f != NULL);
+	if (!f) {
+		teardown(&c);
+		return;
+	}
+	fseek(f, 0, SEEK_END);
+	CHECK(ftell(f) > 65536);
+	/* Damage the first line: beyond what the start reads. */
+	rewind(f);
+	FILE *o = fopen(tmp, "w");
+	char buf[4096];
+	CHECK(fgets(buf, sizeof buf, f) != NULL);
+	fputs("{\"witness\":\"damaged\"}\n", o);
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, o);
+	fclose(f);
+	fclose(o);
+	rename(tmp, wpath);
+	audit_witness_log *w = NULL;
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), 0);
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_witness_sync(w, c.s, &added, &err), 0);
+	CHECK_INT(added, 1);
+	audit_witness_close(w);
+	audit_report rep;
+	f = fopen(wpath, "r");
+	CHECK_INT(audit_verify_witness(c.s, c.pk, f, &rep, &err), 0);
+	fclose(f);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "witness line 1: not an atena-audit-witness-v1 line") != NULL);
+	/* Cut back below the first numbered head: below the newest too. */
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event WHERE seq > 1;"
+			  " DELETE FROM sp_audit_checkpoint WHERE seq > 1"), 0);
+	CHECK(verify(&c).ok);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), -1);
+	CHECK(strstr(err.message, "witnessed checkpoint 202 (event 201") != NULL);
+	remove(wpath);
+	teardown(&c);
+}
+
 int main(void)
 {
 	at_error err;
@@ -1636,6 +1698,7 @@ int main(void)
 	RUN(test_witness);
 	RUN(test_ledger_upgrade);
 	RUN(test_witness_log);
+	RUN(test_witness_log_long);
 	RUN(test_append_now_rate);
 	return test_report();
 }
