@@ -16,14 +16,15 @@
  *    some of them, or the events they sign, fails verification; a rewritten
  *    chain cannot be re-signed without the key, and audit_checkpoint never
  *    signs a chain that does not extend the last signed head.
- *  - The ledger digest (audit_set_ledger: grants and staff security flags)
- *    is signed with each checkpoint; a direct edit of those tables shows as
- *    a ledger that differs from the last signature with no event since
- *    having changed it (AUDIT_LEDGER_OPS).
+ *  - The ledger digest (audit_set_ledger: grants and staff security flags,
+ *    versioned) is signed with each checkpoint, with its version; a direct
+ *    edit of those tables shows as a ledger that differs from the last
+ *    signature with no event since having changed it (AUDIT_LEDGER_OPS).
  *  - Exports end with a signed trailer (event count, head, time), so a file
  *    cut back to an earlier checkpoint fails. A witness file outside the
- *    database keeps every signed head; audit_verify_witness reports any the
- *    log no longer reaches. What stays undetectable: docs/security.md.
+ *    database keeps every signed head (audit_witness, or audit_witness_log
+ *    kept open by the server); audit_verify_witness reports any the log no
+ *    longer reaches. What stays undetectable: docs/security.md.
  *  - sp_audit_event and sp_audit_checkpoint refuse UPDATE and DELETE at the
  *    store (store_append_only).
  *  - audit_append writes inside the caller's transaction, so an access and
@@ -107,9 +108,14 @@ int audit_verify_db(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], audi
 
 /* The ledger digest: grants and staff security flags, 32 bytes, computed
  * inside the caller's transaction (the policy module registers it; without
- * one the ledger is 32 zero bytes and not checked). */
-typedef int (*audit_ledger_fn)(store *s, unsigned char out[CRYPTO_HASH_BYTES], at_error *err);
-void audit_set_ledger(audit_ledger_fn fn);
+ * one the ledger is 32 zero bytes and not checked). The digest is
+ * versioned, so that a column added to it later does not break the
+ * checkpoints signed before: each checkpoint signs the version it used
+ * (1 .. current), is checked with that version, and a new one is always
+ * signed with `current`. fn fails for a version it does not know. */
+typedef int (*audit_ledger_fn)(store *s, int version, unsigned char out[CRYPTO_HASH_BYTES],
+			       at_error *err);
+void audit_set_ledger(audit_ledger_fn fn, int current);
 
 /* Append each signed head not yet in the witness file at path (opened
  * O_APPEND, created 0600) after checking the log and the file's earlier
@@ -120,6 +126,24 @@ int audit_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const 
 /* audit_verify_db, then every head in the witness file must still be in the log. */
 int audit_verify_witness(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], FILE *witness,
 			 audit_report *rep, at_error *err);
+
+/* A witness file kept open by a process that signs checkpoints as it runs
+ * (`atena serve --witness FILE`), in the format of audit_witness. */
+typedef struct audit_witness_log audit_witness_log;
+/* Open path (O_APPEND, created 0600) and check its newest head (in the
+ * file's last 64 KiB): signed with pk, its checkpoint still in the log with
+ * the same signature, and the stored event at its seq still with its hash.
+ * A log cut back below any witnessed head is below that one too: refused
+ * (audit_chain_broken). Then appends the heads the file lacks. Neither the
+ * chain nor every line is read (audit_verify_witness does both), so the
+ * cost does not grow with the file. */
+int audit_witness_open(store *s, const unsigned char pk[CRYPTO_SIGN_PK_BYTES], const char *path,
+		       audit_witness_log **out, at_error *err);
+/* Append (and fsync) every checkpoint signed since the newest witnessed
+ * one, by this process or another; each must follow it and verify with pk,
+ * or nothing more is written (audit_chain_broken). *added may be NULL. */
+int audit_witness_sync(audit_witness_log *w, store *s, int64_t *added, at_error *err);
+void audit_witness_close(audit_witness_log *w);
 
 /* Export as JSON Lines: a header line (format, public key), one line per
  * event with its hash, one line per checkpoint, a signed trailer. Signs a

@@ -78,6 +78,7 @@ static int serve_dir(const char *dir, args *a, const char *cmd)
 		.threads = threads,
 		.timeout_s = 30,
 		.static_dir = args_get(a, "static") ? args_get(a, "static") : default_static_dir(),
+		.witness = args_get(a, "witness"),
 	};
 	int rc = server_run(&cfg, &err);
 	if (rc)
@@ -89,16 +90,28 @@ static int serve_dir(const char *dir, args *a, const char *cmd)
 int cmd_serve(int argc, char **argv)
 {
 	static const arg_spec spec[] = {{"data", true}, {"listen", true}, {"threads", true},
-					{"static", true}, {NULL, false}};
+					{"static", true}, {"witness", true}, {NULL, false}};
 	args a;
 	if (args_parse(argc, argv, spec, &a))
 		return 2;
 	if (a.help) {
-		puts("usage: atena serve [--data DIR] [--listen HOST:PORT] [--threads N] [--static DIR]\n\n"
+		puts("usage: atena serve [--data DIR] [--listen HOST:PORT] [--threads N] [--static DIR]\n"
+		     "                   [--witness FILE]\n\n"
 		     "Serves the HTTP JSON API (docs/openapi.yaml) until SIGINT or SIGTERM.\n"
-		     "Defaults: --listen 127.0.0.1:8080, --threads 4.\n\n"
-		     "example: atena serve --data /srv/atena --listen 127.0.0.1:8080");
+		     "Defaults: --listen 127.0.0.1:8080, --threads 4.\n"
+		     "--witness FILE: every audit checkpoint the server signs (at start, each second\n"
+		     "while events arrive, at stop), and those a CLI command signed meanwhile, are\n"
+		     "appended to FILE (O_APPEND, fsync; the format of atena audit witness). At\n"
+		     "start the server refuses to run if the log no longer reaches a head FILE\n"
+		     "holds. Keep FILE where the owner of the database cannot rewrite it.\n\n"
+		     "example: atena serve --data /srv/atena --listen 127.0.0.1:8080 \\\n"
+		     "           --witness /mnt/witness/atena.witness");
 		return 0;
+	}
+	const char *w = args_get(&a, "witness");
+	if (w && !*w) {
+		fprintf(stderr, "atena serve: --witness needs a file name\n");
+		return 2;
 	}
 	return serve_dir(platform_default_dir(args_get(&a, "data")), &a, "serve");
 }

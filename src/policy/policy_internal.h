@@ -22,11 +22,14 @@ int policy_migrate(store *s, at_error *err);
 int policy_setting_get(store *s, const char *key, char *out, size_t cap);
 int policy_setting_set(store *s, const char *key, const char *value, at_error *err);
 
+/* The digest of the grant ledger and the staff security flags (ledger.c),
+ * by version 1 .. POLICY_LEDGER_VERSION, registered with audit_set_ledger by
+ * policy_migrate. */
+#define POLICY_LEDGER_VERSION 2
+int policy_ledger_digest(store *s, int version, unsigned char out[CRYPTO_HASH_BYTES],
+			 at_error *err);
 /* Audit an administrative act under business "administration" inside the
  * caller's transaction. */
-/* The digest of the grant ledger and the staff security flags (ledger.c),
- * registered with audit_set_ledger by policy_migrate. */
-int policy_ledger_digest(store *s, unsigned char out[CRYPTO_HASH_BYTES], at_error *err);
 int policy_audit_admin(store *s, const char *by, const char *terminal, const char *operation,
 		       const char *subject_staff, const char *reason, const char *detail,
 		       at_error *err);

@@ -132,7 +132,7 @@ static const store_migration_step steps[] = {{2, guards}};
 int policy_migrate(store *s, at_error *err)
 {
 	/* Checkpoints sign the grants and staff flags from now on (ledger.c). */
-	audit_set_ledger(policy_ledger_digest);
+	audit_set_ledger(policy_ledger_digest, POLICY_LEDGER_VERSION);
 	store_spine_enter(s);
 	int rc = store_migrate_steps(s, "policy", migrations, sizeof migrations / sizeof migrations[0],
 				     steps, sizeof steps / sizeof steps[0], err);

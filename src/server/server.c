@@ -64,6 +64,7 @@ struct server {
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
 	bool stopping;
+	audit_witness_log *witness;  /* --witness, or NULL; used by the checkpoint thread only */
 };
 
 /* ---- Route table ---------------------------------------------------------- */
@@ -508,6 +509,11 @@ static void checkpoint(server *srv)
 	at_error_clear(&err);
 	if (audit_checkpoint(srv->ckpt_store, srv->kr, &err))
 		fprintf(stderr, "atena: audit checkpoint failed: %s\n", err.message);
+	/* Whatever was signed, here or by a CLI command meanwhile, goes to the
+	 * witness; a failure is retried at the next tick. */
+	at_error_clear(&err);
+	if (srv->witness && audit_witness_sync(srv->witness, srv->ckpt_store, NULL, &err))
+		fprintf(stderr, "atena: audit witness failed: %s\n", err.message);
 }
 
 static void *checkpoint_main(void *arg)
@@ -599,6 +605,7 @@ static void free_server(server *srv)
 	}
 	srv->stores = NULL;
 	pthread_mutex_unlock(&srv->mu);
+	audit_witness_close(srv->witness);
 	if (srv->ckpt_store)
 		store_close(srv->ckpt_store);
 	pthread_mutex_destroy(&srv->mu);
@@ -667,6 +674,20 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 	if (modules_init(err) || modules_migrate(srv->ckpt_store, err)) {
 		free_server(srv);
 		return -1;
+	}
+	/* A log that no longer reaches a witnessed head was cut back or
+	 * rewritten: refuse to serve (and to sign on top of) it. */
+	if (cfg->witness) {
+		unsigned char pk[CRYPTO_SIGN_PK_BYTES];
+		keyring_public_key(srv->kr, pk);
+		at_error why;
+		at_error_clear(&why);
+		if (audit_witness_open(srv->ckpt_store, pk, cfg->witness, &srv->witness, &why)) {
+			free_server(srv);
+			return at_fail(err, why.status, why.code, "witness",
+				       "not starting: %.380s (atena audit verify --witness %.60s shows "
+				       "the whole check)", why.message, cfg->witness);
+		}
 	}
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;

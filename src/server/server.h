@@ -24,6 +24,7 @@ typedef struct server_config {
 	unsigned threads;          /* worker threads (default 4) */
 	unsigned timeout_s;        /* idle connection timeout (default 30) */
 	const char *static_dir;    /* web UI files, or NULL */
+	const char *witness;       /* witness file every signed checkpoint is appended to, or NULL */
 } server_config;
 
 typedef struct server server;

@@ -46,6 +46,9 @@ delete the checkpoints|DELETE FROM sp_audit_checkpoint|no checkpoint
 grant insert|INSERT INTO sp_grant(kind, staff_id, business, access, valid_from, valid_to, by_staff, reason, at) VALUES('grant', 'clerk1', 'test_business', 2, 0, 0, 'admin', 'x', 0)|edited in the database directly
 admin flag update|UPDATE sp_staff SET admin = 1 WHERE id = 'clerk1'|edited in the database directly
 unlock by hand|UPDATE sp_staff SET locked = 1 WHERE id = 'clerk1'|edited in the database directly
+second-factor algorithm|UPDATE sp_staff SET totp_alg = 'sha256' WHERE id = 'clerk1'|edited in the database directly
+password change waived|UPDATE sp_staff SET must_change = 0 WHERE id = 'clerk1'|edited in the database directly
+password expiry pushed back|UPDATE sp_staff SET pw_changed_at = pw_changed_at + 86400000 WHERE id = 'clerk1'|edited in the database directly
 CASES
 
 # Cut back to an earlier checkpoint: consistent on its own, caught by the witness.

@@ -259,24 +259,34 @@ static int rechain(ctx *c, int64_t from, bool check_only)
 	return differ;
 }
 
-/* What a forger with a key of their own can sign: the documented version-2
- * checkpoint message for the stored checkpoint at seq. */
+/* What a forger with a key of their own can sign: the documented checkpoint
+ * message (version 3, or version 2 for ledger version 1) for the stored
+ * checkpoint at seq. */
 static void forge_sign(sqlite3 *db, int64_t seq, const unsigned char *sk, unsigned char sig[64])
 {
-	unsigned char msg[26 + 8 + 8 + 32 + 8 + 32 + 32], prev[32] = {0};
+	unsigned char msg[26 + 8 + 8 + 32 + 8 + 4 + 32 + 32], prev[32] = {0};
+	size_t len = 0;
 	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT n, hash, signed_at, ledger FROM sp_audit_checkpoint WHERE seq = ?",
-			   -1, &st, NULL);
+	sqlite3_prepare_v2(db, "SELECT n, hash, signed_at, ledger, ledger_v FROM sp_audit_checkpoint"
+			   " WHERE seq = ?", -1, &st, NULL);
 	sqlite3_bind_int64(st, 1, seq);
 	int64_t n = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		n = sqlite3_column_int64(st, 0);
-		memcpy(msg, "atena-audit-checkpoint-v2", 26);  /* with the 0x00 */
+		int64_t lv = sqlite3_column_int64(st, 4);
+		/* with the 0x00 */
+		memcpy(msg, lv > 1 ? "atena-audit-checkpoint-v3" : "atena-audit-checkpoint-v2", 26);
 		be(msg + 26, (uint64_t)n, 8);
 		be(msg + 34, (uint64_t)seq, 8);
 		memcpy(msg + 42, sqlite3_column_blob(st, 1), 32);
 		be(msg + 74, (uint64_t)sqlite3_column_int64(st, 2), 8);
-		memcpy(msg + 82, sqlite3_column_blob(st, 3), 32);
+		len = 82;
+		if (lv > 1) {
+			be(msg + len, (uint64_t)lv, 4);
+			len += 4;
+		}
+		memcpy(msg + len, sqlite3_column_blob(st, 3), 32);
+		len += 32;
 	}
 	sqlite3_finalize(st);
 	sqlite3_prepare_v2(db, "SELECT signature FROM sp_audit_checkpoint WHERE n = ?", -1, &st, NULL);
@@ -284,8 +294,9 @@ static void forge_sign(sqlite3 *db, int64_t seq, const unsigned char *sk, unsign
 	if (sqlite3_step(st) == SQLITE_ROW)
 		crypto_generichash(prev, 32, sqlite3_column_blob(st, 0), 64, NULL, 0);
 	sqlite3_finalize(st);
-	memcpy(msg + 114, prev, 32);
-	crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
+	memcpy(msg + len, prev, 32);
+	len += 32;
+	crypto_sign_detached(sig, NULL, msg, len, sk);
 }
 
 /* ---- Files ----------------------------------------------------------------- */
@@ -424,7 +435,7 @@ static void test_append_and_verify(void)
 
 	/* Migrating again changes nothing. */
 	CHECK_INT(audit_migrate(c.s, &err), 0);
-	CHECK_INT(store_schema_version(c.s, "audit"), 2);
+	CHECK_INT(store_schema_version(c.s, "audit"), 3);
 	teardown(&c);
 }
 
@@ -1171,14 +1182,18 @@ static void test_append_now_rate(void)
 /* ---- The tamper table (issue 9 §1) ------------------------------------------ */
 
 /* A stand-in ledger for this test (the policy module's is policy/ledger.c):
- * a grants table and a staff admin flag, digested in order. */
-static int test_ledger(store *s, unsigned char out[CRYPTO_HASH_BYTES], at_error *err)
+ * a grants table and a staff admin flag, digested in order; version 2 adds
+ * the staff's second-factor algorithm, as policy/ledger.c's version 2 does. */
+static int test_ledger(store *s, int version, unsigned char out[CRYPTO_HASH_BYTES], at_error *err)
 {
 	char buf[2048] = "";
-	int r = store_query_text(s,
+	int r = store_query_text(s, version == 1 ?
 		"SELECT coalesce((SELECT group_concat(x, ',') FROM (SELECT x FROM t_grant ORDER BY x)), '')"
 		" || '|' || coalesce((SELECT group_concat(id || '=' || admin, ',') FROM"
-		" (SELECT id, admin FROM t_staff ORDER BY id)), '')",
+		" (SELECT id, admin FROM t_staff ORDER BY id)), '')" :
+		"SELECT 'v2|' || coalesce((SELECT group_concat(x, ',') FROM (SELECT x FROM t_grant ORDER BY x)), '')"
+		" || '|' || coalesce((SELECT group_concat(id || '=' || admin || '/' || totp_alg, ',') FROM"
+		" (SELECT id, admin, totp_alg FROM t_staff ORDER BY id)), '')",
 		NULL, 0, buf, sizeof buf, err);
 	if (r < 0)
 		return -1;
@@ -1227,13 +1242,14 @@ static void keep_lines(ctx *c, const lines *ls, const char *keep)
 }
 
 enum { T_DB, T_WITNESS, T_EXPORT };
+enum { RESIGN_NONE, RESIGN_NEWEST, RESIGN_ALL };
 
 typedef struct tamper {
 	const char *name;
 	int kind;              /* what is verified afterwards */
 	const char *sql;       /* run on the database file, guards dropped */
 	int rechain_from;      /* then rehash the chain from this seq (0: no) */
-	bool resign;           /* then re-sign the newest checkpoint with a forger's key */
+	int resign;            /* then re-sign with a forger's key: RESIGN_NEWEST or RESIGN_ALL */
 	const char *keep;      /* T_EXPORT: the export lines kept */
 	bool no_sign;          /* audit_checkpoint must refuse to sign over it afterwards */
 	bool db_alone_ok;      /* the database alone cannot tell (the witness can) */
@@ -1241,42 +1257,54 @@ typedef struct tamper {
 } tamper;
 
 static const tamper TAMPERS[] = {
-	{"modify", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 0, false, NULL, false,
+	{"modify", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 0, RESIGN_NONE, NULL, false,
 	 false, "event 3 was modified"},
-	{"modify and rehash", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 3, false, NULL,
+	{"modify and rehash", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 3", 3, RESIGN_NONE, NULL,
 	 false, false, "checkpoint at 5 does not match the chain"},
-	{"modify the unsigned tail", T_DB, NULL, 0, false, NULL, true, false, "event 9 was modified"},
-	{"delete", T_DB, "DELETE FROM sp_audit_event WHERE seq = 4", 0, false, NULL, false, false,
+	{"modify the unsigned tail", T_DB, NULL, 0, RESIGN_NONE, NULL, true, false, "event 9 was modified"},
+	{"delete", T_DB, "DELETE FROM sp_audit_event WHERE seq = 4", 0, RESIGN_NONE, NULL, false, false,
 	 "event 4 is missing"},
-	{"truncate", T_DB, "DELETE FROM sp_audit_event WHERE seq > 6", 0, false, NULL, true, false,
+	{"truncate", T_DB, "DELETE FROM sp_audit_event WHERE seq > 6", 0, RESIGN_NONE, NULL, true, false,
 	 "truncated after event 6"},
-	{"wipe", T_DB, "DELETE FROM sp_audit_event; DELETE FROM sp_audit_checkpoint", 0, false, NULL, true,
+	{"wipe", T_DB, "DELETE FROM sp_audit_event; DELETE FROM sp_audit_checkpoint", 0, RESIGN_NONE, NULL, true,
 	 false, "no checkpoint"},
-	{"delete the checkpoints", T_DB, "DELETE FROM sp_audit_checkpoint", 0, false, NULL, true, false,
+	{"delete the checkpoints", T_DB, "DELETE FROM sp_audit_checkpoint", 0, RESIGN_NONE, NULL, true, false,
 	 "no checkpoint"},
 	{"delete the checkpoints and rehash", T_DB,
 	 "UPDATE sp_audit_event SET subject = 'A09999' WHERE seq = 2; DELETE FROM sp_audit_checkpoint", 2,
-	 false, NULL, true, false, "no checkpoint"},
-	{"delete a middle checkpoint", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 2", 0, false, NULL,
+	 RESIGN_NONE, NULL, true, false, "no checkpoint"},
+	{"delete a middle checkpoint", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 2", 0, RESIGN_NONE, NULL,
 	 true, false, "checkpoint 2 is missing"},
-	{"delete the genesis", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 1", 0, false, NULL, false,
+	{"delete the genesis", T_DB, "DELETE FROM sp_audit_checkpoint WHERE n = 1", 0, RESIGN_NONE, NULL, false,
 	 false, "earlier checkpoints were deleted"},
 	{"cut back to an earlier checkpoint", T_WITNESS,
-	 "DELETE FROM sp_audit_event WHERE seq > 5; DELETE FROM sp_audit_checkpoint WHERE n = 3", 0, false,
-	 NULL, false, true, "witnessed checkpoint 3 (event 8"},
-	{"drop the newest checkpoint", T_WITNESS, "DELETE FROM sp_audit_checkpoint WHERE n = 3", 0, false,
-	 NULL, false, true, "witnessed checkpoint 3"},
-	{"re-sign with another key", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 7", 7, true,
+	 "DELETE FROM sp_audit_event WHERE seq > 5; DELETE FROM sp_audit_checkpoint WHERE n = 3", 0,
+	 RESIGN_NONE, NULL, false, true, "witnessed checkpoint 3 (event 8"},
+	{"drop the newest checkpoint", T_WITNESS, "DELETE FROM sp_audit_checkpoint WHERE n = 3", 0,
+	 RESIGN_NONE, NULL, false, true, "witnessed checkpoint 3"},
+	{"re-sign with another key", T_DB, "UPDATE sp_audit_event SET reason = 'x' WHERE seq = 7", 7,
+	 RESIGN_NEWEST, NULL, true, false, "signed with a different key"},
+	/* The key file swapped too: every checkpoint, genesis first, re-signed
+	 * under the forger's key, stored beside them. Consistent with that key
+	 * (checked below); only the published key tells. */
+	{"swapped key", T_DB, "UPDATE sp_audit_event SET subject = 'A09999' WHERE seq = 2", 2, RESIGN_ALL,
 	 NULL, true, false, "signed with a different key"},
-	{"grant insert", T_DB, "INSERT INTO t_grant VALUES('g2')", 0, false, NULL, true, false,
+	{"grant insert", T_DB, "INSERT INTO t_grant VALUES('g2')", 0, RESIGN_NONE, NULL, true, false,
 	 "edited in the database directly"},
-	{"admin flag update", T_DB, "UPDATE t_staff SET admin = 1 WHERE id = 'clerk'", 0, false, NULL, true,
+	{"admin flag update", T_DB, "UPDATE t_staff SET admin = 1 WHERE id = 'clerk'", 0, RESIGN_NONE, NULL, true,
 	 false, "edited in the database directly"},
+	{"second-factor algorithm update", T_DB, "UPDATE t_staff SET totp_alg = 'sha256' WHERE id = 'clerk'",
+	 0, RESIGN_NONE, NULL, true, false, "edited in the database directly"},
+	/* The ledger version is signed: claiming version 1 (which leaves the
+	 * algorithm out) breaks the signature. */
+	{"ledger version downgraded", T_DB,
+	 "UPDATE t_staff SET totp_alg = 'sha256' WHERE id = 'clerk'; UPDATE sp_audit_checkpoint SET"
+	 " ledger_v = 1 WHERE n = 3", 0, RESIGN_NONE, NULL, true, false, "the checkpoint was altered or forged"},
 	/* Export lines: 1 header, 2-9 events 1..8, 10-12 checkpoints 1..3, 13 trailer. */
-	{"export cut back", T_EXPORT, NULL, 0, false, "1-6,10-11", false, false, "no signed trailer"},
-	{"export cut back, trailer kept", T_EXPORT, NULL, 0, false, "1-6,10-11,13", false, false,
+	{"export cut back", T_EXPORT, NULL, 0, RESIGN_NONE, "1-6,10-11", false, false, "no signed trailer"},
+	{"export cut back, trailer kept", T_EXPORT, NULL, 0, RESIGN_NONE, "1-6,10-11,13", false, false,
 	 "the export was cut back"},
-	{"export extended", T_EXPORT, NULL, 0, false, "1-13+9", false, false, "after the signed trailer"},
+	{"export extended", T_EXPORT, NULL, 0, RESIGN_NONE, "1-13+9", false, false, "after the signed trailer"},
 };
 
 static void test_tamper_table(void)
@@ -1291,10 +1319,11 @@ static void test_tamper_table(void)
 		snprintf(wpath, sizeof wpath, "%s.witness", c.db);
 		remove(wpath);
 		at_error err;
-		audit_set_ledger(test_ledger);
-		CHECK_INT(raw(&c, "CREATE TABLE t_grant(x TEXT); CREATE TABLE t_staff(id TEXT, admin INTEGER);"
+		audit_set_ledger(test_ledger, 2);
+		CHECK_INT(raw(&c, "CREATE TABLE t_grant(x TEXT);"
+				  "CREATE TABLE t_staff(id TEXT, admin INTEGER, totp_alg TEXT);"
 				  "INSERT INTO t_grant VALUES('g1');"
-				  "INSERT INTO t_staff VALUES('admin', 1), ('clerk', 0)"), 0);
+				  "INSERT INTO t_staff VALUES('admin', 1, 'sha1'), ('clerk', 0, 'sha1')"), 0);
 		/* The legitimate history: a ledger change with its event, signed twice. */
 		CHECK_INT(append_op(&c, "grant"), 0);
 		CHECK_INT(append_n(&c, 4), 0);
@@ -1315,22 +1344,38 @@ static void test_tamper_table(void)
 			CHECK_INT(raw(&c, t->sql), 0);
 		if (t->rechain_from)
 			rechain(&c, t->rechain_from, false);
+		unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES], sig[64];
 		if (t->resign) {
-			unsigned char fpk[crypto_sign_PUBLICKEYBYTES], fsk[crypto_sign_SECRETKEYBYTES], sig[64];
 			crypto_sign_keypair(fpk, fsk);
 			sqlite3 *db;
 			sqlite3_stmt *st;
 			sqlite3_open(c.db, &db);
-			CHECK_INT(sqlite3_exec(db, "UPDATE sp_audit_checkpoint SET hash = (SELECT hash FROM"
-					       " sp_audit_event WHERE seq = 8) WHERE seq = 8", NULL, NULL, NULL), 0);
-			forge_sign(db, 8, fsk, sig);
-			sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ?"
-					   " WHERE seq = 8", -1, &st, NULL);
-			sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 2, fpk, 32, SQLITE_STATIC);
-			CHECK_INT(sqlite3_step(st), SQLITE_DONE);
-			sqlite3_finalize(st);
+			/* Seqs 0, 5, 8 hold the checkpoints; in order, so each signs its
+			 * predecessor's new signature. */
+			for (int64_t seq = t->resign == RESIGN_ALL ? 0 : 8; seq <= 8; seq++) {
+				if (seq && seq != 5 && seq != 8)
+					continue;
+				CHECK_INT(sqlite3_exec(db, "UPDATE sp_audit_checkpoint SET hash = coalesce((SELECT"
+						       " hash FROM sp_audit_event e WHERE e.seq = sp_audit_checkpoint.seq),"
+						       " zeroblob(32))", NULL, NULL, NULL), 0);
+				forge_sign(db, seq, fsk, sig);
+				sqlite3_prepare_v2(db, "UPDATE sp_audit_checkpoint SET signature = ?, public_key = ?"
+						   " WHERE seq = ?", -1, &st, NULL);
+				sqlite3_bind_blob(st, 1, sig, 64, SQLITE_STATIC);
+				sqlite3_bind_blob(st, 2, fpk, 32, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 3, seq);
+				CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+				sqlite3_finalize(st);
+			}
 			sqlite3_close(db);
+		}
+		if (t->resign == RESIGN_ALL) {
+			/* What `audit verify` with the swapped key file would say. */
+			audit_report own;
+			CHECK_INT(audit_verify_db(c.s, fpk, &own, &err), 0);
+			if (!own.ok)
+				fprintf(stderr, "swapped key, own key: %s\n", own.message);
+			CHECK(own.ok);
 		}
 
 		audit_report rep;
@@ -1364,7 +1409,7 @@ static void test_tamper_table(void)
 			CHECK_STR(err.code, "audit_chain_broken");
 			CHECK_INT(raw_int(&c, "SELECT count(*) FROM sp_audit_checkpoint"), before);
 		}
-		audit_set_ledger(NULL);
+		audit_set_ledger(NULL, 0);
 		remove(wpath);
 		teardown(&c);
 	}
@@ -1439,6 +1484,192 @@ static void test_witness(void)
 	teardown(&c);
 }
 
+/* Checkpoints signed with ledger version 1 still verify once version 2 is
+ * current (each with its own version); the next one signs version 2, which
+ * then covers the second-factor algorithm (issue 9 §1 and §2). */
+static void test_ledger_upgrade(void)
+{
+	ctx c;
+	if (setup(&c, "ledgerv"))
+		{ CHECK(0); return; }
+	at_error err;
+	CHECK_INT(raw(&c, "CREATE TABLE t_grant(x TEXT);"
+			  "CREATE TABLE t_staff(id TEXT, admin INTEGER, totp_alg TEXT);"
+			  "INSERT INTO t_staff VALUES('clerk', 0, 'sha256')"), 0);
+	audit_set_ledger(test_ledger, 1);
+	CHECK_INT(append_op(&c, "grant"), 0);
+	CHECK_INT(append_n(&c, 2), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(raw_int(&c, "SELECT ledger_v FROM sp_audit_checkpoint WHERE n = 2"), 1);
+
+	audit_set_ledger(test_ledger, 2);
+	audit_report rep = verify(&c);
+	CHECK(rep.ok);
+	CHECK_INT(rep.checkpoints, 2);
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(raw_int(&c, "SELECT ledger_v FROM sp_audit_checkpoint WHERE n = 3"), 2);
+	CHECK(verify(&c).ok);
+	/* An export and a witness carry both versions and verify. */
+	CHECK_INT(export_to(&c), 0);
+	rep = verify_file(&c, c.pk);
+	if (!rep.ok)
+		fprintf(stderr, "export: %s\n", rep.message);
+	CHECK(rep.ok);
+	char wpath[600];
+	snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+	remove(wpath);
+	int64_t added = 0;
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 3);
+	FILE *w = fopen(wpath, "r");
+	CHECK_INT(audit_verify_witness(c.s, c.pk, w, &rep, &err), 0);
+	fclose(w);
+	CHECK(rep.ok);
+
+	/* Version 2 covers the algorithm; version 1 did not. */
+	CHECK_INT(raw(&c, "UPDATE t_staff SET totp_alg = 'sha1'"), 0);
+	rep = verify(&c);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "checkpoint 3 signed") != NULL);
+	CHECK(strstr(rep.message, "edited in the database directly") != NULL);
+	audit_set_ledger(NULL, 0);
+	remove(wpath);
+	teardown(&c);
+}
+
+/* The witness a server keeps open (atena serve --witness): every head
+ * signed since, by anyone, is appended; a log that no longer reaches a
+ * witnessed head is refused at open; a checkpoint row not signed with the
+ * key is never written to it. */
+static void test_witness_log(void)
+{
+	ctx c;
+	if (setup(&c, "wlog"))
+		{ CHECK(0); return; }
+	char wpath[600];
+	snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+	remove(wpath);
+	at_error err;
+	audit_witness_log *w = NULL;
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), 0);
+	CHECK(w != NULL);
+	int64_t added = -1;
+	CHECK_INT(append_n(&c, 3), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(append_n(&c, 2), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_witness_sync(w, c.s, &added, &err), 0);
+	CHECK_INT(added, 2);
+	CHECK_INT(audit_witness_sync(w, c.s, &added, &err), 0);
+	CHECK_INT(added, 0);
+	audit_witness_close(w);
+	/* The same format as audit_witness: verify reads it, and a witness run
+	 * finds nothing to add. */
+	FILE *f = fopen(wpath, "r");
+	audit_report rep;
+	CHECK_INT(audit_verify_witness(c.s, c.pk, f, &rep, &err), 0);
+	fclose(f);
+	CHECK(rep.ok);
+	CHECK(strstr(rep.message, "all 3 witnessed heads (up to checkpoint 3)") != NULL);
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 0);
+
+	/* Reopened: heads signed while it was closed are appended. */
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), 0);
+	audit_witness_close(w);
+	CHECK_INT(raw_int(&c, "SELECT max(n) FROM sp_audit_checkpoint"), 4);
+
+	/* A checkpoint row put there without the key is refused, not witnessed. */
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(raw(&c, "INSERT INTO sp_audit_checkpoint(seq, hash, signed_at, public_key, signature,"
+			  " n, ledger, ledger_v) SELECT 7, hash, 1, public_key, signature, 5, ledger, 1"
+			  " FROM sp_audit_checkpoint WHERE n = 4"), 0);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), -1);
+	CHECK_STR(err.code, "audit_chain_broken");
+	CHECK(strstr(err.message, "not witnessing checkpoint 5") != NULL);
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_checkpoint WHERE n = 5"), 0);
+
+	/* Events cut off under a kept checkpoint: the log no longer reaches it. */
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event WHERE seq >= 6"), 0);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), -1);
+	CHECK_STR(err.code, "audit_chain_broken");
+	CHECK(strstr(err.message, "witnessed checkpoint 4 (event 6") != NULL);
+	/* Cut back to checkpoint 3, consistent on its own: still refused. */
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_checkpoint WHERE n = 4"), 0);
+	CHECK(verify(&c).ok);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), -1);
+	CHECK(strstr(err.message, "witnessed checkpoint 4") != NULL);
+	CHECK(strstr(err.message, "no longer in the log") != NULL);
+	CHECK(w == NULL);
+	remove(wpath);
+	teardown(&c);
+}
+
+/* A long witness (more than the 64 KiB a server reads at start): the start
+ * check looks at the newest head only, so it stays quick; every line is
+ * what verify --witness checks. */
+static void test_witness_log_long(void)
+{
+	ctx c;
+	if (setup(&c, "wlong"))
+		{ CHECK(0); return; }
+	char wpath[600], tmp[640];
+	snprintf(wpath, sizeof wpath, "%s.witness", c.db);
+	snprintf(tmp, sizeof tmp, "%s.tmp", wpath);
+	remove(wpath);
+	at_error err;
+	for (int i = 0; i < 200; i++)
+		if (append_n(&c, 1) || audit_checkpoint(c.s, c.kr, &err))
+			{ CHECK(0); break; }
+	int64_t added = 0;
+	CHECK_INT(audit_witness(c.s, c.pk, wpath, &added, &err), 0);
+	CHECK_INT(added, 201);
+	FILE *f = fopen(wpath, "r");
+	CHECK(f != NULL);
+	if (!f) {
+		teardown(&c);
+		return;
+	}
+	fseek(f, 0, SEEK_END);
+	CHECK(ftell(f) > 65536);
+	/* Damage the first line: beyond what the start reads. */
+	rewind(f);
+	FILE *o = fopen(tmp, "w");
+	char buf[4096];
+	CHECK(fgets(buf, sizeof buf, f) != NULL);
+	fputs("{\"witness\":\"damaged\"}\n", o);
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, o);
+	fclose(f);
+	fclose(o);
+	rename(tmp, wpath);
+	audit_witness_log *w = NULL;
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), 0);
+	CHECK_INT(append_n(&c, 1), 0);
+	CHECK_INT(audit_checkpoint(c.s, c.kr, &err), 0);
+	CHECK_INT(audit_witness_sync(w, c.s, &added, &err), 0);
+	CHECK_INT(added, 1);
+	audit_witness_close(w);
+	audit_report rep;
+	f = fopen(wpath, "r");
+	CHECK_INT(audit_verify_witness(c.s, c.pk, f, &rep, &err), 0);
+	fclose(f);
+	CHECK(!rep.ok);
+	CHECK(strstr(rep.message, "witness line 1: not an atena-audit-witness-v1 line") != NULL);
+	/* Cut back below the first numbered head: below the newest too. */
+	CHECK_INT(raw(&c, "DELETE FROM sp_audit_event WHERE seq > 1;"
+			  " DELETE FROM sp_audit_checkpoint WHERE seq > 1"), 0);
+	CHECK(verify(&c).ok);
+	CHECK_INT(audit_witness_open(c.s, c.pk, wpath, &w, &err), -1);
+	CHECK(strstr(err.message, "witnessed checkpoint 202 (event 201") != NULL);
+	remove(wpath);
+	teardown(&c);
+}
+
 int main(void)
 {
 	at_error err;
@@ -1465,6 +1696,9 @@ int main(void)
 	RUN(test_tamper_table);
 	RUN(test_log_append_only);
 	RUN(test_witness);
+	RUN(test_ledger_upgrade);
+	RUN(test_witness_log);
+	RUN(test_witness_log_long);
 	RUN(test_append_now_rate);
 	return test_report();
 }
