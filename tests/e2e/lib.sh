@@ -66,8 +66,8 @@ cli() {
 		atena "$@"
 }
 
-start_server() {
-	"$ATENA_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads 4 >"$WORK/server.log" 2>&1 &
+start_server() {   # [more serve flags]
+	"$ATENA_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads 4 "$@" >"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 1 100); do
 		URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$WORK/server.log" | head -1)
