@@ -1,5 +1,5 @@
 /*
- * server_conn.c — the connections' own clock.
+ * server_conn.c — the connections' own clock and their source address.
  *
  * libmicrohttpd's timeout is an idle timeout: every byte resets it, so a
  * client that sends one header byte a second holds its connection for ever,
@@ -227,4 +227,37 @@ void conn_request_done(struct MHD_Connection *c)
 	/* A kept-alive connection must bring its next request within the same
 	 * bound as a new one; idle in between counts against it too. */
 	set_deadline(c, true);
+}
+
+void conn_source(struct MHD_Connection *c, char *out, size_t n)
+{
+	snprintf(out, n, "unknown");
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	if (!sa)
+		return;
+	char buf[INET6_ADDRSTRLEN];
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a4 = (const struct sockaddr_in *)sa;
+		if (inet_ntop(AF_INET, &a4->sin_addr, buf, sizeof buf))
+			snprintf(out, n, "%s", buf);
+		return;
+	}
+	if (sa->sa_family != AF_INET6)
+		return;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)sa;
+	if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+		/* An IPv4 client of a dual-stack socket is the same source as over IPv4. */
+		if (inet_ntop(AF_INET, a6->sin6_addr.s6_addr + 12, buf, sizeof buf))
+			snprintf(out, n, "%s", buf);
+		return;
+	}
+	/* One IPv6 host usually holds a whole /64 (RFC 4291 §2.5.1 interface
+	 * identifiers; SLAAC privacy addresses rotate inside it): the /64 is
+	 * the source, or rotating addresses would escape the back-off. */
+	struct in6_addr net = a6->sin6_addr;
+	memset(net.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &net, buf, sizeof buf))
+		snprintf(out, n, "%s/64", buf);
 }

@@ -12,8 +12,9 @@
  * unit of work (srv_unit) and answers. The files call each other in one
  * direction only: server.c (the daemon and the dispatcher) → server_auth.c
  * (session, purpose, accountability) → server_http.c (reading and answering,
- * which calls nobody); handlers → server_auth.c, server_http.c; server.c →
- * server_conn.c (the connections' deadline, which calls nobody).
+ * which calls nobody); handlers → server_auth.c, server_http.c; server.c and
+ * the login handler → server_conn.c (the connections' deadline and source
+ * address, which calls nobody).
  */
 #ifndef ATENA_SERVER_SERVER_INT_H
 #define ATENA_SERVER_SERVER_INT_H
@@ -72,6 +73,10 @@ void conn_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
 void conn_request_read(struct MHD_Connection *c);
 /* The request on c was answered: the next must arrive within a new deadline. */
 void conn_request_done(struct MHD_Connection *c);
+/* The connection's source address as the login back-off keys on it: the
+ * peer's IPv4 address (also when mapped into IPv6), or its IPv6 /64
+ * ("2001:db8:1:2::/64"); "unknown" when MHD has none. */
+void conn_source(struct MHD_Connection *c, char *out, size_t n);
 
 /* ---- Static web UI (server_static.c) ----------------------------------- */
 /* Queue the static file for r->path below root (GET/HEAD; root NULL: none

@@ -4,13 +4,16 @@
 # second and 200 that send nothing no longer keep the API from a client at
 # another address (127.0.0.2; all of 127/8 is loopback on Linux), and every
 # one of them is closed at the request deadline, which sending does not
-# extend; the limits follow their serve flags.
+# extend; the limits follow their serve flags. And logins are held back per
+# source address too (issue 9 §2), whatever terminal id the client sends.
 # The attack is tests/tools/slowclient.c (its comment says what it checks).
 . "$(dirname "$0")/lib.sh"
 SLOWCLIENT=${ATENA_SLOWCLIENT:?set by ctest}
 
 atena init --data "$DATA" --municipality 131105 >/dev/null || { fail init; finish; }
 export ATENA_DATA=$DATA
+check "add admin" add_user admin "管理 太郎" 情報政策課 --admin
+check "add clerk1" add_user clerk1 "窓口 花子" 区民課 --by admin
 
 slow() {   # slowclient flags...: its exit status, its summary in the log
 	"$SLOWCLIENT" --port "${URL##*:}" "$@" >"$WORK/slow.out" 2>"$WORK/slow.err"
@@ -54,6 +57,28 @@ expect_rc "--per-source-connections above --max-connections" 1 \
 	atena serve --listen 127.0.0.1:0 --max-connections 10 --per-source-connections 11
 check "  names it" grep -q 'per-source-connections must be 0 (no limit) or 1 to max-connections (10)' "$WORK/err"
 
+# ---- Login back-off per source address: a rotated terminal id does not escape it
+body() {   # id password code terminal [new_password]
+	jq -nc --arg s "$1" --arg p "$2" --arg t "$3" --arg m "$4" --arg n "${5-}" \
+		'{staff_id:$s,password:$p,totp:$t,terminal_id:$m} + (if $n == "" then {} else {new_password:$n} end)'
+}
+from_login() {   # local-address login-body-args...: sets STATUS and BODY
+	local from=$1; shift
+	STATUS=$(curl -s --interface "$from" -o "$WORK/body" -w '%{http_code}' \
+		-H 'Content-Type: application/json' --data-binary "$(body "$@")" "$URL/api/v1/sessions")
+	BODY=$(cat "$WORK/body")
+}
+from_login 127.0.0.1 nobody-0 wrong-wrong-wrong 000000 T-ROT-0
+expect_eq "a wrong login" "$STATUS" 401
+wrong=$BODY
+for i in $(seq 1 19); do from_login 127.0.0.1 "nobody-$i" wrong-wrong-wrong 000000 "T-ROT-$i"; done
+from_login 127.0.0.1 clerk1 "${PW[clerk1]}" "$(totp clerk1)" T-ROT-NEW "Counter-clerk-2026a"
+expect_eq "after 20 failures from 127.0.0.1, each from another terminal id: right factors get 401" "$STATUS" 401
+expect_eq "  with the wrong-password body" "$BODY" "$wrong"
+expect_eq "  and the log names the real reason" \
+	"$(sqlite3 "$DATA/atena.db" "SELECT count(*) FROM sp_audit_event WHERE terminal_id = 'T-ROT-NEW' AND detail = 'source address 127.0.0.1 held back after repeated failures'")" 1
+from_login 127.0.0.2 clerk1 "${PW[clerk1]}" "$(totp clerk1)" T-ROT-NEW "Counter-clerk-2026a"
+expect_eq "the same login from another address opens a session" "$STATUS" 201
 stop_server
 
 finish
