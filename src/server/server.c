@@ -508,6 +508,15 @@ static pthread_mutex_t mhd_log_mu = PTHREAD_MUTEX_INITIALIZER;
 static time_t mhd_log_window;
 static unsigned mhd_log_lines, mhd_log_dropped;
 
+/* Say how many were left out; called with mhd_log_mu held. */
+static void mhd_log_dropped_line(void)
+{
+	if (mhd_log_dropped)
+		fprintf(stderr, "atena: http: %u more such messages were left out\n",
+			mhd_log_dropped);
+	mhd_log_dropped = 0;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
@@ -515,11 +524,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	pthread_mutex_lock(&mhd_log_mu);
 	if (ts.tv_sec - mhd_log_window >= MHD_LOG_WINDOW) {
-		if (mhd_log_dropped)
-			fprintf(stderr, "atena: http: %u more messages in %d s were left out\n",
-				mhd_log_dropped, MHD_LOG_WINDOW);
+		mhd_log_dropped_line();
 		mhd_log_window = ts.tv_sec;
-		mhd_log_lines = mhd_log_dropped = 0;
+		mhd_log_lines = 0;
 	}
 	if (mhd_log_lines < MHD_LOG_BURST) {
 		mhd_log_lines++;
@@ -784,6 +791,9 @@ void server_stop(server *srv)
 		return;
 	/* Joins the workers: a handler in progress finishes its unit of work. */
 	MHD_stop_daemon(srv->d);
+	pthread_mutex_lock(&mhd_log_mu);
+	mhd_log_dropped_line();
+	pthread_mutex_unlock(&mhd_log_mu);
 	if (srv->ckpt_running) {
 		pthread_mutex_lock(&srv->ckpt_mu);
 		srv->stopping = true;

@@ -24,12 +24,12 @@ slow() {   # slowclient flags...: its exit status, its summary in the log
 
 # ---- The defaults (32 per address, a 10 s deadline): 500 sockets from one client
 start_server || { fail "server"; finish; }
-check "300 slow and 200 idle sockets: the other client is answered within 1.5 s throughout, at most 32 are held, all closed by 11 s" \
-	slow --slow 300 --idle 200 --deadline 10 --max-held 32 --max-latency-ms 1500 --run-for 13
+check "300 slow and 200 idle sockets: the other client is answered within 2 s throughout, at most 32 are held, all closed by 11 s" \
+	slow --slow 300 --idle 200 --deadline 10 --max-held 32 --max-latency-ms 2000 --run-for 13
 check "the server says why it closed them" \
 	grep -q 'had not sent a whole request within 10 s' "$WORK/server.log"
 check "and 468 turned-away connections do not write 468 log lines" \
-	test "$(wc -l <"$WORK/server.log")" -lt 60
+	test "$(wc -l <"$WORK/server.log")" -lt 120
 stop_server
 
 # ---- The flags: 4 per address, a 2 s deadline
