@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sqlite3.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1029,6 +1030,71 @@ static void test_connection_limits(void)
 	server_stop(s2);
 }
 
+/* sp_login_source.failures for key, read with SQLite directly (the spine's
+ * tables are closed to a store connection outside the spine); -1 on error. */
+static int64_t source_failures(const char *key)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/atena.db", data_dir);
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT failures FROM sp_login_source WHERE source = ?", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) == SQLITE_OK) {
+		int r = sqlite3_step(st);
+		n = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : r == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* Failed logins through a server at `listen` (its base URL: url_fmt with the
+ * port) count against the source key `key` in sp_login_source. 1 when the
+ * server could not listen there (no such loopback on this machine). */
+static int login_source_counted(const char *listen, const char *url_fmt, const char *key)
+{
+	at_error err;
+	server *s2 = NULL;
+	server_config cfg = {.data_dir = data_dir, .kr = kr, .listen = listen, .threads = 2};
+	if (server_start(&cfg, &s2, &err)) {
+		CHECK_STR(err.code, "listen_failed");   /* anything else is a failure */
+		return 1;
+	}
+	char saved[sizeof base];
+	memcpy(saved, base, sizeof base);
+	snprintf(base, sizeof base, url_fmt, (unsigned)server_port(s2));
+	/* Two failures: the first may start the count afresh (failures older
+	 * than STAFF_FAILURE_WINDOW are forgotten), the second adds one to it. */
+	int64_t n[2];
+	for (int i = 0; i < 2; i++) {
+		http_req q = {.method = "POST", .path = "/api/v1/sessions",
+			      .body = "{\"staff_id\":\"nobody\",\"password\":\"wrong-wrong-wrong\","
+				      "\"totp\":\"000000\",\"terminal_id\":\"T-SRC\"}"};
+		http_res res;
+		http(&q, &res);
+		CHECK_INT(res.status, 401);
+		http_free(&res);
+		n[i] = source_failures(key);
+	}
+	CHECK(n[0] >= 1);
+	CHECK_INT(n[1], n[0] + 1);
+	memcpy(base, saved, sizeof base);
+	server_stop(s2);
+	return 0;
+}
+
+/* The login back-off's source key is the connection's address, the IPv6
+ * one cut to its /64 (server_conn.c), never a header the client sets. */
+static void test_login_source(void)
+{
+	CHECK_INT(login_source_counted("127.0.0.1:0", "http://127.0.0.1:%u", "addr:127.0.0.1"), 0);
+	if (login_source_counted("[::1]:0", "http://[::1]:%u", "addr:::/64"))
+		fprintf(stderr, "test_login_source: no IPv6 loopback here; the /64 key is not checked\n");
+}
+
 int main(void)
 {
 	setup();
@@ -1044,6 +1110,7 @@ int main(void)
 	RUN(test_session_clock);   /* moves the clock on by hours: after the others */
 	RUN(test_stop);
 	RUN(test_connection_limits);   /* servers of its own, after the shared one stopped */
+	RUN(test_login_source);
 	store_close(db);
 	keyring_free(kr);
 	curl_global_cleanup();
