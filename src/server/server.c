@@ -662,7 +662,9 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 		return at_fail(err, 400, AT_E_INVALID, "threads", "threads must be 1 to %d",
 			       MAX_THREADS);
 	unsigned max_conn = cfg->max_connections ? cfg->max_connections : SERVER_MAX_CONNECTIONS;
-	uint32_t per_source = cfg->per_source ? cfg->per_source : SERVER_PER_SOURCE;
+	/* The default never exceeds the total asked for; a given value must not. */
+	uint32_t per_source = cfg->per_source ? cfg->per_source
+			      : SERVER_PER_SOURCE < max_conn ? SERVER_PER_SOURCE : max_conn;
 	unsigned req_timeout = cfg->request_timeout_s ? cfg->request_timeout_s : SERVER_REQUEST_TIMEOUT;
 	unsigned backlog = cfg->listen_backlog ? cfg->listen_backlog : SERVER_LISTEN_BACKLOG;
 	if (max_conn > SERVER_CONNECTIONS_CAP)

@@ -1024,8 +1024,14 @@ static void test_connection_limits(void)
 		CHECK_INT(err.status, 400);
 		CHECK_STR(err.field, bad[i].field);
 	}
-	/* No per-address limit (behind a proxy) starts. */
+	/* No per-address limit (behind a proxy) starts; so does a total below
+	 * the per-address default, which then follows it. */
 	cfg.per_source = SERVER_UNLIMITED;
+	CHECK_INT(server_start(&cfg, &s2, &err), 0);
+	server_stop(s2);
+	s2 = NULL;
+	cfg.per_source = 0;
+	cfg.max_connections = SERVER_PER_SOURCE / 2;
 	CHECK_INT(server_start(&cfg, &s2, &err), 0);
 	server_stop(s2);
 }
