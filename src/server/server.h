@@ -37,7 +37,8 @@ typedef struct server_config {
 	unsigned timeout_s;        /* idle connection timeout (default 30) */
 	const char *static_dir;    /* web UI files, or NULL */
 	unsigned max_connections;  /* SERVER_MAX_CONNECTIONS; 1..SERVER_CONNECTIONS_CAP */
-	uint32_t per_source;       /* SERVER_PER_SOURCE (at most max_connections); 1..max_connections or SERVER_UNLIMITED */
+	uint32_t per_source;       /* SERVER_PER_SOURCE, or max_connections if fewer;
+				    * 1..max_connections or SERVER_UNLIMITED */
 	unsigned request_timeout_s;/* SERVER_REQUEST_TIMEOUT; 1..SERVER_REQUEST_TIMEOUT_CAP */
 	unsigned listen_backlog;   /* SERVER_LISTEN_BACKLOG; 1..SERVER_BACKLOG_CAP */
 } server_config;
