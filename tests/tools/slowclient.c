@@ -19,8 +19,8 @@
  * (at least 1 s after the attack began: the per-source limit). A connection
  * whose handshake has not completed is the kernel's, not the server's: when
  * the accept queue (--listen-backlog) is full its SYN waits for a retry, and
- * it is counted as "waiting", neither held nor late. Otherwise exit 1; 2 on bad usage. A summary line is
- * printed either way.
+ * it is counted as "waiting", neither held nor late. Otherwise exit 1; 2 on
+ * bad usage. A summary line is printed either way.
  *
  *   slowclient --port 8080 --slow 300 --idle 200 --keepalive 0 --deadline 10 \
  *              --max-held 32 --run-for 14
