@@ -50,6 +50,23 @@ static const char *default_static_dir(void)
 	return NULL;
 }
 
+/* A whole number flag into *out (left alone when absent); its range is the
+ * server's to check (server_start names the flag). 0 ok, -1 after a message. */
+static int flag_number(const args *a, const char *cmd, const char *name, uint32_t *out)
+{
+	const char *v = args_get(a, name);
+	if (!v)
+		return 0;
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || n >= UINT32_MAX) {
+		fprintf(stderr, "atena %s: --%s must be a whole number\n", cmd, name);
+		return -1;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
 static int serve_dir(const char *dir, args *a, const char *cmd)
 {
 	at_error err = {0};
@@ -80,6 +97,30 @@ static int serve_dir(const char *dir, args *a, const char *cmd)
 		.static_dir = args_get(a, "static") ? args_get(a, "static") : default_static_dir(),
 		.witness = args_get(a, "witness"),
 	};
+	uint32_t maxc = 0, per = 0, rt = 0, bl = 0;
+	bool per_given = args_get(a, "per-source-connections") != NULL;
+	if (flag_number(a, cmd, "max-connections", &maxc) ||
+	    flag_number(a, cmd, "per-source-connections", &per) ||
+	    flag_number(a, cmd, "request-timeout", &rt) ||
+	    flag_number(a, cmd, "listen-backlog", &bl)) {
+		keyring_free(kr);
+		return 2;
+	}
+	/* 0 in server_config means "the default", so each flag's 0 is refused
+	 * here, except --per-source-connections 0: no per-address limit. */
+	const char *zero = args_get(a, "max-connections") && !maxc     ? "max-connections"
+			   : args_get(a, "request-timeout") && !rt     ? "request-timeout"
+			   : args_get(a, "listen-backlog") && !bl      ? "listen-backlog"
+								       : NULL;
+	if (zero) {
+		fprintf(stderr, "atena %s: --%s must be at least 1\n", cmd, zero);
+		keyring_free(kr);
+		return 2;
+	}
+	cfg.max_connections = maxc;
+	cfg.per_source = per_given && per == 0 ? SERVER_UNLIMITED : per;
+	cfg.request_timeout_s = rt;
+	cfg.listen_backlog = bl;
 	int rc = server_run(&cfg, &err);
 	if (rc)
 		cli_error(cmd, &err);
@@ -90,22 +131,40 @@ static int serve_dir(const char *dir, args *a, const char *cmd)
 int cmd_serve(int argc, char **argv)
 {
 	static const arg_spec spec[] = {{"data", true}, {"listen", true}, {"threads", true},
-					{"static", true}, {"witness", true}, {NULL, false}};
+					{"static", true}, {"witness", true}, {"max-connections", true},
+					{"per-source-connections", true}, {"request-timeout", true},
+					{"listen-backlog", true}, {NULL, false}};
 	args a;
 	if (args_parse(argc, argv, spec, &a))
 		return 2;
 	if (a.help) {
-		puts("usage: atena serve [--data DIR] [--listen HOST:PORT] [--threads N] [--static DIR]\n"
-		     "                   [--witness FILE]\n\n"
-		     "Serves the HTTP JSON API (docs/openapi.yaml) until SIGINT or SIGTERM.\n"
-		     "Defaults: --listen 127.0.0.1:8080, --threads 4.\n"
-		     "--witness FILE: every audit checkpoint the server signs (at start, each second\n"
-		     "while events arrive, at stop), and those a CLI command signed meanwhile, are\n"
-		     "appended to FILE (O_APPEND, fsync; the format of atena audit witness). At\n"
-		     "start the server refuses to run if the log no longer reaches a head FILE\n"
-		     "holds. Keep FILE where the owner of the database cannot rewrite it.\n\n"
-		     "example: atena serve --data /srv/atena --listen 127.0.0.1:8080 \\\n"
-		     "           --witness /mnt/witness/atena.witness");
+		printf("usage: atena serve [--data DIR] [--listen HOST:PORT] [--threads N] [--static DIR]\n"
+		       "                   [--witness FILE] [--max-connections N]\n"
+		       "                   [--per-source-connections N] [--request-timeout S]\n"
+		       "                   [--listen-backlog N]\n\n"
+		       "Serves the HTTP JSON API (docs/openapi.yaml) until SIGINT or SIGTERM.\n"
+		       "Defaults: --listen 127.0.0.1:8080, --threads 4.\n\n"
+		       "--witness FILE: every audit checkpoint the server signs (at start, each second\n"
+		       "while events arrive, at stop), and those a CLI command signed meanwhile, are\n"
+		       "appended to FILE (O_APPEND, fsync; the format of atena audit witness). At\n"
+		       "start the server refuses to run if the log no longer reaches a head FILE\n"
+		       "holds. Keep FILE where the owner of the database cannot rewrite it.\n\n"
+		       "Connections (so that one client cannot starve the rest):\n"
+		       "  --max-connections N         open at once in all (default %d, at most %d)\n"
+		       "  --per-source-connections N  open at once from one client address (default %d;\n"
+		       "                              0: no limit, for use behind a reverse proxy,\n"
+		       "                              where every client has the proxy's address)\n"
+		       "  --request-timeout S         seconds from accept, or from the last answer on a\n"
+		       "                              kept-alive connection, until the request has been\n"
+		       "                              read in full; sending slowly does not extend it\n"
+		       "                              (default %d, at most %d)\n"
+		       "  --listen-backlog N          connections the kernel queues before accept\n"
+		       "                              (default %d, at most %d)\n\n"
+		       "example: atena serve --data /srv/atena --listen 127.0.0.1:8080 \\\n"
+		       "           --witness /mnt/witness/atena.witness\n",
+		       SERVER_MAX_CONNECTIONS, SERVER_CONNECTIONS_CAP, SERVER_PER_SOURCE,
+		       SERVER_REQUEST_TIMEOUT, SERVER_REQUEST_TIMEOUT_CAP, SERVER_LISTEN_BACKLOG,
+		       SERVER_BACKLOG_CAP);
 		return 0;
 	}
 	const char *w = args_get(&a, "witness");

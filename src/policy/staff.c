@@ -577,13 +577,54 @@ static int backoff_claim(store *s, const char *table, const char *key_col, const
 	return store_changes(s) == 1 ? 0 : 1;
 }
 
-/* A right login gives back its claim on the terminal's failures: a busy
- * counter with many honest logins is not held back. */
-static int source_give_back(store *s, const char *terminal_id, at_error *err)
+/* The sources a login is counted against in sp_login_source: the terminal
+ * it names, and over HTTP the address it came from, which the client cannot
+ * choose as it chooses the terminal id (issue 9 §2). An address key starts
+ * "addr:", which no terminal id can (policy_check_staff_id), so the two
+ * never share a row. */
+typedef struct login_sources {
+	const char *key[2];
+	char addr[80];
+	int n;
+} login_sources;
+
+static void login_sources_of(login_sources *ls, const char *terminal_id, const char *source_addr)
 {
-	return store_run(s, "UPDATE sp_login_source SET failures = failures - 1"
-			    " WHERE source = ? AND failures > 0",
-			 STORE_ARGS(STORE_TEXT(terminal_id)), err);
+	ls->n = 0;
+	ls->key[ls->n++] = terminal_id;
+	if (source_addr && *source_addr) {
+		snprintf(ls->addr, sizeof ls->addr, "addr:%s", source_addr);
+		ls->key[ls->n++] = ls->addr;
+	}
+}
+
+/* Claim the attempt against each source: 0 go on, 1 the terminal is held,
+ * 2 the address is held, -1 a store error. */
+static int sources_claim(store *s, const login_sources *ls, at_error *err)
+{
+	for (int i = 0; i < ls->n; i++) {
+		if (store_run(s, "INSERT INTO sp_login_source(source, failures, held_until, last_failure)"
+				 " VALUES(?, 0, 0, 0) ON CONFLICT(source) DO NOTHING",
+			      STORE_ARGS(STORE_TEXT(ls->key[i])), err))
+			return -1;
+		int r = backoff_claim(s, "sp_login_source", "source", ls->key[i],
+				      STAFF_SOURCE_FAILURES, err);
+		if (r)
+			return r < 0 ? -1 : i + 1;
+	}
+	return 0;
+}
+
+/* A right login gives back its claim on each source's failures: a busy
+ * terminal or address with many honest logins is not held back. */
+static int source_give_back(store *s, const login_sources *ls, at_error *err)
+{
+	for (int i = 0; i < ls->n; i++)
+		if (store_run(s, "UPDATE sp_login_source SET failures = failures - 1"
+				 " WHERE source = ? AND failures > 0",
+			      STORE_ARGS(STORE_TEXT(ls->key[i])), err))
+			return -1;
+	return 0;
 }
 
 /* The one answer to every refused login, whatever the reason. */
@@ -648,26 +689,35 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 		const char *totp, const char *terminal_id, const char *new_pw,
 		strbuf *token_out, staff_info *who, at_error *err)
 {
+	return staff_login_from(s, kr, id, password, totp, terminal_id, NULL, new_pw, token_out,
+				who, err);
+}
+
+int staff_login_from(store *s, const keyring *kr, const char *id, const char *password,
+		     const char *totp, const char *terminal_id, const char *source_addr,
+		     const char *new_pw, strbuf *token_out, staff_info *who, at_error *err)
+{
 	if (policy_check_staff_id(id, "staff_id", err) ||
 	    text_check(password, "password", 256, false, 0, err) ||
-	    policy_check_staff_id(terminal_id, "terminal_id", err))
+	    policy_check_staff_id(terminal_id, "terminal_id", err) ||
+	    (source_addr && text_check(source_addr, "source_addr", 64, true, 0, err)))
 		return -1;
 	if (!totp || !text_is_digits(totp, TOTP_DIGITS))
 		return at_fail(err, 400, AT_E_INVALID, "totp", "totp must be the %d-digit one-time code",
 			       TOTP_DIGITS);
+	login_sources ls;
+	login_sources_of(&ls, terminal_id, source_addr);
 	store_spine_enter(s);
 	int rc = -1;
 	login_row a;
-	/* 1. Claim the attempt (terminal, then account) and read the account, in
-	 * one write transaction; the slow Argon2id check runs after it commits. */
+	/* 1. Claim the attempt (terminal, address, then account) and read the
+	 * account, in one write transaction; the slow Argon2id check runs after
+	 * it commits. */
 	if (store_begin(s, err))
 		goto leave;
-	if (store_run(s, "INSERT INTO sp_login_source(source, failures, held_until, last_failure)"
-			 " VALUES(?, 0, 0, 0) ON CONFLICT(source) DO NOTHING",
-		      STORE_ARGS(STORE_TEXT(terminal_id)), err) ||
-	    login_read(s, id, &a, err))
+	if (login_read(s, id, &a, err))
 		goto rollback;
-	int src = backoff_claim(s, "sp_login_source", "source", terminal_id, STAFF_SOURCE_FAILURES, err);
+	int src = sources_claim(s, &ls, err);
 	if (src < 0)
 		goto rollback;
 	int acc = 1;
@@ -677,8 +727,12 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 	if (acc != 0) {
 		/* Refused before any check. The audit log names the real reason; the
 		 * caller hears what a wrong password hears, after as long. */
+		char held[120];
+		snprintf(held, sizeof held, "source address %s held back after repeated failures",
+			 source_addr ? source_addr : "");
 		login_event(s, id, a.dept, terminal_id, src ? AUDIT_DENIED : AUDIT_FAILED,
-			    src ? "terminal held back after repeated failures"
+			    src == 1 ? "terminal held back after repeated failures"
+			    : src ? held
 			    : !a.found ? "unknown staff id"
 			    : a.locked ? "account locked by an administrator"
 				       : "account held back after repeated failures");
@@ -726,7 +780,7 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 		if (refusal) {
 			if (staff_update(s, "UPDATE sp_staff SET failures = 0, held_until = 0 WHERE id = ?",
 					 id, NULL, INT64_MIN, err) ||
-			    source_give_back(s, terminal_id, err))
+			    source_give_back(s, &ls, err))
 				goto rollback;
 			login_event(s, id, a.dept, terminal_id, AUDIT_DENIED, refusal);
 			if (store_commit(s, err))
@@ -759,7 +813,7 @@ int staff_login(store *s, const keyring *kr, const char *id, const char *passwor
 		login_refused(err);
 		goto leave;
 	}
-	if (source_give_back(s, terminal_id, err))
+	if (source_give_back(s, &ls, err))
 		goto rollback;
 	if (info.must_change) {
 		if (set_password(s, id, new_pw, err) ||

@@ -8,7 +8,8 @@
  *    IC card; Atena's software stand-in is TOTP, RFC 6238);
  *  - forced password change on first login and on expiry, no reuse of recent
  *    passwords (定期的なパスワード変更、再利用禁止);
- *  - back-off after repeated failures (per account and per terminal), the
+ *  - back-off after repeated failures (per account, per terminal and, over
+ *    HTTP, per source address), the
  *    same answer for an unknown, held or locked account as for a wrong
  *    password; an administrator's lock stays until undone; sessions end
  *    after idle time, at their lifetime, on a lock or a password change,
@@ -32,7 +33,7 @@
  * anyone out). While held, a login is refused with the answer a wrong
  * password gets. Failures older than STAFF_FAILURE_WINDOW are forgotten. */
 #define STAFF_MAX_FAILURES 5            /* failed logins of an account before it is held back */
-#define STAFF_SOURCE_FAILURES 20        /* failed logins from one terminal before it is held back */
+#define STAFF_SOURCE_FAILURES 20        /* failed logins from one terminal, or one address, before it is held back */
 #define STAFF_BACKOFF_BASE 30           /* seconds of the first hold */
 #define STAFF_BACKOFF_MAX (15 * 60)     /* longest hold */
 #define STAFF_FAILURE_WINDOW (15 * 60)  /* seconds after which failures are forgotten */
@@ -78,6 +79,13 @@ int staff_get(store *s, const char *id, staff_info *out, at_error *err);
 int staff_login(store *s, const keyring *kr, const char *id, const char *password,
 		const char *totp, const char *terminal_id, const char *new_password,
 		strbuf *token_out, staff_info *who, at_error *err);
+/* staff_login also held back per source_addr (the connection's address, which
+ * the client cannot choose as it chooses terminal_id), with the terminal's
+ * limit and scheme; NULL or "": per terminal only, as from the CLI. */
+int staff_login_from(store *s, const keyring *kr, const char *id, const char *password,
+		     const char *totp, const char *terminal_id, const char *source_addr,
+		     const char *new_password, strbuf *token_out, staff_info *who,
+		     at_error *err);
 /* Resolve a bearer token: checks idle and absolute timeouts, refreshes the
  * idle clock. 401 when the session is unknown or over. */
 int staff_session(store *s, const char *token, staff_info *who, at_error *err);

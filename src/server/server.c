@@ -5,7 +5,8 @@
  * src/modules.c) and the dispatcher that turns a handler's result into the
  * response. The platform's handlers live in server_auth.c, server_records.c
  * and server_admin.c, the modules' in src/<module>/<module>_routes.c; the
- * static UI in server_static.c; reading and answering in server_http.c.
+ * static UI in server_static.c; reading and answering in server_http.c;
+ * the connections' deadline and source address in server_conn.c.
  */
 #include "server/server_int.h"
 
@@ -31,7 +32,6 @@
 #include "policy/platform.h"
 #include "module/module.h"
 
-#define CONNECTION_LIMIT 256             /* bounds body memory to 256 MiB worst case */
 #define CONNECTION_MEMORY (64 * 1024)    /* per-connection header/read buffer */
 #define CHECKPOINT_INTERVAL AUDIT_CHECKPOINT_SECONDS   /* see audit.h */
 #define MAX_THREADS 256
@@ -46,6 +46,7 @@ typedef struct tstore {
 
 struct server {
 	struct MHD_Daemon *d;
+	conn_guard *guard;         /* the request deadline (server_conn.c) */
 	char *data_dir;
 	char *static_dir;          /* realpath, or NULL */
 	char host[72];             /* as printed (the parsed host plus brackets): "127.0.0.1" or "[::1]" */
@@ -452,7 +453,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		sb_init(&r->business);
 		sb_init(&r->reason);
 		sb_init(&r->case_id);
-		return first_call(r);
+		enum MHD_Result res = first_call(r);
+		if (r->answered)
+			conn_request_read(conn);   /* refused or a static file: answered now */
+		return res;
 	}
 	if (r->answered) {
 		*upload_size = 0;   /* already answered: discard whatever still arrives */
@@ -470,6 +474,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	r->answered = true;
+	conn_request_read(conn);   /* read in full: the deadline no longer applies */
 	return finish(r);
 }
 
@@ -477,8 +482,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)conn;
 	(void)toe;
+	conn_request_done(conn);   /* the next request on a kept-alive connection */
 	req *r = *con_cls;
 	if (!r)
 		return;
@@ -494,11 +499,44 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd writes a line for every connection it turns away, so a
+ * client could write the log as fast as it connects: at most MHD_LOG_BURST
+ * lines per MHD_LOG_WINDOW seconds, then one line saying how many were left
+ * out. */
+#define MHD_LOG_BURST 20
+#define MHD_LOG_WINDOW 5
+static pthread_mutex_t mhd_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static time_t mhd_log_window;
+static unsigned mhd_log_lines, mhd_log_dropped;
+
+/* Say how many were left out; called with mhd_log_mu held. */
+static void mhd_log_dropped_line(void)
+{
+	if (mhd_log_dropped)
+		fprintf(stderr, "atena: http: %u more such messages were left out\n",
+			mhd_log_dropped);
+	mhd_log_dropped = 0;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
-	fputs("atena: http: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&mhd_log_mu);
+	if (ts.tv_sec - mhd_log_window >= MHD_LOG_WINDOW) {
+		mhd_log_dropped_line();
+		mhd_log_window = ts.tv_sec;
+		mhd_log_lines = 0;
+	}
+	if (mhd_log_lines < MHD_LOG_BURST) {
+		mhd_log_lines++;
+		fputs("atena: http: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	} else {
+		mhd_log_dropped++;
+	}
+	pthread_mutex_unlock(&mhd_log_mu);
 }
 
 /* ---- Checkpoints ---------------------------------------------------------- */
@@ -608,6 +646,7 @@ static void free_server(server *srv)
 	audit_witness_close(srv->witness);
 	if (srv->ckpt_store)
 		store_close(srv->ckpt_store);
+	conn_guard_stop(srv->guard);   /* after MHD_stop_daemon: no connection is left */
 	pthread_mutex_destroy(&srv->mu);
 	pthread_mutex_destroy(&srv->ckpt_mu);
 	pthread_cond_destroy(&srv->ckpt_cv);
@@ -629,6 +668,26 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 	if (threads > MAX_THREADS)
 		return at_fail(err, 400, AT_E_INVALID, "threads", "threads must be 1 to %d",
 			       MAX_THREADS);
+	unsigned max_conn = cfg->max_connections ? cfg->max_connections : SERVER_MAX_CONNECTIONS;
+	/* The default never exceeds the total asked for; a given value must not. */
+	uint32_t per_source = cfg->per_source ? cfg->per_source
+			      : SERVER_PER_SOURCE < max_conn ? SERVER_PER_SOURCE : max_conn;
+	unsigned req_timeout = cfg->request_timeout_s ? cfg->request_timeout_s : SERVER_REQUEST_TIMEOUT;
+	unsigned backlog = cfg->listen_backlog ? cfg->listen_backlog : SERVER_LISTEN_BACKLOG;
+	if (max_conn > SERVER_CONNECTIONS_CAP)
+		return at_fail(err, 400, AT_E_INVALID, "max-connections",
+			       "max-connections must be 1 to %d (each may hold a %u-byte body)",
+			       SERVER_CONNECTIONS_CAP, JV_MAX_BODY);
+	if (per_source != SERVER_UNLIMITED && per_source > max_conn)
+		return at_fail(err, 400, AT_E_INVALID, "per-source-connections",
+			       "per-source-connections must be 0 (no limit) or 1 to max-connections (%u)",
+			       max_conn);
+	if (req_timeout > SERVER_REQUEST_TIMEOUT_CAP)
+		return at_fail(err, 400, AT_E_INVALID, "request-timeout",
+			       "request-timeout must be 1 to %d seconds", SERVER_REQUEST_TIMEOUT_CAP);
+	if (backlog > SERVER_BACKLOG_CAP)
+		return at_fail(err, 400, AT_E_INVALID, "listen-backlog",
+			       "listen-backlog must be 1 to %d", SERVER_BACKLOG_CAP);
 	if (crypto_setup(err))
 		return -1;
 
@@ -664,6 +723,10 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 		return at_fail(err, 500, AT_E_INTERNAL, "", "could not create a thread key");
 	}
 	srv->key_ok = true;
+	if (conn_guard_start(req_timeout, &srv->guard, err)) {
+		free_server(srv);
+		return -1;
+	}
 	/* Its own connection, opened now so a bad data directory fails at start. */
 	if (platform_connect(srv->data_dir, &srv->ckpt_store, err)) {
 		free_server(srv);
@@ -705,8 +768,16 @@ int server_start(const server_config *cfg, server **out, at_error *err)
 		 * option (same unsigned argument) in the pool option's place. */
 		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_TIMEOUT,
 		threads > 1 ? threads : timeout,
-		MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, timeout,   /* idle: each byte resets it */
+		/* One client must not starve the rest (issue 9 §3): a cap in all
+		 * (it bounds body memory), one per source address (0: none), a
+		 * bounded kernel queue, and the request deadline (server_conn.c),
+		 * which activity does not extend. */
+		MHD_OPTION_CONNECTION_LIMIT, max_conn,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)(per_source == SERVER_UNLIMITED ? 0 : per_source),
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, backlog,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, srv->guard,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_END);
@@ -743,6 +814,9 @@ void server_stop(server *srv)
 		return;
 	/* Joins the workers: a handler in progress finishes its unit of work. */
 	MHD_stop_daemon(srv->d);
+	pthread_mutex_lock(&mhd_log_mu);
+	mhd_log_dropped_line();
+	pthread_mutex_unlock(&mhd_log_mu);
 	if (srv->ckpt_running) {
 		pthread_mutex_lock(&srv->ckpt_mu);
 		srv->stopping = true;

@@ -17,6 +17,18 @@
 #include "core/error.h"
 #include "crypto/crypto.h"
 
+/* Connection limits (issue 9 §3: one client must not starve the rest). A
+ * field left 0 in server_config takes the default here; `atena serve` sets
+ * them from its flags. */
+#define SERVER_MAX_CONNECTIONS 256      /* at once, in all (each may hold a 1 MiB body) */
+#define SERVER_CONNECTIONS_CAP 1024     /* the most max_connections may be */
+#define SERVER_PER_SOURCE 32            /* at once from one client address */
+#define SERVER_REQUEST_TIMEOUT 10       /* s from accept to a whole request (1 MiB at ~1 Mbit/s) */
+#define SERVER_REQUEST_TIMEOUT_CAP 600  /* the most request_timeout_s may be */
+#define SERVER_LISTEN_BACKLOG 128       /* connections the kernel queues before accept */
+#define SERVER_BACKLOG_CAP 4096         /* the most listen_backlog may be */
+#define SERVER_UNLIMITED UINT32_MAX     /* per_source: no per-address limit (behind a proxy) */
+
 typedef struct server_config {
 	const char *data_dir;      /* initialised data directory */
 	const keyring *kr;         /* loaded key file */
@@ -25,6 +37,11 @@ typedef struct server_config {
 	unsigned timeout_s;        /* idle connection timeout (default 30) */
 	const char *static_dir;    /* web UI files, or NULL */
 	const char *witness;       /* witness file every signed checkpoint is appended to, or NULL */
+	unsigned max_connections;  /* SERVER_MAX_CONNECTIONS; 1..SERVER_CONNECTIONS_CAP */
+	uint32_t per_source;       /* SERVER_PER_SOURCE, or max_connections if fewer;
+				    * 1..max_connections or SERVER_UNLIMITED */
+	unsigned request_timeout_s;/* SERVER_REQUEST_TIMEOUT; 1..SERVER_REQUEST_TIMEOUT_CAP */
+	unsigned listen_backlog;   /* SERVER_LISTEN_BACKLOG; 1..SERVER_BACKLOG_CAP */
 } server_config;
 
 typedef struct server server;

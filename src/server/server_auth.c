@@ -290,7 +290,10 @@ int h_login(req *r, at_error *err)
 	sb_init(&tok);
 	staff_info who;
 	memset(&who, 0, sizeof who);
-	if (staff_login(r->s, r->kr, id, pw, totp, term, newpw, &tok, &who, err)) {
+	/* Held back per address too: the terminal id is the client's to rotate. */
+	char addr[80];
+	conn_source(r->conn, addr, sizeof addr);
+	if (staff_login_from(r->s, r->kr, id, pw, totp, term, addr, newpw, &tok, &who, err)) {
 		sb_release(&tok);
 		return -1;
 	}

@@ -12,7 +12,9 @@
  * unit of work (srv_unit) and answers. The files call each other in one
  * direction only: server.c (the daemon and the dispatcher) → server_auth.c
  * (session, purpose, accountability) → server_http.c (reading and answering,
- * which calls nobody); handlers → server_auth.c, server_http.c.
+ * which calls nobody); handlers → server_auth.c, server_http.c; server.c and
+ * the login handler → server_conn.c (the connections' deadline and source
+ * address, which calls nobody).
  */
 #ifndef ATENA_SERVER_SERVER_INT_H
 #define ATENA_SERVER_SERVER_INT_H
@@ -55,6 +57,26 @@ int srv_route_business(req *r, at_error *err);
 /* The door's context field names as the header names (business →
  * X-Atena-Business, ...), after a refused door_open. */
 void srv_header_fields(at_error *err);
+
+/* ---- Connections (server_conn.c) ---------------------------------------- */
+/* The request deadline: from accept (and from each answer on a kept-alive
+ * connection) until the request has been read in full, not extended by
+ * activity; a sweeper thread shuts down the socket of a connection past it.
+ * Start before the daemon (conn_guard_notify is its MHD_OPTION_NOTIFY_CONNECTION
+ * callback, the guard its closure), stop after MHD_stop_daemon. */
+typedef struct conn_guard conn_guard;
+int conn_guard_start(unsigned request_timeout_s, conn_guard **out, at_error *err);
+void conn_guard_stop(conn_guard *g);
+void conn_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+		       enum MHD_ConnectionNotificationCode toe);
+/* The request on c has been read in full: its clock stops while it is answered. */
+void conn_request_read(struct MHD_Connection *c);
+/* The request on c was answered: the next must arrive within a new deadline. */
+void conn_request_done(struct MHD_Connection *c);
+/* The connection's source address as the login back-off keys on it: the
+ * peer's IPv4 address (also when mapped into IPv6), or its IPv6 /64
+ * ("2001:db8:1:2::/64"); "unknown" when MHD has none. */
+void conn_source(struct MHD_Connection *c, char *out, size_t n);
 
 /* ---- Static web UI (server_static.c) ----------------------------------- */
 /* Queue the static file for r->path below root (GET/HEAD; root NULL: none

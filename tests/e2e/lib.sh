@@ -75,6 +75,10 @@ refusals() {
 }
 
 start_server() {   # [more serve flags]
+	# Emptied here, not only by the redirection below: the background
+	# process may not have opened it yet when the loop reads a previous
+	# server's address from it.
+	: >"$WORK/server.log"
 	"$ATENA_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --threads 4 "$@" >"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 1 100); do
