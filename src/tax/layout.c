@@ -1193,8 +1193,12 @@ static int format_salary(const tax_doc *d, strbuf *out, at_error *err)
 	put_amount(&o, S_PAY, b->income.salary_revenue);
 	put_amount(&o, S_WITHHELD, d->withheld_income_tax);
 	if (b->has_spouse) {
-		put(&o, S_SPOUSE_FLAG, d->spouse_deduction > 0 && b->spouse.total_income <= 480000
-					       ? "1" : "2");
+		/* 2 (無) only when the amount or the name still shows the spouse: parse
+		 * reads a spouse from 1, the amount or the name, and from nothing else. */
+		bool named = d->spouse_id.name[0] || d->spouse_id.my_number[0];
+		put(&o, S_SPOUSE_FLAG, d->spouse_deduction > 0
+					       ? (b->spouse.total_income <= 480000 ? "1" : "2")
+					       : (named ? "2" : "1"));
 		bool old = age_dec31(b->spouse.birth_date, d->fiscal_year - 1) >= 70;
 		put(&o, S_SPOUSE_OLD, old ? "1" : "0");
 		put_amount_nz(&o, S_SPOUSE_DED, d->spouse_deduction);

@@ -347,6 +347,19 @@ static void test_round_trip(void)
 	round_trip(TAX_DOC_ONESTOP, os);
 	round_trip(TAX_DOC_RETURN, RETURN_LINE);
 
+	/* 控除対象配偶者の有無等 1 (有) with neither 配偶者(特別)控除の額 (25) nor
+	 * the spouse's name and number (96-99): the flag alone says there is a
+	 * spouse, and the spouse must survive the round trip (fuzz_layout_salary
+	 * found format writing 2, 無, which reads back as no spouse). */
+	static cols c;
+	salary_cols(&c);
+	set(&c, 25, "");
+	for (size_t i = 96; i <= 99; i++)
+		set(&c, i, "");
+	line = join(&c);
+	round_trip(TAX_DOC_SALARY, line);
+	free(line);
+
 	/* a document built in memory: format, parse, compare field by field */
 	tax_doc d, back;
 	at_error err;
