@@ -735,8 +735,10 @@ static void rel_id(tax_doc_relative_id *id, const char *kana, const char *name, 
 }
 
 /* "(個人番号)氏名、(個人番号)氏名" — the 5人目以降 columns as Atena writes them. */
+/* name_max: the characters of the layout's 氏名 columns, which each name here
+ * is held to as well (tax_doc_format may write it into one of them). */
 static int parse_more(const char *s, tax_doc_relative_id *ids, size_t *n_ids, size_t max,
-		      const char *col, size_t lineno, at_error *err)
+		      unsigned name_max, const char *col, size_t lineno, at_error *err)
 {
 	const char *p = s;
 	while (*p && *n_ids < max) {
@@ -758,10 +760,16 @@ static int parse_more(const char *s, tax_doc_relative_id *ids, size_t *n_ids, si
 			q = close + 1;
 		}
 		size_t nl = len - (size_t)(q - p);
-		if (nl >= sizeof id->name)
-			nl = sizeof id->name - 1;
-		memcpy(id->name, q, nl);
-		id->name[nl] = '\0';
+		bool ok = nl < sizeof id->name;
+		if (ok) {
+			memcpy(id->name, q, nl);
+			id->name[nl] = '\0';
+			at_error e;
+			ok = !text_check(id->name, col, name_max, false, 0, &e);
+		}
+		if (!ok)
+			return fail_col(err, lineno, col, "each 氏名 is at most %u characters",
+					name_max);
 		p = end ? end + strlen("、") : p + len;
 	}
 	return 0;
@@ -1142,9 +1150,10 @@ static int parse_salary(const record *r, size_t lineno, tax_doc *d, at_error *er
 	size_t n16, nu;
 	read_ids(r, S_DEP_ID, 4, ids16, &n16);
 	read_ids(r, S_U16_ID, 4, idsu, &nu);
-	if (parse_more(F(r, S_DEP_MORE), ids16, &n16, TAX_MAX_DEPENDANTS,
+	unsigned name_max = SALARY[S_DEP_ID].max;   /* column S_DEP_ID + 1: 氏名 */
+	if (parse_more(F(r, S_DEP_MORE), ids16, &n16, TAX_MAX_DEPENDANTS, name_max,
 		       SALARY[S_DEP_MORE - 1].name, lineno, err) ||
-	    parse_more(F(r, S_U16_MORE), idsu, &nu, TAX_MAX_DEPENDANTS,
+	    parse_more(F(r, S_U16_MORE), idsu, &nu, TAX_MAX_DEPENDANTS, name_max,
 		       SALARY[S_U16_MORE - 1].name, lineno, err))
 		return -1;
 	if (build_relatives(d, &k, ids16, n16, idsu, nu, "控除対象扶養親族の数", "障害者の数",
