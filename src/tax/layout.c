@@ -526,11 +526,18 @@ static int check_col(const lcol *c, const char *v, size_t lineno, at_error *err)
 					hi, v);
 		return 0;
 	}
-	case K_KANA:
-		if (text_utf8_len(v) == (size_t)-1 || text_utf8_len(v) > c->max || !kana_reading_ok(v, KANA_READING_KATAKANA))
+	case K_KANA: {
+		/* The column is half-width: its length is counted in the form it is
+		 * written in (a full-width ポ is ﾎﾟ, two characters). */
+		strbuf hw = STRBUF_INIT;
+		tax_kana_to_halfwidth(v, &hw);
+		size_t n = text_utf8_len(hw.buf);
+		sb_release(&hw);
+		if (text_utf8_len(v) == (size_t)-1 || n > c->max || !kana_reading_ok(v, KANA_READING_KATAKANA))
 			return fail_col(err, lineno, c->name,
-					"not katakana of at most %u characters", c->max);
+					"not katakana of at most %u half-width characters", c->max);
 		return 0;
+	}
 	case K_MYNUM:
 		switch (mynumber_check(v)) {
 		case MYNUMBER_OK:
