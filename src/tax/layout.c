@@ -741,8 +741,8 @@ static void rel_id(tax_doc_relative_id *id, const char *kana, const char *name, 
 	copy(id->my_number, sizeof id->my_number, mn);
 }
 
-/* "(個人番号)氏名、(個人番号)氏名" — the 5人目以降 columns as Atena writes them. */
-/* name_max: the characters of the layout's 氏名 columns, which each name here
+/* "(個人番号)氏名、(個人番号)氏名" — the 5人目以降 columns as Atena writes them.
+ * name_max: the characters of the layout's 氏名 columns, which each name here
  * is held to as well (tax_doc_format may write it into one of them). */
 static int parse_more(const char *s, tax_doc_relative_id *ids, size_t *n_ids, size_t max,
 		      unsigned name_max, const char *col, size_t lineno, at_error *err)
@@ -775,7 +775,7 @@ static int parse_more(const char *s, tax_doc_relative_id *ids, size_t *n_ids, si
 			ok = !text_check(id->name, col, name_max, false, 0, &e);
 		}
 		if (!ok)
-			return fail_col(err, lineno, col, "each 氏名 is at most %u characters",
+			return fail_col(err, lineno, col, "each 氏名 is 1 to %u characters",
 					name_max);
 		p = end ? end + strlen("、") : p + len;
 	}

@@ -34,12 +34,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "fuzz_tmp.h"
 #include "core/strbuf.h"
 #include "crypto/crypto.h"
 #include "policy/grant.h"
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_NOW "1780000000"   /* a fixed clock: sessions never idle out */
 
-static char dir[256], data_dir[300];
+static char data_dir[300];
 static uint16_t port;
 static char token[200];
 static bool verbose;
@@ -133,15 +133,6 @@ static void quiet(bool on)
 	}
 }
 
-static void cleanup(void)
-{
-	char cmd[400];
-	/* only the directory this process made (mkdtemp) */
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_http: could not remove %s\n", dir);
-}
-
 static void login(const char *id, const char *password, const unsigned char *secret,
 		  size_t secret_len)
 {
@@ -180,14 +171,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (!strcmp((*argv)[i], "-verbosity=2"))
 			verbose = true;
 	setenv("ATENA_FAKE_NOW", FUZZ_NOW, 1);
-	struct stat st;
-	const char *tmp = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm"
-		: getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(dir, sizeof dir, "%s/atena-fuzz-http-XXXXXX", tmp);
-	if (!mkdtemp(dir))
-		die("mkdtemp", strerror(errno));
-	atexit(cleanup);
-	snprintf(data_dir, sizeof data_dir, "%s/data", dir);
+	snprintf(data_dir, sizeof data_dir, "%s/data", fuzz_tmp_make("http"));
 
 	/* The demo municipality, as `atena demo` makes it (register + tax year). */
 	char *demo_argv[] = {"demo", "--data", data_dir, "--no-serve", "--households", "20", NULL};

@@ -4,8 +4,7 @@
  * twice (tests/CMakeLists.txt): FUZZ_LAW_FILE "law/fy2025.json" fuzzes a
  * fiscal year's file, "municipalities/131105.json" a municipality's; the
  * other file is the real one (FUZZ_TAX_DATA, data/tax). The input is written
- * to a private directory (on /dev/shm when there is one) and loaded as the
- * server would load it. A law that loads must also describe itself and
+ * to a private folder (fuzz_tmp.h) and loaded as the server would load it. A law that loads must also describe itself and
  * compute a case without crashing (a file the validator lets through is one
  * the engine will run on).
  */
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/json.h"
+#include "fuzz_tmp.h"
 #include "tax/case.h"
 #include "tax/engine.h"
 #include "tax/law.h"
@@ -54,33 +54,11 @@ static int copy_file(const char *from, const char *to)
 	return write_file(to, buf, n);
 }
 
-static void cleanup(void)
-{
-	char p[512];
-	snprintf(p, sizeof p, "%s/law/fy2025.json", dir);
-	unlink(p);
-	snprintf(p, sizeof p, "%s/municipalities/131105.json", dir);
-	unlink(p);
-	snprintf(p, sizeof p, "%s/law", dir);
-	rmdir(p);
-	snprintf(p, sizeof p, "%s/municipalities", dir);
-	rmdir(p);
-	rmdir(dir);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	struct stat st;
-	const char *tmp = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm"
-		: getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(dir, sizeof dir, "%s/atena-fuzz-law-XXXXXX", tmp);
-	if (!mkdtemp(dir)) {
-		perror("fuzz_law: mkdtemp");
-		exit(2);
-	}
-	atexit(cleanup);
+	snprintf(dir, sizeof dir, "%s", fuzz_tmp_make("law"));
 	char p[512], from[512];
 	snprintf(p, sizeof p, "%s/law", dir);
 	mkdir(p, 0700);
