@@ -1030,14 +1030,19 @@ static void put_relatives(outrec *o, const tax_doc *d, size_t dep_id_col, size_t
 
 /* ---- 315 給与支払報告書 ------------------------------------------------- */
 
-static int read_ids(const record *r, size_t first_col, size_t max, tax_doc_relative_id *ids,
-		    size_t *n)
+/* A dependant's 氏名 may have to be written into 5人目以降, where 、 separates
+ * the entries: a name holding one is refused. */
+static int read_ids(const record *r, const lcol *table, size_t first_col, size_t max,
+		    tax_doc_relative_id *ids, size_t *n, size_t lineno, at_error *err)
 {
 	*n = 0;
 	for (size_t s = 0; s < max; s++) {
 		size_t c = first_col + s * 4;
 		if (!*F(r, c) && !*F(r, c + 1) && !*F(r, c + 3))
 			continue;
+		if (strstr(F(r, c + 1), "、"))
+			return fail_col(err, lineno, table[c].name,
+					"may not contain 、 (it separates the 5人目以降 entries)");
 		rel_id(&ids[(*n)++], F(r, c), F(r, c + 1), F(r, c + 3));
 	}
 	return 0;
@@ -1155,8 +1160,9 @@ static int parse_salary(const record *r, size_t lineno, tax_doc *d, at_error *er
 	};
 	tax_doc_relative_id ids16[TAX_MAX_DEPENDANTS], idsu[TAX_MAX_DEPENDANTS];
 	size_t n16, nu;
-	read_ids(r, S_DEP_ID, 4, ids16, &n16);
-	read_ids(r, S_U16_ID, 4, idsu, &nu);
+	if (read_ids(r, SALARY, S_DEP_ID, 4, ids16, &n16, lineno, err) ||
+	    read_ids(r, SALARY, S_U16_ID, 4, idsu, &nu, lineno, err))
+		return -1;
 	unsigned name_max = SALARY[S_DEP_ID].max;   /* column S_DEP_ID + 1: 氏名 */
 	if (parse_more(F(r, S_DEP_MORE), ids16, &n16, TAX_MAX_DEPENDANTS, name_max,
 		       SALARY[S_DEP_MORE - 1].name, lineno, err) ||
@@ -1328,8 +1334,9 @@ static int parse_pension(const record *r, size_t lineno, tax_doc *d, at_error *e
 	};
 	tax_doc_relative_id ids16[TAX_MAX_DEPENDANTS], idsu[TAX_MAX_DEPENDANTS];
 	size_t n16, nu;
-	read_ids(r, P_DEP_ID, 4, ids16, &n16);
-	read_ids(r, P_U16_ID, 4, idsu, &nu);
+	if (read_ids(r, PENSION, P_DEP_ID, 4, ids16, &n16, lineno, err) ||
+	    read_ids(r, PENSION, P_U16_ID, 4, idsu, &nu, lineno, err))
+		return -1;
 	return build_relatives(d, &k, ids16, n16, idsu, nu, "控除対象扶養親族の数", "障害者の数",
 			       lineno, err);
 }

@@ -493,6 +493,10 @@ static void test_validation(void)
 		free(l);
 	}
 
+	/* 、 separates the 5人目以降 entries, where any dependant's name may be
+	 * written: a 氏名 holding one could not be read back (fuzz_layout_salary) */
+	expect_error(101, "佐藤、花子", "控除対象扶養親族1 氏名");
+
 	/* My Number check digit */
 	char n1[13];
 	mn("12345678901", n1);
