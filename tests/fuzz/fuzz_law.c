@@ -4,9 +4,9 @@
  * twice (tests/CMakeLists.txt): FUZZ_LAW_FILE "law/fy2025.json" fuzzes a
  * fiscal year's file, "municipalities/131105.json" a municipality's; the
  * other file is the real one (FUZZ_TAX_DATA, data/tax). The input is written
- * to a private folder (fuzz_tmp.h) and loaded as the server would load it. A law that loads must also describe itself and
- * compute a case without crashing (a file the validator lets through is one
- * the engine will run on).
+ * to a private folder (fuzz_tmp.h) and loaded as the server would load it.
+ * A law that loads must also describe itself and compute a case without
+ * crashing (a file the validator lets through is one the engine will run on).
  */
 #include <stdint.h>
 #include <stdio.h>
