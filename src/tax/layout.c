@@ -772,11 +772,13 @@ static int parse_more(const char *s, tax_doc_relative_id *ids, size_t *n_ids, si
 			memcpy(id->name, q, nl);
 			id->name[nl] = '\0';
 			at_error e;
-			ok = !text_check(id->name, col, name_max, false, 0, &e);
+			ok = !text_check(id->name, col, name_max, true, 0, &e);
 		}
 		if (!ok)
-			return fail_col(err, lineno, col, "each 氏名 is 1 to %u characters",
+			return fail_col(err, lineno, col, "each 氏名 is at most %u characters",
 					name_max);
+		if (!id->name[0] && !id->my_number[0])
+			(*n_ids)--;   /* an empty entry names no one */
 		p = end ? end + strlen("、") : p + len;
 	}
 	return 0;
@@ -1011,7 +1013,8 @@ static void put_relatives(outrec *o, const tax_doc *d, size_t dep_id_col, size_t
 				put(o, c + 2, "00");
 			put(o, c + 3, id->my_number);
 			(*slot)++;
-		} else if (more_col) {
+		} else if (more_col && (id->name[0] || id->my_number[0])) {
+			/* an unnamed dependant gets no entry */
 			strbuf *sb = u16 ? &umore : &more;
 			if (sb->len)
 				sb_adds(sb, "、");

@@ -493,6 +493,22 @@ static void test_validation(void)
 		free(l);
 	}
 
+	/* Seven under 16, five named (four in their columns, one in 5人目以降): the
+	 * two unnamed ones get no entry when written back (fuzz_layout_salary found
+	 * format writing "ﾅ、、", two empty entries that then read as names). */
+	{
+		cols c;
+		salary_cols(&c);
+		set(&c, 91, "7");
+		set(&c, 121, "佐藤　二子");
+		set(&c, 125, "佐藤　三子");
+		set(&c, 129, "佐藤　四子");
+		set(&c, 133, "佐藤　五子");
+		char *l = join(&c);
+		round_trip(TAX_DOC_SALARY, l);
+		free(l);
+	}
+
 	/* 、 separates the 5人目以降 entries, where any dependant's name may be
 	 * written: a 氏名 holding one could not be read back (fuzz_layout_salary) */
 	expect_error(101, "佐藤、花子", "控除対象扶養親族1 氏名");
