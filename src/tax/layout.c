@@ -986,9 +986,10 @@ static void income_year_col(const tax_doc *d, char yy[12])
 
 static int check_fiscal_year(const tax_doc *d, at_error *err)
 {
-	if (d->fiscal_year < 2020 || d->fiscal_year > 2117)
+	/* 年分 is 令和 01..99, the income years 2019..2117 (fiscal 2020..2118) */
+	if (d->fiscal_year < 2020 || d->fiscal_year > 2118)
 		return fail_col(err, 0, "年分",
-				"fiscal year %d: the layouts carry 令和 income years (2019..2116)",
+				"fiscal year %d: the layouts carry 令和 income years (2019..2117)",
 				d->fiscal_year);
 	return 0;
 }
