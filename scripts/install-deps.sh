@@ -29,7 +29,7 @@ pkgs=(
 )
 if [ "$test" = 1 ]; then
   pkgs+=(
-    libclang-rt-14-dev                           # clang's ASan/UBSan runtime (only a Recommends of clang)
+    libclang-rt-14-dev                           # clang's ASan/UBSan and libFuzzer runtimes (only a Recommends of clang)
     libcurl4-openssl-dev                         # test_server drives the real server with libcurl
     poppler-utils                                # tests read the PDFs back (pdftotext)
     curl jq oathtool                             # end-to-end tests: HTTP client, JSON, independent TOTP

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: install what Atena needs, then build and run the whole
 # test suite twice: with gcc, and with clang under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Both builds use -Wall -Wextra -Werror.
+# UndefinedBehaviorSanitizer (which also runs each libFuzzer harness for a few
+# seconds, tests/fuzz). Both builds use -Wall -Wextra -Werror.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
@@ -27,5 +28,5 @@ test -x build/release/atena || { echo "release build failed"; status=1; }
 run_suite gcc gcc || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
-	run_suite clang-sanitize clang -DATENA_SANITIZE=ON || status=1
+	run_suite clang-sanitize clang -DATENA_SANITIZE=ON -DATENA_FUZZ=ON || status=1
 exit $status

@@ -526,11 +526,18 @@ static int check_col(const lcol *c, const char *v, size_t lineno, at_error *err)
 					hi, v);
 		return 0;
 	}
-	case K_KANA:
-		if (text_utf8_len(v) == (size_t)-1 || text_utf8_len(v) > c->max || !kana_reading_ok(v, KANA_READING_KATAKANA))
+	case K_KANA: {
+		/* The column is half-width: its length is counted in the form it is
+		 * written in (a full-width ポ is ﾎﾟ, two characters). */
+		strbuf hw = STRBUF_INIT;
+		tax_kana_to_halfwidth(v, &hw);
+		size_t n = text_utf8_len(hw.buf);
+		sb_release(&hw);
+		if (text_utf8_len(v) == (size_t)-1 || n > c->max || !kana_reading_ok(v, KANA_READING_KATAKANA))
 			return fail_col(err, lineno, c->name,
-					"not katakana of at most %u characters", c->max);
+					"not katakana of at most %u half-width characters", c->max);
 		return 0;
+	}
 	case K_MYNUM:
 		switch (mynumber_check(v)) {
 		case MYNUMBER_OK:
@@ -734,9 +741,11 @@ static void rel_id(tax_doc_relative_id *id, const char *kana, const char *name, 
 	copy(id->my_number, sizeof id->my_number, mn);
 }
 
-/* "(個人番号)氏名、(個人番号)氏名" — the 5人目以降 columns as Atena writes them. */
+/* "(個人番号)氏名、(個人番号)氏名" — the 5人目以降 columns as Atena writes them.
+ * name_max: the characters of the layout's 氏名 columns, which each name here
+ * is held to as well (tax_doc_format may write it into one of them). */
 static int parse_more(const char *s, tax_doc_relative_id *ids, size_t *n_ids, size_t max,
-		      const char *col, size_t lineno, at_error *err)
+		      unsigned name_max, const char *col, size_t lineno, at_error *err)
 {
 	const char *p = s;
 	while (*p && *n_ids < max) {
@@ -758,10 +767,18 @@ static int parse_more(const char *s, tax_doc_relative_id *ids, size_t *n_ids, si
 			q = close + 1;
 		}
 		size_t nl = len - (size_t)(q - p);
-		if (nl >= sizeof id->name)
-			nl = sizeof id->name - 1;
-		memcpy(id->name, q, nl);
-		id->name[nl] = '\0';
+		bool ok = nl < sizeof id->name;
+		if (ok) {
+			memcpy(id->name, q, nl);
+			id->name[nl] = '\0';
+			at_error e;
+			ok = !text_check(id->name, col, name_max, true, 0, &e);
+		}
+		if (!ok)
+			return fail_col(err, lineno, col, "each 氏名 is at most %u characters",
+					name_max);
+		if (!id->name[0] && !id->my_number[0])
+			(*n_ids)--;   /* an empty entry names no one */
 		p = end ? end + strlen("、") : p + len;
 	}
 	return 0;
@@ -969,9 +986,10 @@ static void income_year_col(const tax_doc *d, char yy[12])
 
 static int check_fiscal_year(const tax_doc *d, at_error *err)
 {
-	if (d->fiscal_year < 2020 || d->fiscal_year > 2117)
+	/* 年分 is 令和 01..99, the income years 2019..2117 (fiscal 2020..2118) */
+	if (d->fiscal_year < 2020 || d->fiscal_year > 2118)
 		return fail_col(err, 0, "年分",
-				"fiscal year %d: the layouts carry 令和 income years (2019..2116)",
+				"fiscal year %d: the layouts carry 令和 income years (2019..2117)",
 				d->fiscal_year);
 	return 0;
 }
@@ -996,7 +1014,8 @@ static void put_relatives(outrec *o, const tax_doc *d, size_t dep_id_col, size_t
 				put(o, c + 2, "00");
 			put(o, c + 3, id->my_number);
 			(*slot)++;
-		} else if (more_col) {
+		} else if (more_col && (id->name[0] || id->my_number[0])) {
+			/* an unnamed dependant gets no entry */
 			strbuf *sb = u16 ? &umore : &more;
 			if (sb->len)
 				sb_adds(sb, "、");
@@ -1015,14 +1034,19 @@ static void put_relatives(outrec *o, const tax_doc *d, size_t dep_id_col, size_t
 
 /* ---- 315 給与支払報告書 ------------------------------------------------- */
 
-static int read_ids(const record *r, size_t first_col, size_t max, tax_doc_relative_id *ids,
-		    size_t *n)
+/* A dependant's 氏名 may have to be written into 5人目以降, where 、 separates
+ * the entries: a name holding one is refused. */
+static int read_ids(const record *r, const lcol *table, size_t first_col, size_t max,
+		    tax_doc_relative_id *ids, size_t *n, size_t lineno, at_error *err)
 {
 	*n = 0;
 	for (size_t s = 0; s < max; s++) {
 		size_t c = first_col + s * 4;
 		if (!*F(r, c) && !*F(r, c + 1) && !*F(r, c + 3))
 			continue;
+		if (strstr(F(r, c + 1), "、"))
+			return fail_col(err, lineno, table[c].name,
+					"may not contain 、 (it separates the 5人目以降 entries)");
 		rel_id(&ids[(*n)++], F(r, c), F(r, c + 1), F(r, c + 3));
 	}
 	return 0;
@@ -1140,11 +1164,13 @@ static int parse_salary(const record *r, size_t lineno, tax_doc *d, at_error *er
 	};
 	tax_doc_relative_id ids16[TAX_MAX_DEPENDANTS], idsu[TAX_MAX_DEPENDANTS];
 	size_t n16, nu;
-	read_ids(r, S_DEP_ID, 4, ids16, &n16);
-	read_ids(r, S_U16_ID, 4, idsu, &nu);
-	if (parse_more(F(r, S_DEP_MORE), ids16, &n16, TAX_MAX_DEPENDANTS,
+	if (read_ids(r, SALARY, S_DEP_ID, 4, ids16, &n16, lineno, err) ||
+	    read_ids(r, SALARY, S_U16_ID, 4, idsu, &nu, lineno, err))
+		return -1;
+	unsigned name_max = SALARY[S_DEP_ID].max;   /* column S_DEP_ID + 1: 氏名 */
+	if (parse_more(F(r, S_DEP_MORE), ids16, &n16, TAX_MAX_DEPENDANTS, name_max,
 		       SALARY[S_DEP_MORE - 1].name, lineno, err) ||
-	    parse_more(F(r, S_U16_MORE), idsu, &nu, TAX_MAX_DEPENDANTS,
+	    parse_more(F(r, S_U16_MORE), idsu, &nu, TAX_MAX_DEPENDANTS, name_max,
 		       SALARY[S_U16_MORE - 1].name, lineno, err))
 		return -1;
 	if (build_relatives(d, &k, ids16, n16, idsu, nu, "控除対象扶養親族の数", "障害者の数",
@@ -1193,8 +1219,12 @@ static int format_salary(const tax_doc *d, strbuf *out, at_error *err)
 	put_amount(&o, S_PAY, b->income.salary_revenue);
 	put_amount(&o, S_WITHHELD, d->withheld_income_tax);
 	if (b->has_spouse) {
-		put(&o, S_SPOUSE_FLAG, d->spouse_deduction > 0 && b->spouse.total_income <= 480000
-					       ? "1" : "2");
+		/* 2 (無) only when the amount or the name still shows the spouse: parse
+		 * reads a spouse from 1, the amount or the name, and from nothing else. */
+		bool named = d->spouse_id.name[0] || d->spouse_id.my_number[0];
+		put(&o, S_SPOUSE_FLAG, d->spouse_deduction > 0
+					       ? (b->spouse.total_income <= 480000 ? "1" : "2")
+					       : (named ? "2" : "1"));
 		bool old = age_dec31(b->spouse.birth_date, d->fiscal_year - 1) >= 70;
 		put(&o, S_SPOUSE_OLD, old ? "1" : "0");
 		put_amount_nz(&o, S_SPOUSE_DED, d->spouse_deduction);
@@ -1308,8 +1338,9 @@ static int parse_pension(const record *r, size_t lineno, tax_doc *d, at_error *e
 	};
 	tax_doc_relative_id ids16[TAX_MAX_DEPENDANTS], idsu[TAX_MAX_DEPENDANTS];
 	size_t n16, nu;
-	read_ids(r, P_DEP_ID, 4, ids16, &n16);
-	read_ids(r, P_U16_ID, 4, idsu, &nu);
+	if (read_ids(r, PENSION, P_DEP_ID, 4, ids16, &n16, lineno, err) ||
+	    read_ids(r, PENSION, P_U16_ID, 4, idsu, &nu, lineno, err))
+		return -1;
 	return build_relatives(d, &k, ids16, n16, idsu, nu, "控除対象扶養親族の数", "障害者の数",
 			       lineno, err);
 }

@@ -33,10 +33,14 @@ typedef enum {
 } tax_doc_kind;
 
 /* Who a relative on a document is (for 二重扶養 detection and matching). */
+/* A フリガナ column holds at most 60 characters; read into full-width
+ * katakana they take 3 bytes each in UTF-8. */
+#define TAX_DOC_KANA_BYTES (60 * 3 + 1)
+
 typedef struct tax_doc_relative_id {
 	char my_number[13];      /* "" when the document carries none */
 	char name[128];
-	char name_kana[128];
+	char name_kana[TAX_DOC_KANA_BYTES];
 } tax_doc_relative_id;
 
 typedef struct tax_doc {
@@ -49,7 +53,7 @@ typedef struct tax_doc {
 	/* the person (支払を受ける者 / 申告者 / 寄附者) */
 	char my_number[13];              /* 12 digits; validated by check digit */
 	char name[128];
-	char name_kana[128];
+	char name_kana[TAX_DOC_KANA_BYTES];
 	at_date birth_date;
 	tax_sex sex;
 	char address[256];               /* address on January 1 as written */
