@@ -205,6 +205,25 @@ static inline void bench_json_machine(strbuf *sb, const bench_machine *m, const 
 	bench_json_str(sb, cmd);
 }
 
+/* --json FILE: the final JSON line also goes to FILE (for the lead to paste
+ * or a script to collect); "-" or NULL writes nothing more. */
+static inline int bench_write_json(const char *prog, const char *path, const strbuf *json)
+{
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	FILE *f = fopen(path, "w");
+	int bad = !f;
+	if (f) {
+		bad = fprintf(f, "%s\n", json->buf) < 0;
+		bad |= fclose(f) != 0;
+	}
+	if (bad) {
+		fprintf(stderr, "%s: --json %s: cannot write: %s\n", prog, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- Data directory --------------------------------------------------------- */
 /* Fill dir with a directory that does not exist yet: the --dir value (which
  * must not exist), or a new name under $TMPDIR (else /var/tmp, which is on
