@@ -75,7 +75,7 @@ static inline void bench_target_print(const bench_target *t)
 
 static inline void bench_targets_print(const bench_target *t, size_t n)
 {
-	printf("\ntargets (issue 10 §4; rates as ratios to the bare reference of this run):\n");
+	printf("\ntargets (issue 10 §4; a target on a rate is a ratio to this run's bare reference):\n");
 	for (size_t i = 0; i < n; i++)
 		bench_target_print(&t[i]);
 }
