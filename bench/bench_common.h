@@ -112,6 +112,20 @@ static inline const char *bench_fs_name(long type)
 	}
 }
 
+/* The 1, 5 and 15 minute load averages now, "?" when unknown. The benches
+ * print them at the start and at the end: the machine is shared. */
+static inline void bench_load_now(char out[64])
+{
+	snprintf(out, 64, "?");
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		double l1, l5, l15;
+		if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+			snprintf(out, 64, "%.2f %.2f %.2f", l1, l5, l15);
+		fclose(f);
+	}
+}
+
 static inline void bench_machine_read(const char *dir, bench_machine *m)
 {
 	memset(m, 0, sizeof *m);
@@ -135,14 +149,7 @@ static inline void bench_machine_read(const char *dir, bench_machine *m)
 		}
 		fclose(f);
 	}
-	snprintf(m->load, sizeof m->load, "?");
-	f = fopen("/proc/loadavg", "r");
-	if (f) {
-		double l1, l5, l15;
-		if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
-			snprintf(m->load, sizeof m->load, "%.2f %.2f %.2f", l1, l5, l15);
-		fclose(f);
-	}
+	bench_load_now(m->load);
 	struct utsname u;
 	if (uname(&u) == 0)
 		snprintf(m->kernel, sizeof m->kernel, "%.60s %.90s", u.sysname, u.release);
@@ -197,6 +204,10 @@ static inline void bench_json_machine(strbuf *sb, const bench_machine *m, const 
 	bench_json_str(sb, m->kernel);
 	sb_adds(sb, ",\"load\":");
 	bench_json_str(sb, m->load);
+	char end[64];
+	bench_load_now(end);
+	sb_adds(sb, ",\"load_end\":");
+	bench_json_str(sb, end);
 	sb_adds(sb, ",\"fs\":");
 	bench_json_str(sb, m->fs);
 	sb_adds(sb, ",\"sqlite\":");

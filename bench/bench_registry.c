@@ -204,7 +204,8 @@ static sqlite3 *plain_open(const char *dir, bool readonly)
 	if (!readonly &&
 	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			     "CREATE TABLE IF NOT EXISTS persons(id INTEGER PRIMARY KEY,"
-			     " my_number TEXT, kana TEXT NOT NULL, state TEXT NOT NULL, doc TEXT NOT NULL);"
+			     " my_number TEXT, kana TEXT NOT NULL, state TEXT NOT NULL,"
+			     " addressee_no TEXT NOT NULL, doc TEXT NOT NULL);"
 			     "CREATE INDEX IF NOT EXISTS persons_my_number ON persons(my_number);"
 			     "CREATE INDEX IF NOT EXISTS persons_kana ON persons(kana);",
 			     NULL, NULL, NULL) != SQLITE_OK)
@@ -233,8 +234,8 @@ static void kana_key(const char *s, strbuf *out)
 static void plain_batch(sqlite3 *db, json_t *batch)
 {
 	static sqlite3_stmt *st;
-	if (!st && sqlite3_prepare_v2(db, "INSERT INTO persons(my_number, kana, state, doc)"
-				      " VALUES(?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (!st && sqlite3_prepare_v2(db, "INSERT INTO persons(my_number, kana, state,"
+				      " addressee_no, doc) VALUES(?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
 		die_sql(db, "prepare");
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		die_sql(db, "BEGIN");
@@ -252,7 +253,9 @@ static void plain_batch(sqlite3 *db, json_t *batch)
 			sqlite3_bind_text(st, 2, key.buf, (int)key.len, SQLITE_TRANSIENT);
 			sqlite3_bind_text(st, 3, state ? json_string_value(state) : "active", -1,
 					  SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, doc, -1, free);
+			sqlite3_bind_text(st, 4, json_string_value(json_object_get(m, "addressee_no")),
+					  -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 5, doc, -1, free);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				die_sql(db, "insert");
 			sqlite3_reset(st);
@@ -481,8 +484,9 @@ static void search_request(strbuf *req, kind k, const samples *sm, size_t i, con
 static const char *direct_sql(kind k)
 {
 	return k == K_KANA
+		/* The register lists a search's people in addressee-number order. */
 		? "SELECT doc FROM persons WHERE kana >= ? AND kana < ? AND state = 'active'"
-		  " ORDER BY kana LIMIT 20"
+		  " ORDER BY addressee_no LIMIT 20"
 		: "SELECT doc FROM persons WHERE my_number = ? AND state = 'active'";
 }
 

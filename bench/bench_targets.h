@@ -75,7 +75,10 @@ static inline void bench_target_print(const bench_target *t)
 
 static inline void bench_targets_print(const bench_target *t, size_t n)
 {
-	printf("\ntargets (issue 10 §4; a target on a rate is a ratio to this run's bare reference):\n");
+	char load[64];
+	bench_load_now(load);
+	printf("\nload at the end: %s (1, 5, 15 min)\n", load);
+	printf("targets (issue 10 §4; a target on a rate is a ratio to this run's bare reference):\n");
 	for (size_t i = 0; i < n; i++)
 		bench_target_print(&t[i]);
 }

@@ -565,6 +565,9 @@ int main(int argc, char **argv)
 	       (double)rss0 / 1024, (double)rss1 / 1024, (double)hwm1 / 1024);
 	printf("audit: %s (%" PRId64 " events)\n", rep.ok ? "verified" : rep.message, rep.events);
 	printf("latencies are bucket upper edges, 5%% wide\n");
+	char load_end[64];
+	bench_load_now(load_end);
+	printf("load at the end: %s (1, 5, 15 min)\n", load_end);
 
 	strbuf j = STRBUF_INIT;
 	sb_init(&j);
