@@ -86,6 +86,18 @@ static char (*subjects(size_t *n))[11]
 	return out;
 }
 
+/* A read through the door as the log records it; subject and detail are
+ * filled per event. */
+static audit_event read_event(char *detail)
+{
+	return (audit_event){
+		.staff_id = "bench-staff", .department = "区民部窓口課", .terminal_id = "T-BENCH-01",
+		.business = "test_business", .reason = "benchmark: 住民票の写しの交付", .case_id = "",
+		.subject = "", .items = "my_number,name,name_kana,birth_date,sex,address,household_size",
+		.operation = "read", .outcome = AUDIT_OK, .detail = detail,
+	};
+}
+
 /* ---- (3) Concurrent producers ------------------------------------------ */
 typedef struct producer {
 	const char *dir;
@@ -107,12 +119,7 @@ static void *producer_main(void *arg)
 		p->failed = 1;
 	pthread_barrier_wait(p->go);   /* every connection open before the clock starts */
 	char detail[64];
-	audit_event ev = {
-		.staff_id = "bench-staff", .department = "区民部窓口課", .terminal_id = "T-BENCH-02",
-		.business = "test_business", .reason = "benchmark: 住民票の写しの交付", .case_id = "",
-		.subject = "", .items = "my_number,name,name_kana,birth_date,sex,address,household_size",
-		.operation = "read", .outcome = AUDIT_OK, .detail = detail,
-	};
+	audit_event ev = read_event(detail);
 	for (uint64_t i = p->first; !p->failed && i < p->first + p->count; i++) {
 		ev.subject = p->subj[i % p->nsub];
 		snprintf(detail, sizeof detail, "test_file#%llu v1", (unsigned long long)(i % 50000 + 1));
@@ -242,14 +249,8 @@ int main(int argc, char **argv)
 	bench_machine_print(&m, cmd.buf, dir.buf);
 	printf("\n");
 
-	/* A read through the door as the log records it. */
 	char detail[64];
-	audit_event ev = {
-		.staff_id = "bench-staff", .department = "区民部窓口課", .terminal_id = "T-BENCH-01",
-		.business = "test_business", .reason = "benchmark: 住民票の写しの交付", .case_id = "",
-		.subject = "", .items = "my_number,name,name_kana,birth_date,sex,address,household_size",
-		.operation = "read", .outcome = AUDIT_OK, .detail = detail,
-	};
+	audit_event ev = read_event(detail);
 
 	/* (1) One event per transaction. */
 	double t0 = bench_now();
