@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "core/strbuf.h"
 
 /* ---- Time ---------------------------------------------------------------- */
@@ -62,6 +63,35 @@ static inline int bench_parse_count(const char *prog, const char *flag, const ch
 	}
 	*out = (uint64_t)v;
 	return 0;
+}
+
+/* The flag at argv[*i] and its value, the one loop every bench walks: 1 for
+ * --help or -h; 0 with *value NULL for a flag named in `switches` (which
+ * takes no value), else with *value the next argument (and *i moved past
+ * it); -1 with a message when the value is missing. */
+static inline int bench_flag(const char *prog, int argc, char **argv, int *i,
+			     const char *const *switches, const char **flag, const char **value)
+{
+	*flag = argv[*i];
+	*value = NULL;
+	if (!strcmp(*flag, "--help") || !strcmp(*flag, "-h"))
+		return 1;
+	for (const char *const *sw = switches; sw && *sw; sw++)
+		if (!strcmp(*flag, *sw))
+			return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "%s: %s needs a value (see --help)\n", prog, *flag);
+		return -1;
+	}
+	*value = argv[++*i];
+	return 0;
+}
+
+/* A failed call of the spine: what, the field and the message; exit 1. */
+static inline void bench_die(const char *prog, const char *what, const at_error *e)
+{
+	fprintf(stderr, "%s: %s: %s%s%s\n", prog, what, e->field, *e->field ? ": " : "", e->message);
+	exit(1);
 }
 
 /* The exact command line, quoted so it can be pasted back into a shell. */

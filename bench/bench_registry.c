@@ -125,25 +125,21 @@ static int parse_args(int argc, char **argv, opts *o)
 {
 	*o = (opts){.households = MEGURO_HOUSEHOLDS, .seed = 42, .batch = 500, .duration = 10,
 		    .threads = 4, .clients = {1, 8, 32}, .nclients = 3};
+	static const char *const switches[] = {"--keep", "--no-http", NULL};
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int r = 0;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		const char *a, *v;
+		int r = bench_flag(PROG, argc, argv, &i, switches, &a, &v);
+		if (r == 1) {
 			usage();
 			exit(0);
-		} else if (!strcmp(a, "--keep")) {
-			o->keep = true;
-			continue;
-		} else if (!strcmp(a, "--no-http")) {
-			o->no_http = true;
-			continue;
 		}
-		if (!v) {
-			fprintf(stderr, "%s: %s needs a value (see --help)\n", PROG, a);
+		if (r)
 			return -1;
-		}
-		if (!strcmp(a, "--households"))
+		if (!strcmp(a, "--keep"))
+			o->keep = true;
+		else if (!strcmp(a, "--no-http"))
+			o->no_http = true;
+		else if (!strcmp(a, "--households"))
 			r = bench_parse_count(PROG, a, v, 1, 5000000, &o->households);
 		else if (!strcmp(a, "--seed"))
 			r = bench_parse_count(PROG, a, v, 0, UINT64_MAX, &o->seed);
@@ -167,7 +163,6 @@ static int parse_args(int argc, char **argv, opts *o)
 		}
 		if (r)
 			return -1;
-		i++;
 	}
 	if (o->reuse && o->dir) {
 		fprintf(stderr, "%s: --reuse and --dir exclude each other\n", PROG);
@@ -178,8 +173,7 @@ static int parse_args(int argc, char **argv, opts *o)
 
 static void die(const char *what, const at_error *e)
 {
-	fprintf(stderr, "%s: %s: %s%s%s\n", PROG, what, e->field, *e->field ? ": " : "", e->message);
-	exit(1);
+	bench_die(PROG, what, e);
 }
 
 static void die_sql(sqlite3 *db, const char *what)

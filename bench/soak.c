@@ -99,22 +99,19 @@ static int parse_args(int argc, char **argv, opts *o)
 {
 	*o = (opts){.households = 2000, .seed = 42, .clients = 32, .duration = 600, .sample = 10,
 		    .threads = 4, .writes = 10, .atena = ATENA_BIN};
+	static const char *const switches[] = {"--keep", NULL};
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int r = 0;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		const char *a, *v;
+		int r = bench_flag(PROG, argc, argv, &i, switches, &a, &v);
+		if (r == 1) {
 			usage();
 			exit(0);
 		}
-		if (!strcmp(a, "--keep")) {
-			o->keep = true;
-			continue;
-		}
-		if (!v) {
-			fprintf(stderr, "%s: %s needs a value (see --help)\n", PROG, a);
+		if (r)
 			return -1;
-		}
-		if (!strcmp(a, "--duration"))
+		if (!strcmp(a, "--keep"))
+			o->keep = true;
+		else if (!strcmp(a, "--duration"))
 			r = bench_parse_count(PROG, a, v, 1, 86400, &o->duration);
 		else if (!strcmp(a, "--clients"))
 			r = bench_parse_count(PROG, a, v, 1, MAX_CLIENTS, &o->clients);
@@ -140,15 +137,13 @@ static int parse_args(int argc, char **argv, opts *o)
 		}
 		if (r)
 			return -1;
-		i++;
 	}
 	return 0;
 }
 
 static void die(const char *what, const at_error *e)
 {
-	fprintf(stderr, "%s: %s: %s%s%s\n", PROG, what, e->field, *e->field ? ": " : "", e->message);
-	exit(1);
+	bench_die(PROG, what, e);
 }
 
 /* ---- Setup: the demo municipality and its clerk ---------------------------- */
