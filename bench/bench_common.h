@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "core/strbuf.h"
 
 /* ---- Time ---------------------------------------------------------------- */
@@ -62,6 +63,35 @@ static inline int bench_parse_count(const char *prog, const char *flag, const ch
 	}
 	*out = (uint64_t)v;
 	return 0;
+}
+
+/* The flag at argv[*i] and its value, the one loop every bench walks: 1 for
+ * --help or -h; 0 with *value NULL for a flag named in `switches` (which
+ * takes no value), else with *value the next argument (and *i moved past
+ * it); -1 with a message when the value is missing. */
+static inline int bench_flag(const char *prog, int argc, char **argv, int *i,
+			     const char *const *switches, const char **flag, const char **value)
+{
+	*flag = argv[*i];
+	*value = NULL;
+	if (!strcmp(*flag, "--help") || !strcmp(*flag, "-h"))
+		return 1;
+	for (const char *const *sw = switches; sw && *sw; sw++)
+		if (!strcmp(*flag, *sw))
+			return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "%s: %s needs a value (see --help)\n", prog, *flag);
+		return -1;
+	}
+	*value = argv[++*i];
+	return 0;
+}
+
+/* A failed call of the spine: what, the field and the message; exit 1. */
+static inline void bench_die(const char *prog, const char *what, const at_error *e)
+{
+	fprintf(stderr, "%s: %s: %s%s%s\n", prog, what, e->field, *e->field ? ": " : "", e->message);
+	exit(1);
 }
 
 /* The exact command line, quoted so it can be pasted back into a shell. */
@@ -112,6 +142,20 @@ static inline const char *bench_fs_name(long type)
 	}
 }
 
+/* The 1, 5 and 15 minute load averages now, "?" when unknown. The benches
+ * print them at the start and at the end: the machine is shared. */
+static inline void bench_load_now(char out[64])
+{
+	snprintf(out, 64, "?");
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		double l1, l5, l15;
+		if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+			snprintf(out, 64, "%.2f %.2f %.2f", l1, l5, l15);
+		fclose(f);
+	}
+}
+
 static inline void bench_machine_read(const char *dir, bench_machine *m)
 {
 	memset(m, 0, sizeof *m);
@@ -135,14 +179,7 @@ static inline void bench_machine_read(const char *dir, bench_machine *m)
 		}
 		fclose(f);
 	}
-	snprintf(m->load, sizeof m->load, "?");
-	f = fopen("/proc/loadavg", "r");
-	if (f) {
-		double l1, l5, l15;
-		if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
-			snprintf(m->load, sizeof m->load, "%.2f %.2f %.2f", l1, l5, l15);
-		fclose(f);
-	}
+	bench_load_now(m->load);
 	struct utsname u;
 	if (uname(&u) == 0)
 		snprintf(m->kernel, sizeof m->kernel, "%.60s %.90s", u.sysname, u.release);
@@ -197,12 +234,35 @@ static inline void bench_json_machine(strbuf *sb, const bench_machine *m, const 
 	bench_json_str(sb, m->kernel);
 	sb_adds(sb, ",\"load\":");
 	bench_json_str(sb, m->load);
+	char end[64];
+	bench_load_now(end);
+	sb_adds(sb, ",\"load_end\":");
+	bench_json_str(sb, end);
 	sb_adds(sb, ",\"fs\":");
 	bench_json_str(sb, m->fs);
 	sb_adds(sb, ",\"sqlite\":");
 	bench_json_str(sb, sqlite3_libversion());
 	sb_adds(sb, ",\"command\":");
 	bench_json_str(sb, cmd);
+}
+
+/* --json FILE: the final JSON line also goes to FILE (for the lead to paste
+ * or a script to collect); "-" or NULL writes nothing more. */
+static inline int bench_write_json(const char *prog, const char *path, const strbuf *json)
+{
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	FILE *f = fopen(path, "w");
+	int bad = !f;
+	if (f) {
+		bad = fprintf(f, "%s\n", json->buf) < 0;
+		bad |= fclose(f) != 0;
+	}
+	if (bad) {
+		fprintf(stderr, "%s: --json %s: cannot write: %s\n", prog, path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- Data directory --------------------------------------------------------- */

@@ -24,20 +24,24 @@
  *     client thread, same duration. The kana prefixes are the first two kana
  *     of random residents' readings (so common surnames are asked for as
  *     often as they occur), the My Numbers random residents'.
+ *     And the bare reference (issue 10 §4): a libmicrohttpd handler in this
+ *     process, started with the server's own daemon options and thread pool,
+ *     answering every request with a fixed small JSON body, driven by the
+ *     same client with the same request headers at each client count: how
+ *     far the register is from what the HTTP layer alone can do here.
+ * Then the targets of issue 10 §4 (bench_targets.h), each PASS or MISS.
  *
  * Prints the machine, the command, the figures, and one final JSON line.
  */
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <microhttpd.h>
 #include <pthread.h>
 #include <sqlite3.h>
-#include <strings.h>
-#include <sys/socket.h>
 
 #include "audit/audit.h"
 #include "bench_common.h"
+#include "bench_http.h"
+#include "bench_targets.h"
 #include "core/json.h"
 #include "core/kana.h"
 #include "crypto/crypto.h"
@@ -64,7 +68,7 @@ typedef struct opts {
 	uint64_t households, seed, batch, duration, threads;
 	int clients[8];
 	size_t nclients;
-	const char *dir, *reuse;
+	const char *dir, *reuse, *json;
 	bool keep, no_http;
 } opts;
 
@@ -72,17 +76,20 @@ static void usage(void)
 {
 	printf("usage: %s [--households N] [--seed S] [--batch N] [--duration SEC]\n"
 	       "                      [--clients 1,8,32] [--threads N] [--dir DIR] [--keep]\n"
-	       "                      [--reuse DIR] [--no-http]\n\n"
+	       "                      [--reuse DIR] [--no-http] [--json FILE]\n\n"
 	       "(a) loads a synthetic ward through registry_import (the door, audited), --batch\n"
 	       "    households per durable commit, against plain SQLite inserts of the same JSON\n"
 	       "    documents (same batch, WAL + synchronous=FULL) in the same run;\n"
 	       "(b) serves it over HTTP and measures search by kana prefix and by My Number at\n"
 	       "    each --clients count for --duration seconds, against the same lookups on\n"
-	       "    the plain table.\n\n"
+	       "    the plain table, and a bare libmicrohttpd handler (same daemon options and\n"
+	       "    thread pool, a fixed small JSON body) as the reference the targets are\n"
+	       "    ratios to; then each target of issue 10 §4 with PASS or MISS.\n\n"
 	       "Defaults: --households %d (目黒区, about 280,000 residents), --seed 42,\n"
 	       "--batch 500, --duration 10, --clients 1,8,32, --threads 4 (server workers).\n"
 	       "--keep keeps the data directory (printed); --reuse DIR skips (a) and measures (b)\n"
-	       "on a directory kept before; --no-http stops after (a).\n\n"
+	       "on a directory kept before; --no-http stops after (a); --json FILE also writes\n"
+	       "the final JSON line (every figure and target) to FILE.\n\n"
 	       "example: %s --households 20000 --duration 5\n",
 	       PROG, MEGURO_HOUSEHOLDS, PROG);
 }
@@ -118,25 +125,21 @@ static int parse_args(int argc, char **argv, opts *o)
 {
 	*o = (opts){.households = MEGURO_HOUSEHOLDS, .seed = 42, .batch = 500, .duration = 10,
 		    .threads = 4, .clients = {1, 8, 32}, .nclients = 3};
+	static const char *const switches[] = {"--keep", "--no-http", NULL};
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int r = 0;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		const char *a, *v;
+		int r = bench_flag(PROG, argc, argv, &i, switches, &a, &v);
+		if (r == 1) {
 			usage();
 			exit(0);
-		} else if (!strcmp(a, "--keep")) {
-			o->keep = true;
-			continue;
-		} else if (!strcmp(a, "--no-http")) {
-			o->no_http = true;
-			continue;
 		}
-		if (!v) {
-			fprintf(stderr, "%s: %s needs a value (see --help)\n", PROG, a);
+		if (r)
 			return -1;
-		}
-		if (!strcmp(a, "--households"))
+		if (!strcmp(a, "--keep"))
+			o->keep = true;
+		else if (!strcmp(a, "--no-http"))
+			o->no_http = true;
+		else if (!strcmp(a, "--households"))
 			r = bench_parse_count(PROG, a, v, 1, 5000000, &o->households);
 		else if (!strcmp(a, "--seed"))
 			r = bench_parse_count(PROG, a, v, 0, UINT64_MAX, &o->seed);
@@ -152,13 +155,14 @@ static int parse_args(int argc, char **argv, opts *o)
 			o->dir = v;
 		else if (!strcmp(a, "--reuse"))
 			o->reuse = v;
+		else if (!strcmp(a, "--json"))
+			o->json = v;
 		else {
 			fprintf(stderr, "%s: unknown flag %s (see --help)\n", PROG, a);
 			return -1;
 		}
 		if (r)
 			return -1;
-		i++;
 	}
 	if (o->reuse && o->dir) {
 		fprintf(stderr, "%s: --reuse and --dir exclude each other\n", PROG);
@@ -169,8 +173,7 @@ static int parse_args(int argc, char **argv, opts *o)
 
 static void die(const char *what, const at_error *e)
 {
-	fprintf(stderr, "%s: %s: %s%s%s\n", PROG, what, e->field, *e->field ? ": " : "", e->message);
-	exit(1);
+	bench_die(PROG, what, e);
 }
 
 static void die_sql(sqlite3 *db, const char *what)
@@ -195,7 +198,8 @@ static sqlite3 *plain_open(const char *dir, bool readonly)
 	if (!readonly &&
 	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			     "CREATE TABLE IF NOT EXISTS persons(id INTEGER PRIMARY KEY,"
-			     " my_number TEXT, kana TEXT NOT NULL, state TEXT NOT NULL, doc TEXT NOT NULL);"
+			     " my_number TEXT, kana TEXT NOT NULL, state TEXT NOT NULL,"
+			     " addressee_no TEXT NOT NULL, doc TEXT NOT NULL);"
 			     "CREATE INDEX IF NOT EXISTS persons_my_number ON persons(my_number);"
 			     "CREATE INDEX IF NOT EXISTS persons_kana ON persons(kana);",
 			     NULL, NULL, NULL) != SQLITE_OK)
@@ -224,8 +228,8 @@ static void kana_key(const char *s, strbuf *out)
 static void plain_batch(sqlite3 *db, json_t *batch)
 {
 	static sqlite3_stmt *st;
-	if (!st && sqlite3_prepare_v2(db, "INSERT INTO persons(my_number, kana, state, doc)"
-				      " VALUES(?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (!st && sqlite3_prepare_v2(db, "INSERT INTO persons(my_number, kana, state,"
+				      " addressee_no, doc) VALUES(?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
 		die_sql(db, "prepare");
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		die_sql(db, "BEGIN");
@@ -243,7 +247,9 @@ static void plain_batch(sqlite3 *db, json_t *batch)
 			sqlite3_bind_text(st, 2, key.buf, (int)key.len, SQLITE_TRANSIENT);
 			sqlite3_bind_text(st, 3, state ? json_string_value(state) : "active", -1,
 					  SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, doc, -1, free);
+			sqlite3_bind_text(st, 4, json_string_value(json_object_get(m, "addressee_no")),
+					  -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 5, doc, -1, free);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				die_sql(db, "insert");
 			sqlite3_reset(st);
@@ -383,7 +389,12 @@ static void load(const opts *o, const char *dir, store *s, const keyring *kr, lo
 
 /* ---- (b) Lookups ------------------------------------------------------------ */
 
-typedef enum { K_KANA, K_MY_NUMBER } kind;
+typedef enum { K_KANA, K_MY_NUMBER, K_BARE } kind;
+
+static const char *kind_name(kind k)
+{
+	return k == K_KANA ? "kana" : k == K_MY_NUMBER ? "my_number" : "bare";
+}
 
 typedef struct samples {
 	char (*mn)[13];
@@ -441,128 +452,15 @@ static void draw_samples(const char *dir, uint64_t seed, samples *sm)
 	sqlite3_close(db);
 }
 
-/* Case-insensitive strstr within [s, end) (header names are case-insensitive). */
-static const char *find_ci(const char *s, const char *end, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; s + n <= end; s++)
-		if (!strncasecmp(s, needle, n))
-			return s;
-	return NULL;
-}
-
-/* A minimal HTTP/1.1 keep-alive client: one request at a time per socket. */
-typedef struct conn {
-	int fd;
-	uint16_t port;
-	char *buf;
-	size_t cap;
-} conn;
-
-static int conn_open(conn *c)
-{
-	c->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (c->fd < 0)
-		return -1;
-	int one = 1;
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(c->port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(c->fd, (struct sockaddr *)&a, sizeof a)) {
-		close(c->fd);
-		c->fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
-static void conn_close(conn *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-}
-
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Sends req, reads one response; returns the status (body in c->buf) or -1. */
-static int http(conn *c, const char *req, size_t req_len, const char **body)
-{
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (c->fd < 0 && conn_open(c))
-			return -1;
-		if (send_all(c->fd, req, req_len)) {
-			conn_close(c);
-			continue;
-		}
-		/* Offsets, not pointers: the buffer moves when it grows. */
-		size_t len = 0, need = 0, hdr = 0;
-		for (;;) {
-			if (len + 4096 + 1 > c->cap) {
-				c->cap = (len + 4096 + 1) * 2;
-				c->buf = realloc(c->buf, c->cap);
-				if (!c->buf)
-					abort();
-			}
-			ssize_t r = recv(c->fd, c->buf + len, c->cap - len - 1, 0);
-			if (r <= 0)
-				break;
-			len += (size_t)r;
-			c->buf[len] = '\0';
-			const char *e = hdr ? NULL : strstr(c->buf, "\r\n\r\n");
-			if (e) {
-				hdr = (size_t)(e - c->buf) + 4;
-				const char *cl = find_ci(c->buf, e, "\r\ncontent-length:");
-				need = hdr + (cl ? strtoul(cl + 17, NULL, 10) : 0);
-			}
-			if (hdr && len >= need)
-				break;
-		}
-		if (!hdr || len < need) {
-			conn_close(c);
-			if (len == 0)
-				continue;   /* the server closed an idle keep-alive: once more */
-			return -1;
-		}
-		if (len > need) {   /* one request at a time: nothing may follow */
-			conn_close(c);
-			return -1;
-		}
-		int status = atoi(c->buf + 9);
-		if (find_ci(c->buf, c->buf + hdr, "\r\nconnection: close"))
-			conn_close(c);
-		*body = c->buf + hdr;
-		return status;
-	}
-	return -1;
-}
-
-static void pct(strbuf *out, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.')
-			sb_addch(out, (char)*p);
-		else
-			sb_addf(out, "%%%02X", *p);
-	}
-}
 
 /* GET /api/v1/registry/search for sample i, as a clerk at the counter asks it. */
 static void search_request(strbuf *req, kind k, const samples *sm, size_t i, const char *token)
 {
 	sb_reset(req);
-	sb_adds(req, "GET /api/v1/registry/search?");
+	if (k == K_BARE)   /* the same request, to the bare handler */
+		sb_adds(req, "GET /bare?");
+	else
+		sb_adds(req, "GET /api/v1/registry/search?");
 	if (k == K_KANA) {
 		sb_adds(req, "name_kana=");
 		pct(req, sm->kana[i]);
@@ -580,8 +478,9 @@ static void search_request(strbuf *req, kind k, const samples *sm, size_t i, con
 static const char *direct_sql(kind k)
 {
 	return k == K_KANA
+		/* The register lists a search's people in addressee-number order. */
 		? "SELECT doc FROM persons WHERE kana >= ? AND kana < ? AND state = 'active'"
-		  " ORDER BY kana LIMIT 20"
+		  " ORDER BY addressee_no LIMIT 20"
 		: "SELECT doc FROM persons WHERE my_number = ? AND state = 'active'";
 }
 
@@ -638,7 +537,7 @@ static size_t cross_check(kind k, size_t n, uint16_t port, const char *token, co
 			agree++;
 		else if (agree == i)
 			printf("    %s sample %zu differs: api [%s] plain [%s]\n",
-			       k == K_KANA ? "kana" : "my_number", i, a.buf, b.buf);
+			       kind_name(k), i, a.buf, b.buf);
 	}
 	conn_close(&c);
 	free(c.buf);
@@ -790,7 +689,7 @@ static figure measure(kind k, bool direct, int clients, const opts *o, uint16_t 
 	f.rows_per_req = n ? (double)rows / (double)n : 0;
 	free(all);
 	printf("    %-9s %-6s %2d clients  %9.1f req/s  p50 %8.3f ms  p99 %8.3f ms  %5.1f rows/req"
-	       "%s\n", k == K_KANA ? "kana" : "my_number", direct ? "direct" : "http", clients,
+	       "%s\n", kind_name(k), direct ? "direct" : "http", clients,
 	       f.rps, f.p50_ms, f.p99_ms, f.rows_per_req, f.errors ? "  ERRORS" : "");
 	if (f.errors)
 		printf("      %" PRIu64 " failed requests\n", f.errors);
@@ -798,43 +697,65 @@ static figure measure(kind k, bool direct, int clients, const opts *o, uint16_t 
 	return f;
 }
 
-/* Log the clerk in over HTTP: password + TOTP (first login sets a new password). */
-static void login(uint16_t port, const char *password, const char *totp_b32, strbuf *token)
+
+/* ---- The bare reference ---------------------------------------------------- */
+
+/* What any handler must do at least: answer with a small JSON body. No
+ * session, no door, no store. */
+static enum MHD_Result bare_handler(void *cls, struct MHD_Connection *c, const char *url,
+				    const char *method, const char *version, const char *upload,
+				    size_t *upload_size, void **con_cls)
 {
-	unsigned char secret[64];
-	size_t slen = 0;
-	if (base32_decode(totp_b32, secret, sizeof secret, &slen)) {
-		fprintf(stderr, "%s: bad TOTP secret\n", PROG);
+	static const char body[] = "{\"records\":[],\"count\":0}";
+	(void)cls, (void)url, (void)method, (void)version, (void)upload, (void)upload_size;
+	(void)con_cls;
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof body - 1, (void *)body,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	enum MHD_Result q = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return q;
+}
+
+/* The daemon options of server_start (src/server/server.c): internal
+ * polling with epoll where there is one, a pool of `threads`, the same
+ * timeout and connection limits, on 127.0.0.1 and a free port. */
+static struct MHD_Daemon *bare_start(unsigned threads, uint16_t *port)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		flags |= MHD_USE_EPOLL;
+	else if (MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES)
+		flags |= MHD_USE_POLL;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, 0, NULL, NULL, bare_handler, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
+		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_TIMEOUT,
+		threads > 1 ? threads : 30u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		MHD_OPTION_CONNECTION_LIMIT, 256u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "%s: the bare libmicrohttpd daemon did not start\n", PROG);
 		exit(1);
 	}
-	char code[8];
-	snprintf(code, sizeof code, "%06u", totp_code(TOTP_ALG_DEFAULT, secret, slen, (int64_t)time(NULL), TOTP_DIGITS));
-	json_t *b = json_pack("{s:s,s:s,s:s,s:s,s:s}", "staff_id", "clerk1", "password", password,
-			      "totp", code, "terminal_id", "T-BENCH-01", "new_password",
-			      CLERK_PASSWORD);
-	char *body = jv_dump(b);
-	json_decref(b);
-	strbuf req = STRBUF_INIT;
-	sb_init(&req);
-	sb_addf(&req, "POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		strlen(body), body);
-	free(body);
-	conn c = {.fd = -1, .port = port};
-	const char *resp = NULL;
-	int status = http(&c, req.buf, req.len, &resp);
-	json_error_t je;
-	json_t *r = status == 200 || status == 201 ? json_loads(resp, 0, &je) : NULL;
-	const char *tok = json_string_value(json_object_get(r, "token"));
-	if (!tok) {
-		fprintf(stderr, "%s: login failed (HTTP %d): %.300s\n", PROG, status, resp ? resp : "");
-		exit(1);
-	}
-	sb_adds(token, tok);
-	json_decref(r);
-	conn_close(&c);
-	free(c.buf);
-	sb_release(&req);
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	*port = di ? di->port : 0;
+	return d;
+}
+
+/* The figure of kind k over HTTP at `clients`, or NULL when not measured. */
+static const figure *find_figure(const figure *f, size_t n, kind k, int clients)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].k == k && !f[i].direct && f[i].clients == clients)
+			return &f[i];
+	return NULL;
 }
 
 /* ---- Main ------------------------------------------------------------------ */
@@ -901,7 +822,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
-	figure figs[2 * 2 * 8];
+	figure figs[5 * 8];
 	size_t nf = 0, agree_kana = 0, agree_mn = 0;
 	if (!o.no_http) {
 		samples sm = {0};
@@ -922,7 +843,7 @@ int main(int argc, char **argv)
 		uint16_t port = server_port(srv);
 		strbuf token = STRBUF_INIT;
 		sb_init(&token);
-		login(port, pw.buf, totp.buf, &token);
+		bench_login(PROG, port, "clerk1", pw.buf, totp.buf, CLERK_PASSWORD, &token);
 		/* Same question, same answer: else the figures compare different work. */
 		agree_kana = cross_check(K_KANA, CROSS_CHECK, port, token.buf, dir.buf, &sm);
 		agree_mn = cross_check(K_MY_NUMBER, CROSS_CHECK, port, token.buf, dir.buf, &sm);
@@ -931,22 +852,65 @@ int main(int argc, char **argv)
 		       sm.n);
 		printf("    the API and the plain table give the same rows for %zu/%d kana and %zu/%d"
 		       " My Number samples\n", agree_kana, CROSS_CHECK, agree_mn, CROSS_CHECK);
-		for (int k = K_KANA; k <= K_MY_NUMBER; k++)
-			for (size_t c = 0; c < o.nclients; c++)
+		uint16_t bare_port = 0;
+		struct MHD_Daemon *bare = bare_start((unsigned)o.threads, &bare_port);
+		printf("    bare reference: libmicrohttpd %s on 127.0.0.1:%u, %" PRIu64 " threads, a fixed"
+		       " JSON body\n", MHD_get_version(), bare_port, o.threads);
+		/* Per client count, the bare reference first and the register's
+		 * lookups right after it, so each ratio compares the same minutes. */
+		for (size_t c = 0; c < o.nclients; c++) {
+			figs[nf++] = measure(K_BARE, false, o.clients[c], &o, bare_port, token.buf,
+					     dir.buf, &sm);
+			for (int k = K_KANA; k <= K_MY_NUMBER; k++)
 				for (int direct = 0; direct < 2; direct++)
-					figs[nf++] = measure((kind)k, direct, o.clients[c], &o, port, token.buf,
-							     dir.buf, &sm);
+					figs[nf++] = measure((kind)k, direct, o.clients[c], &o, port,
+							     token.buf, dir.buf, &sm);
+		}
+		MHD_stop_daemon(bare);
 		server_stop(srv);
 		sb_release(&token);
 		free(sm.mn);
 		free(sm.kana);
 		free(sm.kana_key);
-		printf("    ratio (direct req/s / http req/s):");
-		for (size_t i = 0; i + 1 < nf; i += 2)
-			printf(" %s@%d %.0fx", figs[i].k == K_KANA ? "kana" : "mn", figs[i].clients,
-			       figs[i + 1].rps / figs[i].rps);
-		printf("\n");
+		printf("    ratios (http / bare, direct / http):\n");
+		for (size_t i = 0; i < nf; i++) {
+			if (figs[i].k == K_BARE || figs[i].direct)
+				continue;
+			const figure *b = find_figure(figs, nf, K_BARE, figs[i].clients);
+			printf("      %-9s %2d clients  %.3f of bare  direct %.0fx\n", kind_name(figs[i].k),
+			       figs[i].clients, b && b->rps > 0 ? figs[i].rps / b->rps : 0.0,
+			       figs[i].rps > 0 ? figs[i + 1].rps / figs[i].rps : 0.0);
+		}
 	}
+
+	/* The targets of issue 10 §4. */
+	const figure *bare32 = find_figure(figs, nf, K_BARE, TARGET_CLIENTS);
+	const figure *mn32 = find_figure(figs, nf, K_MY_NUMBER, TARGET_CLIENTS);
+	const figure *kana32 = find_figure(figs, nf, K_KANA, TARGET_CLIENTS);
+	bool at32 = bare32 && mn32 && kana32 && bare32->rps > 0;
+	char kana_what[160];
+	snprintf(kana_what, sizeof kana_what, "kana search, %.1f rows per answer, 32 clients, req/s over"
+		 " the bare handler's", kana32 ? kana32->rows_per_req : 0.0);
+	bench_target tg[] = {
+		{"my_number_vs_bare", "My Number lookup (session + door + durable audit), 32 clients,"
+		 " req/s over the bare handler's", TARGET_AT_LEAST, TARGET_MY_NUMBER_VS_BARE,
+		 at32 ? mn32->rps / bare32->rps : 0, "x", at32, "needs --clients ...,32 and HTTP"},
+		{"my_number_p99", "My Number lookup, 32 clients, 99th percentile latency",
+		 TARGET_AT_MOST, TARGET_MY_NUMBER_P99_MS, at32 ? mn32->p99_ms : 0, "ms", at32,
+		 "needs --clients ...,32 and HTTP"},
+		{"kana_vs_bare", kana_what, TARGET_AT_LEAST, TARGET_KANA_VS_BARE,
+		 at32 ? kana32->rps / bare32->rps : 0, "x", at32, "needs --clients ...,32 and HTTP"},
+		{"load_vs_plain", "ward load through registry_import, time over plain SQLite inserts"
+		 " of the same documents", TARGET_AT_MOST, TARGET_LOAD_VS_PLAIN,
+		 lr.plain_s > 0 ? lr.atena_s / lr.plain_s : 0, "x", !o.reuse && lr.plain_s > 0,
+		 "not with --reuse"},
+		{"meguro_load_s", "the full Meguro-sized ward (287,610 records) through"
+		 " registry_import", TARGET_AT_MOST, TARGET_MEGURO_LOAD_S, lr.atena_s, "s",
+		 !o.reuse && lr.persons == TARGET_MEGURO_RECORDS,
+		 "needs the default --households 145000 --seed 42"},
+	};
+	size_t ntg = sizeof tg / sizeof tg[0];
+	bench_targets_print(tg, ntg);
 	store_close(s);
 	keyring_free(kr);
 
@@ -970,11 +934,22 @@ int main(int argc, char **argv)
 		sb_addf(&j, "%s{\"kind\":\"%s\",\"via\":\"%s\",\"clients\":%d,\"rps\":%.1f,"
 			    "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"requests\":%" PRIu64 ",\"errors\":%" PRIu64
 			    ",\"rows_per_req\":%.2f}", i ? "," : "",
-			figs[i].k == K_KANA ? "kana" : "my_number", figs[i].direct ? "direct" : "http",
+			kind_name(figs[i].k), figs[i].direct ? "direct" : "http",
 			figs[i].clients, figs[i].rps, figs[i].p50_ms, figs[i].p99_ms, figs[i].requests,
 			figs[i].errors, figs[i].rows_per_req);
-	sb_adds(&j, "]}");
+	sb_adds(&j, "]");
+	bench_targets_json(&j, tg, ntg);
+	sb_adds(&j, "}");
 	printf("%s\n", j.buf);
+	int rc = bench_write_json(PROG, o.json, &j) ? 1 : 0;
+	/* Figures of different answers compare different work: a failure, so
+	 * bench.smoke catches a plain query that drifts from the register's. */
+	if (!o.no_http && (agree_kana < CROSS_CHECK || agree_mn < CROSS_CHECK)) {
+		fprintf(stderr, "%s: the API and the plain table answered differently (%zu/%d kana,"
+				" %zu/%d My Number samples agree)\n", PROG, agree_kana, CROSS_CHECK,
+			agree_mn, CROSS_CHECK);
+		rc = 1;
+	}
 	if (o.keep || o.reuse) {
 		printf("data kept in %s\n", dir.buf);
 	} else {
@@ -985,5 +960,5 @@ int main(int argc, char **argv)
 	sb_release(&dir);
 	sb_release(&pw);
 	sb_release(&totp);
-	return 0;
+	return rc;
 }

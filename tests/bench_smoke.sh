@@ -16,9 +16,11 @@ run() {   # name, args...
 		fail=$((fail + 1)); echo "FAIL: $name $*"; tail -5 "$tmp/$name.log"
 	fi
 }
-run bench_audit --events 200 --batch 50 --dir "$tmp/audit"
+run bench_audit --events 200 --batch 50 --producers 4 --dir "$tmp/audit"
 run bench_door --persons 200 --reads 200 --rounds 1 --dir "$tmp/door"
 run bench_tax --households 100 --dir "$tmp/tax"
 run bench_registry --households 100 --duration 1 --clients 1 --dir "$tmp/registry"
+# The soak's exit status is its verdict: no failed request, the audit log verifies.
+run soak --households 100 --clients 4 --duration 3 --sample 1 --dir "$tmp/soak"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
