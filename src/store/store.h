@@ -5,7 +5,8 @@
  * with `?` placeholders; nothing outside src/store knows which engine runs it,
  * so a PostgreSQL backend can replace store_sqlite.c without touching callers.
  * The embedded default is SQLite in WAL mode with synchronous=FULL: a commit
- * that returned is on disk.
+ * that returned is on disk. Connections switched to group commit
+ * (store_group_commit) keep that promise with a shared fsync.
  *
  * Portable means: `?` placeholders (not ?1 or :name), INSERT ... ON CONFLICT
  * (...) DO NOTHING / DO UPDATE (not INSERT OR IGNORE/REPLACE), no engine's

@@ -1,5 +1,6 @@
 /*
- * The SQLite backend of store.h: WAL, synchronous=FULL, foreign keys on,
+ * The SQLite backend of store.h: WAL, synchronous=FULL (or group commit:
+ * NORMAL plus a shared fsync before a commit returns), foreign keys on,
  * a per-connection statement cache, and an authorizer that keeps business
  * connections out of the spine's `sp_` tables.
  */
