@@ -187,6 +187,12 @@ static store *srv_thread_store(server *srv, at_error *err)
 	store *s;
 	if (platform_connect(srv->data_dir, &s, err))
 		return NULL;
+	/* Concurrent requests share the log's fsync (docs/durability.md); each
+	 * still answers only after its commit is on disk. */
+	if (store_group_commit(s, err)) {
+		store_close(s);
+		return NULL;
+	}
 	if (!t) {
 		t = calloc(1, sizeof *t);
 		if (!t) {

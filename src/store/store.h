@@ -5,7 +5,8 @@
  * with `?` placeholders; nothing outside src/store knows which engine runs it,
  * so a PostgreSQL backend can replace store_sqlite.c without touching callers.
  * The embedded default is SQLite in WAL mode with synchronous=FULL: a commit
- * that returned is on disk.
+ * that returned is on disk. Connections switched to group commit
+ * (store_group_commit) keep that promise with a shared fsync.
  *
  * Portable means: `?` placeholders (not ?1 or :name), INSERT ... ON CONFLICT
  * (...) DO NOTHING / DO UPDATE (not INSERT OR IGNORE/REPLACE), no engine's
@@ -53,6 +54,22 @@ int store_begin_read(store *s, at_error *err);   /* read transaction: one consis
 int store_commit(store *s, at_error *err);
 void store_rollback(store *s);                   /* safe to call when no transaction is open */
 bool store_in_tx(store *s);
+
+/* ---- Group commit ----------------------------------------------------- */
+/* Put s in group mode (docs/durability.md): its commits no longer fsync the
+ * log each on their own; store_commit (and a change made outside a
+ * transaction) returns only once one fsync of the database's write-ahead log,
+ * shared by every connection of this process in group mode on the same
+ * database, has covered it. The guarantee above stands — a commit that
+ * returned is on disk — while concurrent commits share one fsync. A commit
+ * whose sync fails reports 500 AT_E_STORE: the change may be in the log but
+ * was not confirmed. For the server's worker connections; a connection not
+ * switched keeps one fsync per commit. Call outside a transaction. */
+int store_group_commit(store *s, at_error *err);
+/* For tests and benchmarks: commits made so far on s's database in group
+ * mode, how many of them an fsync has covered, and the fsyncs taken (all 0
+ * when s is not in group mode). */
+void store_group_stats(store *s, uint64_t *commits, uint64_t *synced, uint64_t *syncs);
 
 /* ---- Statements ----------------------------------------------------- */
 int store_exec(store *s, const char *sql, at_error *err);  /* one or more statements, no parameters */

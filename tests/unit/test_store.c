@@ -178,6 +178,56 @@ static void test_wal_and_durability(void)
 	done(s);
 }
 
+/* Group commit (store_group_commit): NORMAL on the connection, and every
+ * way a change commits — a transaction, a statement outside one — returns
+ * only once an fsync covered it; a read-only transaction waits for what it
+ * may have seen and counts no commit of its own. */
+static void test_group_commit_paths(void)
+{
+	store *s = fresh("group");
+	at_error err;
+	uint64_t commits, synced, syncs;
+	store_group_stats(s, &commits, &synced, &syncs);
+	CHECK_INT((int64_t)commits, 0);   /* not in group mode: nothing counted */
+	CHECK_INT(store_exec(s, "CREATE TABLE biz_g(a INTEGER)", &err), 0);
+	CHECK_INT(store_group_commit(s, &err), 0);
+	store_spine_enter(s);
+	CHECK_INT(one_int(s, "PRAGMA synchronous"), 1);  /* NORMAL: the fsync is shared */
+	store_spine_leave(s);
+
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_run(s, "INSERT INTO biz_g(a) VALUES(?)", STORE_ARGS(STORE_INT(1)), &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	store_group_stats(s, &commits, &synced, &syncs);
+	CHECK_INT((int64_t)commits, 1);
+	CHECK_INT((int64_t)synced, 1);
+
+	/* Outside a transaction: the statement commits on its own, and syncs. */
+	CHECK_INT(store_run(s, "INSERT INTO biz_g(a) VALUES(?)", STORE_ARGS(STORE_INT(2)), &err), 0);
+	store_group_stats(s, &commits, &synced, &syncs);
+	CHECK_INT((int64_t)commits, 2);
+	CHECK_INT((int64_t)synced, 2);
+
+	/* A read: no commit of its own, nothing unsynced left behind it. */
+	CHECK_INT(store_begin_read(s, &err), 0);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_g"), 2);
+	CHECK_INT(store_commit(s, &err), 0);
+	uint64_t c2, s2, n2;
+	store_group_stats(s, &c2, &s2, &n2);
+	CHECK_INT((int64_t)c2, 2);
+	CHECK_INT((int64_t)s2, 2);
+	CHECK_INT((int64_t)n2, (int64_t)syncs);   /* already covered: no fsync */
+
+	/* A rolled-back write counts nothing, and the next writer is not blocked. */
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_run(s, "INSERT INTO biz_g(a) VALUES(?)", STORE_ARGS(STORE_INT(3)), &err), 0);
+	store_rollback(s);
+	CHECK_INT(store_begin(s, &err), 0);
+	CHECK_INT(store_commit(s, &err), 0);
+	CHECK_INT(one_int(s, "SELECT count(*) FROM biz_g"), 2);
+	done(s);
+}
+
 static void test_transactions(void)
 {
 	store *s = fresh("tx");
@@ -904,6 +954,7 @@ int main(void)
 {
 	RUN(test_open_close);
 	RUN(test_wal_and_durability);
+	RUN(test_group_commit_paths);
 	RUN(test_private_files);
 	RUN(test_transactions);
 	RUN(test_migrations_once_in_order);
