@@ -242,6 +242,15 @@ int door_search_items(door *d, const char *file, const door_criterion *criteria,
 int door_search_after(door *d, const char *file, const door_criterion *criteria, size_t n,
 		      bool include_removed, int limit, const char *const *items,
 		      const char *after_subject, json_t **out, bool *truncated, at_error *err);
+/* A write unit's own look-up (is this My Number already a resident's?), as
+ * door_search_items with up to DOOR_FIND_MAX results: it is part of the write
+ * it checks, so it writes no "search" event and a miss records nothing; each
+ * person found gets one "check" event, kept through an abort (issue 10 §2:
+ * one event per person per operation). Refused (500) in a read unit, where a
+ * look-up is the staff member's search. */
+int door_check_items(door *d, const char *file, const door_criterion *criteria, size_t n,
+		     bool include_removed, const char *const *items, json_t **out,
+		     at_error *err);
 
 /* Search volume (issue 9 §5). Every search of a read unit of work counts
  * against its staff member: one search, and each person it lists once per

@@ -77,6 +77,11 @@ static bool in_list(const char *const *list, const char *id)
 	return false;
 }
 
+static int search(door *d, const char *file, const door_criterion *crit, size_t n,
+		  bool include_removed, int limit, const char *const *proj,
+		  const char *after_subject, bool check, json_t **out, bool *truncated,
+		  at_error *err);
+
 int door_search(door *d, const char *file, const door_criterion *crit, size_t n,
 		bool include_removed, int limit, json_t **out, bool *truncated, at_error *err)
 {
@@ -92,11 +97,34 @@ int door_search_items(door *d, const char *file, const door_criterion *crit, siz
 				 truncated, err);
 }
 
-/* after_subject NULL: the index's order (door_search_items); else the
- * subjects' order from just after it. */
 int door_search_after(door *d, const char *file, const door_criterion *crit, size_t n,
 		      bool include_removed, int limit, const char *const *proj,
 		      const char *after_subject, json_t **out, bool *truncated, at_error *err)
+{
+	return search(d, file, crit, n, include_removed, limit, proj, after_subject, false, out,
+		      truncated, err);
+}
+
+int door_check_items(door *d, const char *file, const door_criterion *crit, size_t n,
+		     bool include_removed, const char *const *proj, json_t **out, at_error *err)
+{
+	*out = NULL;
+	/* A read unit has no operation of its own for the look-up to be part of:
+	 * there a look-up is the staff member's search, audited as one. */
+	if (d->mode == DOOR_READ)
+		return at_fail(err, 500, AT_E_INTERNAL, "search",
+			       "a check is a write unit's own look-up; a read unit searches");
+	return search(d, file, crit, n, include_removed, DOOR_FIND_MAX, proj, NULL, true, out, NULL,
+		      err);
+}
+
+/* after_subject NULL: the index's order (door_search_items); else the
+ * subjects' order from just after it. check: a write unit's own look-up
+ * (door_check_items), which writes no "search" event of its own. */
+static int search(door *d, const char *file, const door_criterion *crit, size_t n,
+		  bool include_removed, int limit, const char *const *proj,
+		  const char *after_subject, bool check, json_t **out, bool *truncated,
+		  at_error *err)
 {
 	*out = NULL;
 	if (truncated)
@@ -211,7 +239,11 @@ int door_search_after(door *d, const char *file, const door_criterion *crit, siz
 	char det[240];
 	snprintf(det, sizeof det, "%s criteria=%s results=%zu%s", file, items_list.buf, found,
 		 include_removed ? " incl. removed" : "");
-	if (dr_note(d, "search", AUDIT_OK, "", items_list.buf, det, err))
+	/* A check names nobody to the staff member (the caller learns whether a
+	 * value is held, for a refusal, never whose): it is part of the write it
+	 * checks, whose own event carries the items touched. Only a person it
+	 * finds is recorded, below. */
+	if (!check && dr_note(d, "search", AUDIT_OK, "", items_list.buf, det, err))
 		goto out;
 	for (size_t i = 0; i < found; i++) {
 		rec r;
@@ -220,11 +252,17 @@ int door_search_after(door *d, const char *file, const door_criterion *crit, siz
 		strbuf seen = STRBUF_INIT;
 		sb_init(&seen);
 		json_t *items = dr_visible_items(d, m, r.id, r.doc, include_mn, proj, &seen, err);
-		char rd[160];
+		char rd[160], cd[400];
 		dr_detail_of(rd, sizeof rd, file, r.id, r.version);
+		snprintf(cd, sizeof cd, "%s check criteria=%s", rd, items_list.buf);
 		/* Each person shown in a result list has been seen: the resident's
 		 * view of who looked at their data includes searches. */
-		int nr = items ? dr_note(d, "search_result", AUDIT_OK, r.subject, seen.buf, rd, err) : -1;
+		/* A person a check finds was looked at: the event names them and
+		 * outlives an abort, since a duplicate is what makes the write
+		 * refuse (the refusal says the value is held, not by whom). */
+		int nr = !items ? -1
+			 : check ? dr_note_sticky(d, "check", AUDIT_OK, r.subject, seen.buf, cd, err)
+				 : dr_note(d, "search_result", AUDIT_OK, r.subject, seen.buf, rd, err);
 		if (nr == 0)
 			nr = dr_alert_if_protected(d, &r, "search result", err);
 		sb_release(&seen);

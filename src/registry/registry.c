@@ -273,10 +273,12 @@ int reg_any_record(door *d, const char *item, const char *value, json_t **found,
 	json_t *arr = NULL;
 	/* Existence and state are in the record's header; the addressee number
 	 * is the one item asked for (a projection names one at least), so no
-	 * other item of someone else's record is decrypted or logged. */
+	 * other item of someone else's record is decrypted or logged. A check
+	 * of the write it serves (door_check_items): no search event of its
+	 * own, and a person found is recorded as looked at. */
 	static const char *const proj[] = {"addressee_no", NULL};
 	door_criterion c = {.item = item, .value = value, .match = DOOR_EXACT};
-	if (door_search_items(d, REGISTRY_FILE, &c, 1, true, DOOR_FIND_MAX, proj, &arr, NULL, err))
+	if (door_check_items(d, REGISTRY_FILE, &c, 1, true, proj, &arr, err))
 		return -1;
 	if (json_array_size(arr) == 0) {
 		json_decref(arr);

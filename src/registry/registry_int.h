@@ -67,7 +67,8 @@ int reg_household_items(door *d, const char *household_no, const char *const *it
 			bool include_removed, json_t **members, at_error *err);
 /* Records (any state) holding value under an indexed item: 0 none, 1 some,
  * -1 error. Each carries its header (state, subject = addressee number) and
- * the addressee_no item only: a check of existence reads nothing else. */
+ * the addressee_no item only: a check of existence reads nothing else.
+ * A write unit's own check (door_check_items): a miss records nothing. */
 int reg_any_record(door *d, const char *item, const char *value, json_t **found, at_error *err);
 
 /* ---- The module's own tables ------------------------------------------ */

@@ -872,6 +872,57 @@ static void test_door_search(void)
 	json_decref(evs);
 }
 
+static char *last_items(const char *subject, const char *op);
+
+/* A write unit's own look-up (door_check_items, issue 10 §2): part of the
+ * write it checks, so a miss records nothing and writes no search event; a
+ * person found is recorded once, naming them, and the event outlives the
+ * abort a duplicate causes. A staff member's search in a write unit stays a
+ * search, audited; in a read unit a check is refused. */
+static void test_door_check(void)
+{
+	create_person("0000001090", "92345678901", "検査 一郎", "ケンサ イチロウ", "1970-02-02");
+	char mn[13], other[13];
+	mk_mynumber("92345678901", mn);
+	mk_mynumber("92345678902", other);
+	static const char *const proj[] = {"name_kana", NULL};
+	at_error e = {0};
+	door *d;
+	json_t *res = NULL;
+	door_ctx c = ctx("clerk1", "test_business", "転入届の受付");
+	int64_t searches = count_events("search", NULL), results = count_events("search_result", NULL);
+	int64_t checks = count_events("check", NULL), all = count_events(NULL, NULL);
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	door_criterion miss = {.item = "my_number", .value = other, .match = DOOR_EXACT};
+	CHECK(door_check_items(d, "test_file", &miss, 1, true, proj, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 0);
+	json_decref(res);
+	door_criterion hit = {.item = "my_number", .value = mn, .match = DOOR_EXACT};
+	CHECK(door_check_items(d, "test_file", &hit, 1, false, proj, &res, &e) == 0);
+	CHECK_INT(json_array_size(res), 1);
+	json_decref(res);
+	door_abort(d);   /* as a write refused for the duplicate */
+	CHECK_INT(count_events("search", NULL), searches);
+	CHECK_INT(count_events("search_result", NULL), results);
+	CHECK_INT(count_events("check", NULL), checks + 1);
+	CHECK_INT(count_events(NULL, NULL), all + 1);
+	char *items = last_items("0000001090", "check");
+	CHECK_STR(items ? items : "", "name_kana");
+	free(items);
+	/* The staff member's own search in a write unit is a search, audited. */
+	CHECK(door_open(S, KR, &c, DOOR_WRITE, &d, &e) == 0);
+	CHECK(door_search(d, "test_file", &miss, 1, true, 10, &res, NULL, &e) == 0);
+	json_decref(res);
+	CHECK(door_commit(d, &e) == 0);
+	CHECK_INT(count_events("search", NULL), searches + 1);
+	/* A read unit has no write for a check to be part of. */
+	CHECK(door_open(S, KR, &c, DOOR_READ, &d, &e) == 0);
+	CHECK(door_check_items(d, "test_file", &miss, 1, true, proj, &res, &e) == -1);
+	CHECK_INT(e.status, 500);
+	CHECK(res == NULL);
+	door_abort(d);
+}
+
 static int64_t find_one(const char *item, const char *value)
 {
 	at_error e = {0};
@@ -2030,6 +2081,7 @@ int main(void)
 	RUN(test_door_create_read_mask);
 	RUN(test_door_bad_input_changes_nothing);
 	RUN(test_door_search);
+	RUN(test_door_check);
 	RUN(test_four_eyes);
 	RUN(test_basis_and_ex_officio_entry);
 	RUN(test_kana_search);

@@ -317,8 +317,15 @@ static void test_move_in(void)
 {
 	json_t *res = NULL;
 	at_error e = {0};
+	int64_t all0 = count_events(NULL, NULL), move_in0 = count_events("move_in", AUDIT_OK);
 	int rc = event("move_in", meguro_family(), &res, &e);
 	CHECK_INT(rc, 0);
+	/* One event per person (issue 10 §2): the checks the event runs (is this
+	 * My Number, this resident code, this household number in use?) are part
+	 * of it, no search events of their own; then the event's own line. */
+	CHECK_INT(count_events("move_in", AUDIT_OK) - move_in0, 3);
+	CHECK_INT(count_events("search", NULL), 0);
+	CHECK_INT(count_events(NULL, NULL) - all0, 3 + 1);
 	if (rc)
 		fprintf(stderr, "  %s: %s\n", e.field, e.message);
 	/* First household and first three addressee numbers. */
