@@ -331,6 +331,8 @@ int tax_roll_build(door *d, const keyring *kr, int fiscal_year, json_t **summary
 	*summary = NULL;
 	if (check_year(fiscal_year, err))
 		return -1;
+	if (store_cache_size(door_store(d), TAX_BULK_CACHE_MIB, err))
+		return -1;
 	roll_state rs = {.d = d, .kr = kr, .fiscal_year = fiscal_year, .err = err};
 	char last[16] = "";
 	for (;;) {
@@ -630,7 +632,8 @@ int tax_intake(door *d, const keyring *kr, int fiscal_year, tax_doc_kind kind,
 		return at_fail(err, 400, AT_E_INVALID, "kind",
 			       "kind must be salary, pension, return or onestop");
 	char muni[8];
-	if (this_municipality(d, muni, err))
+	if (this_municipality(d, muni, err) ||
+	    store_cache_size(door_store(d), TAX_BULK_CACHE_MIB, err))
 		return -1;
 	/* Two passes over the file, one record in memory at a time (a parsed
 	 * record is about 8.8 KB: holding a million of them took 9 GB, issue 10

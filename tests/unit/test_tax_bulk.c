@@ -327,12 +327,26 @@ static void test_intake_streams(void)
 #endif
 }
 
+/* store_cache_size: bounded, and it opens no door to PRAGMA for business SQL. */
+static void test_cache_size(void)
+{
+	at_error e = {0};
+	CHECK_INT(store_cache_size(S, 0, &e), -1);
+	CHECK_STR(e.field, "cache");
+	CHECK_INT(store_cache_size(S, 1025, &e), -1);
+	CHECK_INT(store_cache_size(S, 64, &e), 0);
+	CHECK_INT(store_exec(S, "PRAGMA cache_size=-4096", &e), -1);
+	CHECK_INT(store_exec(S, "PRAGMA synchronous=OFF", &e), -1);
+	CHECK_INT(store_cache_size(S, 2, &e), 0);
+}
+
 int main(void)
 {
 	setup();
 	sb_init(&SALARY_LINE);
 	RUN(test_same_results_as_before);
 	RUN(test_intake_streams);
+	RUN(test_cache_size);
 	sb_release(&SALARY_LINE);
 	store_close(S);
 	keyring_free(KR);
