@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -42,6 +43,33 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The figures drift with other work on the machine (issue 10): each phase
+ * prints the load average beside it, and the peak RSS so far. */
+static const char *load_now(char out[32])
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (!f || !fgets(out, 32, f))
+		snprintf(out, 32, "?");
+	if (f)
+		fclose(f);
+	out[strcspn(out, " ")] = 0;
+	return out;
+}
+
+static long peak_rss_mb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+static void phase_end(void)
+{
+	char l[32];
+	printf("         load %s, peak RSS %ld MB\n", load_now(l), peak_rss_mb());
+	fflush(stdout);
 }
 
 static void die(const char *what, const at_error *e)
@@ -156,7 +184,7 @@ int main(int argc, char **argv)
 	printf("city: %ld households, %zu persons; documents: %zu salary, %zu pension, %zu returns,"
 	       " %zu one-stop (%.1f s to generate)\n", households, persons, st->salary, st->pension,
 	       st->returns, st->onestop, now() - t0);
-	fflush(stdout);
+	phase_end();   /* the generated files, held by the bench, not by Atena */
 
 	/* roll */
 	t0 = now();
@@ -179,7 +207,7 @@ int main(int argc, char **argv)
 	}
 	double t_roll = now() - t0;
 	printf("roll:    %zu persons in %.1f s (%.0f/s)\n", n, t_roll, (double)n / t_roll);
-	fflush(stdout);
+	phase_end();
 
 	/* intake */
 	t0 = now();
@@ -191,7 +219,7 @@ int main(int argc, char **argv)
 	double t_intake = now() - t0;
 	printf("intake:  %zu documents in %.1f s (%.0f/s): %zu matched, %zu held, %zu forwarded\n",
 	       records, t_intake, (double)records / t_intake, matched, held, forwarded);
-	fflush(stdout);
+	phase_end();
 
 	/* assess */
 	t0 = now();
@@ -205,6 +233,7 @@ int main(int argc, char **argv)
 	       (long long)json_integer_value(json_object_get(sum, "taxable")),
 	       (long long)json_integer_value(json_object_get(sum, "total_tax")));
 	json_decref(sum);
+	phase_end();
 	printf("end to end (roll + intake + assess): %.1f s for %zu taxpayers\n",
 	       t_roll + t_intake + t_assess, n);
 	fflush(stdout);
@@ -275,6 +304,10 @@ int main(int argc, char **argv)
 	sqlite3_close(db);
 	printf("plain:   %zu result rows inserted into SQLite in %.2f s (%.0f/s)\n", n, t_plain,
 	       (double)n / t_plain);
+	phase_end();
+	/* issue 10's targets: <= 3x the plain insert, <= 30 s for a million, <= 1 GB */
+	printf("ratio:   end to end / plain = %.1f (target <= 3); peak RSS %ld MB (target <= 1024)\n",
+	       (t_roll + t_intake + t_assess) / t_plain, peak_rss_mb());
 	free(cases);
 	free(roll);
 	free(hh);
