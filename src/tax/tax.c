@@ -257,6 +257,11 @@ out:
 	return rc;
 }
 
+int tax_roll_bulk(door *d, at_error *err)
+{
+	return store_cache_size(door_store(d), TAX_BULK_CACHE_MIB, err);
+}
+
 typedef struct roll_state {
 	door *d;
 	const keyring *kr;
@@ -331,7 +336,7 @@ int tax_roll_build(door *d, const keyring *kr, int fiscal_year, json_t **summary
 	*summary = NULL;
 	if (check_year(fiscal_year, err))
 		return -1;
-	if (store_cache_size(door_store(d), TAX_BULK_CACHE_MIB, err))
+	if (tax_roll_bulk(d, err))
 		return -1;
 	roll_state rs = {.d = d, .kr = kr, .fiscal_year = fiscal_year, .err = err};
 	char last[16] = "";
