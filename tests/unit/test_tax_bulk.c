@@ -182,7 +182,7 @@ static void test_same_results_as_before(void)
 	for (int k = 0; k < 4; k++)
 		sb_init(&docs[k]);
 	door *d;
-	if (door_open_owner(S, KR, &CTX, DOOR_WRITE, &tax_owner, &d, &e))
+	if (door_open_owner(S, KR, &CTX, DOOR_WRITE, &tax_owner, &d, &e) || tax_roll_bulk(d, &e))
 		die("roll", &e);
 	long long persons = 0;
 	synth_household h;
