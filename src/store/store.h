@@ -47,6 +47,12 @@ typedef struct store_stmt store_stmt;
  * refused (AT_E_INSECURE, naming the file and the chmod that fixes it). */
 int store_open(const char *path, bool create, store **out, at_error *err);
 void store_close(store *s);
+/* The connection's page cache, in MiB (1..1024; SQLite's default is 2 MiB).
+ * A bulk run that looks up random keys of a large table (the tax intake's
+ * matching, the batch's documents) reads the same pages again and again:
+ * with 2 MiB each lookup goes back to the file (issue 10 §2). Memory only:
+ * no setting of durability or integrity changes. */
+int store_cache_size(store *s, int mib, at_error *err);
 
 /* ---- Transactions --------------------------------------------------- */
 int store_begin(store *s, at_error *err);        /* write transaction (takes the write lock now) */

@@ -421,6 +421,27 @@ int store_open(const char *path, bool create, store **out, at_error *err)
 	return 0;
 }
 
+int store_cache_size(store *s, int mib, at_error *err)
+{
+	if (mib < 1 || mib > 1024)
+		return at_fail(err, 500, AT_E_INTERNAL, "cache", "the page cache is 1 to 1024 MiB");
+	char sql[48];
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", mib * 1024);
+	/* The authorizer refuses PRAGMA to business statements; this one is the
+	 * store's own, its text fixed here. */
+	s->spine_depth++;
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	s->spine_depth--;
+	if (rc != SQLITE_OK) {
+		at_fail(err, 500, AT_E_STORE, "cache", "cannot size the page cache: %s",
+			msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
 void store_close(store *s)
 {
 	if (!s)

@@ -427,14 +427,19 @@ void tax_kana_to_fullwidth(const char *s, strbuf *out)
 	while (*s) {
 		size_t i;
 		/* Voiced pairs first: they are listed first, and the base alone would match too. */
+		size_t m = 0;
 		for (i = 0; i < N_KANA_REVERSIBLE; i++) {
-			size_t m = strlen(KANA_PAIRS[i][1]);
-			if (!strncmp(s, KANA_PAIRS[i][1], m))
+			/* a prefix test without strlen and strncmp per pair: this
+			 * runs for every character of every name of a bulk intake */
+			const char *p = KANA_PAIRS[i][1];
+			for (m = 0; p[m] && p[m] == s[m]; m++)
+				;
+			if (!p[m])
 				break;
 		}
 		if (i < N_KANA_REVERSIBLE) {
 			sb_adds(out, KANA_PAIRS[i][0]);
-			s += strlen(KANA_PAIRS[i][1]);
+			s += m;
 		} else {
 			size_t n = strnlen(s, utf8_char_len((unsigned char)*s));
 			sb_add(out, s, n);

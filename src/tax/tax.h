@@ -87,6 +87,10 @@ typedef struct tax_roll_person {
 } tax_roll_person;
 int tax_roll_put(door *d, const keyring *kr, int fiscal_year, const tax_roll_person *p,
 		 at_error *err);
+/* Before many tax_roll_put calls (a migration's load of the roll): size the
+ * door's connection for a bulk run, as tax_roll_build, tax_intake and the
+ * batch do themselves (a large page cache: issue 10 §2). */
+int tax_roll_bulk(door *d, at_error *err);
 
 /* ---- Intake and matching (名寄せ) -------------------------------------- *
  * Load a file of documents of one kind (lines in the layout of tax/layout.h).

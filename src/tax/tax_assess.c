@@ -156,6 +156,8 @@ int tax_assess_pending(store *s, const keyring *kr, const door_ctx *ctx, const t
 		       tax_assess_tally *t, at_error *err)
 {
 	memset(t, 0, sizeof *t);
+	if (store_cache_size(s, TAX_BULK_CACHE_MIB, err))
+		return -1;
 	tax_roll_row *rows = calloc((size_t)chunk, sizeof *rows);
 	tax_person_docs *pd = calloc((size_t)chunk, sizeof *pd);
 	if (!rows || !pd) {

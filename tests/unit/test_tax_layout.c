@@ -621,6 +621,17 @@ static void test_kinds_and_kana(void)
 	CHECK_STR(h.buf, "ｶﾞｯｺｳ ﾊﾟﾝ･ｳﾞｫｰ");
 	tax_kana_to_fullwidth(h.buf, &f);
 	CHECK_STR(f.buf, "ガッコウ　パン・ヴォー");
+	/* a voiced pair ends the text, a base kana ends it, other text passes
+	 * through as it is (the prefix test must not read past the end) */
+	sb_reset(&f);
+	tax_kana_to_fullwidth("ABC漢ｶﾞ", &f);
+	CHECK_STR(f.buf, "ABC漢ガ");
+	sb_reset(&f);
+	tax_kana_to_fullwidth("ｶ", &f);
+	CHECK_STR(f.buf, "カ");
+	sb_reset(&f);
+	tax_kana_to_fullwidth("\xef\xbd", &f);   /* a cut character: kept, not read past */
+	CHECK_INT((int)f.len, 2);
 	sb_release(&h);
 	sb_release(&f);
 }
