@@ -9,8 +9,8 @@
 #    its "ok" event and every such event its record, every assessment its
 #    "tax.assess" event and the reverse, none twice, and the batch's row
 #    counts exactly the assessments;
-# and after the restart every write acknowledged to a client is present (the
-# person over HTTP, the return as a duplicate when sent again). At the end
+# and every write acknowledged to a client is present (the person's record in
+# the database; the return, sent again after the restart, a duplicate). At the end
 # the batch runs to completion: every person on the roll assessed once,
 # whatever the kills interrupted (resumed without double work).
 #
@@ -144,18 +144,20 @@ check_down() {   # cycle
 		expect_eq "cycle $1: $what" "$got" 0
 	done
 }
-check_acked() {   # cycle: the server is up again
-	local f k rc ano
-	export BIZ=resident_register REASON=確認
-	for f in "$WORK"/w*-"$1".reg; do
-		[ -e "$f" ] || continue
-		while read -r k rc ano; do
-			[ "$k" = A ] || continue
-			AS=clerk1 api GET "/api/v1/registry/persons/$ano"
-			expect_eq "cycle $1: acknowledged move_in $rc ($ano) present" "$STATUS" 200
-			ACKED=$((ACKED + 1))
-		done <"$f"
-	done
+# Every acknowledged move_in: its person's record, active, in the database
+# (read straight, not over HTTP, where a checker would count as one staff
+# member searching and meet the door's volume limit).
+acked_persons() {   # cycle
+	local anos n
+	anos=$(cat "$WORK"/w*-"$1".reg 2>/dev/null | awk -v q="'" '$1 == "A" {printf "%s%s%s%s", sep, q, $3, q; sep = ","}')
+	n=$(cat "$WORK"/w*-"$1".reg 2>/dev/null | grep -c '^A')
+	ACKED=$((ACKED + n))
+	[ "$n" -gt 0 ] || return 0
+	expect_eq "cycle $1: every acknowledged move_in present" \
+		"$(sql "SELECT count(DISTINCT subject) FROM sp_record WHERE state = 'active' AND subject IN ($anos)")" "$n"
+}
+check_acked() {   # cycle: the server is up again; every acknowledged return, sent again, a duplicate
+	local f k rc
 	export BIZ=individual_resident_tax REASON=確認
 	for f in "$WORK"/w*-"$1".tax; do
 		[ -e "$f" ] || continue
@@ -192,6 +194,9 @@ for cy in $(seq 1 "$KILLS"); do
 			kill -KILL "$APID" 2>/dev/null
 		fi
 	done
+	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		fail "cycle $cy: the server ended before its kill"; cat "$WORK/server.log" >&2
+	fi
 	kill -KILL "$SERVER_PID" 2>/dev/null
 	[ -n "$APID" ] && kill -KILL "$APID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
@@ -203,6 +208,7 @@ for cy in $(seq 1 "$KILLS"); do
 	     "$(cat "$WORK"/w*-"$cy".tax 2>/dev/null | grep -c '^A') returns acknowledged;" \
 	     "batch $done_before -> $done_after of $ROLL"
 	check_down "$cy"
+	acked_persons "$cy"
 done
 
 # ---- the end: the last acknowledgements, then the batch to its end --------------
