@@ -627,13 +627,21 @@ bool decl_business_exists(store *s, const char *business)
 	return r;
 }
 
-bool decl_business_number_using(store *s, const char *business)
+/* Unlike the lookups around it, a failed read is an error, not a "no": a
+ * door that took it for one would mask My Number in number-using business
+ * (a fault loop of tests/unit/test_fault.c found it). */
+int decl_business_number_using(store *s, const char *business, bool *out, at_error *err)
 {
+	*out = false;
+	if (!business)
+		return 0;
+	int64_t one = 0;
 	store_spine_enter(s);
-	bool r = business && row_exists(s, "SELECT 1 FROM sp_business WHERE id = ? AND number_using = 1",
-					business, NULL);
+	int r = store_query_int(s, "SELECT 1 FROM sp_business WHERE id = ? AND number_using = 1",
+				STORE_ARGS(STORE_TEXT(business)), &one, err);
 	store_spine_leave(s);
-	return r;
+	*out = r == 1;
+	return r < 0 ? -1 : 0;
 }
 
 bool decl_file_exists(store *s, const char *file)

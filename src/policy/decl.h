@@ -59,7 +59,9 @@ int decl_load(store *s, const char *json_text, const char *source, at_error *err
 
 /* Lookups. */
 bool decl_business_exists(store *s, const char *business);
-bool decl_business_number_using(store *s, const char *business);
+/* Whether business is number-using (番号法 9条): 0 with *out set, or -1 when
+ * the store could not say. */
+int decl_business_number_using(store *s, const char *business, bool *out, at_error *err);
 bool decl_file_exists(store *s, const char *file);
 /* All declarations as one JSON document (for the API and the future PIA). */
 int decl_export(store *s, json_t **out, at_error *err);

@@ -220,6 +220,11 @@ int door_open_owner(store *s, const keyring *kr, const door_ctx *c, door_mode mo
 		store_rollback(s);
 		return refuse(s, c, err);
 	}
+	bool number_using;
+	if (decl_business_number_using(s, c->business, &number_using, err)) {
+		store_rollback(s);
+		return -1;
+	}
 	door *d = calloc(1, sizeof *d);
 	if (!d)
 		abort();
@@ -227,7 +232,7 @@ int door_open_owner(store *s, const keyring *kr, const door_ctx *c, door_mode mo
 	d->kr = kr;
 	d->mode = mode;
 	d->owner = owner;
-	d->number_using = decl_business_number_using(s, c->business);
+	d->number_using = number_using;
 	dr_copy(d->staff, sizeof d->staff, c->staff_id);
 	dr_copy(d->dept, sizeof d->dept, c->department && *c->department ? c->department : who.department);
 	dr_copy(d->terminal, sizeof d->terminal, c->terminal_id);

@@ -164,10 +164,11 @@ int municipality_of(store *s, at_municipality *out, at_error *err)
 	char *text = malloc(STORED_MAX);
 	if (!text)
 		return at_fail(err, 500, AT_E_INTERNAL, "municipality", "out of memory");
-	int rc;
-	if (policy_setting_get(s, SETTING_IDENTITY, text, STORED_MAX))
+	int rc = policy_setting_get(s, SETTING_IDENTITY, text, STORED_MAX, err);
+	/* -1: the store failed, reported (never taken for "none stored") */
+	if (rc == 1)
 		rc = municipality_builtin(code, "municipality", out, NULL, err);
-	else if ((rc = municipality_parse(text, "stored municipality", out, err)) == 0 &&
+	else if (rc == 0 && (rc = municipality_parse(text, "stored municipality", out, err)) == 0 &&
 		 strcmp(out->code, code))
 		rc = at_fail(err, 500, AT_E_INTERNAL, "municipality",
 			     "the stored identity is of %s, the directory serves %s", out->code, code);

@@ -190,7 +190,10 @@ out:
 
 int platform_municipality(store *s, char out[7], at_error *err)
 {
-	if (policy_setting_get(s, "municipality", out, 7))
+	int r = policy_setting_get(s, "municipality", out, 7, err);
+	if (r < 0)
+		return -1;
+	if (r)
 		return at_fail(err, 500, AT_E_INTERNAL, "municipality",
 			       "the data directory records no municipality");
 	return 0;

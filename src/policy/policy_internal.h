@@ -19,7 +19,10 @@
 int policy_migrate(store *s, at_error *err);
 
 /* One-row helpers (inside a spine section). */
-int policy_setting_get(store *s, const char *key, char *out, size_t cap);
+/* policy_setting_get: 0 with out set, 1 when the key has no value, -1 (err
+ * set) when the store failed: a fault is never taken for "not set" (the
+ * municipality's identity would fall back to the built-in one unseen). */
+int policy_setting_get(store *s, const char *key, char *out, size_t cap, at_error *err);
 int policy_setting_set(store *s, const char *key, const char *value, at_error *err);
 
 /* The digest of the grant ledger and the staff security flags (ledger.c),

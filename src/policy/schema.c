@@ -140,14 +140,13 @@ int policy_migrate(store *s, at_error *err)
 	return rc;
 }
 
-int policy_setting_get(store *s, const char *key, char *out, size_t cap)
+int policy_setting_get(store *s, const char *key, char *out, size_t cap, at_error *err)
 {
-	at_error e;
 	store_spine_enter(s);
 	int r = store_query_text(s, "SELECT value FROM sp_setting WHERE key = ?",
-				 STORE_ARGS(STORE_TEXT(key)), out, cap, &e);
+				 STORE_ARGS(STORE_TEXT(key)), out, cap, err);
 	store_spine_leave(s);
-	return r == 1 ? 0 : -1;
+	return r < 0 ? -1 : r == 1 ? 0 : 1;
 }
 
 int policy_setting_set(store *s, const char *key, const char *value, at_error *err)

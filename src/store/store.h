@@ -216,4 +216,35 @@ int store_migrate_steps(store *s, const char *module, const store_migration *m, 
 			const store_migration_step *steps, size_t nsteps, at_error *err);
 int store_schema_version(store *s, const char *module);
 
+/* ---- Fault injection (test builds only) ------------------------------------ */
+/* Issue 10 §3, the way SQLite tests itself: make the n-th call of one kind
+ * fail, then check that the caller reported it, stored nothing partial, kept
+ * the audit chain whole and can retry. Compiled only with ATENA_TEST_CLOCK
+ * (never into a production build). Counting is process-wide: every
+ * connection of a test build goes through the fault VFS (a shim over the
+ * default one, as SQLite's own test_vfs), so the file points count the
+ * writes and syncs of the database, its WAL and journals. A fault fires
+ * once (the n-th call), then the point counts on without failing;
+ * tests/unit/test_fault.c loops n over every call of an operation. */
+#ifdef ATENA_TEST_CLOCK
+typedef enum {
+	STORE_FAULT_STEP = 1,    /* a statement step (store_step; BEGIN, COMMIT, exec'd SQL) */
+	STORE_FAULT_COMMIT,      /* store_commit, before COMMIT runs */
+	STORE_FAULT_SYNC,        /* the VFS's xSync: an fsync of the db or its WAL */
+	STORE_FAULT_WRITE,       /* the VFS's xWrite */
+} store_fault_point;
+typedef enum {
+	STORE_FAULT_IOERR = 1,   /* SQLITE_IOERR (_FSYNC, _WRITE at the file points) */
+	STORE_FAULT_FULL,        /* SQLITE_FULL: the disk is full */
+	STORE_FAULT_BUSY,        /* SQLITE_BUSY: the lock was not had in time (step, commit only) */
+} store_fault_kind;
+/* Fail the nth (1 ..) call at `point` from now with `kind`. -1 for a kind
+ * the point cannot report (a file operation does not say busy). */
+int store_fault_arm(store_fault_point point, int64_t nth, store_fault_kind kind);
+/* Disarm; returns whether the armed fault fired. */
+bool store_fault_disarm(void);
+/* Calls counted at the armed point since the last arm. */
+int64_t store_fault_calls(void);
+#endif
+
 #endif

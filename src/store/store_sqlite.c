@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,256 @@ static int db_fail(store *s, at_error *err, const char *what)
 	return at_fail(err, 500, AT_E_STORE, "", "database error during %s: %s", what,
 		       s && s->db ? sqlite3_errmsg(s->db) : "no connection");
 }
+
+/* ---- Fault injection (store.h; test builds only) ---- */
+#ifdef ATENA_TEST_CLOCK
+
+static _Atomic int fault_point;        /* store_fault_point armed, 0 none */
+static _Atomic int fault_kind;
+static _Atomic int64_t fault_nth, fault_count;
+static _Atomic bool fault_fired;
+
+int store_fault_arm(store_fault_point point, int64_t nth, store_fault_kind kind)
+{
+	if (point < STORE_FAULT_STEP || point > STORE_FAULT_WRITE || nth < 1 ||
+	    kind < STORE_FAULT_IOERR || kind > STORE_FAULT_BUSY ||
+	    (kind == STORE_FAULT_BUSY && point >= STORE_FAULT_SYNC))
+		return -1;
+	atomic_store(&fault_point, 0);
+	atomic_store(&fault_count, 0);
+	atomic_store(&fault_fired, false);
+	atomic_store(&fault_nth, nth);
+	atomic_store(&fault_kind, (int)kind);
+	atomic_store(&fault_point, (int)point);
+	return 0;
+}
+
+bool store_fault_disarm(void)
+{
+	atomic_store(&fault_point, 0);
+	return atomic_exchange(&fault_fired, false);
+}
+
+int64_t store_fault_calls(void)
+{
+	return atomic_load(&fault_count);
+}
+
+/* A call at `point`: the SQLite code it must fail with, or SQLITE_OK. */
+static int fault_hit(store_fault_point point)
+{
+	if (atomic_load(&fault_point) != (int)point)
+		return SQLITE_OK;
+	if (atomic_fetch_add(&fault_count, 1) + 1 != atomic_load(&fault_nth))
+		return SQLITE_OK;
+	atomic_store(&fault_fired, true);
+	switch (atomic_load(&fault_kind)) {
+	case STORE_FAULT_FULL:
+		return SQLITE_FULL;
+	case STORE_FAULT_BUSY:
+		return SQLITE_BUSY;
+	default:
+		return point == STORE_FAULT_SYNC ? SQLITE_IOERR_FSYNC
+		       : point == STORE_FAULT_WRITE ? SQLITE_IOERR_WRITE : SQLITE_IOERR;
+	}
+}
+
+static int fault_fail(int rc, at_error *err, const char *what)
+{
+	return at_fail(err, 500, AT_E_STORE, "", "database error during %s: %s (injected fault)",
+		       what, sqlite3_errstr(rc));
+}
+
+/* The fault VFS: every call forwarded to the default VFS's, xWrite and xSync
+ * counted (SQLite's test_vfs / test_devsym do the same). The real file sits
+ * right after ours in the memory SQLite gives xOpen (szOsFile). */
+typedef struct fault_file {
+	sqlite3_file base;
+	sqlite3_file *real;
+} fault_file;
+
+#define FAULT_VFS "atena_fault"
+static sqlite3_vfs *fault_real;
+#define REAL(f) (((fault_file *)(f))->real)
+
+static int ff_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
+static int ff_read(sqlite3_file *f, void *b, int n, sqlite3_int64 off)
+{
+	return REAL(f)->pMethods->xRead(REAL(f), b, n, off);
+}
+static int ff_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 off)
+{
+	int rc = fault_hit(STORE_FAULT_WRITE);
+	return rc ? rc : REAL(f)->pMethods->xWrite(REAL(f), b, n, off);
+}
+static int ff_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+static int ff_sync(sqlite3_file *f, int flags)
+{
+	int rc = fault_hit(STORE_FAULT_SYNC);
+	return rc ? rc : REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int ff_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+static int ff_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
+static int ff_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
+static int ff_check(sqlite3_file *f, int *out)
+{
+	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int ff_control(sqlite3_file *f, int op, void *arg)
+{
+	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int ff_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int ff_chars(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
+static int ff_shm_map(sqlite3_file *f, int pg, int sz, int extend, void volatile **p)
+{
+	return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, extend, p);
+}
+static int ff_shm_lock(sqlite3_file *f, int off, int n, int flags)
+{
+	return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
+}
+static void ff_shm_barrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+static int ff_shm_unmap(sqlite3_file *f, int del) { return REAL(f)->pMethods->xShmUnmap(REAL(f), del); }
+static int ff_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **p)
+{
+	return REAL(f)->pMethods->xFetch(REAL(f), off, n, p);
+}
+static int ff_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+}
+
+static const sqlite3_io_methods fault_io = {
+	3, ff_close, ff_read, ff_write, ff_truncate, ff_sync, ff_size, ff_lock, ff_unlock,
+	ff_check, ff_control, ff_sector, ff_chars, ff_shm_map, ff_shm_lock, ff_shm_barrier,
+	ff_shm_unmap, ff_fetch, ff_unfetch,
+};
+
+static int fv_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
+{
+	(void)v;
+	fault_file *ff = (fault_file *)f;
+	ff->real = (sqlite3_file *)&ff[1];
+	int rc = fault_real->xOpen(fault_real, name, ff->real, flags, out);
+	/* The real file's methods set means SQLite will close it through ours. */
+	ff->base.pMethods = ff->real->pMethods ? &fault_io : NULL;
+	return rc;
+}
+static int fv_delete(sqlite3_vfs *v, const char *name, int sync)
+{
+	(void)v;
+	return fault_real->xDelete(fault_real, name, sync);
+}
+static int fv_access(sqlite3_vfs *v, const char *name, int flags, int *out)
+{
+	(void)v;
+	return fault_real->xAccess(fault_real, name, flags, out);
+}
+static int fv_full(sqlite3_vfs *v, const char *name, int n, char *out)
+{
+	(void)v;
+	return fault_real->xFullPathname(fault_real, name, n, out);
+}
+static void *fv_dlopen(sqlite3_vfs *v, const char *name)
+{
+	(void)v;
+	return fault_real->xDlOpen(fault_real, name);
+}
+static void fv_dlerror(sqlite3_vfs *v, int n, char *msg)
+{
+	(void)v;
+	fault_real->xDlError(fault_real, n, msg);
+}
+static void (*fv_dlsym(sqlite3_vfs *v, void *h, const char *sym))(void)
+{
+	(void)v;
+	return fault_real->xDlSym(fault_real, h, sym);
+}
+static void fv_dlclose(sqlite3_vfs *v, void *h)
+{
+	(void)v;
+	fault_real->xDlClose(fault_real, h);
+}
+static int fv_random(sqlite3_vfs *v, int n, char *out)
+{
+	(void)v;
+	return fault_real->xRandomness(fault_real, n, out);
+}
+static int fv_sleep(sqlite3_vfs *v, int us)
+{
+	(void)v;
+	return fault_real->xSleep(fault_real, us);
+}
+static int fv_time(sqlite3_vfs *v, double *t)
+{
+	(void)v;
+	return fault_real->xCurrentTime(fault_real, t);
+}
+static int fv_lasterr(sqlite3_vfs *v, int n, char *out)
+{
+	(void)v;
+	return fault_real->xGetLastError(fault_real, n, out);
+}
+static int fv_time64(sqlite3_vfs *v, sqlite3_int64 *t)
+{
+	(void)v;
+	return fault_real->xCurrentTimeInt64(fault_real, t);
+}
+static int fv_setsys(sqlite3_vfs *v, const char *name, sqlite3_syscall_ptr p)
+{
+	(void)v;
+	return fault_real->xSetSystemCall(fault_real, name, p);
+}
+static sqlite3_syscall_ptr fv_getsys(sqlite3_vfs *v, const char *name)
+{
+	(void)v;
+	return fault_real->xGetSystemCall(fault_real, name);
+}
+static const char *fv_nextsys(sqlite3_vfs *v, const char *name)
+{
+	(void)v;
+	return fault_real->xNextSystemCall(fault_real, name);
+}
+
+static sqlite3_vfs fault_vfs = {
+	.iVersion = 3, .zName = FAULT_VFS, .xOpen = fv_open, .xDelete = fv_delete,
+	.xAccess = fv_access, .xFullPathname = fv_full, .xDlOpen = fv_dlopen,
+	.xDlError = fv_dlerror, .xDlSym = fv_dlsym, .xDlClose = fv_dlclose,
+	.xRandomness = fv_random, .xSleep = fv_sleep, .xCurrentTime = fv_time,
+	.xGetLastError = fv_lasterr, .xCurrentTimeInt64 = fv_time64,
+	.xSetSystemCall = fv_setsys, .xGetSystemCall = fv_getsys, .xNextSystemCall = fv_nextsys,
+};
+
+static void fault_register(void)
+{
+	fault_real = sqlite3_vfs_find(NULL);
+	if (!fault_real || fault_real->iVersion < 3)
+		abort();   /* a test build on an SQLite without a version-3 default VFS */
+	fault_vfs.szOsFile = (int)sizeof(fault_file) + fault_real->szOsFile;
+	fault_vfs.mxPathname = fault_real->mxPathname;
+	if (sqlite3_vfs_register(&fault_vfs, 0) != SQLITE_OK)
+		abort();
+}
+
+/* The VFS every connection of a test build opens with. */
+static const char *fault_vfs_name(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, fault_register);
+	return FAULT_VFS;
+}
+#else
+#define fault_hit(point) SQLITE_OK
+#define fault_fail(rc, err, what) db_fail(NULL, (err), (what))
+#define fault_vfs_name() NULL
+#endif
 
 static int is_spine_name(const char *name)
 {
@@ -392,7 +643,7 @@ int store_open(const char *path, bool create, store **out, at_error *err)
 	if (!s)
 		abort();
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, flags, fault_vfs_name()) != SQLITE_OK) {
 		at_fail(err, 500, AT_E_STORE, "data", "cannot open the database %s: %s", path,
 			s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		sqlite3_close(s->db);
@@ -542,12 +793,16 @@ static int run(store *s, const char *sql, at_error *err, const char *what)
 		}
 		if (!st)
 			break;  /* nothing but blanks and comments left */
-		int sr;
-		while ((sr = sqlite3_step(st)) == SQLITE_ROW)
-			;
+		int sr = fault_hit(STORE_FAULT_STEP), injected = sr != SQLITE_OK;
+		if (!injected)
+			while ((sr = sqlite3_step(st)) == SQLITE_ROW)
+				;
 		if (sr != SQLITE_DONE) {
 			sqlite3_finalize(st);
-			step_fail(s, sr, err, what);
+			if (injected)
+				fault_fail(sr, err, what);
+			else
+				step_fail(s, sr, err, what);
 			rc = -1;
 			break;
 		}
@@ -598,6 +853,12 @@ int store_commit(store *s, at_error *err)
 	if (!s->tx)
 		return at_fail(err, 500, AT_E_INTERNAL, "", "no transaction is open");
 	bool wrote = s->tx_write || sqlite3_total_changes(s->db) != s->changes_at_begin;
+	int injected = fault_hit(STORE_FAULT_COMMIT);
+	if (injected) {
+		fault_fail(injected, err, "commit");
+		store_rollback(s);
+		return -1;
+	}
 	if (run(s, "COMMIT", err, "commit")) {
 		store_rollback(s);
 		return -1;
@@ -722,7 +983,10 @@ int store_step(store_stmt *st, at_error *err)
 		return at_fail(err, 500, AT_E_STORE, "",
 			       "parameter %d of the statement could not be bound (%s); nothing was run",
 			       st->bind_failed, st->bind_why);
-	int rc = sqlite3_step(st->st);
+	int rc = fault_hit(STORE_FAULT_STEP);
+	if (rc)
+		return fault_fail(rc, err, "step");
+	rc = sqlite3_step(st->st);
 	if (rc == SQLITE_ROW)
 		return STORE_ROW;
 	if (rc == SQLITE_DONE)

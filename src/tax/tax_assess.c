@@ -166,11 +166,6 @@ int tax_assess_pending(store *s, const keyring *kr, const door_ctx *ctx, const t
 		return at_fail(err, 500, AT_E_INTERNAL, "", "out of memory");
 	}
 	int rc = -1;
-#ifdef ATENA_TEST_CLOCK
-	/* Tests simulate a crash after N committed chunks (restartability). */
-	const char *stop_s = getenv("ATENA_TAX_STOP_AFTER_CHUNKS");
-	int stop_after = stop_s ? atoi(stop_s) : 0;
-#endif
 	/* Each run starts from the first number: the persons already assessed
 	 * are passed over by the query itself, so a rerun neither repeats them
 	 * nor misses one added behind an earlier run. */
@@ -198,13 +193,6 @@ int tax_assess_pending(store *s, const keyring *kr, const door_ctx *ctx, const t
 			goto out;
 		snprintf(after, sizeof after, "%s", rows[n - 1].addressee_no);
 		t->chunks++;
-#ifdef ATENA_TEST_CLOCK
-		if (stop_after && t->chunks >= stop_after) {
-			at_fail(err, 500, "simulated_crash", "",
-				"stopped after %d chunks (ATENA_TAX_STOP_AFTER_CHUNKS)", t->chunks);
-			goto out;
-		}
-#endif
 		continue;
 fail_chunk:
 		door_abort(d);

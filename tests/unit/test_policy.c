@@ -172,8 +172,12 @@ static void test_declarations_loaded(void)
 {
 	CHECK(decl_business_exists(S, "test_business"));
 	CHECK(decl_business_exists(S, "administration"));
-	CHECK(decl_business_number_using(S, "test_business"));
-	CHECK(!decl_business_number_using(S, "test_viewer"));
+	bool nu = false;
+	at_error ne;
+	CHECK_INT(decl_business_number_using(S, "test_business", &nu, &ne), 0);
+	CHECK(nu);
+	CHECK_INT(decl_business_number_using(S, "test_viewer", &nu, &ne), 0);
+	CHECK(!nu);
 	CHECK(decl_file_exists(S, "test_file"));
 	json_t *all = NULL;
 	at_error e;
