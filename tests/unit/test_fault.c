@@ -365,13 +365,7 @@ static void die(const char *what, const at_error *e)
 
 static void setup(void)
 {
-	const char *tmp = getenv("ATENA_TEST_TMP");
-	snprintf(dir, sizeof dir, "%s/fault-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	strcat(dir, "/data");
+	fixture_data_dir(dir, sizeof dir, "fault");
 	setenv("ATENA_FAKE_NOW", "1779937200", 1);   /* 2026-05-28 12:00 JST */
 	at_error e = {0};
 	if (platform_init(dir, MUNI, &e) || platform_open(dir, &S, &KR, &e) ||

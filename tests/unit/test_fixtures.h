@@ -1,6 +1,6 @@
 /*
- * Small fixtures the module tests share (test_registry, test_registry_import, test_tax): JSON
- * bodies written with single quotes, and My Numbers with a valid check digit.
+ * Small fixtures the module tests share: a fresh data directory, JSON bodies written with
+ * single quotes, and My Numbers with a valid check digit.
  * Header-only, like test.h; include after test.h.
  */
 #ifndef ATENA_TEST_FIXTURES_H
@@ -13,6 +13,19 @@
 #include <string.h>
 
 #include "core/mynumber.h"
+
+/* A fresh empty directory under $ATENA_TEST_TMP (or /tmp) named PREFIX-XXXXXX; dir becomes
+ * its "data" subdirectory, not yet created (platform_init makes it 0700). Exits on failure. */
+static inline void fixture_data_dir(char *dir, size_t n, const char *prefix)
+{
+	const char *tmp = getenv("ATENA_TEST_TMP");
+	snprintf(dir, n, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
+	if (!mkdtemp(dir) || strlen(dir) + sizeof "/data" > n) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	strcat(dir, "/data");
+}
 
 /* A valid My Number from its first 11 digits (the check digit computed). */
 static inline void mk_mynumber(const char *first11, char out[13])

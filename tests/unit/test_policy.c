@@ -22,6 +22,7 @@
 #include "policy/platform.h"
 #include "policy/staff.h"
 #include "test.h"
+#include "test_fixtures.h"
 
 static char dir[512];
 static store *S;
@@ -39,13 +40,6 @@ static void set_now(int64_t t)
 	snprintf(b, sizeof b, "%lld", (long long)t);
 	setenv("ATENA_FAKE_NOW", b, 1);
 	fake_now = t;
-}
-
-static void mk_mynumber(const char *first11, char out[13])
-{
-	memcpy(out, first11, 11);
-	out[11] = (char)('0' + mynumber_check_digit(first11));
-	out[12] = '\0';
 }
 
 static door_ctx ctx(const char *staff, const char *business, const char *reason)
@@ -91,13 +85,7 @@ static int64_t count_events(const char *op, const char *outcome)
 
 static void setup(void)
 {
-	const char *tmp = getenv("ATENA_TEST_TMP");
-	snprintf(dir, sizeof dir, "%s/policy-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	strcat(dir, "/data");
+	fixture_data_dir(dir, sizeof dir, "policy");
 	set_now(fake_now);
 	at_error e = {0};
 	if (platform_init(dir, "131105", &e) || platform_open(dir, &S, &KR, &e)) {

@@ -170,13 +170,7 @@ static int64_t count_events(const char *op, const char *outcome)
 
 static void setup(void)
 {
-	const char *tmp = getenv("ATENA_TEST_TMP");
-	snprintf(dir, sizeof dir, "%s/registry-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	strcat(dir, "/data");
+	fixture_data_dir(dir, sizeof dir, "registry");
 	setenv("ATENA_FAKE_NOW", "1780282800", 1);   /* 2026-06-01 12:00 JST */
 	at_error e = {0};
 	if (platform_init(dir, "131075", &e) || platform_open(dir, &S, &KR, &e) ||

@@ -33,6 +33,7 @@
 #include "tax/layout.h"
 #include "tax/tax.h"
 #include "test.h"
+#include "test_fixtures.h"
 
 #define FY 2025
 #define HOUSEHOLDS 300
@@ -65,13 +66,7 @@ static void die(const char *what, const at_error *e)
 
 static void setup(void)
 {
-	const char *tmp = getenv("ATENA_TEST_TMP");
-	snprintf(dir, sizeof dir, "%s/taxbulk-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	strcat(dir, "/data");
+	fixture_data_dir(dir, sizeof dir, "taxbulk");
 	setenv("ATENA_FAKE_NOW", "1748401200", 1);   /* 2025-05-28 12:00 JST: the spring of 2025 */
 	at_error e = {0};
 	strbuf pw = STRBUF_INIT, tp = STRBUF_INIT;
